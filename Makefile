@@ -1,0 +1,53 @@
+# Agora's commands. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+STAMP := $(VENV)/.installed-dev
+
+.DEFAULT_GOAL := help
+.PHONY: help install run serve test integration lint format requirements messages demo clean
+
+help:  ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)  ## Create .venv and install the pinned development requirements
+
+messages: install  ## Compile the translations under locale/
+	$(MANAGE) compile_translations
+
+run: export DEBUG := $(or $(DEBUG),true)
+run: install messages  ## Migrate, load demo data and serve on http://127.0.0.1:8000 with a worker and beat
+	mkdir -p var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	$(BIN)/honcho --procfile deploy/Procfile.dev start
+
+test: install messages  ## Run the test suite (embedded defaults; no servers needed)
+	$(BIN)/pytest -m "not integration" $(PYTEST_ARGS)
+
+integration: install messages  ## Run the integration suite against PostgreSQL and Redis (see README)
+	$(BIN)/pytest -m integration tests/integration $(PYTEST_ARGS)
+
+lint: install  ## ruff, the import-linter contract, and makemigrations --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	PYTHONPATH=platform:. $(BIN)/lint-imports --no-cache
+	DEBUG=true LOG_LEVEL=WARNING $(MANAGE) makemigrations --check --dry-run
+
+format: install  ## Format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+requirements: install  ## Re-pin requirements/*.txt from requirements/*.in
+	cd requirements && for set in base dev prod; do \
+		../$(BIN)/pip-compile --quiet --strip-extras --no-header --output-file $$set.txt $$set.in; done
+
+clean:  ## Remove the virtualenv and local data (var/)
+	rm -rf $(VENV) var

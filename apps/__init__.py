@@ -1,0 +1,1 @@
+"""Agora's pluggable apps. See ARCHITECTURE.md for the dependency rule between them."""

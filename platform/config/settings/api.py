@@ -1,0 +1,92 @@
+"""The REST API (DRF), its schema (drf-spectacular) and OAuth 2 (django-oauth-toolkit)."""
+
+from .environment import env
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "core.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.TierRateThrottle"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+# Requests per window by entitlement tier and throttle scope; "default" applies to
+# any scope a tier does not name. Tiers come from core.entitlements.
+AGORA_THROTTLE_RATES = {
+    "anonymous": {"default": "300/5m", "registration": "5/30m", "oauth_app": "30/5m"},
+    "free": {"default": "300/5m", "registration": "5/30m", "oauth_app": "30/5m"},
+    "pro": {"default": "1500/5m"},
+}
+# AGORA_THROTTLE_ENABLED: turn API rate limits off (load tests only).
+AGORA_THROTTLE_ENABLED = env.bool("AGORA_THROTTLE_ENABLED", default=True)
+
+# Mastodon's OAuth scopes, top level and granular.
+MASTODON_SCOPES = {
+    "read": "read all your account's data",
+    "write": "modify all your account's data",
+    "follow": "modify account relationships",
+    "push": "receive your push notifications",
+    "profile": "read only your own profile",
+    "admin:read": "read all data on the server",
+    "admin:write": "modify all data on the server",
+}
+_granular = {
+    "read": [
+        "accounts", "blocks", "bookmarks", "favourites", "filters", "follows",
+        "lists", "mutes", "notifications", "search", "statuses",
+    ],
+    "write": [
+        "accounts", "blocks", "bookmarks", "conversations", "favourites", "filters",
+        "follows", "lists", "media", "mutes", "notifications", "reports", "statuses",
+    ],
+    "admin:read": [
+        "accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks",
+        "email_domain_blocks", "canonical_email_blocks",
+    ],
+    "admin:write": [
+        "accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks",
+        "email_domain_blocks", "canonical_email_blocks",
+    ],
+}  # fmt: skip
+for _parent, _children in _granular.items():
+    for _child in _children:
+        MASTODON_SCOPES[f"{_parent}:{_child}"] = f"{_parent} {_child}"
+
+OAUTH2_PROVIDER_APPLICATION_MODEL = "accounts.Application"
+OAUTH2_PROVIDER = {
+    "SCOPES": MASTODON_SCOPES,
+    "DEFAULT_SCOPES": ["read"],
+    "OAUTH2_VALIDATOR_CLASS": "apps.accounts.oauth.MastodonOAuth2Validator",
+    # PKCE is honoured when the client sends it; Mastodon clients that predate it still work.
+    "PKCE_REQUIRED": False,
+    "ROTATE_REFRESH_TOKEN": True,
+    # OAUTH_ACCESS_TOKEN_SECONDS: lifetime of an access token (Mastodon's never expire).
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_ACCESS_TOKEN_SECONDS", default=60 * 60 * 24 * 30),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env.int(
+        "OAUTH_REFRESH_TOKEN_SECONDS", default=60 * 60 * 24 * 365
+    ),
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http", "urn"],
+    "ALLOWED_SCHEMES": ["https", "http"],
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Agora API",
+    "DESCRIPTION": "Mastodon-compatible client API and the Agora platform API.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}

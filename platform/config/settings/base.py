@@ -1,0 +1,116 @@
+"""Django core: apps, middleware, templates, i18n, static files."""
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from .environment import BASE_DIR, VAR_DIR, env
+
+# DEBUG: development conveniences and error pages. Never on in production.
+DEBUG = env.bool("DEBUG", default=False)
+
+# SECRET_KEY: signs sessions, tokens and password reset links. Required unless DEBUG.
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off: refusing to start without a real secret."
+        )
+    SECRET_KEY = "django-insecure-agora-development-key-not-for-production"  # noqa: S105
+
+# ALLOWED_HOSTS: host names this deployment answers to (comma separated).
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+# CSRF_TRUSTED_ORIGINS: origins (scheme://host) allowed to post forms, e.g. the admin behind TLS.
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# AGORA_DOMAIN: the public host name, reported by /api/v1/instance.
+AGORA_DOMAIN = env.str("AGORA_DOMAIN", default="localhost:8000")
+# AGORA_TITLE: the instance's name.
+AGORA_TITLE = env.str("AGORA_TITLE", default="Agora")
+# AGORA_CONTACT_EMAIL: the contact address shown by /api/v1/instance.
+AGORA_CONTACT_EMAIL = env.str("AGORA_CONTACT_EMAIL", default="admin@localhost")
+# AGORA_REGISTRATIONS_OPEN: whether POST /api/v1/accounts accepts sign-ups.
+AGORA_REGISTRATIONS_OPEN = env.bool("AGORA_REGISTRATIONS_OPEN", default=True)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    # Third party
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "oauth2_provider",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "waffle",
+    "django_prometheus",
+    "django_celery_beat",
+    "djstripe",
+    "storages",
+    "channels",
+    # Agora
+    "core",
+    "apps.accounts",
+]
+
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "waffle.middleware.WaffleMiddleware",
+    # Axes must come last among the authentication middleware.
+    "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_USER_MODEL = "accounts.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Internationalisation
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("de", _("German"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# Static files: served by WhiteNoise from STATIC_ROOT (collectstatic), or from the
+# finders while DEBUG is on.
+STATIC_URL = "/static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = DEBUG

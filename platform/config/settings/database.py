@@ -1,0 +1,30 @@
+"""The database: SQLite under var/ by default, PostgreSQL through DATABASE_URL."""
+
+from .environment import VAR_DIR, env
+
+# DATABASE_URL: e.g. postgres://user:password@host:5432/agora. Unset: SQLite in var/.
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'agora.sqlite3'}"),
+}
+
+# django-prometheus wraps the real backends so /metrics counts queries and errors.
+_PROMETHEUS_ENGINES = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+_default = DATABASES["default"]
+_default["ENGINE"] = _PROMETHEUS_ENGINES.get(_default["ENGINE"], _default["ENGINE"])
+# DATABASE_CONN_MAX_AGE: seconds a connection is kept open between requests.
+_default["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+_default["CONN_HEALTH_CHECKS"] = True
+if _default["ENGINE"].endswith("sqlite3"):
+    # The web server, the worker and beat share one SQLite file: wait for locks
+    # instead of failing, and take the write lock at the start of a transaction.
+    _default.setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+    _default.setdefault("TEST", {})["NAME"] = None

@@ -1,0 +1,86 @@
+"""Authentication, passwords, brute-force protection, two-factor, HTTPS and limits."""
+
+from datetime import timedelta
+
+from .base import DEBUG
+from .environment import env
+
+AUTHENTICATION_BACKENDS = [
+    # Axes first: it refuses a locked-out client before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "apps.accounts.backends.UsernameOrEmailBackend",
+]
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "/auth/login/"
+
+# Brute-force protection (django-axes) on every login: the admin, the OAuth login
+# page and the password grant.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# AXES_FAILURE_LIMIT: failed logins from one client before it is locked out.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# AXES_COOLOFF_MINUTES: how long a lockout lasts.
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+# AGORA_TRUSTED_PROXY_HEADER: the request header carrying the client address when
+# a trusted proxy sets it (e.g. HTTP_X_FORWARDED_FOR). Unset: only the socket's
+# address (REMOTE_ADDR) is trusted, so a forged X-Forwarded-For changes nothing.
+AGORA_TRUSTED_PROXY_HEADER = env.str("AGORA_TRUSTED_PROXY_HEADER", default="")
+# AGORA_TRUSTED_PROXY_COUNT: how many proxies stand in front of Agora.
+AGORA_TRUSTED_PROXY_COUNT = env.int("AGORA_TRUSTED_PROXY_COUNT", default=1)
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    (AGORA_TRUSTED_PROXY_HEADER, "REMOTE_ADDR") if AGORA_TRUSTED_PROXY_HEADER else ("REMOTE_ADDR",)
+)
+AXES_IPWARE_PROXY_COUNT = AGORA_TRUSTED_PROXY_COUNT if AGORA_TRUSTED_PROXY_HEADER else None
+
+# Two-factor authentication (django-otp).
+OTP_TOTP_ISSUER = env.str("AGORA_TITLE", default="Agora")
+
+# HTTPS and cookies. Each defaults to the safe value unless DEBUG is on.
+# SECURE_SSL_REDIRECT: redirect plain HTTP to HTTPS.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# SECURE_PROXY_SSL_HEADER: set to "HTTP_X_FORWARDED_PROTO" behind a TLS-terminating proxy.
+_proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="")
+SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header else None
+# SECURE_HSTS_SECONDS: how long browsers must use HTTPS only.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# Request limits: body size, form fields and files per request.
+# DATA_UPLOAD_MAX_MEMORY_SIZE: largest request body (bytes) outside file uploads.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=200)
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=5)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# EMAIL_URL: e.g. smtp+tls://user:password@smtp.example.com:587. Unset: printed to the console.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+# DEFAULT_FROM_EMAIL: the sender of Agora's e-mail.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Agora <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL

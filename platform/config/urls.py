@@ -1,0 +1,28 @@
+"""Agora's URLs: the Mastodon client API, the platform API, OAuth, admin and operations."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django_otp.admin import OTPAdminSite
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+# Staff sign in to the back office with a password and a one-time code.
+admin.site.__class__ = OTPAdminSite
+admin.site.site_header = "Agora back office"
+admin.site.site_title = "Agora"
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("", include("apps.accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("django_prometheus.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "core.exceptions.page_not_found"
+handler500 = "core.exceptions.server_error"

@@ -1,0 +1,1 @@
+"""Agora's shared kernel: what every app may import."""

@@ -1,0 +1,92 @@
+"""Mastodon's pagination: ``max_id``, ``since_id``, ``min_id``, ``limit`` and a ``Link`` header.
+
+Lists are ordered newest first by a time-ordered id (or any monotonically
+increasing key). ``max_id`` pages backwards (older), ``since_id`` returns the
+newest items above an id, ``min_id`` the items immediately above an id (forward
+paging, still returned newest first). ``limit`` defaults to 20 and is capped at 40.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 40
+
+
+@dataclass(frozen=True)
+class PageParams:
+    max_id: int | None
+    since_id: int | None
+    min_id: int | None
+    limit: int
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ValidationError({name: [_("must be an integer id")]}) from None
+    if value < 0:
+        raise ValidationError({name: [_("must not be negative")]})
+    return value
+
+
+def page_params(
+    request: Request, *, default_limit: int = DEFAULT_LIMIT, max_limit: int = MAX_LIMIT
+) -> PageParams:
+    """Read and validate the paging parameters (a bad value is a 422, never a 500)."""
+    limit = _int_param(request, "limit")
+    return PageParams(
+        max_id=_int_param(request, "max_id"),
+        since_id=_int_param(request, "since_id"),
+        min_id=_int_param(request, "min_id"),
+        limit=max(1, min(limit or default_limit, max_limit)),
+    )
+
+
+def paginate_queryset(queryset: QuerySet, params: PageParams, *, key: str = "id") -> list[Any]:
+    """One page of ``queryset`` (newest first by ``key``) as a list."""
+    if params.max_id is not None:
+        queryset = queryset.filter(**{f"{key}__lt": params.max_id})
+    if params.since_id is not None:
+        queryset = queryset.filter(**{f"{key}__gt": params.since_id})
+    if params.min_id is not None:
+        queryset = queryset.filter(**{f"{key}__gt": params.min_id})
+        page = list(queryset.order_by(key)[: params.limit])
+        page.reverse()
+        return page
+    return list(queryset.order_by(f"-{key}")[: params.limit])
+
+
+def link_header(
+    request: Request, items: Sequence[Any], params: PageParams, *, key: str = "id"
+) -> str | None:
+    """The ``Link`` header for a page: ``next`` (older) and ``prev`` (newer)."""
+    if not items:
+        return None
+    base = request.build_absolute_uri(request.path)
+    extra = {
+        k: v for k, v in request.query_params.lists() if k not in ("max_id", "since_id", "min_id")
+    }
+    extra["limit"] = [str(params.limit)]
+
+    def url(**cursor: int) -> str:
+        query = [(k, v) for k, values in extra.items() for v in values]
+        query += [(k, str(v)) for k, v in cursor.items()]
+        return f"{base}?{urlencode(query)}"
+
+    newest = getattr(items[0], key)
+    oldest = getattr(items[-1], key)
+    return f'<{url(max_id=oldest)}>; rel="next", <{url(min_id=newest)}>; rel="prev"'

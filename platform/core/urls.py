@@ -1,0 +1,3 @@
+"""Platform URLs: health, readiness and background jobs."""
+
+urlpatterns: list = []

@@ -1,0 +1,54 @@
+"""WebSocket authentication by OAuth access token (Mastodon's streaming API).
+
+The token comes from the ``access_token`` query parameter, the
+``Sec-WebSocket-Protocol`` header or the ``Authorization`` header, as Mastodon
+accepts it. The scope gets ``user`` (anonymous when absent or invalid) and ``token``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+
+@database_sync_to_async
+def _token_user(raw_token: str):
+    from oauth2_provider.models import get_access_token_model
+
+    token_model = get_access_token_model()
+    token = (
+        token_model.objects.select_related("user")
+        .filter(token=raw_token, expires__gt=timezone.now())
+        .first()
+    )
+    if token is None or token.user is None or not token.user.is_active:
+        return AnonymousUser(), None
+    return token.user, token
+
+
+def _raw_token(scope) -> str:
+    query = parse_qs(scope.get("query_string", b"").decode())
+    if query.get("access_token"):
+        return query["access_token"][0]
+    headers = dict(scope.get("headers", []))
+    protocol = headers.get(b"sec-websocket-protocol", b"").decode()
+    if protocol:
+        return protocol.split(",")[0].strip()
+    authorization = headers.get(b"authorization", b"").decode()
+    if authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return ""
+
+
+class TokenAuthMiddleware(BaseMiddleware):
+    async def __call__(self, scope, receive, send):
+        raw = _raw_token(scope)
+        if raw:
+            scope["user"], scope["token"] = await _token_user(raw)
+        else:
+            scope["user"], scope["token"] = AnonymousUser(), None
+        return await super().__call__(scope, receive, send)

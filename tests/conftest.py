@@ -1,0 +1,53 @@
+"""Fixtures every suite may use."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.accounts.factories import AccessTokenFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(settings, tmp_path):
+    """Each test gets empty media storage and an empty cache (rate limits, lockouts)."""
+    from django.core.cache import cache
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media"), "base_url": "/media/"},
+        },
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def token_for(db):
+    """``token_for(user, scope="read write")`` -> an access token string for that user."""
+
+    def make(user, scope="read write follow push"):
+        return AccessTokenFactory(user=user, scope=scope).token
+
+    return make
+
+
+@pytest.fixture
+def auth_client(user, token_for):
+    """An API client signed in as ``user`` with a full-scope bearer token."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(user)}")
+    client.user = user
+    return client
