@@ -39,3 +39,57 @@ class PublicModel(TimestampedModel):
 
     class Meta:
         abstract = True
+
+
+class BackgroundJob(PublicModel):
+    """Long-running work a user or operator waits on: its state, progress and outcome.
+
+    Services create a job, enqueue a Celery task with its id, and the task reports
+    through :mod:`core.jobs`. ``owner`` may read it at ``/api/agora/v1/jobs/<id>``.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "pending"
+        STARTED = "STARTED", "started"
+        PROGRESS = "PROGRESS", "in progress"
+        SUCCESS = "SUCCESS", "succeeded"
+        FAILURE = "FAILURE", "failed"
+        RETRY = "RETRY", "retrying"
+        REVOKED = "REVOKED", "revoked"
+
+    FINISHED = frozenset({Status.SUCCESS, Status.FAILURE, Status.REVOKED})
+
+    owner = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="background_jobs",
+    )
+    kind = models.CharField(max_length=100, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=255, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    task_id = models.CharField(max_length=255, blank=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="core_backgroundjob_progress_lte_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
