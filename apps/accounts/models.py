@@ -58,6 +58,13 @@ class User(AbstractUser):
     locale = models.CharField(max_length=16, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Denormalised counters kept by the feed app's services (F() updates), so an
+    # Account entity costs no extra query. Mastodon keeps them in account_stats.
+    followers_count = models.PositiveIntegerField(default=0, editable=False)
+    following_count = models.PositiveIntegerField(default=0, editable=False)
+    statuses_count = models.PositiveIntegerField(default=0, editable=False)
+    last_status_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     objects = UserManager()
 
     class Meta:
