@@ -24,6 +24,15 @@ username_validator = RegexValidator(
 )
 
 
+class Visibility(models.TextChoices):
+    """Who may see a status (Mastodon's ``visibility``)."""
+
+    PUBLIC = "public", _("public")
+    UNLISTED = "unlisted", _("unlisted")
+    PRIVATE = "private", _("followers only")
+    DIRECT = "direct", _("mentioned people only")
+
+
 class User(AbstractUser):
     """An account: the person signing in and the profile Mastodon clients show.
 
@@ -56,6 +65,18 @@ class User(AbstractUser):
         default=list, blank=True, help_text=_("Up to four name/value pairs shown on the profile.")
     )
     locale = models.CharField(max_length=16, blank=True)
+    default_privacy = models.CharField(
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.PUBLIC,
+        help_text=_("The visibility new statuses get unless the client says otherwise."),
+    )
+    default_sensitive = models.BooleanField(
+        default=False, help_text=_("New media is marked sensitive unless the client says otherwise.")
+    )
+    default_language = models.CharField(
+        max_length=16, blank=True, help_text=_("The language new statuses are posted in (ISO 639).")
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     # Denormalised counters kept by the feed app's services (F() updates), so an
