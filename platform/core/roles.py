@@ -1,0 +1,212 @@
+"""Back-office roles: one auth group per role, with exactly the permissions it needs.
+
+:data:`ROLES` is the single source of truth. Each role maps to the set of
+permissions its group holds, written ``"<app_label>.<codename>"``. :func:`sync_roles`
+makes every group's permissions exactly that set: it creates missing groups and
+permission rows, adds what is listed and removes what is not. It runs
+
+- in the migration ``core.0002_roles``, so a fresh database has the groups, and
+- after every ``migrate`` (``post_migrate``, connected in :class:`core.apps.CoreConfig`),
+  so permissions of apps whose tables a later migration creates are attached too.
+
+Giving a role more to do, when an app lands (moderation, appeals, ...):
+
+1. add the app's ``"<app_label>.<codename>"`` strings to the role's set below,
+   ``view_*`` for what the role reads, ``change_*`` only for what it edits, and a
+   custom permission (``Meta.permissions``) for an action such as "resolve report";
+2. extend ``tests/security/test_role_matrix.py`` with the app's admin pages;
+3. run ``manage.py migrate``: the ``post_migrate`` sync attaches the new
+   permissions, no migration of your own is needed.
+
+A permission whose app is not installed (or whose table does not exist yet) is
+skipped with a log line, so removing an app from ``INSTALLED_APPS`` breaks nothing.
+Groups, permissions, OAuth applications and OTP devices are deliberately in no
+role: only superusers manage who may do what, and client secrets.
+
+Staff get and lose roles with ``manage.py grant_role`` / ``revoke_role``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.apps import apps as global_apps
+from django.apps.registry import Apps
+from django.contrib.auth import get_permission_codename
+from django.db import DEFAULT_DB_ALIAS, transaction
+
+logger = logging.getLogger(__name__)
+
+MODERATOR = "moderator"
+REVIEWER = "reviewer"
+FINANCE = "finance"
+OPERATOR = "operator"
+
+
+def _crud(*labels: str, actions: Iterable[str] = ("add", "change", "delete", "view")) -> set[str]:
+    """``_crud("waffle.flag")`` -> the add/change/delete/view permissions of those models."""
+    actions = tuple(actions)
+    return {
+        f"{label.split('.')[0]}.{action}_{label.split('.')[1]}"
+        for label in labels
+        for action in actions
+    }
+
+
+# Stripe objects finance reads in the dj-stripe admin. Left out on purpose: API keys
+# and webhook endpoints (secrets), idempotency keys, files, Issuing and Identity.
+_BILLING_MODELS = (
+    "djstripe.customer",
+    "djstripe.subscription",
+    "djstripe.subscriptionitem",
+    "djstripe.subscriptionschedule",
+    "djstripe.invoice",
+    "djstripe.invoiceitem",
+    "djstripe.lineitem",
+    "djstripe.charge",
+    "djstripe.refund",
+    "djstripe.dispute",
+    "djstripe.paymentintent",
+    "djstripe.setupintent",
+    "djstripe.paymentmethod",
+    "djstripe.product",
+    "djstripe.price",
+    "djstripe.coupon",
+    "djstripe.promotioncode",
+    "djstripe.discount",
+    "djstripe.taxrate",
+    "djstripe.balancetransaction",
+    "djstripe.payout",
+    "djstripe.transfer",
+    "djstripe.applicationfee",
+    "djstripe.event",
+)
+
+ROLES: dict[str, frozenset[str]] = {
+    # Moderation queues join when apps.moderation lands.
+    MODERATOR: frozenset({"accounts.view_user"}),
+    # Appeal queues join when apps.appeals lands.
+    REVIEWER: frozenset({"accounts.view_user"}),
+    FINANCE: frozenset(_crud(*_BILLING_MODELS, actions=("view",))),
+    OPERATOR: frozenset(
+        _crud("waffle.flag", "waffle.switch", "waffle.sample")
+        | _crud(
+            "django_celery_beat.periodictask",
+            "django_celery_beat.crontabschedule",
+            "django_celery_beat.intervalschedule",
+            "django_celery_beat.solarschedule",
+            "django_celery_beat.clockedschedule",
+        )
+        # change: the admin's "revoke" action on a running job.
+        | {"core.view_backgroundjob", "core.change_backgroundjob"}
+        # delete an access attempt to lift a lockout; the logs are read-only.
+        | {"axes.view_accessattempt", "axes.delete_accessattempt"}
+        | {"axes.view_accessfailurelog", "axes.view_accesslog"}
+    ),
+}
+
+
+class UnknownRole(ValueError):
+    """The name is not one of :data:`ROLES`."""
+
+
+def role_names() -> list[str]:
+    return sorted(ROLES)
+
+
+def check_role(name: str) -> str:
+    """Return ``name`` if it is a role; raise :class:`UnknownRole` otherwise."""
+    if name not in ROLES:
+        raise UnknownRole(f"Unknown role {name!r}; the roles are: {', '.join(role_names())}.")
+    return name
+
+
+def _model_permissions(model) -> dict[str, str]:
+    """Codename -> name of every permission a model declares (default and custom)."""
+    opts = model._meta
+    perms = {
+        get_permission_codename(action, opts): f"Can {action} {opts.verbose_name_raw}"
+        for action in opts.default_permissions
+    }
+    perms.update(dict(opts.permissions))
+    return perms
+
+
+def _resolve_permissions(
+    wanted: Iterable[str], *, apps: Apps, using: str
+) -> tuple[list, list[str]]:
+    """Find (creating if missing) the Permission rows for ``wanted``.
+
+    Returns the permissions found and the names that could not be resolved because
+    their app or model is not (yet) installed.
+    """
+    Permission = apps.get_model("auth", "Permission")
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    by_app: dict[str, set[str]] = {}
+    for name in wanted:
+        app_label, codename = name.split(".", 1)
+        by_app.setdefault(app_label, set()).add(codename)
+
+    found = []
+    missing: list[str] = []
+    for app_label, codenames in sorted(by_app.items()):
+        try:
+            models = list(apps.get_app_config(app_label).get_models())
+        except LookupError:
+            missing.extend(f"{app_label}.{codename}" for codename in sorted(codenames))
+            continue
+        remaining = set(codenames)
+        for model in models:
+            declared = _model_permissions(model)
+            matching = remaining & declared.keys()
+            if not matching:
+                continue
+            content_type = ContentType.objects.db_manager(using).get_for_model(
+                model, for_concrete_model=False
+            )
+            for codename in sorted(matching):
+                permission, _ = Permission.objects.using(using).get_or_create(
+                    content_type=content_type,
+                    codename=codename,
+                    defaults={"name": declared[codename][:255]},
+                )
+                found.append(permission)
+            remaining -= matching
+        missing.extend(f"{app_label}.{codename}" for codename in sorted(remaining))
+    return found, missing
+
+
+def sync_roles(*, apps: Apps = global_apps, using: str = DEFAULT_DB_ALIAS) -> dict[str, list[str]]:
+    """Make each role's group hold exactly the permissions :data:`ROLES` lists.
+
+    ``apps`` is the model registry (a migration passes its historical one). Runs in
+    one transaction. Returns, per role, the permissions that could not be attached
+    yet because their app or model is not installed; they are logged too.
+    """
+    Group = apps.get_model("auth", "Group")
+    unresolved: dict[str, list[str]] = {}
+    with transaction.atomic(using=using):
+        for role, wanted in sorted(ROLES.items()):
+            group, _ = Group.objects.using(using).get_or_create(name=role)
+            permissions, missing = _resolve_permissions(wanted, apps=apps, using=using)
+            group.permissions.set(permissions)
+            if missing:
+                unresolved[role] = missing
+                logger.info(
+                    "role %s: permissions not attached yet (app not installed): %s",
+                    role,
+                    ", ".join(missing),
+                )
+    return unresolved
+
+
+def sync_roles_after_migrate(sender, *, using: str = DEFAULT_DB_ALIAS, apps=None, **kwargs) -> None:
+    """``post_migrate`` receiver: sync once per ``migrate``, when core's signal arrives.
+
+    By the time any app's ``post_migrate`` is sent every migration has run, and
+    :func:`sync_roles` creates the permission rows it needs itself.
+    """
+    if sender.label != "core":
+        return
+    sync_roles(apps=apps or global_apps, using=using)
