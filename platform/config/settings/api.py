@@ -69,6 +69,11 @@ OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "apps.accounts.oauth.MastodonOAuth2Validator",
     # PKCE is honoured when the client sends it; Mastodon clients that predate it still work.
     "PKCE_REQUIRED": False,
+    # RFC 9700: Mastodon offers neither the implicit grant nor "plain" PKCE, so refuse both;
+    # a replayed refresh token revokes its whole token family.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "ROTATE_REFRESH_TOKEN": True,
     # OAUTH_ACCESS_TOKEN_SECONDS: lifetime of an access token (Mastodon's never expire).
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_ACCESS_TOKEN_SECONDS", default=60 * 60 * 24 * 30),

@@ -64,6 +64,20 @@ SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header else
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+
+# Deploy checks silenced on purpose: Mastodon clients need the password grant,
+# loopback http redirect URIs, PKCE-less authorization codes, tokens they can look
+# up as issued, tokens in the query string and no RFC 9207 `iss` parameter; joining
+# the HSTS preload list is the operator's decision (SECURE_HSTS_PRELOAD).
+SILENCED_SYSTEM_CHECKS = [
+    "oauth2_provider.W002",
+    "oauth2_provider.W004",
+    "oauth2_provider.W005",
+    "oauth2_provider.W006",
+    "oauth2_provider.W008",
+    "oauth2_provider.W010",
+    "security.W021",
+]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
