@@ -1,0 +1,171 @@
+"""The integration suite: real PostgreSQL, Redis and a Celery worker process.
+
+Run it with ``make integration`` (or ``.ci/run``) with ``DATABASE_URL`` pointing at
+PostgreSQL and ``REDIS_URL`` at Redis. A service that is missing or unreachable
+fails the run with a message naming it: this suite never skips.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+WORKER_READY_SECONDS = 60
+
+
+def _require_services() -> None:
+    """Fail the session, naming the service, unless PostgreSQL, Redis and the broker answer."""
+    import psycopg
+    import redis
+    from django.conf import settings
+
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        pytest.fail(
+            "The integration suite needs PostgreSQL: set DATABASE_URL=postgres://... "
+            f"(got {database_url or 'nothing'}).",
+            pytrace=False,
+        )
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not redis_url.startswith("redis://"):
+        pytest.fail(
+            f"The integration suite needs Redis: set REDIS_URL=redis://... "
+            f"(got {redis_url or 'nothing'}).",
+            pytrace=False,
+        )
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.fail(
+            "The integration suite needs the Celery broker on Redis: unset CELERY_BROKER_URL "
+            f"or point it at Redis (got {settings.CELERY_BROKER_URL}).",
+            pytrace=False,
+        )
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        pytest.fail("CELERY_TASK_ALWAYS_EAGER must be off: a real worker runs the tasks.")
+
+    database = settings.DATABASES["default"]
+    try:
+        psycopg.connect(
+            host=database["HOST"] or "localhost",
+            port=database["PORT"] or 5432,
+            user=database["USER"],
+            password=database["PASSWORD"] or None,
+            dbname="postgres",
+            connect_timeout=5,
+        ).close()
+    except psycopg.Error as error:
+        pytest.fail(f"PostgreSQL is unreachable at {database_url}: {error}", pytrace=False)
+    for name, url in (("Redis", redis_url), ("the Celery broker", settings.CELERY_BROKER_URL)):
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=5).ping()
+        except redis.RedisError as error:
+            pytest.fail(f"{name} is unreachable at {url}: {error}", pytrace=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _real_services():
+    """Every integration test needs the real services: check them once, before the database."""
+    _require_services()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_real_services, django_db_setup):
+    """pytest-django's test database (``test_<name>``), created only once the services answer."""
+    return django_db_setup
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(settings, tmp_path):
+    """Media in a temporary folder; the shared Redis is left alone.
+
+    Replaces the suite-wide fixture of the same name, which clears the cache: on Redis
+    that flushes the database the broker and channel layer use too, and would drop the
+    running worker's queue bindings.
+    """
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media"), "base_url": "/media/"},
+        },
+    }
+
+
+def _test_database_url() -> str:
+    """DATABASE_URL with the database name pytest-django created (``test_<name>``)."""
+    from django.db import connection
+
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real ``celery worker`` process on the Redis broker, writing to the test database.
+
+    Started as ``make run`` and the deployment start it; waits until the worker
+    answers a ping; stopped at the end of the session. Yields the process.
+    """
+    from config.celery import app
+
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    hostname = f"integration-{os.getpid()}@{socket.gethostname()}"
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "LOG_FORMAT": "text"}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603
+            [
+                str(Path(sys.executable).with_name("celery")),
+                "--workdir",
+                "platform",
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                hostname,
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def worker_log() -> str:
+        return log_path.read_text(errors="replace")[-4000:]
+
+    try:
+        deadline = time.monotonic() + WORKER_READY_SECONDS
+        while True:
+            if process.poll() is not None:
+                pytest.fail(
+                    f"The Celery worker exited with {process.returncode}:\n{worker_log()}",
+                    pytrace=False,
+                )
+            if app.control.ping(destination=[hostname], timeout=1.0):
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"The Celery worker did not answer within {WORKER_READY_SECONDS}s:\n"
+                    f"{worker_log()}",
+                    pytrace=False,
+                )
+        process.worker_log = worker_log
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
