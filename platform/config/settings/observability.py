@@ -28,9 +28,16 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own console handlers print plain text: send its records to ours.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
     },
 }
+
+# Probes reach /healthz and /readyz over plain HTTP inside the cluster, so they are
+# never redirected to HTTPS (the regexes match the path without its leading slash).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # PROMETHEUS_EXPORT_MIGRATIONS: whether /metrics reports unapplied migrations.
 PROMETHEUS_EXPORT_MIGRATIONS = env.bool("PROMETHEUS_EXPORT_MIGRATIONS", default=False)

@@ -1,0 +1,142 @@
+"""Liveness and readiness probes for load balancers and Kubernetes.
+
+``/healthz`` answers as long as the process serves requests and touches nothing
+else. ``/readyz`` checks every backing service a request may need (the database,
+the cache, the Celery broker and media storage) and answers 503 naming those that
+are down, so an orchestrator stops routing traffic to this process until they are
+back. Each check reports its latency; error details stay in the logs, the response
+names only the exception class.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connections
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from kombu import Connection
+
+logger = logging.getLogger(__name__)
+
+BROKER_TIMEOUT_SECONDS = 2.0
+PROBE_PREFIX = ".readyz-probe-"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one readiness check."""
+
+    name: str
+    is_ok: bool
+    latency_ms: float
+    error: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        answer: dict[str, object] = {
+            "status": "ok" if self.is_ok else "error",
+            "latency_ms": self.latency_ms,
+        }
+        if self.error:
+            answer["error"] = self.error
+        return answer
+
+
+def check_database() -> None:
+    """Run ``SELECT 1`` on every configured database alias."""
+    for alias in connections:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+
+
+def check_cache() -> None:
+    """Round-trip a unique value through every configured cache."""
+    for alias in settings.CACHES:
+        cache = caches[alias]
+        key = f"readyz:{uuid.uuid4().hex}"
+        value = uuid.uuid4().hex
+        cache.set(key, value, timeout=10)
+        try:
+            if cache.get(key) != value:
+                raise RuntimeError(f"cache {alias!r} did not return the value it was given")
+        finally:
+            cache.delete(key)
+
+
+def check_broker() -> None:
+    """Reach the Celery broker (for the file broker: its folders exist and are writable)."""
+    url = settings.CELERY_BROKER_URL
+    options = dict(getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {})
+    if url.startswith("filesystem://"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+            folder = options.get(key)
+            if folder is None:
+                continue
+            path = Path(folder)
+            if not path.is_dir() or not os.access(path, os.W_OK):
+                raise FileNotFoundError(f"broker folder {key} is missing or read-only")
+        return
+    with Connection(
+        url, connect_timeout=BROKER_TIMEOUT_SECONDS, transport_options=options
+    ) as connection:
+        connection.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
+
+
+def check_storage() -> None:
+    """Write a probe file to the default (media) storage and delete it."""
+    name = default_storage.save(f"{PROBE_PREFIX}{uuid.uuid4().hex}", ContentFile(b"ok"))
+    default_storage.delete(name)
+
+
+CHECKS: dict[str, Callable[[], None]] = {
+    "database": check_database,
+    "cache": check_cache,
+    "broker": check_broker,
+    "storage": check_storage,
+}
+
+
+def run_check(name: str, check: Callable[[], None]) -> CheckResult:
+    """Run one check, timing it; any exception marks it down (and is logged)."""
+    started = time.perf_counter()
+    try:
+        check()
+    except Exception as exc:
+        latency = round((time.perf_counter() - started) * 1000, 2)
+        logger.warning("readiness check failed", exc_info=True, extra={"check": name})
+        return CheckResult(name=name, is_ok=False, latency_ms=latency, error=type(exc).__name__)
+    latency = round((time.perf_counter() - started) * 1000, 2)
+    return CheckResult(name=name, is_ok=True, latency_ms=latency)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. No I/O, so a slow dependency never restarts it."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: 200 when every check passes, 503 naming the ones that failed."""
+    results = [run_check(name, check) for name, check in CHECKS.items()]
+    failing = [result.name for result in results if not result.is_ok]
+    body = {
+        "status": "unavailable" if failing else "ok",
+        "failing": failing,
+        "checks": {result.name: result.as_dict() for result in results},
+    }
+    return JsonResponse(body, status=503 if failing else 200)
