@@ -114,6 +114,16 @@ class MediaProcessed(Event):
     perceptual_hashes: tuple[str, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class JobFinished(Event):
+    """A background job reached SUCCESS, FAILURE or REVOKED (``status``)."""
+
+    job_id: int
+    owner_id: int | None
+    kind: str
+    status: str
+
+
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Any], None]
 _handlers: dict[type[Event], list[Handler]] = defaultdict(list)

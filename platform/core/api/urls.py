@@ -1,0 +1,9 @@
+"""Platform API URLs (mounted at ``/api/agora/v1/``)."""
+
+from django.urls import path
+
+from core.api.views import JobDetailView
+
+urlpatterns = [
+    path("jobs/<str:job_id>", JobDetailView.as_view(), name="agora-job-detail"),
+]

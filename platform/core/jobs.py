@@ -1,0 +1,256 @@
+"""Background jobs: the services that move a :class:`~core.models.BackgroundJob`
+through its states, and the Celery task base that reports through them.
+
+A service that starts long work creates a job and enqueues a tracked task with
+its id once the transaction commits::
+
+    job = job_create(owner=user, kind="media.transcode")
+    transaction.on_commit(lambda: transcode_task.delay(job_id=job.pk, media_id=media.pk))
+
+    @tracked_task(name="media.transcode", max_retries=3)
+    def transcode_task(self, *, job_id: int, media_id: int) -> dict:
+        ...
+        self.report_progress(50, "Encoding")
+        return {"media_id": media_id}
+
+The task base marks the job STARTED (counting the attempt), SUCCESS with the
+task's return value, RETRY when Celery retries it, and FAILURE when it gives up.
+Finished jobs (SUCCESS, FAILURE, REVOKED) never change again, so a task that runs
+twice, or a revoked job whose task still runs, cannot overwrite the outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Task, shared_task
+from celery.exceptions import Retry
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from rest_framework.exceptions import NotFound
+
+from core import events
+from core.models import BackgroundJob
+
+logger = logging.getLogger(__name__)
+
+Status = BackgroundJob.Status
+MESSAGE_MAX_LENGTH = BackgroundJob._meta.get_field("message").max_length
+ERROR_MAX_LENGTH = 2000
+# Stored untranslated: the owner's language is unknown when a worker writes it.
+GENERIC_FAILURE = gettext_noop("The job failed.")
+
+
+class JobError(Exception):
+    """Raise from a tracked task to fail its job with ``message`` shown to the owner."""
+
+
+class JobRevoked(Exception):
+    """The job was revoked: the tracked task stops without touching it again."""
+
+
+def _lock(job_id: int) -> BackgroundJob:
+    return BackgroundJob.objects.select_for_update().get(pk=job_id)
+
+
+def _finish(job: BackgroundJob) -> None:
+    """Publish :class:`core.events.JobFinished` for a job that just reached a final state."""
+    events.publish(
+        events.JobFinished(
+            job_id=job.pk, owner_id=job.owner_id, kind=job.kind, status=str(job.status)
+        )
+    )
+
+
+MAX_ID = 2**63 - 1
+
+
+def job_get_for_owner(*, owner: Any, job_id: int | str) -> BackgroundJob:
+    """The job ``job_id`` if ``owner`` owns it.
+
+    Raises ``NotFound`` for an unknown or malformed id and for anybody else's job,
+    so a job's existence is not revealed to others.
+    """
+    text = str(job_id)
+    if not (text.isascii() and text.isdigit()):
+        raise NotFound()
+    pk = int(text)
+    if not 0 < pk <= MAX_ID or owner is None or not owner.is_authenticated:
+        raise NotFound()
+    try:
+        return BackgroundJob.objects.get(pk=pk, owner=owner)
+    except BackgroundJob.DoesNotExist:
+        raise NotFound() from None
+
+
+def job_create(*, owner: Any | None, kind: str, task_id: str = "") -> BackgroundJob:
+    """Create a PENDING job of ``kind`` for ``owner`` (``None`` for system work).
+
+    Raises ``ValidationError`` for a blank or over-long kind.
+    """
+    job = BackgroundJob(owner=owner, kind=kind, task_id=task_id)
+    job.full_clean()
+    with transaction.atomic():
+        job.save(force_insert=True)
+    return job
+
+
+@transaction.atomic
+def job_started(*, job_id: int, task_id: str = "") -> BackgroundJob:
+    """Mark an attempt as started: STARTED, one more attempt, ``started_at`` on the first.
+
+    A finished job is returned unchanged (check ``is_finished`` before working).
+    Raises ``BackgroundJob.DoesNotExist`` for an unknown id.
+    """
+    job = _lock(job_id)
+    if job.is_finished:
+        return job
+    now = timezone.now()
+    job.status = Status.STARTED
+    job.attempts += 1
+    job.started_at = job.started_at or now
+    if task_id:
+        job.task_id = task_id
+    job.save(update_fields=["status", "attempts", "started_at", "task_id", "updated_at"])
+    return job
+
+
+@transaction.atomic
+def job_progress(*, job_id: int, progress: int, message: str = "") -> BackgroundJob:
+    """Report progress (0..100) and an optional message for the owner.
+
+    Progress never goes backwards: a lower value than the job already reported
+    (a retry starting over, say) keeps the higher one. Raises ``ValidationError``
+    when ``progress`` is not an integer from 0 to 100, and :class:`JobRevoked`
+    when the job was revoked, so the task can stop.
+    """
+    if isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= 100:
+        raise ValidationError(
+            _("Progress must be a whole number from 0 to 100."), code="invalid_progress"
+        )
+    job = _lock(job_id)
+    if job.status == Status.REVOKED:
+        raise JobRevoked(job_id)
+    if job.is_finished:
+        return job
+    job.status = Status.PROGRESS
+    job.progress = max(job.progress, progress)
+    if message:
+        job.message = message[:MESSAGE_MAX_LENGTH]
+    job.save(update_fields=["status", "progress", "message", "updated_at"])
+    return job
+
+
+@transaction.atomic
+def job_succeeded(*, job_id: int, result: Any = None) -> BackgroundJob:
+    """Finish the job: SUCCESS, progress 100, ``result`` (JSON-serialisable) stored."""
+    job = _lock(job_id)
+    if job.is_finished:
+        return job
+    job.status = Status.SUCCESS
+    job.progress = 100
+    job.result = result
+    job.error = ""
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "progress", "result", "error", "finished_at", "updated_at"])
+    _finish(job)
+    return job
+
+
+@transaction.atomic
+def job_failed(*, job_id: int, error: str) -> BackgroundJob:
+    """Finish the job: FAILURE with ``error``, a message its owner may read."""
+    job = _lock(job_id)
+    if job.is_finished:
+        return job
+    job.status = Status.FAILURE
+    job.error = error[:ERROR_MAX_LENGTH]
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    _finish(job)
+    return job
+
+
+@transaction.atomic
+def job_retrying(*, job_id: int, error: str = "") -> BackgroundJob:
+    """Mark the job RETRY (its task will run again), keeping the last attempt's error."""
+    job = _lock(job_id)
+    if job.is_finished:
+        return job
+    job.status = Status.RETRY
+    job.error = error[:ERROR_MAX_LENGTH]
+    job.save(update_fields=["status", "error", "updated_at"])
+    return job
+
+
+@transaction.atomic
+def job_revoked(*, job_id: int) -> BackgroundJob:
+    """Cancel the job: REVOKED. Its task skips it, or stops at its next progress report.
+
+    Raises ``ValidationError`` when the job has already finished.
+    """
+    job = _lock(job_id)
+    if job.is_finished:
+        raise ValidationError(_("This job has already finished."), code="finished")
+    job.status = Status.REVOKED
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at", "updated_at"])
+    _finish(job)
+    return job
+
+
+class TrackedTask(Task):
+    """A Celery task that keeps its ``BackgroundJob`` (the ``job_id`` keyword) up to date.
+
+    Every run counts an attempt and marks the job STARTED; the return value
+    finishes it as SUCCESS; ``self.retry()`` (or ``autoretry_for``) marks it RETRY;
+    a :class:`JobError` fails it with its message, any other exception with a
+    generic message (the traceback goes to the log). A finished or revoked job is
+    skipped, which makes a duplicate delivery harmless.
+    """
+
+    abstract = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        job_id = kwargs.get("job_id")
+        if job_id is None:
+            raise TypeError(f"{self.name} is a tracked task: call it with job_id=")
+        job = job_started(job_id=job_id, task_id=self.request.id or "")
+        if job.is_finished:
+            logger.info("skipping finished job", extra={"job_id": job_id, "task": self.name})
+            return None
+        try:
+            result = super().__call__(*args, **kwargs)
+        except JobRevoked:
+            logger.info("job revoked while running", extra={"job_id": job_id, "task": self.name})
+            return None
+        except Retry as exc:
+            reason = str(exc.exc) if isinstance(exc.exc, JobError) else ""
+            job_retrying(job_id=job_id, error=reason)
+            raise
+        except JobError as exc:
+            job_failed(job_id=job_id, error=str(exc))
+            raise
+        except Exception:
+            logger.exception("tracked task failed", extra={"job_id": job_id, "task": self.name})
+            job_failed(job_id=job_id, error=GENERIC_FAILURE)
+            raise
+        job_succeeded(job_id=job_id, result=result)
+        return result
+
+    def report_progress(self, progress: int, message: str = "") -> BackgroundJob:
+        """Report this run's progress on its job (see :func:`job_progress`)."""
+        return job_progress(
+            job_id=self.request.kwargs["job_id"], progress=progress, message=message
+        )
+
+
+def tracked_task(*args: Any, **options: Any):
+    """Declare a bound :class:`TrackedTask`: ``@tracked_task(name=..., max_retries=...)``."""
+    options.setdefault("bind", True)
+    options.setdefault("base", TrackedTask)
+    return shared_task(*args, **options)
