@@ -75,6 +75,21 @@ def _details(detail: Any) -> dict[str, list[dict[str, str]]]:
     return out
 
 
+def _django_detail(exc: DjangoValidationError) -> dict[str, list[exceptions.ErrorDetail]]:
+    """A Django ValidationError as DRF's detail, keeping each message's code for ``details``."""
+
+    def coded(errors: list[DjangoValidationError]) -> list[exceptions.ErrorDetail]:
+        return [
+            exceptions.ErrorDetail(message, code=error.code or "invalid")
+            for error in errors
+            for message in error.messages
+        ]
+
+    if hasattr(exc, "error_dict"):
+        return {field: coded(errors) for field, errors in exc.error_dict.items()}
+    return {"non_field_errors": coded(exc.error_list)}
+
+
 def validation_summary(detail: Any) -> str:
     return _("Validation failed: %(errors)s") % {"errors": ", ".join(_flatten(detail))}
 
@@ -82,10 +97,7 @@ def validation_summary(detail: Any) -> str:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's exception handler, answering in Mastodon's shape."""
     if isinstance(exc, DjangoValidationError):
-        detail = (
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
-        exc = exceptions.ValidationError(detail=detail)
+        exc = exceptions.ValidationError(detail=_django_detail(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Record not found"))
     elif isinstance(exc, PermissionDenied):
