@@ -28,6 +28,8 @@ AGORA_DOMAIN = env.str("AGORA_DOMAIN", default="localhost:8000")
 AGORA_TITLE = env.str("AGORA_TITLE", default="Agora")
 # AGORA_CONTACT_EMAIL: the contact address shown by /api/v1/instance.
 AGORA_CONTACT_EMAIL = env.str("AGORA_CONTACT_EMAIL", default="admin@localhost")
+# AGORA_SOURCE_URL: where this deployment's source code is published (/api/v2/instance).
+AGORA_SOURCE_URL = env.str("AGORA_SOURCE_URL", default="")
 # AGORA_REGISTRATIONS_OPEN: whether POST /api/v1/accounts accepts sign-ups.
 AGORA_REGISTRATIONS_OPEN = env.bool("AGORA_REGISTRATIONS_OPEN", default=True)
 

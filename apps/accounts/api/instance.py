@@ -1,0 +1,157 @@
+"""Mastodon's ``/api/v1/instance`` and ``/api/v2/instance``: who this server is and its limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.templatetags.static import static
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts import selectors
+from apps.accounts.api.serializers import DEFAULT_HEADER
+from core.entitlements import FREE
+
+# The Mastodon API level Agora implements, and Agora's own release (pyproject.toml's).
+MASTODON_COMPATIBLE_VERSION = "4.3.0"
+AGORA_VERSION = "0.1.0"
+VERSION = f"{MASTODON_COMPATIBLE_VERSION} (compatible; Agora {AGORA_VERSION})"
+
+SUPPORTED_MIME_TYPES = [
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "video/mp4",
+    "video/webm",
+    "video/quicktime",
+]
+# Mastodon's defaults for what media limits Agora does not set itself.
+IMAGE_MATRIX_LIMIT = 33_177_600
+VIDEO_MATRIX_LIMIT = 8_294_400
+VIDEO_FRAME_RATE_LIMIT = 120
+CHARACTERS_RESERVED_PER_URL = 23
+POLLS = {
+    "max_options": 4,
+    "max_characters_per_option": 50,
+    "min_expiration": 300,
+    "max_expiration": 2_629_746,
+}
+
+
+def _languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def _statuses() -> dict[str, int]:
+    return {
+        "max_characters": FREE.max_status_characters,
+        "max_media_attachments": FREE.max_media_attachments,
+        "characters_reserved_per_url": CHARACTERS_RESERVED_PER_URL,
+    }
+
+
+def _media_attachments() -> dict[str, Any]:
+    return {
+        "supported_mime_types": SUPPORTED_MIME_TYPES,
+        "image_size_limit": FREE.max_image_bytes,
+        "image_matrix_limit": IMAGE_MATRIX_LIMIT,
+        "video_size_limit": FREE.max_video_bytes,
+        "video_frame_rate_limit": VIDEO_FRAME_RATE_LIMIT,
+        "video_matrix_limit": VIDEO_MATRIX_LIMIT,
+    }
+
+
+def _streaming_url(request: Request) -> str:
+    return f"{'wss' if request.is_secure() else 'ws'}://{request.get_host()}"
+
+
+def _description() -> str:
+    return f"{settings.AGORA_TITLE}: a social platform."
+
+
+class InstanceV1View(APIView):
+    """``GET /api/v1/instance``: Mastodon's V1::Instance entity."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="instance_v1")
+    def get(self, request: Request) -> Response:
+        stats = selectors.instance_stats()
+        return Response(
+            {
+                "uri": settings.AGORA_DOMAIN,
+                "title": settings.AGORA_TITLE,
+                "short_description": _description(),
+                "description": _description(),
+                "email": settings.AGORA_CONTACT_EMAIL,
+                "version": VERSION,
+                "urls": {"streaming_api": _streaming_url(request)},
+                "stats": {
+                    "user_count": stats.user_count,
+                    "status_count": stats.status_count,
+                    "domain_count": 0,
+                },
+                "thumbnail": request.build_absolute_uri(static(DEFAULT_HEADER)),
+                "languages": _languages(),
+                "registrations": settings.AGORA_REGISTRATIONS_OPEN,
+                "approval_required": False,
+                "invites_enabled": False,
+                "configuration": {
+                    "accounts": {"max_featured_tags": 10},
+                    "statuses": _statuses(),
+                    "media_attachments": _media_attachments(),
+                    "polls": POLLS,
+                },
+                "contact_account": None,
+                "rules": [],
+            }
+        )
+
+
+class InstanceV2View(APIView):
+    """``GET /api/v2/instance``: Mastodon's Instance entity."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="instance_v2")
+    def get(self, request: Request) -> Response:
+        stats = selectors.instance_stats()
+        return Response(
+            {
+                "domain": settings.AGORA_DOMAIN,
+                "title": settings.AGORA_TITLE,
+                "version": VERSION,
+                "source_url": settings.AGORA_SOURCE_URL,
+                "description": _description(),
+                "usage": {"users": {"active_month": stats.active_month}},
+                "thumbnail": {"url": request.build_absolute_uri(static(DEFAULT_HEADER))},
+                "icon": [],
+                "languages": _languages(),
+                "configuration": {
+                    "urls": {"streaming": _streaming_url(request), "status": None},
+                    "vapid": {"public_key": getattr(settings, "AGORA_VAPID_PUBLIC_KEY", "")},
+                    "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
+                    "statuses": _statuses(),
+                    "media_attachments": _media_attachments(),
+                    "polls": POLLS,
+                    "translation": {"enabled": False},
+                },
+                "registrations": {
+                    "enabled": settings.AGORA_REGISTRATIONS_OPEN,
+                    "approval_required": False,
+                    "message": None,
+                    "url": None,
+                },
+                "api_versions": {"mastodon": 2},
+                "contact": {"email": settings.AGORA_CONTACT_EMAIL, "account": None},
+                "rules": [],
+            }
+        )

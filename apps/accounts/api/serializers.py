@@ -1,0 +1,309 @@
+"""Mastodon's Account, CredentialAccount and Token entities, and the request bodies they take."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.templatetags.static import static
+from django.utils.html import escape, linebreaks
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.accounts import selectors
+from apps.accounts.models import (
+    DISPLAY_NAME_MAX_LENGTH,
+    MAX_PROFILE_FIELDS,
+    NOTE_MAX_LENGTH,
+    PROFILE_FIELD_MAX_LENGTH,
+    User,
+    Visibility,
+)
+
+DEFAULT_AVATAR = "accounts/avatar.png"
+DEFAULT_HEADER = "accounts/header.png"
+
+
+def note_html(text: str) -> str:
+    """A plain-text profile note as Mastodon's HTML: escaped, in paragraphs and line breaks."""
+    text = text.strip()
+    return linebreaks(text, autoescape=True) if text else ""
+
+
+def _absolute(request, url: str) -> str:
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class AccountFieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    value = serializers.CharField(help_text="HTML")
+    verified_at = serializers.DateTimeField(allow_null=True)
+
+
+class AccountSerializer(serializers.Serializer):
+    """Mastodon's Account entity."""
+
+    id = serializers.SerializerMethodField()
+    username = serializers.CharField()
+    acct = serializers.CharField()
+    display_name = serializers.CharField()
+    locked = serializers.BooleanField()
+    bot = serializers.BooleanField()
+    discoverable = serializers.BooleanField()
+    group = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    note = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    uri = serializers.SerializerMethodField()
+    avatar = serializers.SerializerMethodField()
+    avatar_static = serializers.SerializerMethodField()
+    header = serializers.SerializerMethodField()
+    header_static = serializers.SerializerMethodField()
+    followers_count = serializers.SerializerMethodField()
+    following_count = serializers.SerializerMethodField()
+    statuses_count = serializers.SerializerMethodField()
+    last_status_at = serializers.SerializerMethodField()
+    emojis = serializers.SerializerMethodField()
+    # Serializer.get_fields is DRF's own: the method for "fields" needs another name.
+    fields = serializers.SerializerMethodField(method_name="profile_fields")
+
+    def _counts(self, account: User) -> selectors.AccountCounts:
+        cache = self.context.setdefault("_account_counts", {})
+        if account.pk not in cache:
+            cache[account.pk] = selectors.account_counts(account=account)
+        return cache[account.pk]
+
+    def _image(self, account: User, name: str, default: str) -> str:
+        image = getattr(account, name)
+        url = image.url if image else static(default)
+        return _absolute(self.context.get("request"), url)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_id(self, account: User) -> str:
+        return str(account.pk)
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_group(self, account: User) -> bool:
+        return False
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_note(self, account: User) -> str:
+        return note_html(account.note)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, account: User) -> str:
+        return _absolute(self.context.get("request"), f"/@{account.username}")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_uri(self, account: User) -> str:
+        return _absolute(self.context.get("request"), f"/users/{account.username}")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_avatar(self, account: User) -> str:
+        return self._image(account, "avatar", DEFAULT_AVATAR)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_avatar_static(self, account: User) -> str:
+        return self._image(account, "avatar", DEFAULT_AVATAR)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_header(self, account: User) -> str:
+        return self._image(account, "header", DEFAULT_HEADER)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_header_static(self, account: User) -> str:
+        return self._image(account, "header", DEFAULT_HEADER)
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_followers_count(self, account: User) -> int:
+        return self._counts(account).followers_count
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_following_count(self, account: User) -> int:
+        return self._counts(account).following_count
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_statuses_count(self, account: User) -> int:
+        return self._counts(account).statuses_count
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_last_status_at(self, account: User) -> str | None:
+        moment = self._counts(account).last_status_at
+        return moment.date().isoformat() if moment else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_emojis(self, account: User) -> list:
+        return []
+
+    @extend_schema_field(AccountFieldSerializer(many=True))
+    def profile_fields(self, account: User) -> list[dict[str, Any]]:
+        return [
+            {"name": escape(item["name"]), "value": escape(item["value"]), "verified_at": None}
+            for item in account.fields or []
+        ]
+
+
+class PlainFieldSerializer(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True)
+    value = serializers.CharField(allow_blank=True)
+    verified_at = serializers.DateTimeField(allow_null=True, required=False)
+
+
+class SourceSerializer(serializers.Serializer):
+    privacy = serializers.ChoiceField(choices=Visibility.choices)
+    sensitive = serializers.BooleanField()
+    language = serializers.CharField(allow_blank=True)
+    note = serializers.CharField(allow_blank=True, help_text="plain text")
+    fields = PlainFieldSerializer(many=True)
+    follow_requests_count = serializers.IntegerField()
+
+
+class CredentialAccountSerializer(AccountSerializer):
+    """Mastodon's CredentialAccount: the Account plus the editable ``source`` values."""
+
+    source = serializers.SerializerMethodField()
+
+    @extend_schema_field(SourceSerializer)
+    def get_source(self, account: User) -> dict[str, Any]:
+        return {
+            "privacy": account.default_privacy,
+            "sensitive": account.default_sensitive,
+            "language": account.default_language,
+            "note": account.note,
+            "fields": [
+                {"name": item["name"], "value": item["value"], "verified_at": None}
+                for item in account.fields or []
+            ],
+            "follow_requests_count": self._counts(account).follow_requests_count,
+        }
+
+
+class TokenSerializer(serializers.Serializer):
+    """Mastodon's Token entity (with the refresh token, since Agora's tokens expire)."""
+
+    access_token = serializers.CharField(source="token")
+    token_type = serializers.SerializerMethodField()
+    scope = serializers.CharField()
+    created_at = serializers.SerializerMethodField()
+    refresh_token = serializers.SerializerMethodField()
+    expires_in = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_token_type(self, token) -> str:
+        return "Bearer"
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_created_at(self, token) -> int:
+        return int(token.created.timestamp())
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_refresh_token(self, token) -> str | None:
+        refresh = getattr(token, "refresh_token", None)
+        return refresh.token if refresh is not None else None
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_expires_in(self, token) -> int:
+        return max(0, int((token.expires - token.created).total_seconds()))
+
+
+class RegistrationSerializer(serializers.Serializer):
+    """The body of ``POST /api/v1/accounts``."""
+
+    username = serializers.CharField(max_length=100)
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=1024, trim_whitespace=False)
+    agreement = serializers.BooleanField(default=False)
+    locale = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class ProfileFieldInputSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        allow_blank=True, max_length=PROFILE_FIELD_MAX_LENGTH, required=False, default=""
+    )
+    value = serializers.CharField(
+        allow_blank=True, max_length=PROFILE_FIELD_MAX_LENGTH, required=False, default=""
+    )
+
+
+class SourceInputSerializer(serializers.Serializer):
+    privacy = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    sensitive = serializers.BooleanField(required=False)
+    language = serializers.CharField(max_length=16, allow_blank=True, required=False)
+
+
+class CredentialsUpdateSerializer(serializers.Serializer):
+    """The body of ``PATCH /api/v1/accounts/update_credentials`` (normalised first)."""
+
+    display_name = serializers.CharField(
+        max_length=DISPLAY_NAME_MAX_LENGTH, allow_blank=True, required=False
+    )
+    note = serializers.CharField(
+        max_length=NOTE_MAX_LENGTH, allow_blank=True, required=False, trim_whitespace=False
+    )
+    avatar = serializers.FileField(required=False)
+    header = serializers.FileField(required=False)
+    locked = serializers.BooleanField(required=False)
+    bot = serializers.BooleanField(required=False)
+    discoverable = serializers.BooleanField(required=False)
+    fields_attributes = ProfileFieldInputSerializer(
+        many=True, required=False, max_length=MAX_PROFILE_FIELDS
+    )
+    source = SourceInputSerializer(required=False)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(normalise_credentials_body(data))
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    current_password = serializers.CharField(max_length=1024, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=1024, trim_whitespace=False)
+
+
+_BRACKETED = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
+
+
+def _nest(data) -> dict[str, Any]:
+    """Rails-style form keys (``source[privacy]``, ``fields_attributes[0][name]``) as nested dicts."""
+    out: dict[str, Any] = {}
+    keys = data.keys()
+    for key in keys:
+        value = data.get(key)
+        match = _BRACKETED.match(key)
+        if match is None:
+            out[key] = value
+            continue
+        path = [match.group(1)] + re.findall(r"\[([^\[\]]*)\]", match.group(2))
+        node = out
+        for part in path[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                node[part] = child
+            node = child
+        node[path[-1]] = value
+    return out
+
+
+def _field_list(value: Any) -> Any:
+    """``fields_attributes`` as a list, from a list or an index-keyed dict."""
+    if isinstance(value, dict):
+        try:
+            ordered = sorted(value.items(), key=lambda item: int(item[0]))
+        except (TypeError, ValueError):
+            raise serializers.ValidationError(
+                {"fields_attributes": ["must be a list or a dict keyed by position"]}
+            ) from None
+        return [item for _key, item in ordered]
+    return value
+
+
+def normalise_credentials_body(data: Any) -> dict[str, Any]:
+    """One shape for what Mastodon clients send: JSON, form or multipart bodies."""
+    if not hasattr(data, "keys"):
+        raise serializers.ValidationError({"non_field_errors": ["Invalid data."]})
+    body = _nest(data) if hasattr(data, "getlist") else dict(data)
+    if "fields_attributes" in body:
+        body["fields_attributes"] = _field_list(body["fields_attributes"])
+    return body

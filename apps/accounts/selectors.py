@@ -1,0 +1,115 @@
+"""Reads of accounts, tuned for the API and the admin."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from apps.accounts.models import User
+
+
+@dataclass(frozen=True)
+class AccountCounts:
+    """The numbers a Mastodon Account shows beside the profile."""
+
+    followers_count: int = 0
+    following_count: int = 0
+    statuses_count: int = 0
+    last_status_at: datetime | None = None
+    follow_requests_count: int = 0
+
+
+def account_counts(*, account: User) -> AccountCounts:
+    """Followers, following, statuses and pending follow requests of ``account``.
+
+    The first three come from the counters the feed app keeps on the account row
+    (no extra query). Follow requests live in the feed app, which has none to
+    report yet, so they count zero.
+    """
+    return AccountCounts(
+        followers_count=account.followers_count,
+        following_count=account.following_count,
+        statuses_count=account.statuses_count,
+        last_status_at=account.last_status_at,
+    )
+
+
+def account_list_visible() -> QuerySet[User]:
+    """Accounts anybody may look at: the active ones."""
+    return User.objects.filter(is_active=True)
+
+
+def account_get(*, account_id: int | str) -> User:
+    """The active account with ``account_id``.
+
+    Raises :class:`~django.http.Http404` for an unknown, malformed or disabled id:
+    a disabled account is indistinguishable from one that never existed.
+    """
+    try:
+        pk = int(account_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    account = account_list_visible().filter(pk=pk).first()
+    if account is None:
+        raise Http404
+    return account
+
+
+def account_get_by_acct(*, acct: str) -> User:
+    """The active account named by ``acct``: ``user``, ``@user`` or ``user@<our domain>``.
+
+    A username on another domain is not ours to answer for (no federation): 404.
+    Raises :class:`~django.http.Http404` when no active account matches.
+    """
+    username, _, domain = acct.strip().lstrip("@").partition("@")
+    if domain and domain.lower() != settings.AGORA_DOMAIN.lower():
+        raise Http404
+    if not username:
+        raise Http404
+    account = account_list_visible().filter(username__iexact=username).first()
+    if account is None:
+        raise Http404
+    return account
+
+
+def username_is_taken(*, username: str) -> bool:
+    """Whether an account (active or not) already uses ``username``, ignoring case."""
+    return User.objects.filter(username__iexact=username).exists()
+
+
+def email_is_taken(*, email: str) -> bool:
+    """Whether an account (active or not) already uses ``email``, ignoring case."""
+    return User.objects.filter(email__iexact=email).exists()
+
+
+@dataclass(frozen=True)
+class InstanceStats:
+    user_count: int
+    status_count: int
+    active_month: int
+
+
+INSTANCE_STATS_CACHE_KEY = "accounts:instance_stats"
+INSTANCE_STATS_CACHE_SECONDS = 300
+
+
+def instance_stats() -> InstanceStats:
+    """Accounts, statuses and monthly active accounts, recounted at most every five minutes."""
+    cached = cache.get(INSTANCE_STATS_CACHE_KEY)
+    if cached is not None:
+        return InstanceStats(**cached)
+    accounts = account_list_visible()
+    month_ago = timezone.now() - timedelta(days=30)
+    stats = InstanceStats(
+        user_count=accounts.count(),
+        status_count=accounts.aggregate(total=Sum("statuses_count"))["total"] or 0,
+        active_month=accounts.filter(last_login__gte=month_ago).count(),
+    )
+    cache.set(INSTANCE_STATS_CACHE_KEY, asdict(stats), INSTANCE_STATS_CACHE_SECONDS)
+    return stats

@@ -1,0 +1,410 @@
+"""Writes to accounts: registration, profile, password, disabling, and ending credentials."""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_grant_model,
+    get_id_token_model,
+    get_refresh_token_model,
+)
+from oauthlib.common import generate_token
+from PIL import Image, UnidentifiedImageError
+
+from apps.accounts import selectors
+from apps.accounts.models import (
+    DISPLAY_NAME_MAX_LENGTH,
+    MAX_PROFILE_FIELDS,
+    NOTE_MAX_LENGTH,
+    PROFILE_FIELD_MAX_LENGTH,
+    Application,
+    User,
+    Visibility,
+)
+from core import events
+
+logger = logging.getLogger(__name__)
+
+PROFILE_IMAGE_MAX_BYTES = 2 * 1024 * 1024
+# Refuse images whose pixel count could exhaust memory when decoded (decompression bombs).
+PROFILE_IMAGE_MAX_PIXELS = 40_000_000
+PROFILE_IMAGE_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
+AVATAR_SIZE = (400, 400)
+HEADER_SIZE = (1500, 500)
+
+
+@dataclass(frozen=True)
+class ProfileField:
+    name: str
+    value: str
+
+
+def _refuse(field: str, message: str, code: str = "invalid") -> ValidationError:
+    return ValidationError({field: [ValidationError(message, code=code)]})
+
+
+def _clean_profile_image(*, upload: UploadedFile, field: str, box: tuple[int, int]) -> ContentFile:
+    """Checks an uploaded avatar or header and re-encodes it within ``box``.
+
+    Re-encoding drops every byte the upload carried beyond its pixels (EXIF location
+    data included). Raises :class:`ValidationError` for anything that is not a PNG,
+    JPEG, GIF or WebP image of at most :data:`PROFILE_IMAGE_MAX_BYTES`.
+    """
+    if upload.size is None or upload.size > PROFILE_IMAGE_MAX_BYTES:
+        raise _refuse(
+            field,
+            _("must be smaller than %(size)d MB") % {"size": PROFILE_IMAGE_MAX_BYTES // 2**20},
+            "too_large",
+        )
+    data = upload.read()
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            image_format = probe.format
+            width, height = probe.size
+            probe.verify()
+        if image_format not in PROFILE_IMAGE_FORMATS:
+            raise _refuse(field, _("must be a PNG, JPEG, GIF or WebP image"), "invalid_type")
+        if width * height > PROFILE_IMAGE_MAX_PIXELS:
+            raise _refuse(field, _("has too many pixels"), "too_large")
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            has_alpha = image.mode in ("RGBA", "LA", "P")
+            picture = image.convert("RGBA" if has_alpha else "RGB")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise _refuse(field, _("must be a PNG, JPEG, GIF or WebP image"), "invalid_type") from None
+    picture.thumbnail(box)
+    out = io.BytesIO()
+    if has_alpha:
+        picture.save(out, format="PNG", optimize=True)
+        extension = "png"
+    else:
+        picture.save(out, format="JPEG", quality=90)
+        extension = "jpg"
+    return ContentFile(out.getvalue(), name=f"{get_random_string(16).lower()}.{extension}")
+
+
+def _clean_fields(fields: list[dict[str, str]]) -> list[dict[str, str]]:
+    if len(fields) > MAX_PROFILE_FIELDS:
+        raise _refuse(
+            "fields_attributes",
+            _("at most %(count)d profile fields are allowed") % {"count": MAX_PROFILE_FIELDS},
+            "too_long",
+        )
+    cleaned = []
+    for item in fields:
+        name = str(item.get("name", "")).strip()
+        value = str(item.get("value", "")).strip()
+        if len(name) > PROFILE_FIELD_MAX_LENGTH or len(value) > PROFILE_FIELD_MAX_LENGTH:
+            raise _refuse(
+                "fields_attributes",
+                _("a profile field is longer than %(count)d characters")
+                % {"count": PROFILE_FIELD_MAX_LENGTH},
+                "too_long",
+            )
+        if name or value:
+            cleaned.append({"name": name, "value": value})
+    return cleaned
+
+
+@transaction.atomic
+def account_register(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    agreement: bool,
+    locale: str = "",
+    reason: str = "",
+) -> User:
+    """Creates an active account after checking every rule a sign-up must meet.
+
+    Raises :class:`ValidationError` (field -> messages) for a taken or malformed
+    username, a taken e-mail address, a password Django's validators refuse, or an
+    agreement that was not given. ``reason`` is accepted for Mastodon compatibility;
+    sign-ups need no approval, so it is only logged.
+    """
+    errors: dict[str, list[ValidationError]] = {}
+    username = username.strip()
+    email = email.strip()
+    if not agreement:
+        errors.setdefault("agreement", []).append(
+            ValidationError(_("must be accepted"), code="accepted")
+        )
+    if username and selectors.username_is_taken(username=username):
+        errors.setdefault("username", []).append(
+            ValidationError(_("has already been taken"), code="taken")
+        )
+    if email and selectors.email_is_taken(email=email):
+        errors.setdefault("email", []).append(
+            ValidationError(_("has already been taken"), code="taken")
+        )
+    account = User(
+        username=username,
+        email=User.objects.normalize_email(email),
+        locale=locale[:16],
+        default_language=locale[:2] if len(locale) >= 2 else "",
+    )
+    try:
+        account.full_clean(exclude=["password"], validate_unique=False)
+    except ValidationError as exc:
+        for field, messages in exc.error_dict.items():
+            if field in errors:
+                continue
+            errors.setdefault(field, []).extend(messages)
+    if not email:
+        errors.setdefault("email", []).append(ValidationError(_("can't be blank"), code="blank"))
+    try:
+        password_validation.validate_password(password, user=account)
+    except ValidationError as exc:
+        errors.setdefault("password", []).extend(exc.error_list)
+    if errors:
+        raise ValidationError(errors)
+    account.set_password(password)
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError:
+        # A concurrent sign-up took the name between the check and the insert.
+        raise _refuse("username", _("has already been taken"), "taken") from None
+    if reason:
+        logger.info("account registered", extra={"account_id": account.pk, "reason": reason[:500]})
+    events.publish(events.AccountCreated(account_id=account.pk))
+    return account
+
+
+@transaction.atomic
+def account_token_create(*, account: User, application: Application, scope: str) -> Any:
+    """Issues an access token (and its refresh token) for ``account`` through ``application``."""
+    access_token_model = get_access_token_model()
+    refresh_token_model = get_refresh_token_model()
+    access_token = access_token_model.objects.create(
+        user=account,
+        application=application,
+        token=generate_token(),
+        scope=scope,
+        expires=timezone.now()
+        + timedelta(seconds=settings.OAUTH2_PROVIDER["ACCESS_TOKEN_EXPIRE_SECONDS"]),
+    )
+    refresh_token_model.objects.create(
+        user=account, application=application, token=generate_token(), access_token=access_token
+    )
+    return access_token
+
+
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def account_update_profile(
+    *,
+    account: User,
+    display_name: str = _UNSET,
+    note: str = _UNSET,
+    avatar: UploadedFile = _UNSET,
+    header: UploadedFile = _UNSET,
+    locked: bool = _UNSET,
+    bot: bool = _UNSET,
+    discoverable: bool = _UNSET,
+    fields: list[dict[str, str]] = _UNSET,
+    default_privacy: str = _UNSET,
+    default_sensitive: bool = _UNSET,
+    default_language: str = _UNSET,
+) -> User:
+    """Changes the profile attributes that were passed; the others stay as they are.
+
+    A new ``avatar`` or ``header`` replaces the old file, which is deleted after
+    commit. Raises :class:`ValidationError` when any value is refused, and then
+    changes nothing.
+    """
+    changed: dict[str, Any] = {}
+    if display_name is not _UNSET:
+        changed["display_name"] = display_name.strip()
+        if len(changed["display_name"]) > DISPLAY_NAME_MAX_LENGTH:
+            raise _refuse(
+                "display_name",
+                _("is too long (maximum is %(count)d characters)")
+                % {"count": DISPLAY_NAME_MAX_LENGTH},
+                "too_long",
+            )
+    if note is not _UNSET:
+        if len(note) > NOTE_MAX_LENGTH:
+            raise _refuse(
+                "note",
+                _("is too long (maximum is %(count)d characters)") % {"count": NOTE_MAX_LENGTH},
+                "too_long",
+            )
+        changed["note"] = note
+    for name, value in (("locked", locked), ("bot", bot), ("discoverable", discoverable)):
+        if value is not _UNSET:
+            changed[name] = bool(value)
+    if fields is not _UNSET:
+        changed["fields"] = _clean_fields(fields)
+    if default_privacy is not _UNSET:
+        if default_privacy not in Visibility.values:
+            raise _refuse("source[privacy]", _("is not a known visibility"), "inclusion")
+        changed["default_privacy"] = default_privacy
+    if default_sensitive is not _UNSET:
+        changed["default_sensitive"] = bool(default_sensitive)
+    if default_language is not _UNSET:
+        language = (default_language or "").strip().lower()
+        if language and not (2 <= len(language) <= 3 and language.isalpha()):
+            raise _refuse("source[language]", _("is not an ISO 639 language code"), "invalid")
+        changed["default_language"] = language
+    images = {}
+    if avatar is not _UNSET:
+        images["avatar"] = _clean_profile_image(upload=avatar, field="avatar", box=AVATAR_SIZE)
+    if header is not _UNSET:
+        images["header"] = _clean_profile_image(upload=header, field="header", box=HEADER_SIZE)
+
+    account = User.objects.select_for_update().get(pk=account.pk)
+    old_files = []
+    for name, value in changed.items():
+        setattr(account, name, value)
+    for name, content in images.items():
+        if getattr(account, name):
+            old_files.append(getattr(account, name).name)
+        getattr(account, name).save(content.name, content, save=False)
+        changed[name] = True
+    account.full_clean(exclude=["password"])
+    account.save()
+    if old_files:
+        storage = User._meta.get_field("avatar").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in old_files])
+    if changed:
+        events.publish(events.AccountUpdated(account_id=account.pk, fields=tuple(sorted(changed))))
+    return account
+
+
+def _end_sessions(*, account: User, keep_session_key: str | None = None) -> int:
+    """Deletes the account's browser sessions (all but ``keep_session_key``).
+
+    Only staff and the OAuth login page use sessions, so the table stays small; the
+    scan decodes unexpired sessions only. Sessions in a non-database store still end
+    on a password change, through Django's session hash check.
+    """
+    if settings.SESSION_ENGINE not in (
+        "django.contrib.sessions.backends.db",
+        "django.contrib.sessions.backends.cached_db",
+    ):
+        return 0
+    doomed = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.session_key == keep_session_key:
+            continue
+        if session.get_decoded().get("_auth_user_id") == str(account.pk):
+            doomed.append(session.session_key)
+    if doomed:
+        from django.contrib.sessions.backends.db import SessionStore
+
+        store = SessionStore()
+        for key in doomed:
+            store.delete(key)
+    return len(doomed)
+
+
+@transaction.atomic
+def account_revoke_tokens(*, account: User) -> int:
+    """Ends every access token, refresh token, authorization code and ID token of ``account``.
+
+    Returns how many access tokens ended.
+    """
+    get_grant_model().objects.filter(user=account).delete()
+    get_refresh_token_model().objects.filter(user=account).delete()
+    access_token_model = get_access_token_model()
+    _total, deleted = access_token_model.objects.filter(user=account).delete()
+    get_id_token_model().objects.filter(user=account).delete()
+    return deleted.get(access_token_model._meta.label, 0)
+
+
+@transaction.atomic
+def account_change_password(
+    *,
+    account: User,
+    current_password: str,
+    new_password: str,
+    keep_session_key: str | None = None,
+) -> User:
+    """Sets a new password, then ends every token and every other session of the account.
+
+    Raises :class:`ValidationError` when ``current_password`` is wrong or Django's
+    validators refuse ``new_password``; nothing changes then. ``keep_session_key``
+    spares the browser session that made the change.
+    """
+    account = User.objects.select_for_update().get(pk=account.pk)
+    if not account.check_password(current_password):
+        raise _refuse("current_password", _("is invalid"), "invalid")
+    try:
+        password_validation.validate_password(new_password, user=account)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.error_list}) from None
+    account.set_password(new_password)
+    account.save(update_fields=["password", "updated_at"])
+    password_validation.password_changed(new_password, user=account)
+    account_revoke_tokens(account=account)
+    _end_sessions(account=account, keep_session_key=keep_session_key)
+    events.publish(events.CredentialsChanged(account_id=account.pk, reason="password_changed"))
+    return account
+
+
+@transaction.atomic
+def account_disable(*, account: User, actor: User | None, reason: str = "") -> User:
+    """Disables sign-in for ``account`` and ends its tokens and sessions.
+
+    A disabled account cannot sign in, its profile answers 404, and enabling it
+    again does not bring back what ended. Disabling a disabled account changes nothing.
+    """
+    account = User.objects.select_for_update().get(pk=account.pk)
+    if not account.is_active:
+        return account
+    account.is_active = False
+    account.save(update_fields=["is_active", "updated_at"])
+    account_revoke_tokens(account=account)
+    _end_sessions(account=account)
+    logger.info(
+        "account disabled",
+        extra={
+            "account_id": account.pk,
+            "actor_id": getattr(actor, "pk", None),
+            "reason": reason[:500],
+        },
+    )
+    events.publish(events.CredentialsChanged(account_id=account.pk, reason="disabled"))
+    return account
+
+
+@transaction.atomic
+def account_enable(*, account: User, actor: User | None, reason: str = "") -> User:
+    """Lets a disabled account sign in again (with new credentials: old ones stay ended)."""
+    account = User.objects.select_for_update().get(pk=account.pk)
+    if account.is_active:
+        return account
+    account.is_active = True
+    account.save(update_fields=["is_active", "updated_at"])
+    account_revoke_tokens(account=account)
+    _end_sessions(account=account)
+    logger.info(
+        "account enabled",
+        extra={
+            "account_id": account.pk,
+            "actor_id": getattr(actor, "pk", None),
+            "reason": reason[:500],
+        },
+    )
+    events.publish(events.CredentialsChanged(account_id=account.pk, reason="enabled"))
+    return account
