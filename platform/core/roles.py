@@ -30,13 +30,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.apps import apps as global_apps
 from django.apps.registry import Apps
 from django.contrib.auth import get_permission_codename
+from django.contrib.auth.models import Group
 from django.db import DEFAULT_DB_ALIAS, transaction
 
+from core import events
+
 logger = logging.getLogger(__name__)
+# Role changes, one line each, for the audit trail.
+audit_logger = logging.getLogger("agora.audit")
 
 MODERATOR = "moderator"
 REVIEWER = "reviewer"
@@ -210,3 +216,95 @@ def sync_roles_after_migrate(sender, *, using: str = DEFAULT_DB_ALIAS, apps=None
     if sender.label != "core":
         return
     sync_roles(apps=apps or global_apps, using=using)
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    """What :func:`role_grant` or :func:`role_revoke` did."""
+
+    role: str
+    membership_changed: bool
+    staff_changed: bool
+    is_staff: bool
+
+
+def _user_roles(user) -> set[str]:
+    return set(user.groups.filter(name__in=list(ROLES)).values_list("name", flat=True))
+
+
+def role_grant(*, user, role: str, actor: str) -> RoleChange:
+    """Put ``user`` in ``role``'s group and make them staff.
+
+    Runs in a transaction, writes an audit log line and publishes
+    :class:`core.events.AccountUpdated` when something changed.
+    Raises :class:`UnknownRole` for a name that is not in :data:`ROLES`.
+    """
+    check_role(role)
+    with transaction.atomic():
+        user = type(user)._default_manager.select_for_update().get(pk=user.pk)
+        group, _ = Group.objects.get_or_create(name=role)
+        membership_changed = role not in _user_roles(user)
+        if membership_changed:
+            user.groups.add(group)
+        staff_changed = not user.is_staff
+        if staff_changed:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        change = RoleChange(role, membership_changed, staff_changed, user.is_staff)
+        _record(user=user, action="granted", change=change, actor=actor)
+    return change
+
+
+def role_revoke(*, user, role: str, actor: str) -> RoleChange:
+    """Take ``user`` out of ``role``'s group; the last role gone, they stop being staff.
+
+    A superuser keeps ``is_staff``. Runs in a transaction, writes an audit log line
+    and publishes :class:`core.events.AccountUpdated` when something changed.
+    Raises :class:`UnknownRole` for a name that is not in :data:`ROLES`.
+    """
+    check_role(role)
+    with transaction.atomic():
+        user = type(user)._default_manager.select_for_update().get(pk=user.pk)
+        membership_changed = role in _user_roles(user)
+        if membership_changed:
+            user.groups.remove(*Group.objects.filter(name=role))
+        staff_changed = (
+            user.is_staff and not user.is_superuser and not _user_roles(user) and membership_changed
+        )
+        if staff_changed:
+            user.is_staff = False
+            user.save(update_fields=["is_staff"])
+        change = RoleChange(role, membership_changed, staff_changed, user.is_staff)
+        _record(user=user, action="revoked", change=change, actor=actor)
+    return change
+
+
+def _record(*, user, action: str, change: RoleChange, actor: str) -> None:
+    """The audit line for a role change (only when something changed), and the event."""
+    if not (change.membership_changed or change.staff_changed):
+        return
+    audit_logger.info(
+        "role %s %s %s %s by %s",
+        change.role,
+        action,
+        "to" if action == "granted" else "from",
+        user.username,
+        actor,
+        extra={
+            "audit": f"role.{action}",
+            "account_id": str(user.pk),
+            "account": user.username,
+            "role": change.role,
+            "is_staff": change.is_staff,
+            "actor": actor,
+        },
+    )
+    fields = tuple(
+        name
+        for name, changed in (
+            ("groups", change.membership_changed),
+            ("is_staff", change.staff_changed),
+        )
+        if changed
+    )
+    events.publish(events.AccountUpdated(account_id=user.pk, fields=fields))
