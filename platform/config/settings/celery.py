@@ -5,7 +5,7 @@ from .environment import VAR_DIR, env
 
 # CELERY_BROKER_URL: the task broker. Unset: REDIS_URL if set, otherwise Kombu's
 # filesystem transport under var/celery, which needs no server.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost//")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
@@ -32,3 +32,5 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Workers and beat log through Django's LOGGING (JSON lines), like the web process.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
