@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 
@@ -22,3 +22,16 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+def password_confirms_user(*, request, user, password: str) -> bool:
+    """Whether ``password`` is ``user``'s, checked through ``authenticate``.
+
+    Going through the authentication backends lets django-axes count a wrong
+    password here as a failed login, so a stolen token cannot be used to guess
+    the password behind it. ``request`` is the Django request.
+    """
+    if not password:
+        return False
+    confirmed = authenticate(request, username=user.get_username(), password=password)
+    return confirmed is not None and confirmed.pk == user.pk

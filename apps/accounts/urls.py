@@ -1,8 +1,12 @@
 """Account, app registration, OAuth and instance URLs."""
 
-from django.urls import include, path
+from django.urls import path
 
+from apps.accounts import web
+from apps.accounts.api import apps as apps_api
 from apps.accounts.api import instance as instance_api
+from apps.accounts.api import oauth as oauth_api
+from apps.accounts.api import totp as totp_api
 from apps.accounts.api import views as accounts_api
 
 urlpatterns = [
@@ -30,5 +34,23 @@ urlpatterns = [
         accounts_api.PasswordChangeView.as_view(),
         name="account-password",
     ),
-    path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    # OAuth 2, Mastodon's paths (H1a): apps, authorize, token, revoke; the login page; 2FA.
+    path("api/v1/apps", apps_api.ApplicationCreateView.as_view(), name="app-create"),
+    path(
+        "api/v1/apps/verify_credentials",
+        apps_api.ApplicationVerifyCredentialsView.as_view(),
+        name="app-verify-credentials",
+    ),
+    path("oauth/authorize", oauth_api.AuthorizationView.as_view(), name="oauth-authorize"),
+    path("oauth/token", oauth_api.TokenView.as_view(), name="oauth-token"),
+    path("oauth/revoke", oauth_api.RevokeTokenView.as_view(), name="oauth-revoke"),
+    path("auth/login/", web.login_view, name="accounts-login"),
+    path("auth/login/code/", web.login_code_view, name="accounts-login-code"),
+    path("auth/logout/", web.logout_view, name="accounts-logout"),
+    path("api/agora/v1/account/totp", totp_api.TotpView.as_view(), name="account-totp"),
+    path(
+        "api/agora/v1/account/totp/confirm",
+        totp_api.TotpConfirmView.as_view(),
+        name="account-totp-confirm",
+    ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import exceptions
@@ -11,7 +12,9 @@ class BearerTokenAuthentication(OAuth2Authentication):
     """A valid, unexpired, unrevoked token of an active account.
 
     An invalid token answers 401 (Mastodon: "The access token is invalid") instead
-    of quietly falling back to anonymous access.
+    of quietly falling back to anonymous access. A token of the app alone (client
+    credentials) authenticates as the anonymous user, with the token in
+    ``request.auth``.
     """
 
     www_authenticate_realm = "Agora"
@@ -25,6 +28,8 @@ class BearerTokenAuthentication(OAuth2Authentication):
                 raise exceptions.AuthenticationFailed(_("The access token is invalid"))
             return None
         user, token = result
-        if user is not None and not user.is_active:
+        if user is None:
+            return AnonymousUser(), token
+        if not user.is_active:
             raise exceptions.AuthenticationFailed(_("Your login is currently disabled"))
         return user, token

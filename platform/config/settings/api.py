@@ -67,6 +67,8 @@ OAUTH2_PROVIDER = {
     "SCOPES": MASTODON_SCOPES,
     "DEFAULT_SCOPES": ["read"],
     "OAUTH2_VALIDATOR_CLASS": "apps.accounts.oauth.MastodonOAuth2Validator",
+    # Hands the Django request to the validator, so django-axes sees password grants.
+    "OAUTH2_BACKEND_CLASS": "apps.accounts.oauth.MastodonOAuthLibCore",
     # PKCE is honoured when the client sends it; Mastodon clients that predate it still work.
     "PKCE_REQUIRED": False,
     # RFC 9700: Mastodon offers neither the implicit grant nor "plain" PKCE, so refuse both;
@@ -83,7 +85,15 @@ OAUTH2_PROVIDER = {
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http", "urn"],
     "ALLOWED_SCHEMES": ["https", "http"],
+    # RFC 9700: no access tokens in the query string; the RFC 9207 "iss" in authorization
+    # responses. The password grant stays on deliberately (Mastodon clients use it):
+    # see MastodonOAuth2Validator.validate_grant_type.
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
 }
+
+# AGORA_VAPID_PUBLIC_KEY: the Web Push public key apps receive as "vapid_key" (blank: no push).
+AGORA_VAPID_PUBLIC_KEY = env.str("AGORA_VAPID_PUBLIC_KEY", default="")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Agora API",

@@ -1,0 +1,107 @@
+"""``/oauth/authorize``, ``/oauth/token`` and ``/oauth/revoke`` as Mastodon serves them.
+
+django-oauth-toolkit does the OAuth; these views add what Mastodon clients rely
+on: JSON bodies beside form bodies, the out-of-band redirect that shows the
+authorization code on a page, and ``{}`` from a successful revocation. Errors keep
+OAuth's shape, ``{"error": "...", "error_description": "..."}``.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from oauth2_provider import views as oauth_views
+
+from apps.accounts.oauth import OOB_REDIRECT_URI
+
+JSON_CONTENT_TYPES = ("application/json",)
+
+
+def oauth_error(*, error: str, description: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": error, "error_description": description}, status=status)
+
+
+def _as_form_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def use_json_body_as_form(request: HttpRequest) -> HttpResponse | None:
+    """Let a JSON body stand in for a form body; an error response if it is malformed.
+
+    Lists become space-separated values (``"scope": ["read", "write"]``), as
+    Mastodon accepts them.
+    """
+    if request.content_type not in JSON_CONTENT_TYPES:
+        return None
+    malformed = oauth_error(
+        error="invalid_request", description=_("The request body is not a valid JSON object.")
+    )
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return malformed
+    if not isinstance(data, dict):
+        return malformed
+    form = QueryDict(mutable=True)
+    for key, value in data.items():
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            return malformed
+        if isinstance(value, list):
+            if any(isinstance(item, (dict, list)) for item in value):
+                return malformed
+            value = " ".join(_as_form_value(item) for item in value)
+        form[str(key)] = _as_form_value(value)
+    form._mutable = False
+    request.POST = form
+    return None
+
+
+class TokenView(oauth_views.TokenView):
+    """``POST /oauth/token``: every grant a Mastodon app may use, form or JSON body."""
+
+    def post(self, request, *args, **kwargs):
+        return use_json_body_as_form(request) or super().post(request, *args, **kwargs)
+
+
+class RevokeTokenView(oauth_views.RevokeTokenView):
+    """``POST /oauth/revoke``: the app revokes one of its tokens; Mastodon answers ``{}``."""
+
+    def post(self, request, *args, **kwargs):
+        refusal = use_json_body_as_form(request)
+        if refusal is not None:
+            return refusal
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 200:
+            return JsonResponse({})
+        return response
+
+
+class AuthorizationView(oauth_views.AuthorizationView):
+    """``/oauth/authorize``: asks the signed-in user to allow the app.
+
+    With the out-of-band redirect URI the result (the code, or the refusal) is
+    shown on a page for the user to copy into the app, instead of redirecting.
+    """
+
+    template_name = "oauth2_provider/authorize.html"
+    oob_template_name = "oauth2_provider/authorized-oob.html"
+
+    def redirect(self, redirect_to, application):
+        if redirect_to.split("?", 1)[0] == OOB_REDIRECT_URI:
+            query = parse_qs(urlsplit(redirect_to).query)
+            context = {
+                "application": application,
+                "code": (query.get("code") or [""])[0],
+                "error": (query.get("error") or [""])[0],
+            }
+            status = 200 if context["code"] else 403
+            return render(self.request, self.oob_template_name, context, status=status)
+        return super().redirect(redirect_to, application)
