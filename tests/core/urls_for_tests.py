@@ -1,0 +1,56 @@
+"""A test-only URLconf: the real URLs plus API views that fail on purpose or throttle."""
+
+from django.urls import include, path
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.urls import urlpatterns as real_urlpatterns
+
+
+class EchoSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=5)
+    age = serializers.IntegerField(min_value=0)
+
+
+class EchoView(APIView):
+    """Validates a body and echoes it."""
+
+    permission_classes = [AllowAny]
+
+    def post(self, request):
+        serializer = EchoSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(serializer.validated_data)
+
+
+class BrokenView(APIView):
+    """Fails with an unexpected exception."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        raise RuntimeError("secret internal detail")
+
+
+class LimitedView(APIView):
+    """A view with its own throttle scope."""
+
+    permission_classes = [AllowAny]
+    throttle_scope = "burst"
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
+test_patterns = [
+    path("echo", EchoView.as_view()),
+    path("broken", BrokenView.as_view()),
+    path("limited", LimitedView.as_view()),
+]
+
+urlpatterns = [path("api/test/", include(test_patterns)), *real_urlpatterns]
+
+handler404 = "core.exceptions.page_not_found"
+handler500 = "core.exceptions.server_error"
