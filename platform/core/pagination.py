@@ -20,6 +20,8 @@ from rest_framework.request import Request
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
+# Ids are signed 64-bit columns: a larger cursor is a client error, not a database one.
+MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -40,19 +42,27 @@ def _int_param(request: Request, name: str) -> int | None:
         raise ValidationError({name: [_("must be an integer id")]}) from None
     if value < 0:
         raise ValidationError({name: [_("must not be negative")]})
+    if value > MAX_ID:
+        raise ValidationError({name: [_("is out of range")]})
     return value
 
 
 def page_params(
     request: Request, *, default_limit: int = DEFAULT_LIMIT, max_limit: int = MAX_LIMIT
 ) -> PageParams:
-    """Read and validate the paging parameters (a bad value is a 422, never a 500)."""
+    """Read and validate the paging parameters (a bad value is a 422, never a 500).
+
+    ``limit`` defaults to ``default_limit`` and is capped at ``max_limit``; a
+    non-integer, negative, zero limit or an id beyond 64 bits raises ``ValidationError``.
+    """
     limit = _int_param(request, "limit")
+    if limit == 0:
+        raise ValidationError({"limit": [_("must be at least 1")]})
     return PageParams(
         max_id=_int_param(request, "max_id"),
         since_id=_int_param(request, "since_id"),
         min_id=_int_param(request, "min_id"),
-        limit=max(1, min(limit or default_limit, max_limit)),
+        limit=min(limit or default_limit, max_limit),
     )
 
 

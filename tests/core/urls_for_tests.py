@@ -7,6 +7,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.urls import urlpatterns as real_urlpatterns
+from core.models import BackgroundJob
+from core.pagination import link_header, page_params, paginate_queryset
 
 
 class EchoSerializer(serializers.Serializer):
@@ -44,7 +46,23 @@ class LimitedView(APIView):
         return Response({"ok": True})
 
 
+class PagedView(APIView):
+    """A paged list of background jobs, newest first, with a Link header."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        params = page_params(request)
+        page = paginate_queryset(BackgroundJob.objects.all(), params)
+        response = Response([str(job.pk) for job in page])
+        link = link_header(request, page, params)
+        if link:
+            response["Link"] = link
+        return response
+
+
 test_patterns = [
+    path("paged", PagedView.as_view()),
     path("echo", EchoView.as_view()),
     path("broken", BrokenView.as_view()),
     path("limited", LimitedView.as_view()),
