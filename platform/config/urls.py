@@ -4,11 +4,12 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.admin_site import AgoraAdminSite
+
 # Staff sign in to the back office with a password and a one-time code.
-admin.site.__class__ = OTPAdminSite
+admin.site.__class__ = AgoraAdminSite
 admin.site.site_header = "Agora back office"
 admin.site.site_title = "Agora"
 
