@@ -1,9 +1,16 @@
 """Staff sign in to the admin with a password and a one-time code (django-otp), and
 django-axes still counts failed sign-ins there."""
 
+import re
+from base64 import b32decode
+from io import StringIO
+
 import pytest
 from axes.models import AccessAttempt
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
 
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.security.staff import current_code, staff_member
@@ -210,3 +217,86 @@ def test_axes_locks_the_admin_login_after_the_failure_limit(client, settings):
     assert response.status_code == 429
     assert not is_signed_in(client)
     assert device.__class__.objects.get(pk=device.pk).last_t == -1
+
+
+def enroll(*args):
+    out = StringIO()
+    call_command("otp_enroll", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_otp_enroll_prints_a_uri_whose_codes_sign_staff_in(client):
+    # given
+    staff = UserFactory(username="newstaff", is_staff=True)
+
+    # when
+    output = enroll("newstaff", "--backup-codes", "3")
+
+    # then
+    device = staff.totpdevice_set.get()
+    assert device.confirmed is True
+    [uri] = re.findall(r"otpauth://\S+", output)
+    assert uri == device.config_url
+    [secret] = re.findall(r"secret: (\S+)", output)
+    code = f"{TOTP(b32decode(secret)).token():06d}"
+    assert sign_in(client, "newstaff", token=code).status_code == 302
+    assert is_signed_in(client)
+    [codes] = re.findall(r"^  ([a-z2-7]{8}(?: [a-z2-7]{8})*)$", output, re.M)
+    assert sorted(codes.split()) == sorted(
+        staff.staticdevice_set.get().token_set.values_list("token", flat=True)
+    )
+    assert "\u2588" in output or "\u2580" in output  # the QR code's block characters
+
+
+def test_otp_enroll_refuses_to_replace_a_device_silently():
+    # given
+    staff = staff_member("operator", username="ops")
+    key = staff.totpdevice_set.get().key
+
+    # when
+    with pytest.raises(
+        CommandError, match="ops already has a TOTP device; pass --replace"
+    ) as error:
+        enroll("ops")
+
+    # then
+    assert error.value.returncode == 1
+    assert list(staff.totpdevice_set.values_list("key", flat=True)) == [key]
+
+
+def test_otp_enroll_replace_ends_the_old_device():
+    # given
+    staff = staff_member("operator", username="ops")
+    old = staff.totpdevice_set.get()
+
+    # when
+    output = enroll("ops@example.com", "--replace", "--no-qr")
+
+    # then
+    [new] = staff.totpdevice_set.all()
+    assert new.pk != old.pk
+    assert new.config_url in output
+    assert "\u2588" not in output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nobody"], "No account with the username or e-mail address 'nobody'"),
+        (["ops", "--backup-codes", "21"], "--backup-codes must be between 0 and 20"),
+        (["ops", "--backup-codes", "-1"], "--backup-codes must be between 0 and 20"),
+    ],
+    ids=["unknown-user", "too-many-codes", "negative-codes"],
+)
+def test_otp_enroll_refuses_bad_input(args, message):
+    # given
+    staff = UserFactory(username="ops", is_staff=True)
+
+    # when
+    with pytest.raises(CommandError, match=message) as error:
+        enroll(*args)
+
+    # then
+    assert error.value.returncode == 1
+    assert not staff.totpdevice_set.exists()
+    assert not staff.staticdevice_set.exists()
