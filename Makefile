@@ -19,8 +19,9 @@ $(STAMP): requirements/dev.txt
 
 install: $(STAMP)  ## Create .venv and install the pinned development requirements
 
+# Development tooling: the settings need DEBUG (or a SECRET_KEY) to load.
 messages: install  ## Compile the translations under locale/
-	$(MANAGE) compile_translations
+	DEBUG=true LOG_LEVEL=WARNING $(MANAGE) compile_translations
 
 run: export DEBUG := $(or $(DEBUG),true)
 run: install messages  ## Migrate, load demo data and serve on http://127.0.0.1:8000 with a worker and beat
