@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from core.api import schema  # noqa: F401  (registers the OpenAPI extensions)
 from core.api.views import JobDetailView
 
 urlpatterns = [

@@ -1,0 +1,121 @@
+"""Whole-project checks: deploy settings, the layer contract, the API schema and docs."""
+
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from drf_spectacular.validation import validate_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(64),
+    "ALLOWED_HOSTS": "agora.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://agora.example.com",
+    "DATABASE_URL": "postgres://agora:secret@db.example.com:5432/agora",
+    "REDIS_URL": "redis://redis.example.com:6379/0",
+    "CELERY_BROKER_URL": "redis://redis.example.com:6379/1",
+    "EMAIL_URL": "smtp+tls://agora:secret@smtp.example.com:587",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The process environment without Agora's settings (pytest-env sets DEBUG), plus ``extra``."""
+    keep = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT"}
+    return {key: value for key, value in os.environ.items() if key in keep} | extra
+
+
+def test_check_deploy_passes_with_production_values():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=clean_env(**PRODUCTION_ENV),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = clean_env(**{**PRODUCTION_ENV, "SECRET_KEY": ""})
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "lint-imports"), "--no-cache"],
+        cwd=cwd,
+        env=clean_env(PYTHONPATH="platform:."),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_import_contract_is_kept():
+    result = lint_imports(ROOT)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 1 kept, 0 broken." in result.stdout
+
+
+def test_import_contract_catches_core_importing_an_app(tmp_path):
+    # given a copy of the code where core imports the accounts app (a layer above it)
+    for name in ("platform", "apps"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / "platform" / "core" / "upward.py").write_text("import apps.accounts.models\n")
+
+    # when the contract is checked
+    result = lint_imports(tmp_path)
+
+    # then it is broken, naming the import
+    assert result.returncode == 1
+    assert "Contracts: 0 kept, 1 broken." in result.stdout
+    assert "core.upward -> apps.accounts.models" in result.stdout
+
+
+@pytest.mark.django_db
+def test_openapi_schema_is_valid(client):
+    response = client.get("/api/schema/")
+
+    schema = yaml.safe_load(response.content)
+    assert response.status_code == 200
+    validate_schema(schema)
+    assert "/api/agora/v1/jobs/{job_id}" in schema["paths"]
+
+
+@pytest.mark.django_db
+def test_api_docs_load_only_local_assets(client):
+    response = client.get("/api/docs/")
+
+    html = response.content.decode()
+    urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert response.status_code == 200
+    assert urls
+    assert all(url.startswith("/static/") for url in urls), urls
+    assert not re.search(r"https?://", html)
+    assert '"/api/schema/"' in html
