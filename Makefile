@@ -31,12 +31,15 @@ run: install messages  ## Migrate, load demo data and serve on http://127.0.0.1:
 	$(BIN)/honcho --procfile deploy/Procfile.dev start
 
 test: install messages  ## Run the test suite (embedded defaults; no servers needed)
-	$(BIN)/pytest -m "not integration" $(PYTEST_ARGS)
+	@$(BIN)/pytest -m "not integration" $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: no tests were collected" >&2; fi; \
+	exit $$status
 
 # A fresh test database each run (--create-db), so the migrations really run on
-# PostgreSQL; exit code 5 (nothing collected) must never pass for success.
+# PostgreSQL. They take minutes (dj-stripe) and count towards the first test's
+# timeout, hence --timeout. Exit code 5 (nothing collected) must never pass.
 integration: install messages  ## Run the integration suite against PostgreSQL and Redis (see README)
-	@$(BIN)/pytest -m integration --create-db tests/integration $(PYTEST_ARGS); status=$$?; \
+	@$(BIN)/pytest -m integration --create-db --timeout 900 tests/integration $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make integration: no integration tests were collected" >&2; fi; \
 	exit $$status
 
