@@ -1,5 +1,7 @@
 """Fixtures every suite may use."""
 
+from pathlib import Path
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -51,3 +53,21 @@ def auth_client(user, token_for):
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(user)}")
     client.user = user
     return client
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite, start from a private copy of the migrated template (see tests/db_template.py)."""
+    from django.conf import settings
+
+    from tests import db_template
+
+    database = settings.DATABASES["default"]
+    if not database["ENGINE"].endswith("sqlite3"):
+        yield
+        return
+    copy = db_template.private_copy()
+    database.setdefault("TEST", {})["NAME"] = str(copy)
+    yield
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
