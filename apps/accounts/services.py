@@ -45,6 +45,14 @@ PROFILE_IMAGE_MAX_BYTES = 2 * 1024 * 1024
 # Refuse images whose pixel count could exhaust memory when decoded (decompression bombs).
 PROFILE_IMAGE_MAX_PIXELS = 40_000_000
 PROFILE_IMAGE_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
+# Names that would let a sign-up pass for the platform itself or collide with its paths.
+RESERVED_USERNAMES = frozenset(
+    {
+        "abuse", "admin", "administrator", "agora", "api", "help", "hostmaster", "info",
+        "media", "moderator", "noreply", "oauth", "postmaster", "root", "security",
+        "static", "staff", "support", "system", "webmaster", "www",
+    }
+)  # fmt: skip
 AVATAR_SIZE = (400, 400)
 HEADER_SIZE = (1500, 500)
 
@@ -146,7 +154,9 @@ def account_register(
         errors.setdefault("agreement", []).append(
             ValidationError(_("must be accepted"), code="accepted")
         )
-    if username and selectors.username_is_taken(username=username):
+    if username.lower() in RESERVED_USERNAMES:
+        errors.setdefault("username", []).append(ValidationError(_("is reserved"), code="reserved"))
+    elif username and selectors.username_is_taken(username=username):
         errors.setdefault("username", []).append(
             ValidationError(_("has already been taken"), code="taken")
         )
@@ -158,7 +168,7 @@ def account_register(
         username=username,
         email=User.objects.normalize_email(email),
         locale=locale[:16],
-        default_language=locale[:2] if len(locale) >= 2 else "",
+        default_language=locale[:2].lower() if locale[:2].isalpha() else "",
     )
     try:
         account.full_clean(exclude=["password"], validate_unique=False)

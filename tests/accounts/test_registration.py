@@ -48,6 +48,10 @@ def test_sign_up_creates_an_account_and_returns_a_token_with_the_apps_scopes(app
     assert body["token_type"] == "Bearer"
     assert body["scope"] == "read write follow"
     assert isinstance(body["created_at"], int)
+    assert body["refresh_token"]
+    assert set(body) == {
+        "access_token", "token_type", "scope", "created_at", "refresh_token", "expires_in"
+    }  # fmt: skip
     account = User.objects.get(username="newcomer")
     assert account.email == "newcomer@example.org"
     assert account.locale == "de"
@@ -101,6 +105,7 @@ def test_sign_up_with_a_user_token_is_allowed(user, token_for):
         pytest.param(
             {"username": "NewComer"}, "username", "ERR_TAKEN", id="duplicate-username-case"
         ),
+        pytest.param({"username": "Admin"}, "username", "ERR_RESERVED", id="reserved-username"),
         pytest.param({"username": "bad name!"}, "username", "ERR_INVALID", id="invalid-username"),
         pytest.param({"username": "a" * 31}, "username", "ERR_MAX_LENGTH", id="too-long-username"),
         pytest.param({"email": "Taken@Example.org"}, "email", "ERR_TAKEN", id="duplicate-email"),
@@ -221,3 +226,32 @@ def test_sign_ups_from_one_address_are_throttled(app_client, settings):
     assert response.json() == {"error": "Too many requests"}
     assert not User.objects.filter(username="late").exists()
     assert User.objects.filter(username__startswith="early").count() == 2
+
+
+@pytest.mark.django_db
+def test_the_refresh_token_from_sign_up_renews_the_access_token(db):
+    # Given
+    application = ApplicationFactory(scopes="read write", client_secret="registration-secret")
+    app_token = AccessTokenFactory(user=None, application=application, scope="write")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {app_token.token}")
+    signed_up = sign_up(client).json()
+
+    # When
+    response = APIClient().post(
+        "/oauth/token",
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": signed_up["refresh_token"],
+            "client_id": application.client_id,
+            "client_secret": "registration-secret",
+        },
+    )
+
+    # Then
+    assert response.status_code == 200, response.content
+    renewed = response.json()["access_token"]
+    assert renewed != signed_up["access_token"]
+    me = APIClient()
+    me.credentials(HTTP_AUTHORIZATION=f"Bearer {renewed}")
+    assert me.get("/api/v1/accounts/verify_credentials").json()["username"] == "newcomer"
