@@ -72,7 +72,8 @@ class User(AbstractUser):
         help_text=_("The visibility new statuses get unless the client says otherwise."),
     )
     default_sensitive = models.BooleanField(
-        default=False, help_text=_("New media is marked sensitive unless the client says otherwise.")
+        default=False,
+        help_text=_("New media is marked sensitive unless the client says otherwise."),
     )
     default_language = models.CharField(
         max_length=16, blank=True, help_text=_("The language new statuses are posted in (ISO 639).")
