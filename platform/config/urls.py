@@ -15,6 +15,7 @@ admin.site.site_title = "Agora"
 
 urlpatterns = [
     path("", include("core.urls")),
+    path("", include("apps.feed.api.urls")),
     path("", include("apps.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -104,4 +104,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Status visibility and the account's default privacy share one set of choices.
+    "ENUM_NAME_OVERRIDES": {"VisibilityEnum": "apps.accounts.models.Visibility"},
 }

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     # Agora
     "core",
     "apps.accounts",
+    "apps.feed",
 ]
 
 MIDDLEWARE = [

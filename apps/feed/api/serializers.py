@@ -1,0 +1,262 @@
+"""Mastodon entities of the social core: Status, Relationship, Notification, Tag, Context."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.accounts.api.serializers import AccountSerializer
+from apps.feed.models import Notification, Status, StatusEdit, Visibility
+from apps.feed.selectors import RelationshipSets, ViewerState
+
+
+def _base_url() -> str:
+    scheme = "http" if settings.DEBUG else "https"
+    return f"{scheme}://{settings.AGORA_DOMAIN}"
+
+
+class StatusMentionSerializer(serializers.Serializer):
+    id = serializers.CharField(source="account.pk")
+    username = serializers.CharField(source="account.username")
+    acct = serializers.CharField(source="account.username")
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, mention) -> str:
+        return f"{_base_url()}/@{mention.account.username}"
+
+
+class StatusTagSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, tag) -> str:
+        return f"{_base_url()}/tags/{tag.name.lower()}"
+
+
+class StatusApplicationSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    website = serializers.CharField(allow_null=True)
+
+
+class StatusSerializer(serializers.ModelSerializer):
+    """Mastodon's Status. Context: ``request`` and ``viewer_state`` (a ViewerState)."""
+
+    id = serializers.CharField(read_only=True)
+    in_reply_to_id = serializers.SerializerMethodField()
+    in_reply_to_account_id = serializers.SerializerMethodField()
+    uri = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    account = AccountSerializer(read_only=True)
+    reblog = serializers.SerializerMethodField()
+    favourited = serializers.SerializerMethodField()
+    reblogged = serializers.SerializerMethodField()
+    bookmarked = serializers.SerializerMethodField()
+    muted = serializers.SerializerMethodField()
+    pinned = serializers.SerializerMethodField()
+    mentions = StatusMentionSerializer(many=True, read_only=True)
+    tags = StatusTagSerializer(many=True, read_only=True)
+    emojis = serializers.SerializerMethodField()
+    media_attachments = serializers.SerializerMethodField()
+    application = serializers.SerializerMethodField()
+    card = serializers.SerializerMethodField()
+    poll = serializers.SerializerMethodField()
+    filtered = serializers.SerializerMethodField()
+    language = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Status
+        fields = [
+            "id", "created_at", "in_reply_to_id", "in_reply_to_account_id", "sensitive",
+            "spoiler_text", "visibility", "language", "uri", "url", "replies_count",
+            "reblogs_count", "favourites_count", "edited_at", "favourited", "reblogged",
+            "muted", "bookmarked", "pinned", "content", "filtered", "reblog", "application",
+            "account", "media_attachments", "mentions", "tags", "emojis", "card", "poll",
+        ]  # fmt: skip
+
+    def _state(self) -> ViewerState:
+        return self.context.get("viewer_state") or ViewerState()
+
+    def get_in_reply_to_id(self, status) -> str | None:
+        return str(status.in_reply_to_id) if status.in_reply_to_id else None
+
+    def get_in_reply_to_account_id(self, status) -> str | None:
+        return str(status.in_reply_to_account_id) if status.in_reply_to_account_id else None
+
+    def get_uri(self, status) -> str:
+        return f"{_base_url()}/users/{status.account.username}/statuses/{status.pk}"
+
+    def get_url(self, status) -> str:
+        return f"{_base_url()}/@{status.account.username}/{status.pk}"
+
+    @extend_schema_field({"type": "object", "nullable": True})
+    def get_reblog(self, status):
+        if status.reblog_of_id is None:
+            return None
+        return StatusSerializer(status.reblog_of, context=self.context).data
+
+    def get_favourited(self, status) -> bool:
+        return status.pk in self._state().favourited
+
+    def get_reblogged(self, status) -> bool:
+        return status.pk in self._state().reblogged
+
+    def get_bookmarked(self, status) -> bool:
+        return status.pk in self._state().bookmarked
+
+    def get_muted(self, status) -> bool:
+        return False
+
+    def get_pinned(self, status) -> bool:
+        return status.pinned_at is not None
+
+    def get_emojis(self, status) -> list:
+        return []
+
+    def get_media_attachments(self, status) -> list:
+        return []
+
+    @extend_schema_field(StatusApplicationSerializer(allow_null=True))
+    def get_application(self, status):
+        if not status.application_name:
+            return None
+        return {"name": status.application_name, "website": None}
+
+    @extend_schema_field({"type": "object", "nullable": True})
+    def get_card(self, status):
+        return None
+
+    @extend_schema_field({"type": "object", "nullable": True})
+    def get_poll(self, status):
+        return None
+
+    def get_filtered(self, status) -> list:
+        return []
+
+    def get_language(self, status) -> str | None:
+        return status.language or None
+
+
+class StatusContextSerializer(serializers.Serializer):
+    """Mastodon's Context: the visible ancestors and descendants of a status."""
+
+    ancestors = StatusSerializer(many=True)
+    descendants = StatusSerializer(many=True)
+
+
+class EmptySerializer(serializers.Serializer):
+    """``{}``: what Mastodon answers when there is nothing to say."""
+
+
+class StatusSourceSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Status
+        fields = ["id", "text", "spoiler_text"]
+
+
+class StatusEditSerializer(serializers.ModelSerializer):
+    account = serializers.SerializerMethodField()
+    media_attachments = serializers.SerializerMethodField()
+    emojis = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StatusEdit
+        fields = [
+            "content",
+            "spoiler_text",
+            "sensitive",
+            "created_at",
+            "account",
+            "media_attachments",
+            "emojis",
+        ]
+
+    def get_account(self, edit) -> dict:
+        return AccountSerializer(edit.status.account, context=self.context).data
+
+    def get_media_attachments(self, edit) -> list:
+        return []
+
+    def get_emojis(self, edit) -> list:
+        return []
+
+
+class StatusCreateSerializer(serializers.Serializer):
+    """Input of ``POST /api/v1/statuses`` and ``PUT /api/v1/statuses/:id``."""
+
+    status = serializers.CharField(
+        required=False, allow_blank=True, default="", trim_whitespace=False
+    )
+    spoiler_text = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=500
+    )
+    sensitive = serializers.BooleanField(required=False, default=False)
+    language = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, default="", max_length=16
+    )
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    in_reply_to_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    media_ids = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, max_length=4
+    )
+    scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class RelationshipSerializer(serializers.Serializer):
+    """Mastodon's Relationship, from one account id and the viewer's RelationshipSets."""
+
+    id = serializers.CharField()
+    following = serializers.BooleanField()
+    showing_reblogs = serializers.BooleanField()
+    notifying = serializers.BooleanField()
+    languages = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    followed_by = serializers.BooleanField()
+    blocking = serializers.BooleanField()
+    blocked_by = serializers.BooleanField()
+    muting = serializers.BooleanField()
+    muting_notifications = serializers.BooleanField()
+    requested = serializers.BooleanField()
+    requested_by = serializers.BooleanField()
+    domain_blocking = serializers.BooleanField()
+    endorsed = serializers.BooleanField()
+    note = serializers.CharField()
+
+    def to_representation(self, account_id):
+        sets: RelationshipSets = self.context["relationships"]
+        follow = sets.following.get(account_id)
+        mute = sets.muting.get(account_id)
+        return {
+            "id": str(account_id),
+            "following": follow is not None,
+            "showing_reblogs": follow.show_reblogs if follow else False,
+            "notifying": follow.notify if follow else False,
+            "languages": None,
+            "followed_by": account_id in sets.followed_by,
+            "blocking": account_id in sets.blocking,
+            "blocked_by": account_id in sets.blocked_by,
+            "muting": mute is not None,
+            "muting_notifications": bool(mute and mute.hide_notifications),
+            "requested": account_id in sets.requested,
+            "requested_by": account_id in sets.requested_by,
+            "domain_blocking": False,
+            "endorsed": False,
+            "note": "",
+        }
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(read_only=True)
+    account = AccountSerializer(source="from_account", read_only=True)
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "type", "created_at", "account", "status"]
+
+    @extend_schema_field({"type": "object", "nullable": True})
+    def get_status(self, notification):
+        if notification.status_id is None:
+            return None
+        return StatusSerializer(notification.status, context=self.context).data

@@ -1,0 +1,540 @@
+"""The Mastodon social-core endpoints. Thin: parse, call one service or selector, shape output."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status as http
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.api.serializers import AccountSerializer
+from apps.feed import selectors, services
+from apps.feed.api.serializers import (
+    EmptySerializer,
+    NotificationSerializer,
+    RelationshipSerializer,
+    StatusContextSerializer,
+    StatusCreateSerializer,
+    StatusEditSerializer,
+    StatusSerializer,
+    StatusSourceSerializer,
+)
+from apps.feed.models import Notification
+from core.pagination import link_header, page_params
+from core.permissions import HasScope, HasUser
+
+User = get_user_model()
+
+
+def _truthy(value) -> bool:
+    return str(value).lower() in ("1", "true", "yes", "on")
+
+
+def _statuses_response(
+    request, statuses, *, cursor_rows=None, params=None, status_code=200
+) -> Response:
+    state = selectors.viewer_state(viewer=request.user, statuses=statuses)
+    data = StatusSerializer(
+        statuses, many=True, context={"request": request, "viewer_state": state}
+    ).data
+    response = Response(data, status=status_code)
+    if params is not None:
+        link = link_header(request, cursor_rows if cursor_rows is not None else statuses, params)
+        if link:
+            response["Link"] = link
+    return response
+
+
+def _status_response(request, status, status_code=200) -> Response:
+    state = selectors.viewer_state(viewer=request.user, statuses=[status])
+    data = StatusSerializer(status, context={"request": request, "viewer_state": state}).data
+    return Response(data, status=status_code)
+
+
+def _accounts_response(request, accounts, *, cursor_rows, params) -> Response:
+    response = Response(AccountSerializer(accounts, many=True, context={"request": request}).data)
+    link = link_header(request, cursor_rows, params)
+    if link:
+        response["Link"] = link
+    return response
+
+
+class UserView(APIView):
+    """A signed-in account acting with a token carrying ``required_scopes``."""
+
+    permission_classes = [HasUser, HasScope]
+
+
+# Statuses ------------------------------------------------------------------
+
+
+class StatusCreateView(UserView):
+    required_scopes = {"POST": "write:statuses"}
+
+    @extend_schema(request=StatusCreateSerializer, responses=StatusSerializer)
+    def post(self, request):
+        form = StatusCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        if data.get("media_ids"):
+            raise ValidationError({"media_ids": [_("media attachments are not available yet")]})
+        if data.get("scheduled_at"):
+            raise ValidationError({"scheduled_at": [_("scheduled statuses are not available yet")]})
+        token = request.auth
+        application = getattr(getattr(token, "application", None), "name", "") or ""
+        status = services.status_create(
+            author=request.user,
+            text=data["status"],
+            visibility=data.get("visibility") or request.user.default_privacy,
+            spoiler_text=data["spoiler_text"],
+            sensitive=data["sensitive"],
+            language=data.get("language") or request.user.default_language or "",
+            in_reply_to_id=data.get("in_reply_to_id"),
+            application_name=application,
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        return _status_response(
+            request, selectors.status_get_for_viewer(viewer=request.user, status_id=status.pk)
+        )
+
+
+class StatusDetailView(APIView):
+    permission_classes = [HasScope]
+    required_scopes = {"GET": "read:statuses", "PUT": "write:statuses", "DELETE": "write:statuses"}
+
+    def get_permissions(self):
+        if self.request.method != "GET":
+            return [HasUser(), HasScope()]
+        return super().get_permissions()
+
+    @extend_schema(responses=StatusSerializer)
+    def get(self, request, status_id):
+        return _status_response(
+            request, selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
+        )
+
+    @extend_schema(request=StatusCreateSerializer, responses=StatusSerializer)
+    def put(self, request, status_id):
+        status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
+        form = StatusCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        services.status_edit(
+            status=status,
+            editor=request.user,
+            text=data["status"],
+            spoiler_text=data["spoiler_text"],
+            sensitive=data["sensitive"],
+            language=data.get("language") or None,
+        )
+        return _status_response(
+            request, selectors.status_get_for_viewer(viewer=request.user, status_id=status.pk)
+        )
+
+    @extend_schema(responses=StatusSerializer)
+    def delete(self, request, status_id):
+        status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
+        state = selectors.viewer_state(viewer=request.user, statuses=[status])
+        data = StatusSerializer(status, context={"request": request, "viewer_state": state}).data
+        services.status_delete(status=status, actor=request.user)
+        data["text"] = status.text
+        return Response(data)
+
+
+class StatusContextView(APIView):
+    required_scopes = {"GET": "read:statuses"}
+    permission_classes = [HasScope]
+
+    @extend_schema(responses=StatusContextSerializer)
+    def get(self, request, status_id):
+        status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
+        ancestors, descendants = selectors.status_context(viewer=request.user, status=status)
+        state = selectors.viewer_state(viewer=request.user, statuses=ancestors + descendants)
+        context = {"request": request, "viewer_state": state}
+        return Response(
+            {
+                "ancestors": StatusSerializer(ancestors, many=True, context=context).data,
+                "descendants": StatusSerializer(descendants, many=True, context=context).data,
+            }
+        )
+
+
+class StatusHistoryView(APIView):
+    required_scopes = {"GET": "read:statuses"}
+    permission_classes = [HasScope]
+
+    @extend_schema(responses=StatusEditSerializer(many=True))
+    def get(self, request, status_id):
+        status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
+        edits = list(status.edits.select_related("status__account"))
+        if not edits:
+            from apps.feed.models import StatusEdit
+
+            edits = [StatusEdit(status=status, content=status.content, spoiler_text=status.spoiler_text,
+                                sensitive=status.sensitive, created_at=status.created_at)]  # fmt: skip
+        return Response(StatusEditSerializer(edits, many=True, context={"request": request}).data)
+
+
+class StatusSourceView(UserView):
+    required_scopes = {"GET": "read:statuses"}
+
+    @extend_schema(responses=StatusSourceSerializer)
+    def get(self, request, status_id):
+        status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
+        if status.account_id != request.user.pk:
+            return Response({"error": _("Record not found")}, status=http.HTTP_404_NOT_FOUND)
+        return Response(StatusSourceSerializer(status).data)
+
+
+class StatusActionView(UserView):
+    """POST /api/v1/statuses/:id/<action>: one service per action."""
+
+    action: str = ""
+    required_scopes = {"POST": "write:statuses"}
+    ACTIONS = {
+        "favourite": (services.status_favourite, "write:favourites"),
+        "unfavourite": (services.status_unfavourite, "write:favourites"),
+        "reblog": (services.status_reblog, "write:statuses"),
+        "unreblog": (services.status_unreblog, "write:statuses"),
+        "bookmark": (services.status_bookmark, "write:bookmarks"),
+        "unbookmark": (services.status_unbookmark, "write:bookmarks"),
+        "pin": (services.status_pin, "write:accounts"),
+        "unpin": (services.status_unpin, "write:accounts"),
+    }
+
+    def initial(self, request, *args, **kwargs):
+        self.required_scopes = {"POST": self.ACTIONS[self.action][1]}
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses=StatusSerializer)
+    def post(self, request, status_id):
+        status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
+        service = self.ACTIONS[self.action][0]
+        kwargs = {}
+        if self.action == "reblog" and request.data.get("visibility"):
+            kwargs["visibility"] = request.data["visibility"]
+        result = service(status=status, account=request.user, **kwargs)
+        return _status_response(
+            request, selectors.status_get_for_viewer(viewer=request.user, status_id=result.pk)
+        )
+
+
+class StatusFavouritedByView(APIView):
+    permission_classes = [HasScope]
+    required_scopes = {"GET": "read:accounts"}
+    relation = "favourited_by"
+
+    @extend_schema(responses=AccountSerializer(many=True))
+    def get(self, request, status_id):
+        status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
+        params = page_params(request)
+        selector = (
+            selectors.status_favourited_by
+            if self.relation == "favourited_by"
+            else selectors.status_reblogged_by
+        )
+        rows, accounts = selector(viewer=request.user, status=status, params=params)
+        return _accounts_response(request, accounts, cursor_rows=rows, params=params)
+
+
+class FavouritesView(UserView):
+    required_scopes = {"GET": "read:favourites"}
+
+    @extend_schema(responses=StatusSerializer(many=True))
+    def get(self, request):
+        params = page_params(request)
+        rows, statuses = selectors.favourites_page(viewer=request.user, params=params)
+        return _statuses_response(request, statuses, cursor_rows=rows, params=params)
+
+
+class BookmarksView(UserView):
+    required_scopes = {"GET": "read:bookmarks"}
+
+    @extend_schema(responses=StatusSerializer(many=True))
+    def get(self, request):
+        params = page_params(request)
+        rows, statuses = selectors.bookmarks_page(viewer=request.user, params=params)
+        return _statuses_response(request, statuses, cursor_rows=rows, params=params)
+
+
+# Timelines -----------------------------------------------------------------
+
+
+class HomeTimelineView(UserView):
+    required_scopes = {"GET": "read:statuses"}
+
+    @extend_schema(responses=StatusSerializer(many=True))
+    def get(self, request):
+        params = page_params(request)
+        statuses = selectors.home_timeline(viewer=request.user, params=params)
+        return _statuses_response(request, statuses, params=params)
+
+
+class PublicTimelineView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=StatusSerializer(many=True))
+    def get(self, request):
+        params = page_params(request)
+        statuses = selectors.public_timeline(
+            viewer=request.user,
+            params=params,
+            local=_truthy(request.query_params.get("local", "")),
+            remote=_truthy(request.query_params.get("remote", "")),
+            only_media=_truthy(request.query_params.get("only_media", "")),
+        )
+        return _statuses_response(request, statuses, params=params)
+
+
+class TagTimelineView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=StatusSerializer(many=True))
+    def get(self, request, hashtag):
+        params = page_params(request)
+        statuses = selectors.tag_timeline(
+            viewer=request.user, tag=hashtag, params=params,
+            only_media=_truthy(request.query_params.get("only_media", "")),
+        )  # fmt: skip
+        return _statuses_response(request, statuses, params=params)
+
+
+# Accounts and relationships ------------------------------------------------
+
+
+class AccountStatusesView(APIView):
+    permission_classes = [HasScope]
+    required_scopes = {"GET": "read:statuses"}
+
+    @extend_schema(responses=StatusSerializer(many=True))
+    def get(self, request, account_id):
+        account = selectors.account_get_for_viewer(viewer=request.user, account_id=account_id)
+        params = page_params(request)
+        query = request.query_params
+        statuses = selectors.account_statuses(
+            viewer=request.user,
+            account=account,
+            params=params,
+            exclude_replies=_truthy(query.get("exclude_replies", "")),
+            exclude_reblogs=_truthy(query.get("exclude_reblogs", "")),
+            only_media=_truthy(query.get("only_media", "")),
+            pinned=_truthy(query.get("pinned", "")),
+            tagged=query.get("tagged") or None,
+        )
+        return _statuses_response(request, statuses, params=params)
+
+
+class AccountRelationListView(APIView):
+    """Followers or following of an account."""
+
+    permission_classes = [HasScope]
+    required_scopes = {"GET": "read:accounts"}
+    relation = "followers"
+
+    @extend_schema(responses=AccountSerializer(many=True))
+    def get(self, request, account_id):
+        account = selectors.account_get_for_viewer(viewer=request.user, account_id=account_id)
+        params = page_params(request)
+        selector = (
+            selectors.followers_page if self.relation == "followers" else selectors.following_page
+        )
+        rows, accounts = selector(account=account, params=params)
+        return _accounts_response(request, accounts, cursor_rows=rows, params=params)
+
+
+def _relationship_response(request, account_id: int) -> Response:
+    sets = selectors.relationships(viewer=request.user, account_ids=[account_id])
+    return Response(RelationshipSerializer(account_id, context={"relationships": sets}).data)
+
+
+class AccountActionView(UserView):
+    """POST /api/v1/accounts/:id/<action>: follow, unfollow, block, unblock, mute, unmute."""
+
+    action: str = ""
+    SCOPES = {
+        "follow": "write:follows", "unfollow": "write:follows", "block": "write:blocks",
+        "unblock": "write:blocks", "mute": "write:mutes", "unmute": "write:mutes",
+    }  # fmt: skip
+
+    def initial(self, request, *args, **kwargs):
+        self.required_scopes = {"POST": self.SCOPES[self.action]}
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses=RelationshipSerializer)
+    def post(self, request, account_id):
+        if self.action in ("unblock",):
+            target = User.objects.filter(pk=_int_or_none(account_id)).first()
+            if target is None:
+                return Response({"error": _("Record not found")}, status=http.HTTP_404_NOT_FOUND)
+        else:
+            target = selectors.account_get_for_viewer(viewer=request.user, account_id=account_id)
+        data = request.data
+        if self.action == "follow":
+            services.account_follow(
+                account=request.user, target=target,
+                reblogs=_truthy(data.get("reblogs", True)), notify=_truthy(data.get("notify", False)),
+            )  # fmt: skip
+        elif self.action == "unfollow":
+            services.account_unfollow(account=request.user, target=target)
+        elif self.action == "block":
+            services.account_block(account=request.user, target=target)
+        elif self.action == "unblock":
+            services.account_unblock(account=request.user, target=target)
+        elif self.action == "mute":
+            try:
+                duration = int(data.get("duration", 0) or 0)
+            except (TypeError, ValueError):
+                raise ValidationError(
+                    {"duration": [_("must be a whole number of seconds")]}
+                ) from None
+            services.account_mute(
+                account=request.user, target=target,
+                notifications=_truthy(data.get("notifications", True)), duration=duration,
+            )  # fmt: skip
+        elif self.action == "unmute":
+            services.account_unmute(account=request.user, target=target)
+        return _relationship_response(request, target.pk)
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class RelationshipsView(UserView):
+    required_scopes = {"GET": "read:follows"}
+
+    @extend_schema(responses=RelationshipSerializer(many=True))
+    def get(self, request):
+        raw = request.query_params.getlist("id[]") or request.query_params.getlist("id")
+        ids = [i for i in (_int_or_none(v) for v in raw) if i is not None]
+        if len(ids) != len(raw):
+            raise ValidationError({"id": [_("must be account ids")]})
+        sets = selectors.relationships(viewer=request.user, account_ids=ids)
+        return Response(
+            [RelationshipSerializer(i, context={"relationships": sets}).data for i in ids]
+        )
+
+
+class ViewerAccountListView(UserView):
+    """The viewer's blocks, mutes or follow requests."""
+
+    relation = "blocks"
+    SCOPES = {"blocks": "read:blocks", "mutes": "read:mutes", "follow_requests": "read:follows"}
+
+    def initial(self, request, *args, **kwargs):
+        self.required_scopes = {"GET": self.SCOPES[self.relation]}
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(responses=AccountSerializer(many=True))
+    def get(self, request):
+        params = page_params(request)
+        selector = {
+            "blocks": selectors.blocks_page,
+            "mutes": selectors.mutes_page,
+            "follow_requests": selectors.follow_requests_page,
+        }[self.relation]
+        rows, accounts = selector(viewer=request.user, params=params)
+        return _accounts_response(request, accounts, cursor_rows=rows, params=params)
+
+
+class FollowRequestActionView(UserView):
+    required_scopes = {"POST": "write:follows"}
+    action = "authorize"
+
+    @extend_schema(request=None, responses=RelationshipSerializer)
+    def post(self, request, account_id):
+        requester = User.objects.filter(pk=_int_or_none(account_id)).first()
+        if requester is None:
+            return Response({"error": _("Record not found")}, status=http.HTTP_404_NOT_FOUND)
+        if self.action == "authorize":
+            services.follow_request_authorize(account=request.user, requester=requester)
+        else:
+            services.follow_request_reject(account=request.user, requester=requester)
+        return _relationship_response(request, requester.pk)
+
+
+# Notifications -------------------------------------------------------------
+
+
+def _notifications_context(request, notifications) -> dict:
+    statuses = [n.status for n in notifications if n.status_id]
+    return {
+        "request": request,
+        "viewer_state": selectors.viewer_state(viewer=request.user, statuses=statuses),
+    }
+
+
+class NotificationListView(UserView):
+    required_scopes = {"GET": "read:notifications"}
+
+    @extend_schema(operation_id="notifications_list", responses=NotificationSerializer(many=True))
+    def get(self, request):
+        params = page_params(request)
+        query = request.query_params
+        types = query.getlist("types[]") or query.getlist("types")
+        exclude = query.getlist("exclude_types[]") or query.getlist("exclude_types")
+        unknown = set(types + exclude) - set(Notification.Type.values)
+        if unknown:
+            raise ValidationError(
+                {
+                    "types": [
+                        _("unknown notification type: %(t)s") % {"t": ", ".join(sorted(unknown))}
+                    ]
+                }
+            )
+        notifications = selectors.notifications_page(
+            viewer=request.user, params=params, types=types or None, exclude_types=exclude or None,
+            account_id=_int_or_none(query.get("account_id")),
+        )  # fmt: skip
+        response = Response(
+            NotificationSerializer(
+                notifications, many=True, context=_notifications_context(request, notifications)
+            ).data
+        )
+        link = link_header(request, notifications, params)
+        if link:
+            response["Link"] = link
+        return response
+
+
+class NotificationDetailView(UserView):
+    required_scopes = {"GET": "read:notifications"}
+
+    @extend_schema(responses=NotificationSerializer)
+    def get(self, request, notification_id):
+        notification = selectors.notification_get(
+            viewer=request.user, notification_id=notification_id
+        )
+        return Response(
+            NotificationSerializer(
+                notification, context=_notifications_context(request, [notification])
+            ).data
+        )
+
+
+class NotificationDismissView(UserView):
+    required_scopes = {"POST": "write:notifications"}
+
+    @extend_schema(request=None, responses=EmptySerializer)
+    def post(self, request, notification_id):
+        notification = selectors.notification_get(
+            viewer=request.user, notification_id=notification_id
+        )
+        services.notification_dismiss(account=request.user, notification_id=notification.pk)
+        return Response({})
+
+
+class NotificationClearView(UserView):
+    required_scopes = {"POST": "write:notifications"}
+
+    @extend_schema(request=None, responses=EmptySerializer)
+    def post(self, request):
+        services.notifications_clear(account=request.user)
+        return Response({})

@@ -1,0 +1,303 @@
+"""The social core: statuses, relationships, interactions and notifications.
+
+Visibility rules live in :class:`StatusQuerySet` (``visible_to``), so every
+endpoint, count and search applies the same ones (Takahē keeps them in its post
+queryset the same way).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import Visibility
+from core.models import PublicModel
+
+
+class ModerationState(models.TextChoices):
+    VISIBLE = "visible", _("visible")
+    HIDDEN = "hidden", _("hidden (author only)")
+    REMOVED = "removed", _("removed")
+
+
+class StatusQuerySet(models.QuerySet):
+    def live(self) -> StatusQuerySet:
+        """Not removed by moderation and not scheduled for later."""
+        return self.exclude(moderation_state=ModerationState.REMOVED)
+
+    def visible_to(self, viewer) -> StatusQuerySet:
+        """What ``viewer`` (a user, or anonymous) may see.
+
+        Public and unlisted statuses for everyone; private ones for the author's
+        accepted followers and those mentioned; direct ones for those mentioned;
+        everything of one's own. Hidden statuses only for their author. Statuses of
+        accounts that block the viewer, that the viewer blocks, or of disabled
+        accounts, are never visible. Reblogs follow the visibility of what they reblog.
+        """
+        queryset = self.live().filter(account__is_active=True)
+        if viewer is None or not viewer.is_authenticated:
+            return queryset.filter(
+                visibility__in=(Visibility.PUBLIC, Visibility.UNLISTED),
+                moderation_state=ModerationState.VISIBLE,
+            ).filter(
+                Q(reblog_of__isnull=True) | Q(reblog_of__moderation_state=ModerationState.VISIBLE)
+            )
+        follows_author = Follow.objects.filter(account=viewer, target=OuterRef("account"))
+        mentioned = Mention.objects.filter(status=OuterRef("pk"), account=viewer)
+        blocked = Block.objects.filter(
+            Q(account=viewer, target=OuterRef("account"))
+            | Q(account=OuterRef("account"), target=viewer)
+        )
+        own = Q(account=viewer)
+        others = Q(moderation_state=ModerationState.VISIBLE) & (
+            Q(visibility__in=(Visibility.PUBLIC, Visibility.UNLISTED))
+            | Q(visibility=Visibility.PRIVATE) & (Exists(follows_author) | Exists(mentioned))
+            | Q(visibility=Visibility.DIRECT) & Exists(mentioned)
+        )
+        blocked_original = Block.objects.filter(
+            Q(account=viewer, target=OuterRef("reblog_of__account"))
+            | Q(account=OuterRef("reblog_of__account"), target=viewer)
+        )
+        original_shown = (
+            Q(reblog_of__isnull=True)
+            | Q(reblog_of__moderation_state=ModerationState.VISIBLE)
+            | Q(reblog_of__account=viewer, reblog_of__moderation_state=ModerationState.HIDDEN)
+        )
+        return (
+            queryset.filter(own | others)
+            .filter(original_shown)
+            .exclude(Exists(blocked))
+            .exclude(Exists(blocked_original))
+        )
+
+
+class Status(PublicModel):
+    """A post, a reply, or (with ``reblog_of``) a reblog of another status."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="statuses"
+    )
+    text = models.TextField(blank=True, help_text=_("The source text as the author wrote it."))
+    content = models.TextField(blank=True, help_text=_("Sanitised HTML rendered from the text."))
+    spoiler_text = models.CharField(max_length=500, blank=True)
+    sensitive = models.BooleanField(default=False)
+    language = models.CharField(max_length=16, blank=True)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC, db_index=True
+    )
+    in_reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    in_reply_to_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reblog_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reblogs"
+    )
+    application_name = models.CharField(max_length=255, blank=True)
+    moderation_state = models.CharField(
+        max_length=10,
+        choices=ModerationState.choices,
+        default=ModerationState.VISIBLE,
+        db_index=True,
+    )
+    moderation_reason = models.CharField(max_length=500, blank=True)
+    pinned_at = models.DateTimeField(null=True, blank=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    favourites_count = models.PositiveIntegerField(default=0)
+    reblogs_count = models.PositiveIntegerField(default=0)
+    replies_count = models.PositiveIntegerField(default=0)
+    tags = models.ManyToManyField("feed.Tag", blank=True, related_name="statuses")
+
+    objects = StatusQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "statuses"
+        indexes = [
+            models.Index(fields=["account", "-id"], name="feed_status_account_id"),
+            models.Index(fields=["visibility", "-id"], name="feed_status_visibility_id"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "reblog_of"],
+                condition=Q(reblog_of__isnull=False),
+                name="feed_status_one_reblog_per_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.pk}"
+
+    @property
+    def is_reblog(self) -> bool:
+        return self.reblog_of_id is not None
+
+
+class StatusEdit(models.Model):
+    """A previous revision of a status (``/history``)."""
+
+    status = models.ForeignKey(Status, on_delete=models.CASCADE, related_name="edits")
+    text = models.TextField(blank=True)
+    content = models.TextField(blank=True)
+    spoiler_text = models.CharField(max_length=500, blank=True)
+    sensitive = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"edit of {self.status_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("name"), name="feed_tag_name_ci_unique")]
+
+    def __str__(self) -> str:
+        return f"#{self.name}"
+
+
+class Mention(models.Model):
+    status = models.ForeignKey(Status, on_delete=models.CASCADE, related_name="mentions")
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["status", "account"], name="feed_mention_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status_id} mentions {self.account_id}"
+
+
+class Relationship(models.Model):
+    """Base of the one-directional relationships between two accounts."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    target = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} {self.account_id} -> {self.target_id}"
+
+
+class Follow(Relationship):
+    """``account`` follows ``target`` (accepted)."""
+
+    show_reblogs = models.BooleanField(default=True)
+    notify = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "target"], name="feed_follow_unique"),
+            models.CheckConstraint(
+                condition=~Q(account=models.F("target")), name="feed_follow_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["target", "account"], name="feed_follow_target")]
+
+
+class FollowRequest(Relationship):
+    """``account`` asked to follow the locked account ``target``."""
+
+    show_reblogs = models.BooleanField(default=True)
+    notify = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "target"], name="feed_followrequest_unique")
+        ]
+
+
+class Block(Relationship):
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "target"], name="feed_block_unique"),
+        ]
+
+
+class Mute(Relationship):
+    hide_notifications = models.BooleanField(default=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "target"], name="feed_mute_unique"),
+        ]
+
+
+class Favourite(models.Model):
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.ForeignKey(Status, on_delete=models.CASCADE, related_name="favourites")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "status"], name="feed_favourite_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} favourited {self.status_id}"
+
+
+class Bookmark(models.Model):
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.ForeignKey(Status, on_delete=models.CASCADE, related_name="bookmarks")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "status"], name="feed_bookmark_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} bookmarked {self.status_id}"
+
+
+class Notification(PublicModel):
+    class Type(models.TextChoices):
+        MENTION = "mention"
+        STATUS = "status"
+        REBLOG = "reblog"
+        FOLLOW = "follow"
+        FOLLOW_REQUEST = "follow_request"
+        FAVOURITE = "favourite"
+        UPDATE = "update"
+        MODERATION_WARNING = "moderation_warning"
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    from_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    type = models.CharField(max_length=32, choices=Type.choices)
+    status = models.ForeignKey(
+        Status, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "-id"], name="feed_notification_account_id")]

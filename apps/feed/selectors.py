@@ -1,0 +1,397 @@
+"""Reads of the social core: querysets tuned for the API, applying visibility everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotFound
+
+from apps.feed.models import (
+    Block,
+    Bookmark,
+    Favourite,
+    Follow,
+    FollowRequest,
+    Mention,
+    Mute,
+    Notification,
+    Status,
+    Tag,
+    Visibility,
+)
+from core.pagination import PageParams, paginate_queryset
+
+User = get_user_model()
+MAX_CONTEXT = 4096
+
+
+def _with_relations(queryset: QuerySet) -> QuerySet:
+    """Everything a Status entity shows, in a fixed number of queries."""
+    mentions = Prefetch("mentions", queryset=Mention.objects.select_related("account"))
+    return queryset.select_related("account", "reblog_of", "reblog_of__account").prefetch_related(
+        mentions,
+        "tags",
+        Prefetch("reblog_of__mentions", queryset=Mention.objects.select_related("account")),
+        "reblog_of__tags",
+    )
+
+
+def _active_mutes(viewer) -> QuerySet:
+    return Mute.objects.filter(account=viewer).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    )
+
+
+def _without_muted(queryset: QuerySet, viewer) -> QuerySet:
+    if viewer is None or not viewer.is_authenticated:
+        return queryset
+    muted = _active_mutes(viewer).filter(target=OuterRef("account"))
+    muted_original = _active_mutes(viewer).filter(target=OuterRef("reblog_of__account"))
+    return queryset.exclude(Exists(muted)).exclude(Exists(muted_original))
+
+
+def status_get_for_viewer(*, viewer, status_id) -> Status:
+    """The status if ``viewer`` may see it; NotFound otherwise (private is not revealed)."""
+    try:
+        status_id = int(status_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("Record not found")) from None
+    status = _with_relations(Status.objects.visible_to(viewer)).filter(pk=status_id).first()
+    if status is None:
+        raise NotFound(_("Record not found"))
+    return status
+
+
+def account_get_for_viewer(*, viewer, account_id) -> User:
+    """An active account, unless it blocks the viewer (NotFound)."""
+    try:
+        account_id = int(account_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("Record not found")) from None
+    account = User.objects.filter(pk=account_id, is_active=True).first()
+    if account is None:
+        raise NotFound(_("Record not found"))
+    if (
+        viewer is not None
+        and viewer.is_authenticated
+        and Block.objects.filter(account=account, target=viewer).exists()
+    ):
+        raise NotFound(_("Record not found"))
+    return account
+
+
+def statuses_page(queryset: QuerySet, params: PageParams) -> list[Status]:
+    return paginate_queryset(_with_relations(queryset), params)
+
+
+def home_timeline(*, viewer, params: PageParams) -> list[Status]:
+    """The viewer's own statuses and those of accounts they follow, newest first.
+
+    Reblogs from follows with reblogs turned off are left out, as are muted accounts.
+    """
+    follows = Follow.objects.filter(account=viewer)
+    followed = Q(account__in=follows.values("target"))
+    no_reblogs = follows.filter(show_reblogs=False).values("target")
+    queryset = (
+        Status.objects.visible_to(viewer)
+        .filter(followed | Q(account=viewer))
+        .exclude(Q(reblog_of__isnull=False) & Q(account__in=no_reblogs))
+        .exclude(Q(visibility=Visibility.DIRECT) & ~Q(account=viewer))
+    )
+    return statuses_page(_without_muted(queryset, viewer), params)
+
+
+def public_timeline(
+    *,
+    viewer,
+    params: PageParams,
+    local: bool = False,
+    remote: bool = False,
+    only_media: bool = False,
+) -> list[Status]:
+    """Public statuses (not unlisted, not reblogs). Agora has only local accounts."""
+    if remote:
+        return []
+    queryset = Status.objects.visible_to(viewer).filter(
+        visibility=Visibility.PUBLIC, reblog_of__isnull=True
+    )
+    if only_media:
+        return []
+    return statuses_page(_without_muted(queryset, viewer), params)
+
+
+def tag_timeline(*, viewer, tag: str, params: PageParams, only_media: bool = False) -> list[Status]:
+    queryset = Status.objects.visible_to(viewer).filter(
+        visibility=Visibility.PUBLIC, reblog_of__isnull=True, tags__name__iexact=tag
+    )
+    if only_media:
+        return []
+    return statuses_page(_without_muted(queryset, viewer), params)
+
+
+def account_statuses(
+    *,
+    viewer,
+    account,
+    params: PageParams,
+    exclude_replies: bool = False,
+    exclude_reblogs: bool = False,
+    only_media: bool = False,
+    pinned: bool = False,
+    tagged: str | None = None,
+) -> list[Status]:
+    queryset = Status.objects.visible_to(viewer).filter(account=account)
+    if exclude_replies:
+        # Mastodon keeps self-replies (threads) when excluding replies.
+        queryset = queryset.filter(Q(in_reply_to__isnull=True) | Q(in_reply_to_account=account))
+    if exclude_reblogs:
+        queryset = queryset.filter(reblog_of__isnull=True)
+    if pinned:
+        queryset = queryset.filter(pinned_at__isnull=False)
+    if tagged:
+        queryset = queryset.filter(tags__name__iexact=tagged)
+    if only_media:
+        return []
+    return statuses_page(queryset, params)
+
+
+def status_context(*, viewer, status: Status) -> tuple[list[Status], list[Status]]:
+    """Ancestors (oldest first) and descendants (depth first, by time) that ``viewer`` may see."""
+    visible = Status.objects.visible_to(viewer)
+    visible = _without_muted(visible, viewer)
+    ancestors: list[Status] = []
+    parent_id = status.in_reply_to_id
+    seen: set[int] = set()
+    while parent_id and parent_id not in seen and len(ancestors) < MAX_CONTEXT:
+        seen.add(parent_id)
+        parent = _with_relations(visible).filter(pk=parent_id).first()
+        if parent is None:
+            break
+        ancestors.append(parent)
+        parent_id = parent.in_reply_to_id
+    ancestors.reverse()
+
+    descendants: list[Status] = []
+    frontier = [status.pk]
+    children_of: dict[int, list[Status]] = {}
+    while frontier and len(descendants) < MAX_CONTEXT:
+        children = list(_with_relations(visible).filter(in_reply_to_id__in=frontier).order_by("id"))
+        for child in children:
+            children_of.setdefault(child.in_reply_to_id, []).append(child)
+        descendants.extend(children)
+        frontier = [child.pk for child in children]
+    ordered: list[Status] = []
+
+    def walk(node_id: int) -> None:
+        for child in children_of.get(node_id, []):
+            ordered.append(child)
+            walk(child.pk)
+
+    walk(status.pk)
+    return ancestors, ordered
+
+
+def favourites_page(*, viewer, params: PageParams) -> tuple[list[Favourite], list[Status]]:
+    """The viewer's favourites, paged by favourite id (Mastodon's cursor)."""
+    visible = Status.objects.visible_to(viewer)
+    rows = paginate_queryset(Favourite.objects.filter(account=viewer, status__in=visible), params)
+    return rows, _statuses_in_order([row.status_id for row in rows])
+
+
+def bookmarks_page(*, viewer, params: PageParams) -> tuple[list[Bookmark], list[Status]]:
+    visible = Status.objects.visible_to(viewer)
+    rows = paginate_queryset(Bookmark.objects.filter(account=viewer, status__in=visible), params)
+    return rows, _statuses_in_order([row.status_id for row in rows])
+
+
+def _statuses_in_order(ids: list[int]) -> list[Status]:
+    by_id = {s.pk: s for s in _with_relations(Status.objects.filter(pk__in=ids))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def status_favourited_by(*, viewer, status: Status, params: PageParams) -> tuple[list, list]:
+    rows = paginate_queryset(
+        Favourite.objects.filter(status=status, account__is_active=True).select_related("account"),
+        params,
+    )
+    return rows, [row.account for row in rows]
+
+
+def status_reblogged_by(*, viewer, status: Status, params: PageParams) -> tuple[list, list]:
+    rows = paginate_queryset(
+        Status.objects.filter(reblog_of=status, account__is_active=True).select_related("account"),
+        params,
+    )
+    return rows, [row.account for row in rows]
+
+
+def _relation_page(queryset: QuerySet, params: PageParams, attribute: str) -> tuple[list, list]:
+    rows = paginate_queryset(queryset.select_related(attribute), params)
+    return rows, [getattr(row, attribute) for row in rows]
+
+
+def followers_page(*, account, params: PageParams):
+    return _relation_page(
+        Follow.objects.filter(target=account, account__is_active=True), params, "account"
+    )
+
+
+def following_page(*, account, params: PageParams):
+    return _relation_page(
+        Follow.objects.filter(account=account, target__is_active=True), params, "target"
+    )
+
+
+def blocks_page(*, viewer, params: PageParams):
+    return _relation_page(Block.objects.filter(account=viewer), params, "target")
+
+
+def mutes_page(*, viewer, params: PageParams):
+    return _relation_page(_active_mutes(viewer), params, "target")
+
+
+def follow_requests_page(*, viewer, params: PageParams):
+    return _relation_page(
+        FollowRequest.objects.filter(target=viewer, account__is_active=True), params, "account"
+    )
+
+
+@dataclass
+class RelationshipSets:
+    """What the viewer has with each of a set of accounts, looked up in one query per relation."""
+
+    following: dict[int, Follow] = field(default_factory=dict)
+    followed_by: set[int] = field(default_factory=set)
+    requested: set[int] = field(default_factory=set)
+    requested_by: set[int] = field(default_factory=set)
+    blocking: set[int] = field(default_factory=set)
+    blocked_by: set[int] = field(default_factory=set)
+    muting: dict[int, Mute] = field(default_factory=dict)
+
+
+def relationships(*, viewer, account_ids: Iterable[int]) -> RelationshipSets:
+    ids = list(account_ids)
+    result = RelationshipSets()
+    if not ids:
+        return result
+    result.following = {
+        f.target_id: f for f in Follow.objects.filter(account=viewer, target_id__in=ids)
+    }
+    result.followed_by = set(
+        Follow.objects.filter(target=viewer, account_id__in=ids).values_list(
+            "account_id", flat=True
+        )
+    )
+    result.requested = set(
+        FollowRequest.objects.filter(account=viewer, target_id__in=ids).values_list(
+            "target_id", flat=True
+        )
+    )
+    result.requested_by = set(
+        FollowRequest.objects.filter(target=viewer, account_id__in=ids).values_list(
+            "account_id", flat=True
+        )
+    )
+    result.blocking = set(
+        Block.objects.filter(account=viewer, target_id__in=ids).values_list("target_id", flat=True)
+    )
+    result.blocked_by = set(
+        Block.objects.filter(target=viewer, account_id__in=ids).values_list("account_id", flat=True)
+    )
+    result.muting = {m.target_id: m for m in _active_mutes(viewer).filter(target_id__in=ids)}
+    return result
+
+
+@dataclass
+class ViewerState:
+    """Per-viewer flags of a page of statuses, one query each whatever the page size."""
+
+    favourited: set[int] = field(default_factory=set)
+    reblogged: set[int] = field(default_factory=set)
+    bookmarked: set[int] = field(default_factory=set)
+
+
+def viewer_state(*, viewer, statuses: Iterable[Status]) -> ViewerState:
+    state = ViewerState()
+    if viewer is None or not viewer.is_authenticated:
+        return state
+    ids: set[int] = set()
+    for status in statuses:
+        ids.add(status.pk)
+        if status.reblog_of_id:
+            ids.add(status.reblog_of_id)
+    if not ids:
+        return state
+    state.favourited = set(
+        Favourite.objects.filter(account=viewer, status_id__in=ids).values_list(
+            "status_id", flat=True
+        )
+    )
+    state.reblogged = set(
+        Status.objects.filter(account=viewer, reblog_of_id__in=ids).values_list(
+            "reblog_of_id", flat=True
+        )
+    )
+    state.bookmarked = set(
+        Bookmark.objects.filter(account=viewer, status_id__in=ids).values_list(
+            "status_id", flat=True
+        )
+    )
+    return state
+
+
+def notifications_page(
+    *,
+    viewer,
+    params: PageParams,
+    types: list[str] | None = None,
+    exclude_types: list[str] | None = None,
+    account_id: int | None = None,
+) -> list[Notification]:
+    queryset = Notification.objects.filter(account=viewer, from_account__is_active=True)
+    queryset = queryset.filter(
+        Q(status__isnull=True) | Q(status__in=Status.objects.visible_to(viewer))
+    )
+    blocked = Block.objects.filter(account=viewer, target=OuterRef("from_account"))
+    queryset = queryset.exclude(Exists(blocked))
+    if types:
+        queryset = queryset.filter(type__in=types)
+    if exclude_types:
+        queryset = queryset.exclude(type__in=exclude_types)
+    if account_id is not None:
+        queryset = queryset.filter(from_account_id=account_id)
+    queryset = queryset.select_related(
+        "from_account",
+        "status",
+        "status__account",
+        "status__reblog_of",
+        "status__reblog_of__account",
+    ).prefetch_related(
+        Prefetch("status__mentions", queryset=Mention.objects.select_related("account")),
+        "status__tags",
+    )
+    return paginate_queryset(queryset, params)
+
+
+def notification_get(*, viewer, notification_id) -> Notification:
+    try:
+        notification_id = int(notification_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("Record not found")) from None
+    notification = (
+        Notification.objects.filter(account=viewer, pk=notification_id)
+        .select_related("from_account", "status")
+        .first()
+    )
+    if notification is None:
+        raise NotFound(_("Record not found"))
+    return notification
+
+
+def tag_get(*, name: str) -> Tag | None:
+    return Tag.objects.filter(name__iexact=name).first()
