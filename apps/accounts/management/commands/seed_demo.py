@@ -12,13 +12,14 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from apps.accounts.management.lookup import command_actor
 from apps.accounts.management.otp import has_totp_device, totp_enrol
 from apps.accounts.services import account_register
+from core import events
 from core.roles import role_grant, role_names
 
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
@@ -70,25 +71,38 @@ class Command(BaseCommand):
         self._print(logins)
 
     @transaction.atomic
-    def _account(self, username: str) -> tuple[object, str]:
-        """The account, and its new password ("" when it already existed)."""
+    def _account(self, username: str, *, is_staff: bool) -> tuple[object, str]:
+        """The account, and its new password ("" when it already existed).
+
+        Users sign up through the public registration service; staff accounts are
+        made directly, since their names (admin, moderator, ...) are reserved from
+        sign-up precisely so that only the platform has them.
+        """
         model = get_user_model()
         existing = model._default_manager.filter(username__iexact=username).first()
         if existing is not None:
             return existing, ""
         password = secrets.token_urlsafe(12)
-        account = account_register(
-            username=username, email=_demo_email(username), password=password, agreement=True
-        )
+        if not is_staff:
+            account = account_register(
+                username=username, email=_demo_email(username), password=password, agreement=True
+            )
+            return account, password
+        account = model(username=username, email=_demo_email(username), is_staff=True)
+        password_validation.validate_password(password, user=account)
+        account.set_password(password)
+        account.full_clean()
+        account.save()
+        events.publish(events.AccountCreated(account_id=account.pk))
         return account, password
 
     def _user(self, username: str) -> DemoLogin:
-        account, password = self._account(username)
+        account, password = self._account(username, is_staff=False)
         return DemoLogin(account.username, "user", created=bool(password), password=password)
 
     @transaction.atomic
     def _staff(self, username: str, *, role: str | None, actor: str) -> DemoLogin:
-        account, password = self._account(username)
+        account, password = self._account(username, is_staff=True)
         if role is None:
             if not (account.is_superuser and account.is_staff):
                 account.is_superuser = account.is_staff = True
