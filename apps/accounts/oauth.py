@@ -35,19 +35,32 @@ DJANGO_REQUEST_KEY = "agora.django_request"
 REDIRECT_URI_MAX_LENGTH = 2000
 
 
+class _DjangoRequestHolder:
+    """Carries the Django request through oauthlib untouched.
+
+    oauthlib converts header values it can iterate (an ``HttpRequest`` iterates its
+    body), so the request travels inside this plain holder.
+    """
+
+    __slots__ = ("request",)
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+
+
 class MastodonOAuthLibCore(OAuthLibCore):
     """django-oauth-toolkit's bridge to oauthlib, carrying the Django request along."""
 
     def extract_headers(self, request):
         headers = super().extract_headers(request)
-        headers[DJANGO_REQUEST_KEY] = request
+        headers[DJANGO_REQUEST_KEY] = _DjangoRequestHolder(request)
         return headers
 
 
 def django_request_of(request) -> HttpRequest | None:
     """The Django request behind an oauthlib request, when it came through our core."""
-    candidate = request.headers.get(DJANGO_REQUEST_KEY) if request is not None else None
-    return candidate if isinstance(candidate, HttpRequest) else None
+    holder = request.headers.get(DJANGO_REQUEST_KEY) if request is not None else None
+    return holder.request if isinstance(holder, _DjangoRequestHolder) else None
 
 
 class MastodonOAuth2Validator(OAuth2Validator):

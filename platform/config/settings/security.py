@@ -46,10 +46,9 @@ AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 AGORA_TRUSTED_PROXY_HEADER = env.str("AGORA_TRUSTED_PROXY_HEADER", default="")
 # AGORA_TRUSTED_PROXY_COUNT: how many proxies stand in front of Agora.
 AGORA_TRUSTED_PROXY_COUNT = env.int("AGORA_TRUSTED_PROXY_COUNT", default=1)
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    (AGORA_TRUSTED_PROXY_HEADER, "REMOTE_ADDR") if AGORA_TRUSTED_PROXY_HEADER else ("REMOTE_ADDR",)
-)
-AXES_IPWARE_PROXY_COUNT = AGORA_TRUSTED_PROXY_COUNT if AGORA_TRUSTED_PROXY_HEADER else None
+# Axes counts failures by the address apps.accounts.lockout.client_ip_address gives:
+# REMOTE_ADDR, or the trusted proxy's header when configured (django-ipware is not used).
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.lockout.client_ip_address"
 
 # Two-factor authentication (django-otp).
 OTP_TOTP_ISSUER = env.str("AGORA_TITLE", default="Agora")
