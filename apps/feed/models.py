@@ -301,3 +301,25 @@ class Notification(PublicModel):
 
     class Meta:
         indexes = [models.Index(fields=["account", "-id"], name="feed_notification_account_id")]
+
+
+class RankingModel(models.Model):
+    """One trained version of the ranked home timeline's learned score (a logistic regression).
+
+    The periodic ``ranking_train_task`` adds a row per training run; the newest row
+    is the one the ranked timeline uses. ``weights`` maps each feature name
+    (``recency``, ``engagement``, ``affinity``) and ``bias`` to its coefficient.
+    """
+
+    version = models.PositiveIntegerField(unique=True)
+    weights = models.JSONField(default=dict)
+    sample_count = models.PositiveIntegerField(default=0)
+    positive_count = models.PositiveIntegerField(default=0)
+    log_loss = models.FloatField(null=True, blank=True)
+    trained_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"ranking model v{self.version} ({self.trained_at:%Y-%m-%d %H:%M})"
