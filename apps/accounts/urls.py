@@ -29,9 +29,6 @@ urlpatterns = [
     ),
     path("api/v1/instance", instance_api.InstanceV1View.as_view(), name="instance-v1"),
     path("api/v2/instance", instance_api.InstanceV2View.as_view(), name="instance-v2"),
-    # Mastodon.py asks for the instance with a trailing slash, which Rails accepts.
-    path("api/v1/instance/", instance_api.InstanceV1View.as_view()),
-    path("api/v2/instance/", instance_api.InstanceV2View.as_view()),
     path(
         "api/agora/v1/account/password",
         accounts_api.PasswordChangeView.as_view(),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import uuid
 
+from django.urls import Resolver404, resolve
+
 from core.logging import request_id_var
 
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -32,3 +34,32 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+class ApiTrailingSlashMiddleware:
+    """Serves ``/api/.../`` as ``/api/...`` when only the latter is a route.
+
+    Mastodon (Rails) accepts both and clients use both: Mastodon.py, for one, asks
+    for ``/api/v1/instance/``. Rewriting the path here keeps one route per endpoint
+    (and one operation in the OpenAPI schema).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith("/api/") and path.endswith("/") and path != "/api/":
+            urlconf = getattr(request, "urlconf", None)
+            try:
+                resolve(path, urlconf)
+            except Resolver404:
+                stripped = path.rstrip("/")
+                try:
+                    resolve(stripped, urlconf)
+                except Resolver404:
+                    pass
+                else:
+                    request.path_info = stripped
+                    request.path = request.path.rstrip("/")
+        return self.get_response(request)
