@@ -8,6 +8,6 @@ class FeedConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.feed import handlers
+        from apps.feed import handlers, ranking_tasks  # noqa: F401 (registers the Celery task)
 
         handlers.connect()

@@ -107,3 +107,36 @@ SPECTACULAR_SETTINGS = {
     # Status visibility and the account's default privacy share one set of choices.
     "ENUM_NAME_OVERRIDES": {"VisibilityEnum": "apps.accounts.models.Visibility"},
 }
+
+# Discovery and ranking (apps.feed.search, trends, ranking).
+# FEED_TRENDS_WINDOW_HOURS: the sliding window of /api/v1/trends: tags are ranked by the
+# distinct accounts using them in it, statuses by their engagement in it.
+FEED_TRENDS_WINDOW_HOURS = env.int("FEED_TRENDS_WINDOW_HOURS", default=24)
+# FEED_TRENDS_HALF_LIFE_HOURS: a trending status's engagement halves in weight every this many hours.
+FEED_TRENDS_HALF_LIFE_HOURS = env.float("FEED_TRENDS_HALF_LIFE_HOURS", default=6.0)
+# FEED_TRENDS_MAX_CANDIDATES: the most engaged public statuses of the window that are scored.
+FEED_TRENDS_MAX_CANDIDATES = env.int("FEED_TRENDS_MAX_CANDIDATES", default=1000)
+# FEED_RANKING_WEIGHTS: how the ranked home timeline (/api/agora/v1/timelines/ranked)
+# mixes its four scores, each in [0, 1]: recency, engagement, affinity with the author,
+# and the learned model's probability of an interaction.
+FEED_RANKING_WEIGHTS = {
+    "recency": env.float("FEED_RANKING_WEIGHT_RECENCY", default=0.4),
+    "engagement": env.float("FEED_RANKING_WEIGHT_ENGAGEMENT", default=0.3),
+    "affinity": env.float("FEED_RANKING_WEIGHT_AFFINITY", default=0.2),
+    "learned": env.float("FEED_RANKING_WEIGHT_LEARNED", default=0.1),
+}
+# FEED_RANKING_HALF_LIFE_HOURS: the recency score halves every this many hours.
+FEED_RANKING_HALF_LIFE_HOURS = env.float("FEED_RANKING_HALF_LIFE_HOURS", default=6.0)
+# FEED_RANKING_WINDOW_HOURS: how old a status may be and still be ranked.
+FEED_RANKING_WINDOW_HOURS = env.int("FEED_RANKING_WINDOW_HOURS", default=72)
+# FEED_RANKING_MAX_CANDIDATES: the newest home statuses that are ranked (the rest are not shown).
+FEED_RANKING_MAX_CANDIDATES = env.int("FEED_RANKING_MAX_CANDIDATES", default=500)
+# FEED_RANKING_AFFINITY_DAYS: how far back the viewer's favourites, reblogs and replies
+# count towards their affinity with an author.
+FEED_RANKING_AFFINITY_DAYS = env.int("FEED_RANKING_AFFINITY_DAYS", default=30)
+# FEED_RANKING_TRAINING_ACCOUNTS: at most this many recently interacting accounts give
+# the training examples of each hourly training run.
+FEED_RANKING_TRAINING_ACCOUNTS = env.int("FEED_RANKING_TRAINING_ACCOUNTS", default=200)
+# FEED_RANKING_TRAINING_MIN_EXAMPLES: a run trains only with at least this many positive
+# and this many negative examples; otherwise the previous model stays.
+FEED_RANKING_TRAINING_MIN_EXAMPLES = env.int("FEED_RANKING_TRAINING_MIN_EXAMPLES", default=10)

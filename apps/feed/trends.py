@@ -1,0 +1,148 @@
+"""Trending hashtags and statuses over a sliding window, and Mastodon's per-day tag history.
+
+Only public, visible (not hidden or removed), original statuses of active,
+discoverable accounts count. Tags are ranked by the distinct accounts using them
+in the window (``FEED_TRENDS_WINDOW_HOURS``), then by uses; statuses by their
+engagement (favourites + reblogs + replies) decayed by age with a half-life of
+``FEED_TRENDS_HALF_LIFE_HOURS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from apps.feed import selectors
+from apps.feed.models import ModerationState, Status, Tag, Visibility
+
+HISTORY_DAYS = 7
+
+
+@dataclass(frozen=True)
+class TagDay:
+    """One entry of a Tag's ``history``: a UTC day and its uses and distinct accounts."""
+
+    day: dt.date
+    uses: int
+    accounts: int
+
+    def as_entity(self) -> dict[str, str]:
+        """Mastodon's shape: strings, the day as the UNIX time of its midnight (UTC)."""
+        midnight = dt.datetime.combine(self.day, dt.time.min, tzinfo=dt.UTC)
+        return {
+            "day": str(int(midnight.timestamp())),
+            "uses": str(self.uses),
+            "accounts": str(self.accounts),
+        }
+
+
+def _trend_status_filter(prefix: str = "") -> Q:
+    """The statuses that count towards trends (``prefix`` for a lookup through a relation)."""
+    return Q(
+        **{
+            f"{prefix}visibility": Visibility.PUBLIC,
+            f"{prefix}moderation_state": ModerationState.VISIBLE,
+            f"{prefix}reblog_of__isnull": True,
+            f"{prefix}account__is_active": True,
+            f"{prefix}account__discoverable": True,
+        }
+    )
+
+
+def _window_start(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(hours=settings.FEED_TRENDS_WINDOW_HOURS)
+
+
+def trending_tags(*, limit: int, offset: int = 0, now: dt.datetime | None = None) -> list[Tag]:
+    """Tags used by the most distinct accounts in the window; each has ``accounts`` and ``uses``."""
+    now = now or timezone.now()
+    Through = Status.tags.through
+    rows = (
+        Through.objects.filter(_trend_status_filter("status__"))
+        .filter(status__created_at__gte=_window_start(now), status__created_at__lte=now)
+        .values("tag_id")
+        .annotate(
+            accounts=Count("status__account", distinct=True),
+            uses=Count("status", distinct=True),
+        )
+        .order_by("-accounts", "-uses", "tag_id")[offset : offset + limit]
+    )
+    rows = list(rows)
+    tags = Tag.objects.in_bulk([row["tag_id"] for row in rows])
+    ordered = []
+    for row in rows:
+        tag = tags[row["tag_id"]]
+        tag.accounts = row["accounts"]
+        tag.uses = row["uses"]
+        ordered.append(tag)
+    return ordered
+
+
+def tag_histories(
+    *, tags: Iterable[Tag], now: dt.datetime | None = None
+) -> dict[int, list[TagDay]]:
+    """The last seven UTC days of each tag, newest first, in one query whatever the count."""
+    tag_ids = [tag.pk for tag in tags]
+    if not tag_ids:
+        return {}
+    now = now or timezone.now()
+    today = now.astimezone(dt.UTC).date()
+    days = [today - dt.timedelta(days=n) for n in range(HISTORY_DAYS)]
+    since = dt.datetime.combine(days[-1], dt.time.min, tzinfo=dt.UTC)
+    Through = Status.tags.through
+    rows = (
+        Through.objects.filter(_trend_status_filter("status__"))
+        .filter(tag_id__in=tag_ids, status__created_at__gte=since, status__created_at__lte=now)
+        .annotate(day=TruncDate("status__created_at", tzinfo=dt.UTC))
+        .values("tag_id", "day")
+        .annotate(
+            uses=Count("status", distinct=True),
+            accounts=Count("status__account", distinct=True),
+        )
+        .order_by()
+    )
+    counts = {(row["tag_id"], row["day"]): (row["uses"], row["accounts"]) for row in rows}
+    return {
+        tag_id: [TagDay(day, *counts.get((tag_id, day), (0, 0))) for day in days]
+        for tag_id in tag_ids
+    }
+
+
+def _decay(age_seconds: float, half_life_hours: float) -> float:
+    return 0.5 ** (max(age_seconds, 0.0) / 3600.0 / half_life_hours)
+
+
+def trending_statuses(
+    *, viewer, limit: int, offset: int = 0, now: dt.datetime | None = None
+) -> list[Status]:
+    """Public statuses of the window with the most decayed engagement that ``viewer`` may see.
+
+    Engagement is favourites + reblogs + replies; a status with none does not trend.
+    The ``FEED_TRENDS_MAX_CANDIDATES`` most engaged statuses are scored.
+    """
+    now = now or timezone.now()
+    candidates: QuerySet = (
+        Status.objects.visible_to(viewer)
+        .filter(_trend_status_filter())
+        .filter(created_at__gte=_window_start(now), created_at__lte=now)
+        .annotate(engagement=F("favourites_count") + F("reblogs_count") + F("replies_count"))
+        .filter(engagement__gt=0)
+        .order_by("-engagement", "-id")
+        .values_list("id", "created_at", "engagement")[: settings.FEED_TRENDS_MAX_CANDIDATES]
+    )
+    half_life = settings.FEED_TRENDS_HALF_LIFE_HOURS
+    scored = sorted(
+        (
+            (engagement * _decay((now - created_at).total_seconds(), half_life), status_id)
+            for status_id, created_at, engagement in candidates
+        ),
+        reverse=True,
+    )
+    page = [status_id for _, status_id in scored[offset : offset + limit]]
+    return selectors._statuses_in_order(page)
