@@ -89,21 +89,43 @@ def statuses_page(queryset: QuerySet, params: PageParams) -> list[Status]:
     return paginate_queryset(_with_relations(queryset), params)
 
 
-def home_timeline(*, viewer, params: PageParams) -> list[Status]:
-    """The viewer's own statuses and those of accounts they follow, newest first.
+def home_candidates(viewer) -> QuerySet:
+    """The viewer's own statuses and those of accounts they follow (mutes not applied).
 
-    Reblogs from follows with reblogs turned off are left out, as are muted accounts.
+    Reblogs from follows with reblogs turned off are left out. The feed store is
+    rebuilt from this query; mutes apply when the timeline is read.
     """
     follows = Follow.objects.filter(account=viewer)
     followed = Q(account__in=follows.values("target"))
     no_reblogs = follows.filter(show_reblogs=False).values("target")
-    queryset = (
+    return (
         Status.objects.visible_to(viewer)
         .filter(followed | Q(account=viewer))
         .exclude(Q(reblog_of__isnull=False) & Q(account__in=no_reblogs))
         .exclude(Q(visibility=Visibility.DIRECT) & ~Q(account=viewer))
     )
-    return statuses_page(_without_muted(queryset, viewer), params)
+
+
+def home_queryset(viewer) -> QuerySet:
+    """Everything the viewer's home timeline may show: :func:`home_candidates` less mutes."""
+    return _without_muted(home_candidates(viewer), viewer)
+
+
+def with_relations(queryset: QuerySet) -> QuerySet:
+    return _with_relations(queryset)
+
+
+def home_timeline(*, viewer, params: PageParams) -> list[Status]:
+    """The viewer's home timeline, newest first: from the feed store when Redis is
+    configured (see :mod:`apps.feed.fanout`), from the database otherwise or when the
+    store cannot vouch for the page."""
+    from apps.feed import fanout
+
+    if fanout.store_enabled():
+        page = fanout.home_timeline_page(viewer=viewer, params=params)
+        if page is not None:
+            return page
+    return statuses_page(home_queryset(viewer), params)
 
 
 def public_timeline(
@@ -117,8 +139,10 @@ def public_timeline(
     """Public statuses (not unlisted, not reblogs). Agora has only local accounts."""
     if remote:
         return []
-    queryset = Status.objects.visible_to(viewer).filter(
-        visibility=Visibility.PUBLIC, reblog_of__isnull=True
+    queryset = (
+        Status.objects.visible_to(viewer)
+        .without_limited_accounts()
+        .filter(visibility=Visibility.PUBLIC, reblog_of__isnull=True)
     )
     if only_media:
         return []
@@ -126,8 +150,10 @@ def public_timeline(
 
 
 def tag_timeline(*, viewer, tag: str, params: PageParams, only_media: bool = False) -> list[Status]:
-    queryset = Status.objects.visible_to(viewer).filter(
-        visibility=Visibility.PUBLIC, reblog_of__isnull=True, tags__name__iexact=tag
+    queryset = (
+        Status.objects.visible_to(viewer)
+        .without_limited_accounts()
+        .filter(visibility=Visibility.PUBLIC, reblog_of__isnull=True, tags__name__iexact=tag)
     )
     if only_media:
         return []

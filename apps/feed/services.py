@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
-from apps.feed import selectors
+from apps.feed import fanout, selectors, streaming
 from apps.feed import text as text_rendering
 from apps.feed.models import (
     Block,
@@ -240,6 +240,7 @@ def status_delete(*, status: Status, actor) -> Status:
                 statuses_count=F("statuses_count") - 1
             )
         snapshot_id = status.pk
+        streaming.status_delete_broadcast_on_commit(status=status)
         status.delete()
         status.pk = snapshot_id
         events.publish(
@@ -400,6 +401,7 @@ def _follow_accept(*, account, target, reblogs: bool, notify: bool) -> Follow:
         User.objects.filter(pk=account.pk).update(following_count=F("following_count") + 1)
         User.objects.filter(pk=target.pk).update(followers_count=F("followers_count") + 1)
         notification_create(recipient=target, actor=account, type=Notification.Type.FOLLOW)
+        fanout.relationship_changed(account_id=account.pk, target_id=target.pk, following=True)
     return follow
 
 
@@ -413,6 +415,9 @@ def account_unfollow(*, account, target) -> None:
             )
             User.objects.filter(pk=target.pk, followers_count__gt=0).update(
                 followers_count=F("followers_count") - 1
+            )
+            fanout.relationship_changed(
+                account_id=account.pk, target_id=target.pk, following=False
             )
 
 
@@ -500,9 +505,11 @@ def notification_create(
         .exists()
     ):
         return None
-    return Notification.objects.create(
+    notification = Notification.objects.create(
         account=recipient, from_account=actor, type=type, status=status
     )
+    streaming.notification_broadcast_on_commit(notification=notification)
+    return notification
 
 
 def notification_dismiss(*, account, notification_id: int) -> None:

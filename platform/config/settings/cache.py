@@ -27,3 +27,10 @@ else:
         }
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# AGORA_FEED_MAX_ENTRIES: status ids kept per home feed in the Redis feed store (used only
+# with REDIS_URL); older pages are read from the database. Mastodon keeps 400.
+AGORA_FEED_MAX_ENTRIES = env.int("AGORA_FEED_MAX_ENTRIES", default=400)
+# AGORA_FEED_ACTIVE_DAYS: new statuses are pushed only into the feeds of accounts that read
+# their home timeline within this many days; others are rebuilt from the database on return.
+AGORA_FEED_ACTIVE_DAYS = env.int("AGORA_FEED_ACTIVE_DAYS", default=7)
