@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework import status as http
 from rest_framework.exceptions import ValidationError
@@ -224,6 +224,11 @@ class TrendingTagsView(APIView):
         if len(tags) == params.limit:
             response["Link"] = _next_link(request, offset=offset, limit=params.limit)
         return response
+
+
+@extend_schema_view(get=extend_schema(operation_id="trends"))
+class TrendsView(TrendingTagsView):
+    """``GET /api/v1/trends``: the path of trending tags before Mastodon 3.5."""
 
 
 class TrendingStatusesView(APIView):

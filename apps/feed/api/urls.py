@@ -58,7 +58,7 @@ urlpatterns = [
         views.FollowRequestActionView.as_view(action="reject"),
     ),
     path("api/v2/search", discovery.SearchView.as_view()),
-    path("api/v1/trends", discovery.TrendingTagsView.as_view()),
+    path("api/v1/trends", discovery.TrendsView.as_view()),
     path("api/v1/trends/tags", discovery.TrendingTagsView.as_view()),
     path("api/v1/trends/statuses", discovery.TrendingStatusesView.as_view()),
     path("api/agora/v1/timelines/ranked", discovery.RankedTimelineView.as_view()),
