@@ -21,7 +21,10 @@ def on_content_actioned(event: events.ContentActioned) -> None:
 
 
 def connect() -> None:
+    from apps.feed import streaming
+
     events.subscribe(events.ContentActioned, on_content_actioned)
+    streaming.connect()
 
     from apps.feed import fanout
 

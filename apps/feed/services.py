@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
-from apps.feed import fanout, selectors
+from apps.feed import fanout, selectors, streaming
 from apps.feed import text as text_rendering
 from apps.feed.models import (
     Block,
@@ -240,6 +240,7 @@ def status_delete(*, status: Status, actor) -> Status:
                 statuses_count=F("statuses_count") - 1
             )
         snapshot_id = status.pk
+        streaming.status_delete_broadcast_on_commit(status=status)
         status.delete()
         status.pk = snapshot_id
         events.publish(
@@ -504,9 +505,11 @@ def notification_create(
         .exists()
     ):
         return None
-    return Notification.objects.create(
+    notification = Notification.objects.create(
         account=recipient, from_account=actor, type=type, status=status
     )
+    streaming.notification_broadcast_on_commit(notification=notification)
+    return notification
 
 
 def notification_dismiss(*, account, notification_id: int) -> None:

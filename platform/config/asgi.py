@@ -17,15 +17,14 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
-from core.websocket import TokenAuthMiddleware  # noqa: E402
+from core.websocket import AllowedOriginUnlessToken, TokenAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": AllowedOriginUnlessToken(
             TokenAuthMiddleware(URLRouter(websocket_urlpatterns))
         ),
     }

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
+from channels.security.websocket import AllowedHostsOriginValidator
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
@@ -34,6 +35,8 @@ def _raw_token(scope) -> str:
     query = parse_qs(scope.get("query_string", b"").decode())
     if query.get("access_token"):
         return query["access_token"][0]
+    if scope.get("subprotocols"):
+        return scope["subprotocols"][0]
     headers = dict(scope.get("headers", []))
     protocol = headers.get(b"sec-websocket-protocol", b"").decode()
     if protocol:
@@ -52,3 +55,23 @@ class TokenAuthMiddleware(BaseMiddleware):
         else:
             scope["user"], scope["token"] = AnonymousUser(), None
         return await super().__call__(scope, receive, send)
+
+
+class AllowedOriginUnlessToken:
+    """Check the ``Origin`` against ``ALLOWED_HOSTS``, except for token-authenticated connections.
+
+    An origin check defends ambient credentials (cookies) against other sites. A connection
+    that presents an access token carries its credential explicitly, which another site
+    cannot do on the user's behalf; and Mastodon clients connect from anywhere: native apps
+    send no ``Origin`` at all, web clients (Elk, Phanpy) their own. So those pass, as they do
+    on Mastodon's streaming server, and only connections without a token are origin-checked.
+    """
+
+    def __init__(self, application):
+        self.application = application
+        self.origin_checked = AllowedHostsOriginValidator(application)
+
+    async def __call__(self, scope, receive, send):
+        if _raw_token(scope):
+            return await self.application(scope, receive, send)
+        return await self.origin_checked(scope, receive, send)

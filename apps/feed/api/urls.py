@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.feed.api import discovery, views
+from apps.feed.api import discovery, streaming, views
 
 status_actions = [
     path(f"api/v1/statuses/<str:status_id>/{action}", views.StatusActionView.as_view(action=action))
@@ -62,6 +62,7 @@ urlpatterns = [
     path("api/v1/trends/tags", discovery.TrendingTagsView.as_view()),
     path("api/v1/trends/statuses", discovery.TrendingStatusesView.as_view()),
     path("api/agora/v1/timelines/ranked", discovery.RankedTimelineView.as_view()),
+    path("api/v1/streaming/health", streaming.streaming_health),
     path("api/v1/notifications", views.NotificationListView.as_view()),
     path("api/v1/notifications/clear", views.NotificationClearView.as_view()),
     path("api/v1/notifications/<str:notification_id>", views.NotificationDetailView.as_view()),

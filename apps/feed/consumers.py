@@ -1,0 +1,202 @@
+"""``/api/v1/streaming``: Mastodon's streaming API over a WebSocket.
+
+A client authenticates with its access token (``TokenAuthMiddleware`` reads it from the
+``access_token`` query parameter, the ``Sec-WebSocket-Protocol`` header or
+``Authorization: Bearer``), names a first stream with ``?stream=`` (and ``&tag=``), and
+subscribes or unsubscribes with messages such as ``{"type": "subscribe", "stream": "hashtag",
+"tag": "cats"}``. Events arrive as Mastodon sends them::
+
+    {"stream": ["user"], "event": "update", "payload": "<the Status entity as JSON>"}
+
+The consumer only authenticates, validates and delivers; who hears what and how an entity
+looks to its viewer is :mod:`apps.feed.streaming`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.http.request import split_domain_port, validate_host
+
+from apps.feed import streaming
+from core.permissions import scope_is_granted, token_scopes
+
+CLOSE_UNAUTHORIZED = 4001
+PUBLIC_STREAMS = {"public", "public:local", "hashtag", "hashtag:local"}
+KNOWN_STREAMS = PUBLIC_STREAMS | {"user", "user:notification"}
+
+
+class StreamRefused(Exception):
+    """A subscription Mastodon would refuse: ``message`` and ``status`` go back to the client."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One stream a connection listens to: its channel group and the ``stream`` array it shows."""
+
+    group: str
+    label: tuple[str, ...]
+
+
+def _granted(token, *required: str) -> bool:
+    granted = token_scopes(token)
+    return any(scope_is_granted(granted, scope) for scope in required)
+
+
+def resolve_stream(*, name, tag, account_id: int, token) -> Subscription:
+    """The subscription for stream ``name`` (and ``tag``), as Mastodon's streaming server checks it.
+
+    Raises StreamRefused: an unknown stream (400), a hashtag stream without a tag (400), or a
+    token without the scope the stream needs (401): ``read`` or ``read:statuses`` for ``user``,
+    ``read`` or ``read:notifications`` for ``user:notification``; public streams need none.
+    """
+    if not isinstance(name, str) or name not in KNOWN_STREAMS:
+        raise StreamRefused("Unknown stream type", 400)
+    if name == "user" and not _granted(token, "read", "read:statuses"):
+        raise StreamRefused("Access token does not have the required scopes", 401)
+    if name == "user:notification" and not _granted(token, "read", "read:notifications"):
+        raise StreamRefused("Access token does not have the required scopes", 401)
+    if name == "user":
+        return Subscription(streaming.user_group(account_id), ("user",))
+    if name == "user:notification":
+        return Subscription(streaming.notification_group(account_id), ("user:notification",))
+    if name == "public":
+        return Subscription(streaming.PUBLIC_GROUP, ("public",))
+    if name == "public:local":
+        return Subscription(streaming.PUBLIC_LOCAL_GROUP, ("public:local",))
+    if not isinstance(tag, str) or not tag.strip():
+        raise StreamRefused("No tag for stream provided", 400)
+    return Subscription(streaming.hashtag_group(tag, local=name == "hashtag:local"), (name, tag))
+
+
+def base_url_for(scope) -> str:
+    """The scheme and host the client connected to, for absolute URLs in entities.
+
+    Falls back to ``AGORA_DOMAIN`` when the Host header is missing or not an allowed host.
+    """
+    headers = dict(scope.get("headers", []))
+    host = headers.get(b"host", b"").decode("latin-1")
+    domain, _port = split_domain_port(host)
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    if domain and validate_host(domain, allowed):
+        scheme = "https" if scope.get("scheme") == "wss" else "http"
+        return f"{scheme}://{host}"
+    return f"{'http' if settings.DEBUG else 'https'}://{settings.AGORA_DOMAIN}"
+
+
+class StreamingConsumer(AsyncWebsocketConsumer):
+    """One client's streaming connection, multiplexing any number of streams."""
+
+    async def connect(self) -> None:
+        """Refuse (close 4001) without a valid token; subscribe ``?stream=`` before accepting.
+
+        The first stream is joined before the handshake completes, so nothing published after
+        the client sees the connection open is missed. A refused first stream is reported as
+        an error message once the connection is open, as Mastodon does.
+        """
+        self.user = self.scope.get("user")
+        self.token = self.scope.get("token")
+        self.subscriptions: dict[str, Subscription] = {}
+        if self.token is None or self.user is None or not self.user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        self.base_url = base_url_for(self.scope)
+        self.reads_notifications = _granted(self.token, "read", "read:notifications")
+
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        refusal = None
+        if query.get("stream"):
+            tag = (query.get("tag") or [None])[0]
+            try:
+                await self._subscribe(query["stream"][0], tag)
+            except StreamRefused as error:
+                refusal = error
+
+        subprotocols = self.scope.get("subprotocols") or []
+        echoed = self.token.token if self.token.token in subprotocols else None
+        await self.accept(subprotocol=echoed)
+        if refusal is not None:
+            await self._send_error(refusal.message, refusal.status)
+
+    async def disconnect(self, code) -> None:
+        for group in list(getattr(self, "subscriptions", {})):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.subscriptions = {}
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        """Handle ``subscribe`` and ``unsubscribe``; anything else gets an error message back."""
+        try:
+            message = json.loads(text_data if text_data is not None else bytes_data)
+        except (TypeError, ValueError):
+            await self._send_error("Invalid JSON message", 400)
+            return
+        if not isinstance(message, dict) or message.get("type") not in ("subscribe", "unsubscribe"):
+            await self._send_error("Unknown message type", 400)
+            return
+        try:
+            if message["type"] == "subscribe":
+                await self._subscribe(message.get("stream"), message.get("tag"))
+            else:
+                await self._unsubscribe(message.get("stream"), message.get("tag"))
+        except StreamRefused as error:
+            await self._send_error(error.message, error.status)
+
+    async def _subscribe(self, name, tag) -> None:
+        subscription = resolve_stream(name=name, tag=tag, account_id=self.user.pk, token=self.token)
+        if subscription.group in self.subscriptions:
+            return
+        self.subscriptions[subscription.group] = subscription
+        await self.channel_layer.group_add(subscription.group, self.channel_name)
+
+    async def _unsubscribe(self, name, tag) -> None:
+        subscription = resolve_stream(name=name, tag=tag, account_id=self.user.pk, token=self.token)
+        if self.subscriptions.pop(subscription.group, None) is not None:
+            await self.channel_layer.group_discard(subscription.group, self.channel_name)
+
+    async def _send_error(self, message: str, status: int) -> None:
+        await self.send(text_data=json.dumps({"error": message, "status": status}))
+
+    async def _send_event(self, subscription: Subscription, event: str, payload: str) -> None:
+        body = {"stream": list(subscription.label), "event": event, "payload": payload}
+        await self.send(text_data=json.dumps(body))
+
+    # Channel-layer messages from apps.feed.streaming -------------------------
+
+    async def stream_status(self, message) -> None:
+        """``update`` or ``status.update``: the status as this viewer sees it, if they may."""
+        subscription = self.subscriptions.get(message["group"])
+        if subscription is None:
+            return
+        payload = await database_sync_to_async(streaming.status_event_payload)(
+            viewer=self.user, status_id=message["status_id"], base_url=self.base_url
+        )
+        if payload is not None:
+            await self._send_event(subscription, message["event"], payload)
+
+    async def stream_delete(self, message) -> None:
+        subscription = self.subscriptions.get(message["group"])
+        if subscription is not None:
+            await self._send_event(subscription, "delete", str(message["status_id"]))
+
+    async def stream_notification(self, message) -> None:
+        """A notification; on the ``user`` stream only for tokens that may read notifications."""
+        subscription = self.subscriptions.get(message["group"])
+        if subscription is None or not self.reads_notifications:
+            return
+        payload = await database_sync_to_async(streaming.notification_event_payload)(
+            viewer=self.user, notification_id=message["notification_id"], base_url=self.base_url
+        )
+        if payload is not None:
+            await self._send_event(subscription, "notification", payload)

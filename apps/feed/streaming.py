@@ -1,0 +1,287 @@
+"""Mastodon's streaming API, server side: who hears about what, and what each one hears.
+
+Committed feed changes become channel-layer messages to one group per stream:
+
+- ``timeline.user.<account id>``: the ``user`` stream (home timeline updates and notifications);
+- ``timeline.user.<account id>.notification``: the ``user:notification`` stream;
+- ``timeline.public`` and ``timeline.public.local``: public statuses;
+- ``timeline.hashtag.<tag>`` and ``timeline.hashtag.<tag>.local``: public statuses with the tag.
+
+A message names a status or notification by id and the group it was sent to; the consumer
+(:mod:`apps.feed.consumers`) renders it for its own viewer with :func:`status_event_payload` and
+:func:`notification_event_payload`, which apply visibility, blocks and mutes, so a message sent
+to a group never shows anyone more than the REST API would. Only ``delete`` (an id) is the same
+for everyone.
+
+Mastodon's rules for the audience (FanOutOnWriteService): a status reaches its author and the
+author's followers (reblogs only those who show the author's reblogs); a direct status its author
+and the accounts it mentions; a public original also reaches the public streams (unless it
+replies to someone else) and the streams of its hashtags.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
+
+from apps.feed import selectors
+from apps.feed.api.serializers import NotificationSerializer, StatusSerializer
+from apps.feed.models import (
+    Block,
+    Follow,
+    ModerationState,
+    Mute,
+    Notification,
+    Status,
+    Visibility,
+)
+from core import events, realtime
+
+logger = logging.getLogger(__name__)
+
+PUBLIC_GROUP = "timeline.public"
+PUBLIC_LOCAL_GROUP = "timeline.public.local"
+_PLAIN_TAG = re.compile(r"[a-z0-9_]{1,60}")
+
+Message = tuple[str, dict[str, Any]]
+
+
+# Groups --------------------------------------------------------------------
+
+
+def user_group(account_id: int) -> str:
+    return f"timeline.user.{account_id}"
+
+
+def notification_group(account_id: int) -> str:
+    return f"timeline.user.{account_id}.notification"
+
+
+def hashtag_group(tag: str, *, local: bool = False) -> str:
+    """The group of a hashtag stream (case-insensitive, as Mastodon's).
+
+    Channel group names allow only ASCII letters, digits, ``-``, ``_`` and ``.`` and fewer than
+    100 characters, so any other tag is named by a digest of its lower-cased form.
+    """
+    name = tag.lower()
+    if not _PLAIN_TAG.fullmatch(name):
+        name = "u" + hashlib.sha256(name.encode()).hexdigest()[:40]
+    return f"timeline.hashtag.{name}.local" if local else f"timeline.hashtag.{name}"
+
+
+# Audiences -----------------------------------------------------------------
+
+
+def _home_audience(status: Status) -> set[int]:
+    """Accounts whose home timeline ``status`` enters: its author, and followers or the mentioned."""
+    audience = {status.account_id}
+    if status.visibility == Visibility.DIRECT:
+        audience.update(status.mentions.values_list("account_id", flat=True))
+        return audience
+    followers = Follow.objects.filter(target_id=status.account_id, account__is_active=True)
+    if status.reblog_of_id is not None:
+        followers = followers.filter(show_reblogs=True)
+    audience.update(followers.values_list("account_id", flat=True))
+    return audience
+
+
+def _is_broadcastable(status: Status) -> bool:
+    """Whether ``status`` goes to the public and hashtag streams (a visible public original)."""
+    return (
+        status.visibility == Visibility.PUBLIC
+        and status.reblog_of_id is None
+        and status.moderation_state == ModerationState.VISIBLE
+        and status.account.is_active
+    )
+
+
+def _status_groups(status: Status) -> list[str]:
+    """Every group that hears about ``status``: its home audience and its public streams."""
+    groups = [user_group(account_id) for account_id in sorted(_home_audience(status))]
+    if not _is_broadcastable(status):
+        return groups
+    if status.in_reply_to_account_id in (None, status.account_id):
+        groups += [PUBLIC_GROUP, PUBLIC_LOCAL_GROUP]
+    for name in sorted({tag.name.lower() for tag in status.tags.all()}):
+        groups += [hashtag_group(name), hashtag_group(name, local=True)]
+    return groups
+
+
+def _status_messages(status: Status, event: str) -> list[Message]:
+    return [
+        (group, {"type": "stream.status", "event": event, "status_id": status.pk, "group": group})
+        for group in _status_groups(status)
+    ]
+
+
+def _delete_messages(status: Status, *, spare_author: bool = False) -> list[Message]:
+    """``delete`` for ``status`` and its reblogs, to everyone who heard of them.
+
+    ``spare_author`` keeps the author's own stream out (a status hidden by moderation stays
+    visible to its author).
+    """
+    messages: list[Message] = []
+    reblogs = Status.objects.filter(reblog_of=status).select_related("account")
+    for item in [status, *reblogs]:
+        for group in _status_groups(item):
+            if spare_author and group == user_group(status.account_id):
+                continue
+            messages.append(
+                (group, {"type": "stream.delete", "status_id": item.pk, "group": group})
+            )
+    return messages
+
+
+def _load_status(status_id: int) -> Status | None:
+    return Status.objects.select_related("account").filter(pk=status_id).first()
+
+
+# Broadcasting --------------------------------------------------------------
+
+
+def on_content_published(event: events.ContentPublished) -> None:
+    """A status was published (after commit): ``update`` to its audience."""
+    if event.content_type != "status":
+        return
+    status = _load_status(event.content_id)
+    if status is None or status.moderation_state != ModerationState.VISIBLE:
+        return
+    realtime.broadcast_many(_status_messages(status, "update"))
+
+
+def on_content_updated(event: events.ContentUpdated) -> None:
+    """A status was edited (after commit): ``status.update`` to its audience."""
+    if event.content_type != "status":
+        return
+    status = _load_status(event.content_id)
+    if status is None or status.moderation_state == ModerationState.REMOVED:
+        return
+    realtime.broadcast_many(_status_messages(status, "status.update"))
+
+
+def on_content_actioned(event: events.ContentActioned) -> None:
+    """Moderation removed or hid a status: ``delete`` it from the streams of those who lose it."""
+    if event.content_type != "status" or event.action not in ("remove", "hide"):
+        return
+    status = _load_status(event.content_id)
+    if status is None:
+        return
+    realtime.broadcast_many(_delete_messages(status, spare_author=event.action == "hide"))
+
+
+def status_delete_broadcast_on_commit(*, status: Status) -> None:
+    """Queue ``delete`` for ``status`` (and its reblogs) to go out when the deletion commits.
+
+    Call before deleting the row: the audience (followers, mentions, tags) is read now, while
+    the status still has its mentions and tags.
+    """
+    realtime.broadcast_many_on_commit(_delete_messages(status))
+
+
+def notification_broadcast_on_commit(*, notification: Notification) -> None:
+    """Queue a ``notification`` event to its recipient's ``user`` and ``user:notification`` streams."""
+    groups = [user_group(notification.account_id), notification_group(notification.account_id)]
+    realtime.broadcast_many_on_commit(
+        [
+            (
+                group,
+                {"type": "stream.notification", "notification_id": notification.pk, "group": group},
+            )
+            for group in groups
+        ]
+    )
+
+
+def connect() -> None:
+    """Subscribe the streaming broadcasts to the feed's events (from ``AppConfig.ready``)."""
+    events.subscribe(events.ContentPublished, on_content_published)
+    events.subscribe(events.ContentUpdated, on_content_updated)
+    events.subscribe(events.ContentActioned, on_content_actioned)
+
+
+# Rendering for one viewer --------------------------------------------------
+
+
+class AbsoluteUrls:
+    """What the entity serializers need of a request: absolute URLs on the stream's host."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url.rstrip("/")
+
+    def build_absolute_uri(self, location: str) -> str:
+        if "://" in location:
+            return location
+        return f"{self.base_url}/{location.lstrip('/')}"
+
+
+def _render(data: Any) -> str:
+    return JSONRenderer().render(data).decode()
+
+
+def _is_muted(viewer, status: Status) -> bool:
+    authors = {status.account_id}
+    if status.reblog_of_id is not None:
+        authors.add(status.reblog_of.account_id)
+    return (
+        Mute.objects.filter(account=viewer, target_id__in=authors)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .exists()
+    )
+
+
+def status_event_payload(*, viewer, status_id: int, base_url: str) -> str | None:
+    """The Status entity ``viewer`` sees, as a JSON string; None if they may not see it.
+
+    Visibility and blocks as everywhere (``Status.objects.visible_to``); a status by (or
+    reblogging) an account the viewer mutes is not streamed either, as Mastodon's home feed
+    and streaming server filter them. The viewer's flags (favourited, reblogged, bookmarked)
+    are their own. A fixed number of queries whatever the status holds.
+    """
+    try:
+        status = selectors.status_get_for_viewer(viewer=viewer, status_id=status_id)
+    except NotFound:
+        return None
+    if _is_muted(viewer, status):
+        return None
+    state = selectors.viewer_state(viewer=viewer, statuses=[status])
+    context = {"request": AbsoluteUrls(base_url), "viewer_state": state}
+    return _render(StatusSerializer(status, context=context).data)
+
+
+def notification_event_payload(*, viewer, notification_id: int, base_url: str) -> str | None:
+    """The Notification entity for ``viewer`` (its recipient) as a JSON string, or None.
+
+    None when it is not theirs, its author is disabled or blocked by them, or its status is
+    no longer visible to them (the rules of ``GET /api/v1/notifications``).
+    """
+    blocked = Block.objects.filter(account=viewer, target=OuterRef("from_account"))
+    notification = (
+        Notification.objects.filter(
+            pk=notification_id, account=viewer, from_account__is_active=True
+        )
+        .filter(Q(status__isnull=True) | Q(status__in=Status.objects.visible_to(viewer)))
+        .exclude(Exists(blocked))
+        .select_related("from_account")
+        .first()
+    )
+    if notification is None:
+        return None
+    statuses = []
+    if notification.status_id is not None:
+        try:
+            notification.status = selectors.status_get_for_viewer(
+                viewer=viewer, status_id=notification.status_id
+            )
+        except NotFound:
+            return None
+        statuses = [notification.status]
+    state = selectors.viewer_state(viewer=viewer, statuses=statuses)
+    context = {"request": AbsoluteUrls(base_url), "viewer_state": state}
+    return _render(NotificationSerializer(notification, context=context).data)
