@@ -37,14 +37,29 @@ class StatusQuerySet(models.QuerySet):
         everything of one's own. Hidden statuses only for their author. Statuses of
         accounts that block the viewer, that the viewer blocks, or of disabled
         accounts, are never visible. Reblogs follow the visibility of what they reblog.
+        Restricted accounts (:class:`AccountLimit`): a limited one's statuses only for
+        itself and its followers, a suspended or disabled one's for no one.
         """
-        queryset = self.live().filter(account__is_active=True)
+        hiding = AccountLimit.objects.in_force(*AccountLimit.HIDING)
+        limited = AccountLimit.objects.in_force(AccountLimit.Restriction.LIMIT)
+        queryset = (
+            self.live()
+            .filter(account__is_active=True)
+            .exclude(account__in=hiding)
+            .filter(Q(reblog_of__isnull=True) | ~Q(reblog_of__account__in=hiding))
+        )
         if viewer is None or not viewer.is_authenticated:
-            return queryset.filter(
-                visibility__in=(Visibility.PUBLIC, Visibility.UNLISTED),
-                moderation_state=ModerationState.VISIBLE,
-            ).filter(
-                Q(reblog_of__isnull=True) | Q(reblog_of__moderation_state=ModerationState.VISIBLE)
+            return (
+                queryset.filter(
+                    visibility__in=(Visibility.PUBLIC, Visibility.UNLISTED),
+                    moderation_state=ModerationState.VISIBLE,
+                )
+                .filter(
+                    Q(reblog_of__isnull=True)
+                    | Q(reblog_of__moderation_state=ModerationState.VISIBLE)
+                )
+                .exclude(account__in=limited)
+                .filter(Q(reblog_of__isnull=True) | ~Q(reblog_of__account__in=limited))
             )
         follows_author = Follow.objects.filter(account=viewer, target=OuterRef("account"))
         mentioned = Mention.objects.filter(status=OuterRef("pk"), account=viewer)
@@ -67,11 +82,29 @@ class StatusQuerySet(models.QuerySet):
             | Q(reblog_of__moderation_state=ModerationState.VISIBLE)
             | Q(reblog_of__account=viewer, reblog_of__moderation_state=ModerationState.HIDDEN)
         )
+        follows_original_author = Follow.objects.filter(
+            account=viewer, target=OuterRef("reblog_of__account")
+        )
+        reaches_viewer = ~Q(account__in=limited) | own | Exists(follows_author)
+        original_reaches_viewer = (
+            Q(reblog_of__isnull=True)
+            | ~Q(reblog_of__account__in=limited)
+            | Q(reblog_of__account=viewer)
+            | Exists(follows_original_author)
+        )
         return (
             queryset.filter(own | others)
             .filter(original_shown)
+            .filter(reaches_viewer)
+            .filter(original_reaches_viewer)
             .exclude(Exists(blocked))
             .exclude(Exists(blocked_original))
+        )
+
+    def without_limited_accounts(self) -> StatusQuerySet:
+        """Leave out limited accounts' statuses whoever looks (public and tag timelines)."""
+        return self.exclude(
+            account__in=AccountLimit.objects.in_force(AccountLimit.Restriction.LIMIT)
         )
 
 
@@ -323,3 +356,71 @@ class RankingModel(models.Model):
 
     def __str__(self) -> str:
         return f"ranking model v{self.version} ({self.trained_at:%Y-%m-%d %H:%M})"
+
+
+class AccountLimitQuerySet(models.QuerySet):
+    def in_force(self, *restrictions: str) -> models.QuerySet:
+        """Ids of the accounts under one of ``restrictions`` right now (a subquery)."""
+        now = timezone.now()
+        return (
+            self.filter(restriction__in=restrictions)
+            .filter(Q(until__isnull=True) | Q(until__gt=now))
+            .values("account_id")
+        )
+
+
+class AccountLimit(models.Model):
+    """A moderation restriction of an account, as the feed applies it.
+
+    Written from ``core.events.AccountRestricted`` (:mod:`apps.feed.restrictions`).
+    ``limit``: the account's statuses reach only its followers and never the public
+    or tag timelines; ``suspend`` and ``disable``: its statuses are visible to no one.
+    No row (the event's ``none``) means no restriction; a row past ``until`` has lapsed.
+    """
+
+    class Restriction(models.TextChoices):
+        LIMIT = "limit", _("limited")
+        SUSPEND = "suspend", _("suspended")
+        DISABLE = "disable", _("disabled")
+
+    HIDING = (Restriction.SUSPEND, Restriction.DISABLE)
+
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="feed_limit",
+    )
+    restriction = models.CharField(max_length=10, choices=Restriction.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AccountLimitQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.restriction}"
+
+
+class ScheduledStatus(PublicModel):
+    """A status to publish at ``scheduled_at`` (Mastodon's ScheduledStatus).
+
+    ``params`` holds what ``POST /api/v1/statuses`` received, in the entity's shape;
+    ``scheduled_statuses_publish_due`` (:mod:`apps.feed.scheduling`) publishes the
+    row through ``services.status_create`` and deletes it in one transaction.
+    """
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scheduled_statuses"
+    )
+    scheduled_at = models.DateTimeField(db_index=True)
+    params = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name_plural = "scheduled statuses"
+        indexes = [
+            models.Index(fields=["account", "-id"], name="feed_scheduled_account_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} at {self.scheduled_at:%Y-%m-%d %H:%M}"

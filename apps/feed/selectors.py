@@ -139,8 +139,10 @@ def public_timeline(
     """Public statuses (not unlisted, not reblogs). Agora has only local accounts."""
     if remote:
         return []
-    queryset = Status.objects.visible_to(viewer).filter(
-        visibility=Visibility.PUBLIC, reblog_of__isnull=True
+    queryset = (
+        Status.objects.visible_to(viewer)
+        .without_limited_accounts()
+        .filter(visibility=Visibility.PUBLIC, reblog_of__isnull=True)
     )
     if only_media:
         return []
@@ -148,8 +150,10 @@ def public_timeline(
 
 
 def tag_timeline(*, viewer, tag: str, params: PageParams, only_media: bool = False) -> list[Status]:
-    queryset = Status.objects.visible_to(viewer).filter(
-        visibility=Visibility.PUBLIC, reblog_of__isnull=True, tags__name__iexact=tag
+    queryset = (
+        Status.objects.visible_to(viewer)
+        .without_limited_accounts()
+        .filter(visibility=Visibility.PUBLIC, reblog_of__isnull=True, tags__name__iexact=tag)
     )
     if only_media:
         return []

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.feed.api import discovery, streaming, views
+from apps.feed.api import discovery, scheduled, streaming, views
 
 status_actions = [
     path(f"api/v1/statuses/<str:status_id>/{action}", views.StatusActionView.as_view(action=action))
@@ -30,6 +30,11 @@ urlpatterns = [
         views.StatusFavouritedByView.as_view(relation="reblogged_by"),
     ),
     *status_actions,
+    path("api/v1/scheduled_statuses", scheduled.ScheduledStatusListView.as_view()),
+    path(
+        "api/v1/scheduled_statuses/<str:scheduled_status_id>",
+        scheduled.ScheduledStatusDetailView.as_view(),
+    ),
     path("api/v1/favourites", views.FavouritesView.as_view()),
     path("api/v1/bookmarks", views.BookmarksView.as_view()),
     path("api/v1/timelines/home", views.HomeTimelineView.as_view()),

@@ -12,7 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.api.serializers import AccountSerializer
-from apps.feed import selectors, services
+from apps.feed import scheduling, selectors, services
+from apps.feed.api.scheduled import ScheduledStatusSerializer
 from apps.feed.api.serializers import (
     EmptySerializer,
     NotificationSerializer,
@@ -82,9 +83,21 @@ class StatusCreateView(UserView):
         data = form.validated_data
         if data.get("media_ids"):
             raise ValidationError({"media_ids": [_("media attachments are not available yet")]})
-        if data.get("scheduled_at"):
-            raise ValidationError({"scheduled_at": [_("scheduled statuses are not available yet")]})
         token = request.auth
+        if data.get("scheduled_at"):
+            scheduled = scheduling.scheduled_status_create(
+                author=request.user,
+                scheduled_at=data["scheduled_at"],
+                text=data["status"],
+                visibility=data.get("visibility") or request.user.default_privacy,
+                spoiler_text=data["spoiler_text"],
+                sensitive=data["sensitive"],
+                language=data.get("language") or request.user.default_language or "",
+                in_reply_to_id=data.get("in_reply_to_id"),
+                application_id=getattr(token, "application_id", None),
+                idempotency_key=request.headers.get("Idempotency-Key"),
+            )
+            return Response(ScheduledStatusSerializer(scheduled).data)
         application = getattr(getattr(token, "application", None), "name", "") or ""
         status = services.status_create(
             author=request.user,

@@ -1,0 +1,106 @@
+"""Mastodon's scheduled statuses: ``/api/v1/scheduled_statuses`` and ``/:id``.
+
+``POST /api/v1/statuses`` with ``scheduled_at`` answers with the entity below
+(see ``StatusCreateView``); these endpoints list, reschedule and cancel them.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.feed import scheduling
+from apps.feed.api.serializers import EmptySerializer
+from apps.feed.models import ScheduledStatus
+from core.pagination import link_header, page_params
+from core.permissions import HasScope, HasUser
+
+
+class ScheduledStatusParamsSerializer(serializers.Serializer):
+    """The parameters the status will be published with (Mastodon's ``params``)."""
+
+    text = serializers.CharField()
+    poll = serializers.JSONField(allow_null=True)
+    media_ids = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    sensitive = serializers.BooleanField(allow_null=True)
+    spoiler_text = serializers.CharField(allow_null=True)
+    visibility = serializers.CharField()
+    scheduled_at = serializers.DateTimeField(allow_null=True)
+    in_reply_to_id = serializers.CharField(allow_null=True)
+    language = serializers.CharField(allow_null=True)
+    application_id = serializers.IntegerField(allow_null=True)
+    idempotency = serializers.CharField(allow_null=True)
+    with_rate_limit = serializers.BooleanField()
+
+
+class ScheduledStatusSerializer(serializers.ModelSerializer):
+    """Mastodon's ScheduledStatus entity."""
+
+    id = serializers.CharField(read_only=True)
+    scheduled_at = serializers.DateTimeField(read_only=True)
+    params = ScheduledStatusParamsSerializer(read_only=True)
+    media_attachments = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ScheduledStatus
+        fields = ["id", "scheduled_at", "params", "media_attachments"]
+
+    def get_media_attachments(self, scheduled: ScheduledStatus) -> list[dict]:
+        return []
+
+
+class ScheduledStatusUpdateSerializer(serializers.Serializer):
+    scheduled_at = serializers.DateTimeField()
+
+
+class ScheduledStatusListView(APIView):
+    permission_classes = [HasUser, HasScope]
+    required_scopes = {"GET": "read:statuses"}
+
+    @extend_schema(responses=ScheduledStatusSerializer(many=True))
+    def get(self, request):
+        params = page_params(request)
+        rows = scheduling.scheduled_statuses_page(owner=request.user, params=params)
+        response = Response(ScheduledStatusSerializer(rows, many=True).data)
+        link = link_header(request, rows, params)
+        if link:
+            response["Link"] = link
+        return response
+
+
+class ScheduledStatusDetailView(APIView):
+    permission_classes = [HasUser, HasScope]
+    required_scopes = {
+        "GET": "read:statuses",
+        "PUT": "write:statuses",
+        "DELETE": "write:statuses",
+    }
+
+    def _owned(self, request, scheduled_status_id) -> ScheduledStatus:
+        return scheduling.scheduled_status_get_for_owner(
+            owner=request.user, scheduled_status_id=scheduled_status_id
+        )
+
+    @extend_schema(responses=ScheduledStatusSerializer)
+    def get(self, request, scheduled_status_id):
+        return Response(ScheduledStatusSerializer(self._owned(request, scheduled_status_id)).data)
+
+    @extend_schema(request=ScheduledStatusUpdateSerializer, responses=ScheduledStatusSerializer)
+    def put(self, request, scheduled_status_id):
+        scheduled = self._owned(request, scheduled_status_id)
+        form = ScheduledStatusUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        scheduled = scheduling.scheduled_status_reschedule(
+            scheduled_status=scheduled,
+            owner=request.user,
+            scheduled_at=form.validated_data["scheduled_at"],
+        )
+        return Response(ScheduledStatusSerializer(scheduled).data)
+
+    @extend_schema(responses=EmptySerializer)
+    def delete(self, request, scheduled_status_id):
+        scheduled = self._owned(request, scheduled_status_id)
+        scheduling.scheduled_status_cancel(scheduled_status=scheduled, owner=request.user)
+        return Response({})
