@@ -1,0 +1,38 @@
+"""The streaming API end to end on the channels-redis layer and PostgreSQL."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+
+from tests.accounts.factories import AccessTokenFactory
+from tests.feed.conftest import Member
+from tests.feed.test_streaming import next_event, open_stream, run
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_followers_stream_receives_an_update_and_a_delete_through_redis(transactional_db):
+    # given bob follows alice on PostgreSQL, and listens to his user stream over channels-redis
+    alice, bob = Member("stream_alice"), Member("stream_bob")
+    bob.follow(alice)
+    token = AccessTokenFactory(user=bob.account, scope="read").token
+
+    async def scenario():
+        stream = await open_stream(token, "stream=user")
+
+        # when alice posts, then deletes the status
+        posted = await sync_to_async(alice.post)("through redis #integration")
+        update = await next_event(stream)
+        response = await sync_to_async(alice.client.delete)(f"/api/v1/statuses/{posted['id']}")
+        assert response.status_code == 200
+        delete = await next_event(stream)
+
+        # then both events arrived through the Redis layer, rendered for bob
+        assert (update["stream"], update["event"]) == (["user"], "update")
+        assert update["payload"]["id"] == posted["id"]
+        assert update["payload"]["account"]["acct"] == "stream_alice"
+        assert delete == {"stream": ["user"], "event": "delete", "payload": posted["id"]}
+        await stream.disconnect()
+
+    assert type(get_channel_layer()).__module__ == "channels_redis.core"
+    run(scenario)
