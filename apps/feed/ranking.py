@@ -30,11 +30,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from apps.feed import selectors
-from apps.feed.models import Favourite, Follow, Mute, RankingModel, Status, Visibility
+from apps.feed.models import Favourite, Mute, RankingModel, Status
 
 FEATURES = ("recency", "engagement", "affinity")
 COMPONENTS = (*FEATURES, "learned")
@@ -91,17 +91,9 @@ def _active_mutes(viewer):
 
 def home_candidates(*, viewer, now: dt.datetime) -> list[Candidate]:
     """The newest home timeline statuses of the window, in one query."""
-    follows = Follow.objects.filter(account=viewer)
-    no_reblogs = follows.filter(show_reblogs=False).values("target")
-    muted = _active_mutes(viewer)
     since = now - dt.timedelta(hours=settings.FEED_RANKING_WINDOW_HOURS)
     rows = (
-        Status.objects.visible_to(viewer)
-        .filter(Q(account__in=follows.values("target")) | Q(account=viewer))
-        .exclude(Q(reblog_of__isnull=False) & Q(account__in=no_reblogs))
-        .exclude(Q(visibility=Visibility.DIRECT) & ~Q(account=viewer))
-        .exclude(Exists(muted.filter(target=OuterRef("account"))))
-        .exclude(Exists(muted.filter(target=OuterRef("reblog_of__account"))))
+        selectors.home_queryset(viewer)
         .filter(created_at__gte=since, created_at__lte=now)
         .order_by("-id")
         .values_list(
@@ -259,7 +251,7 @@ def ranked_timeline(
     moved across the page boundary.
     """
     page = rank_home(viewer=viewer, now=now)[offset : offset + limit]
-    statuses = {s.pk: s for s in selectors._statuses_in_order([e.status_id for e in page])}
+    statuses = {s.pk: s for s in selectors.statuses_in_order([e.status_id for e in page])}
     return [(statuses[e.status_id], e) for e in page if e.status_id in statuses]
 
 

@@ -165,7 +165,7 @@ def search_statuses(
             queryset = queryset.filter(Q(text__icontains=word) | Q(spoiler_text__icontains=word))
         queryset = queryset.order_by("-id")
     ids = list(queryset.values_list("id", flat=True)[offset : offset + limit])
-    return selectors._statuses_in_order(ids)
+    return selectors.statuses_in_order(ids)
 
 
 def _resolve_local_url(*, viewer, query: str) -> SearchResults | None:
@@ -177,9 +177,7 @@ def _resolve_local_url(*, viewer, query: str) -> SearchResults | None:
     if kind == "status":
         if _signed_in(viewer):
             found = searchable_statuses(viewer=viewer).filter(pk=int(key))
-            results.statuses = selectors._statuses_in_order(
-                list(found.values_list("id", flat=True))
-            )
+            results.statuses = selectors.statuses_in_order(list(found.values_list("id", flat=True)))
     else:
         accounts = search_accounts(viewer=viewer, query=key, limit=1)
         results.accounts = [a for a in accounts if a.username.lower() == key.lower()]

@@ -30,7 +30,7 @@ User = get_user_model()
 MAX_CONTEXT = 4096
 
 
-def _with_relations(queryset: QuerySet) -> QuerySet:
+def with_relations(queryset: QuerySet) -> QuerySet:
     """Everything a Status entity shows, in a fixed number of queries."""
     mentions = Prefetch("mentions", queryset=Mention.objects.select_related("account"))
     return queryset.select_related("account", "reblog_of", "reblog_of__account").prefetch_related(
@@ -61,7 +61,7 @@ def status_get_for_viewer(*, viewer, status_id) -> Status:
         status_id = int(status_id)
     except (TypeError, ValueError):
         raise NotFound(_("Record not found")) from None
-    status = _with_relations(Status.objects.visible_to(viewer)).filter(pk=status_id).first()
+    status = with_relations(Status.objects.visible_to(viewer)).filter(pk=status_id).first()
     if status is None:
         raise NotFound(_("Record not found"))
     return status
@@ -86,7 +86,7 @@ def account_get_for_viewer(*, viewer, account_id) -> User:
 
 
 def statuses_page(queryset: QuerySet, params: PageParams) -> list[Status]:
-    return paginate_queryset(_with_relations(queryset), params)
+    return paginate_queryset(with_relations(queryset), params)
 
 
 def home_candidates(viewer) -> QuerySet:
@@ -109,10 +109,6 @@ def home_candidates(viewer) -> QuerySet:
 def home_queryset(viewer) -> QuerySet:
     """Everything the viewer's home timeline may show: :func:`home_candidates` less mutes."""
     return _without_muted(home_candidates(viewer), viewer)
-
-
-def with_relations(queryset: QuerySet) -> QuerySet:
-    return _with_relations(queryset)
 
 
 def home_timeline(*, viewer, params: PageParams) -> list[Status]:
@@ -195,7 +191,7 @@ def status_context(*, viewer, status: Status) -> tuple[list[Status], list[Status
     seen: set[int] = set()
     while parent_id and parent_id not in seen and len(ancestors) < MAX_CONTEXT:
         seen.add(parent_id)
-        parent = _with_relations(visible).filter(pk=parent_id).first()
+        parent = with_relations(visible).filter(pk=parent_id).first()
         if parent is None:
             break
         ancestors.append(parent)
@@ -206,7 +202,7 @@ def status_context(*, viewer, status: Status) -> tuple[list[Status], list[Status
     frontier = [status.pk]
     children_of: dict[int, list[Status]] = {}
     while frontier and len(descendants) < MAX_CONTEXT:
-        children = list(_with_relations(visible).filter(in_reply_to_id__in=frontier).order_by("id"))
+        children = list(with_relations(visible).filter(in_reply_to_id__in=frontier).order_by("id"))
         for child in children:
             children_of.setdefault(child.in_reply_to_id, []).append(child)
         descendants.extend(children)
@@ -226,17 +222,18 @@ def favourites_page(*, viewer, params: PageParams) -> tuple[list[Favourite], lis
     """The viewer's favourites, paged by favourite id (Mastodon's cursor)."""
     visible = Status.objects.visible_to(viewer)
     rows = paginate_queryset(Favourite.objects.filter(account=viewer, status__in=visible), params)
-    return rows, _statuses_in_order([row.status_id for row in rows])
+    return rows, statuses_in_order([row.status_id for row in rows])
 
 
 def bookmarks_page(*, viewer, params: PageParams) -> tuple[list[Bookmark], list[Status]]:
     visible = Status.objects.visible_to(viewer)
     rows = paginate_queryset(Bookmark.objects.filter(account=viewer, status__in=visible), params)
-    return rows, _statuses_in_order([row.status_id for row in rows])
+    return rows, statuses_in_order([row.status_id for row in rows])
 
 
-def _statuses_in_order(ids: list[int]) -> list[Status]:
-    by_id = {s.pk: s for s in _with_relations(Status.objects.filter(pk__in=ids))}
+def statuses_in_order(ids: list[int]) -> list[Status]:
+    """The statuses with ``ids``, relations loaded, in the order of ``ids`` (missing ones skipped)."""
+    by_id = {s.pk: s for s in with_relations(Status.objects.filter(pk__in=ids))}
     return [by_id[i] for i in ids if i in by_id]
 
 

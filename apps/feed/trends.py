@@ -145,4 +145,4 @@ def trending_statuses(
         reverse=True,
     )
     page = [status_id for _, status_id in scored[offset : offset + limit]]
-    return selectors._statuses_in_order(page)
+    return selectors.statuses_in_order(page)
