@@ -55,7 +55,7 @@ format: install  ## Format and fix what ruff can
 
 requirements: install  ## Re-pin requirements/*.txt from requirements/*.in
 	cd requirements && for set in base dev prod; do \
-		../$(BIN)/pip-compile --quiet --strip-extras --no-header --output-file $$set.txt $$set.in; done
+		../$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links --output-file $$set.txt $$set.in; done
 
 clean:  ## Remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var
