@@ -90,8 +90,20 @@ _BILLING_MODELS = (
 )
 
 ROLES: dict[str, frozenset[str]] = {
-    # Moderation queues join when apps.moderation lands.
-    MODERATOR: frozenset({"accounts.view_user"}),
+    # Moderation queues join when apps.moderation lands. The feed's screens are read-only:
+    # statuses (with their edits and mentions inline), tags, notifications, account limits.
+    MODERATOR: frozenset(
+        {"accounts.view_user"}
+        | _crud(
+            "feed.status",
+            "feed.statusedit",
+            "feed.mention",
+            "feed.tag",
+            "feed.notification",
+            "feed.accountlimit",
+            actions=("view",),
+        )
+    ),
     # Appeal queues join when apps.appeals lands.
     REVIEWER: frozenset({"accounts.view_user"}),
     FINANCE: frozenset(_crud(*_BILLING_MODELS, actions=("view",))),

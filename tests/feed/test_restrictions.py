@@ -76,9 +76,7 @@ def test_a_reblog_of_a_limited_account_does_not_carry_it_to_strangers(
     assert ids(bob.client.get(f"/api/v1/accounts/{bob.id}/statuses")) == [reblog["id"]]
 
 
-def test_a_limited_accounts_mention_of_a_stranger_does_not_notify_them(
-    alice, carol, restrict
-):
+def test_a_limited_accounts_mention_of_a_stranger_does_not_notify_them(alice, carol, restrict):
     # given
     restrict(alice, "limit")
 

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 PAGES = {
     "index": "admin:index",
     "users": "admin:accounts_user_changelist",
+    "statuses": "admin:feed_status_changelist",
     "jobs": "admin:core_backgroundjob_changelist",
     "flags": "admin:waffle_flag_changelist",
     "switches": "admin:waffle_switch_changelist",
@@ -35,7 +36,7 @@ OK, DENIED, LOGIN = 200, 403, "login"
 # Who sees what: a role opens exactly the pages listed for it, and gets 403 on the
 # rest; a signed-in account that is not staff is sent to the login page.
 ALLOWED = {
-    "moderator": {"index", "users"},
+    "moderator": {"index", "users", "statuses"},
     "reviewer": {"index", "users"},
     "finance": {"index", "stripe_customers", "stripe_invoices"},
     "operator": {"index", "jobs", "flags", "switches", "periodic_tasks", "lockouts"},
@@ -112,7 +113,8 @@ def test_sync_roles_restores_a_group_edited_by_hand():
 
     # then
     assert unresolved == {}
-    assert list(moderators.permissions.values_list("codename", flat=True)) == ["view_user"]
+    held = moderators.permissions.values_list("content_type__app_label", "codename")
+    assert {f"{app_label}.{codename}" for app_label, codename in held} == ROLES["moderator"]
 
 
 def test_sync_roles_recreates_a_deleted_group_and_missing_permission_rows():
