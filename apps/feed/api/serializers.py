@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.api.serializers import AccountSerializer
+from apps.feed import entities
 from apps.feed.models import Notification, Status, StatusEdit, Visibility
 from apps.feed.selectors import RelationshipSets, ViewerState
 
@@ -39,8 +41,23 @@ class StatusApplicationSerializer(serializers.Serializer):
     website = serializers.CharField(allow_null=True)
 
 
+class StatusListSerializer(serializers.ListSerializer):
+    """A list of Status entities: one cache read for the page (:mod:`apps.feed.entities`)."""
+
+    def to_representation(self, data):
+        statuses = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        if type(self.child) is StatusSerializer and not self.child.context.get(entities.PLAIN):
+            return entities.render(self.child, statuses)
+        entities.prefetch_relations(statuses)
+        return [self.child.to_representation(status) for status in statuses]
+
+
 class StatusSerializer(serializers.ModelSerializer):
-    """Mastodon's Status. Context: ``request`` and ``viewer_state`` (a ViewerState)."""
+    """Mastodon's Status. Context: ``request`` and ``viewer_state`` (a ViewerState).
+
+    Lists (``many=True``) cache the viewer-independent rendering by content
+    (:mod:`apps.feed.entities`); subclasses that add fields render without the cache.
+    """
 
     id = serializers.CharField(read_only=True)
     in_reply_to_id = serializers.SerializerMethodField()
@@ -73,6 +90,7 @@ class StatusSerializer(serializers.ModelSerializer):
             "muted", "bookmarked", "pinned", "content", "filtered", "reblog", "application",
             "account", "media_attachments", "mentions", "tags", "emojis", "card", "poll",
         ]  # fmt: skip
+        list_serializer_class = StatusListSerializer
 
     def _state(self) -> ViewerState:
         return self.context.get("viewer_state") or ViewerState()

@@ -1,0 +1,89 @@
+"""Rendered Status entities, cached by content, as Mastodon caches its rendered entities.
+
+A Status entity is the same for every viewer except ``favourited``, ``reblogged`` and
+``bookmarked`` (its own and its reblogged original's). The viewer-independent
+rendering is cached under a key made of the status's id and a digest of every
+column of the rows it is rendered from (the status, its account, and for a reblog
+the original and its account) and of the site's base URL. Any change to those rows
+(an edit, a counter, a moderation or profile change, a parent deleted) changes the
+key, so a stale entity is never read and needs no invalidation: it simply expires.
+Mentions and tags change only with an edit, which changes the status's row too.
+
+A page of statuses costs one cache read; only the statuses missing from the cache
+have their mentions and tags fetched (one query per relation) and are rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from hashlib import blake2b
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Prefetch, prefetch_related_objects
+
+from apps.feed.models import Mention, Status
+from apps.feed.selectors import ViewerState
+
+ENTITY_SECONDS = 3600
+PLAIN = "_entity_plain"
+
+
+def _row(obj) -> bytes:
+    """Every column of a model row as loaded (deferred columns are not fetched)."""
+    values = obj.__dict__
+    return repr(tuple(values.get(f.attname) for f in obj._meta.concrete_fields)).encode()
+
+
+def entity_key(status: Status, base_url: str) -> str:
+    """The cache key of ``status``'s rendering: its id and a digest of its rows."""
+    digest = blake2b(base_url.encode(), digest_size=16)
+    digest.update(_row(status))
+    digest.update(_row(status.account))
+    if status.reblog_of_id is not None:
+        original = status.reblog_of
+        digest.update(_row(original))
+        digest.update(_row(original.account))
+    return f"entity:status:{status.pk}:{digest.hexdigest()}"
+
+
+def prefetch_relations(statuses: Sequence[Status]) -> None:
+    """Mentions and tags of ``statuses`` and their originals (skips what is prefetched)."""
+    mentions = Mention.objects.select_related("account")
+    prefetch_related_objects(
+        list(statuses),
+        Prefetch("mentions", queryset=mentions),
+        "tags",
+        Prefetch("reblog_of__mentions", queryset=mentions),
+        "reblog_of__tags",
+    )
+
+
+def with_viewer(entity: dict[str, Any], state: ViewerState) -> dict[str, Any]:
+    """A copy of a cached entity with the viewer's own flags set."""
+    shown = dict(entity)
+    status_id = int(entity["id"])
+    shown["favourited"] = status_id in state.favourited
+    shown["reblogged"] = status_id in state.reblogged
+    shown["bookmarked"] = status_id in state.bookmarked
+    if entity["reblog"] is not None:
+        shown["reblog"] = with_viewer(entity["reblog"], state)
+    return shown
+
+
+def render(serializer, statuses: Sequence[Status]) -> list[dict[str, Any]]:
+    """``statuses`` as ``serializer`` (a StatusSerializer) renders them, through the cache."""
+    context = serializer.context
+    request = context.get("request")
+    base_url = request.build_absolute_uri("/") if request is not None else ""
+    keys = [entity_key(status, base_url) for status in statuses]
+    found = cache.get_many(set(keys))
+    missing = {key: status for key, status in zip(keys, statuses, strict=True) if key not in found}
+    if missing:
+        prefetch_relations(list(missing.values()))
+        plain = type(serializer)(context={**context, "viewer_state": ViewerState(), PLAIN: True})
+        rendered = {key: plain.to_representation(status) for key, status in missing.items()}
+        cache.set_many(rendered, ENTITY_SECONDS)
+        found.update(rendered)
+    state = context.get("viewer_state") or ViewerState()
+    return [with_viewer(found[key], state) for key in keys]
