@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
@@ -332,7 +332,7 @@ def relationships(*, viewer, account_ids: Iterable[int]) -> RelationshipSets:
 
 @dataclass
 class ViewerState:
-    """Per-viewer flags of a page of statuses, one query each whatever the page size."""
+    """Per-viewer flags of a page of statuses, one query whatever the page size."""
 
     favourited: set[int] = field(default_factory=set)
     reblogged: set[int] = field(default_factory=set)
@@ -340,6 +340,8 @@ class ViewerState:
 
 
 def viewer_state(*, viewer, statuses: Iterable[Status]) -> ViewerState:
+    """The viewer's favourites, reblogs and bookmarks among ``statuses`` (and the
+    originals they reblog), in one query whatever the page size."""
     state = ViewerState()
     if viewer is None or not viewer.is_authenticated:
         return state
@@ -350,21 +352,17 @@ def viewer_state(*, viewer, statuses: Iterable[Status]) -> ViewerState:
             ids.add(status.reblog_of_id)
     if not ids:
         return state
-    state.favourited = set(
-        Favourite.objects.filter(account=viewer, status_id__in=ids).values_list(
-            "status_id", flat=True
-        )
-    )
-    state.reblogged = set(
-        Status.objects.filter(account=viewer, reblog_of_id__in=ids).values_list(
-            "reblog_of_id", flat=True
-        )
-    )
-    state.bookmarked = set(
-        Bookmark.objects.filter(account=viewer, status_id__in=ids).values_list(
-            "status_id", flat=True
-        )
-    )
+    favourited = Favourite.objects.filter(account=viewer, status_id__in=ids)
+    reblogged = Status.objects.filter(account=viewer, reblog_of_id__in=ids)
+    bookmarked = Bookmark.objects.filter(account=viewer, status_id__in=ids)
+    rows = (
+        favourited.annotate(kind=Value("f")).values_list("kind", "status_id")
+        .union(reblogged.annotate(kind=Value("r")).values_list("kind", "reblog_of_id"), all=True)
+        .union(bookmarked.annotate(kind=Value("b")).values_list("kind", "status_id"), all=True)
+    )  # fmt: skip
+    by_kind = {"f": state.favourited, "r": state.reblogged, "b": state.bookmarked}
+    for kind, status_id in rows:
+        by_kind[kind].add(status_id)
     return state
 
 
