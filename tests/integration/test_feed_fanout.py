@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from apps.feed import fanout
-from apps.feed.models import Status
+from apps.feed.models import AccountLimit, Block, Follow, Mention, Mute, Status
 from core import events
 from tests.accounts.factories import AccessTokenFactory, UserFactory
 
@@ -350,3 +350,87 @@ def test_a_store_page_costs_the_same_queries_whatever_its_size(alice, bob):
 
     # then both cost the same number of SQL queries
     assert len(small) == len(large)
+
+
+def test_a_warm_store_page_with_cached_entities_costs_five_queries(alice, bob):
+    # given bob's statuses with mentions and tags in alice's warm feed, read once
+    alice.follow(bob)
+    alice.home()
+    for i in range(5):
+        bob.post(f"@alice #topic{i} hello")
+    wait_until(lambda: len(alice.feed()) == 5, "the fan-out to alice")
+    assert len(alice.home()) == 5
+
+    # when alice reads the same page again
+    with CaptureQueriesContext(connection) as queries:
+        response = alice.client.get("/api/v1/timelines/home")
+
+    # then the token, the rows, the viewer's relations to them, the page and the
+    # viewer's flags are queried; mentions and tags come from the entity cache
+    assert len(queries) == 5
+    newest = response.json()[0]
+    assert [m["username"] for m in newest["mentions"]] == ["alice"]
+    assert [t["name"] for t in newest["tags"]] == ["topic4"]
+
+
+def test_the_store_page_hides_exactly_what_the_database_hides(alice, bob, carol, settings):
+    # given alice follows bob, carol (reblogs off), a limited and a suspended account
+    limited = Member("limited")
+    suspended = Member("suspended")
+    stranger = Member("stranger")
+    muted = Member("muted")
+    blocker = Member("blocker")
+    another_limited = Member("another_limited")
+    followed = [bob, limited, suspended]
+    Follow.objects.bulk_create([Follow(account=alice.account, target=m.account) for m in followed])
+    Follow.objects.create(account=alice.account, target=carol.account, show_reblogs=False)
+    Mute.objects.create(account=alice.account, target=muted.account)
+    Block.objects.create(account=blocker.account, target=alice.account)
+    AccountLimit.objects.create(account=limited.account, restriction="limit")
+    AccountLimit.objects.create(account=another_limited.account, restriction="limit")
+    AccountLimit.objects.create(account=suspended.account, restriction="suspend")
+    alice.home()
+
+    def status(member, **fields):
+        return Status.objects.create(account=member.account, text="s", content="<p>s</p>", **fields)
+
+    def reblog(member, original):
+        return status(member, reblog_of=original)
+
+    hidden = status(bob, moderation_state="hidden")
+    mentioned_direct = status(bob, visibility="direct")
+    Mention.objects.create(status=mentioned_direct, account=alice.account)
+    own_hidden = status(alice, moderation_state="hidden")
+    everything = [
+        status(bob, visibility="private"),
+        status(bob, visibility="direct"),
+        mentioned_direct,
+        hidden,
+        status(bob, moderation_state="removed"),
+        status(stranger),
+        status(limited),
+        status(suspended),
+        status(alice, moderation_state="hidden"),
+        reblog(carol, status(stranger)),
+        reblog(bob, status(muted)),
+        reblog(bob, status(blocker)),
+        reblog(bob, hidden),
+        reblog(bob, own_hidden),
+        reblog(bob, status(stranger, moderation_state="removed")),
+        reblog(bob, status(limited)),
+        reblog(bob, status(another_limited)),
+        reblog(bob, status(stranger)),
+    ]
+
+    # when every one of them (not the originals: a reblog of what the feed holds is
+    # not repeated) is pushed into alice's feed regardless of the rules
+    for entry in everything:
+        fanout.push(entry=fanout.Entry(entry.pk, entry.reblog_of_id), account_ids=[alice.pk])
+    through_store = alice.home(limit=40)
+    settings.REDIS_URL = ""
+    from_database = alice.home(limit=40)
+
+    # then the store shows of them exactly what the database shows
+    pushed = {entry.pk for entry in everything}
+    assert through_store == [i for i in from_database if i in pushed]
+    assert through_store == sorted([everything[i].pk for i in (0, 6, 8, 13, 15, 17)], reverse=True)
