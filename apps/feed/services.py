@@ -416,9 +416,7 @@ def account_unfollow(*, account, target) -> None:
             User.objects.filter(pk=target.pk, followers_count__gt=0).update(
                 followers_count=F("followers_count") - 1
             )
-            fanout.relationship_changed(
-                account_id=account.pk, target_id=target.pk, following=False
-            )
+            fanout.relationship_changed(account_id=account.pk, target_id=target.pk, following=False)
 
 
 def follow_request_authorize(*, account, requester) -> Follow:
