@@ -15,7 +15,9 @@ admin.site.site_title = "Agora"
 
 urlpatterns = [
     path("", include("core.urls")),
+    path("", include("apps.media.api.urls")),
     path("", include("apps.feed.api.urls")),
+    path("", include("apps.moderation.api.urls")),
     path("", include("apps.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -100,6 +100,23 @@ class AccountRestricted(Event):
 
 
 @dataclass(frozen=True)
+class AccountWarned(Event):
+    """Moderation gave an account a strike (Mastodon's account warning).
+
+    ``action`` is Mastodon's: none, disable, mark_statuses_as_sensitive,
+    delete_statuses, sensitive, silence or suspend. The feed turns it into a
+    ``moderation_warning`` notification.
+    """
+
+    account_id: int
+    warning_id: int
+    action: str
+    text: str = ""
+    status_ids: tuple[int, ...] = ()
+    created_at: str = ""
+
+
+@dataclass(frozen=True)
 class PaymentSucceeded(Event):
     account_id: int
     amount: int

@@ -58,7 +58,9 @@ INSTALLED_APPS = [
     # Agora
     "core",
     "apps.accounts",
+    "apps.media",
     "apps.feed",
+    "apps.moderation",
 ]
 
 MIDDLEWARE = [

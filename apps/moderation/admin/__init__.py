@@ -1,0 +1,3 @@
+"""Moderation's back office: the pipeline's settings (pipeline.py) and the review queue (cases.py)."""
+
+from . import cases, pipeline  # noqa: F401

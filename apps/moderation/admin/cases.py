@@ -1,0 +1,1 @@
+"""Admin for the review queue, reports, strikes and audit records."""

@@ -1,0 +1,1 @@
+"""Admin for policies and known media hashes."""

@@ -1,0 +1,5 @@
+"""Event subscriptions (filled in by its owner)."""
+
+
+def connect() -> None:
+    pass

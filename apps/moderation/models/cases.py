@@ -1,0 +1,1 @@
+"""The human side: cases, reports, strikes and the audit trail (filled in by the cases work)."""
