@@ -5,12 +5,18 @@ removes 514 fields, and Django re-renders model state for each. So the suite
 migrates a template file once (keyed by the contents of every migration it
 would apply), and each test run starts from a private copy of it, so parallel
 runs never share a database. PostgreSQL runs (tests/integration) migrate as usual.
+
+When migrations are only added, the new template starts from a copy of an older
+one whose every migration is still on disk unchanged, and ``migrate`` applies just
+the new ones: seconds instead of minutes. An edited or removed migration means a
+build from scratch. A few recent templates are kept for other branches' runs.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -19,47 +25,80 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE_DIR = ROOT / "var" / "test-db"
+KEEP_TEMPLATES = 3
 
 
-def migrations_fingerprint() -> str:
-    """A hash of every migration file Django would apply, in a stable order."""
+def migration_hashes() -> dict[str, str]:
+    """``"app_label.migration_name"`` -> hash of its file, for every migration on disk."""
     from django.db.migrations.loader import MigrationLoader
 
     loader = MigrationLoader(None, ignore_no_migrations=True)
-    digest = hashlib.sha256()
+    hashes = {}
     for key in sorted(loader.disk_migrations):
         module = sys.modules[loader.disk_migrations[key].__module__]
-        digest.update(repr(key).encode())
-        digest.update(Path(module.__file__).read_bytes())
-    return digest.hexdigest()[:16]
+        hashes[".".join(key)] = hashlib.sha256(Path(module.__file__).read_bytes()).hexdigest()
+    return hashes
 
 
-def template_path() -> Path:
-    """The migrated template for the current migrations, building it if missing."""
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    template = CACHE_DIR / f"template-{migrations_fingerprint()}.sqlite3"
-    with open(CACHE_DIR / "build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not template.exists():
-            for stale in CACHE_DIR.glob("template-*.sqlite3"):
-                stale.unlink(missing_ok=True)
-            building = template.with_suffix(".building")
-            building.unlink(missing_ok=True)
-            env = {**os.environ, "DATABASE_URL": f"sqlite:///{building}", "LOG_LEVEL": "WARNING"}
-            env.pop("DJANGO_SETTINGS_MODULE", None)
-            subprocess.run(
-                [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
-                cwd=ROOT,
-                env=env,
-                check=True,
-            )
-            building.replace(template)
-    return template
+def migrations_fingerprint(hashes: dict[str, str] | None = None) -> str:
+    """A hash of every migration file Django would apply, in a stable order."""
+    hashes = migration_hashes() if hashes is None else hashes
+    return hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _reusable_template(hashes: dict[str, str]) -> Path | None:
+    """The newest template whose migrations are all still on disk, unchanged."""
+    candidates = sorted(
+        CACHE_DIR.glob("template-*.sqlite3"), key=lambda path: path.stat().st_mtime, reverse=True
+    )
+    for template in candidates:
+        try:
+            applied = json.loads(template.with_suffix(".json").read_text())
+        except (OSError, ValueError):
+            continue
+        if all(hashes.get(key) == digest for key, digest in applied.items()):
+            return template
+    return None
+
+
+def _prune() -> None:
+    templates = sorted(
+        CACHE_DIR.glob("template-*.sqlite3"), key=lambda path: path.stat().st_mtime, reverse=True
+    )
+    for stale in templates[KEEP_TEMPLATES:]:
+        stale.unlink(missing_ok=True)
+        stale.with_suffix(".json").unlink(missing_ok=True)
+
+
+def _build(template: Path, hashes: dict[str, str]) -> None:
+    building = template.with_suffix(".building")
+    building.unlink(missing_ok=True)
+    start_from = _reusable_template(hashes)
+    if start_from is not None:
+        shutil.copyfile(start_from, building)
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{building}", "LOG_LEVEL": "WARNING"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    template.with_suffix(".json").write_text(json.dumps(hashes, sort_keys=True))
+    building.replace(template)
+    _prune()
 
 
 def private_copy() -> Path:
-    """A copy of the template for this test run (removed by the caller)."""
-    template = template_path()
+    """A private copy of the migrated template for this test run (removed by the caller)."""
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    hashes = migration_hashes()
+    template = CACHE_DIR / f"template-{migrations_fingerprint(hashes)}.sqlite3"
     copy = CACHE_DIR / f"run-{os.getpid()}.sqlite3"
-    shutil.copyfile(template, copy)
+    with open(CACHE_DIR / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists() or not template.with_suffix(".json").exists():
+            _build(template, hashes)
+        os.utime(template)
+        shutil.copyfile(template, copy)
     return copy
