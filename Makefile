@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test integration lint format requirements messages demo clean
+.PHONY: help install system run serve test integration lint format requirements messages demo clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -19,18 +19,23 @@ $(STAMP): requirements/dev.txt
 
 install: $(STAMP)  ## Create .venv and install the pinned development requirements
 
+system:  ## Install the Debian packages beside Python when missing (ffmpeg; Chromium for browser tests)
+	sh deploy/system-packages.sh
+
 # Development tooling: the settings need DEBUG (or a SECRET_KEY) to load.
 messages: install  ## Compile the translations under locale/
 	DEBUG=true LOG_LEVEL=WARNING $(MANAGE) compile_translations
 
 run: export DEBUG := $(or $(DEBUG),true)
+# Without ffmpeg the platform still serves, and /readyz reports media processing unavailable.
 run: install messages  ## Migrate, load demo data and serve on http://127.0.0.1:8000 with a worker and beat
+	-sh deploy/system-packages.sh
 	mkdir -p var
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	$(BIN)/honcho --procfile deploy/Procfile.dev start
 
-test: install messages  ## Run the test suite (embedded defaults; no servers needed)
+test: install messages system  ## Run the test suite (embedded defaults; no servers needed)
 	@$(BIN)/pytest -m "not integration" $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: no tests were collected" >&2; fi; \
 	exit $$status

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Install the Debian packages Agora runs beside Python, when any is missing:
+#   ffmpeg, ffprobe          media validation and transcoding (apps.media)
+#   chromium, chromedriver   the admin's browser tests (tests/browser)
+# Needs root or password-less sudo and apt-get; otherwise it says what to install
+# and exits 1. Quick and silent when everything is present.
+set -eu
+
+missing=""
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing="$missing ffmpeg"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v chromedriver >/dev/null 2>&1 || missing="$missing chromium-driver"
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+    as_root=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    as_root="sudo -n"
+else
+    echo "system-packages: missing:$missing; install them with: sudo apt-get install$missing" >&2
+    exit 1
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "system-packages: missing:$missing, and this is not a Debian-like system (no apt-get)" >&2
+    exit 1
+fi
+echo "system-packages: installing$missing (Debian packages)"
+$as_root apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends $missing >/dev/null
