@@ -39,8 +39,9 @@ def connect() -> None:
     streaming.connect()
     events.subscribe(events.AccountRestricted, on_account_restricted)
 
-    from apps.feed import fanout
+    from apps.feed import fanout, warnings
 
     fanout.connect()
+    warnings.connect()
 
     from apps.feed import scheduling_tasks  # noqa: F401 (registers the Celery task)

@@ -331,6 +331,9 @@ class Notification(PublicModel):
     status = models.ForeignKey(
         Status, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # Type-specific data another app sent with its event: for ``moderation_warning``,
+    # the account warning ({id, action, text, status_ids, created_at}).
+    payload = models.JSONField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["account", "-id"], name="feed_notification_account_id")]

@@ -32,7 +32,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 
 from apps.feed import selectors
-from apps.feed.api.serializers import NotificationSerializer, StatusSerializer
+from apps.feed.api.notifications import NotificationEntitySerializer
+from apps.feed.api.serializers import StatusSerializer
 from apps.feed.models import (
     Block,
     Follow,
@@ -284,4 +285,4 @@ def notification_event_payload(*, viewer, notification_id: int, base_url: str) -
         statuses = [notification.status]
     state = selectors.viewer_state(viewer=viewer, statuses=statuses)
     context = {"request": AbsoluteUrls(base_url), "viewer_state": state}
-    return _render(NotificationSerializer(notification, context=context).data)
+    return _render(NotificationEntitySerializer(notification, context=context).data)

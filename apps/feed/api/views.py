@@ -13,10 +13,10 @@ from rest_framework.views import APIView
 
 from apps.accounts.api.serializers import AccountSerializer
 from apps.feed import scheduling, selectors, services
+from apps.feed.api.notifications import NotificationEntitySerializer
 from apps.feed.api.scheduled import ScheduledStatusSerializer
 from apps.feed.api.serializers import (
     EmptySerializer,
-    NotificationSerializer,
     RelationshipSerializer,
     StatusContextSerializer,
     StatusCreateSerializer,
@@ -487,7 +487,9 @@ def _notifications_context(request, notifications) -> dict:
 class NotificationListView(UserView):
     required_scopes = {"GET": "read:notifications"}
 
-    @extend_schema(operation_id="notifications_list", responses=NotificationSerializer(many=True))
+    @extend_schema(
+        operation_id="notifications_list", responses=NotificationEntitySerializer(many=True)
+    )
     def get(self, request):
         params = page_params(request)
         query = request.query_params
@@ -507,7 +509,7 @@ class NotificationListView(UserView):
             account_id=_int_or_none(query.get("account_id")),
         )  # fmt: skip
         response = Response(
-            NotificationSerializer(
+            NotificationEntitySerializer(
                 notifications, many=True, context=_notifications_context(request, notifications)
             ).data
         )
@@ -520,13 +522,13 @@ class NotificationListView(UserView):
 class NotificationDetailView(UserView):
     required_scopes = {"GET": "read:notifications"}
 
-    @extend_schema(responses=NotificationSerializer)
+    @extend_schema(responses=NotificationEntitySerializer)
     def get(self, request, notification_id):
         notification = selectors.notification_get(
             viewer=request.user, notification_id=notification_id
         )
         return Response(
-            NotificationSerializer(
+            NotificationEntitySerializer(
                 notification, context=_notifications_context(request, [notification])
             ).data
         )
