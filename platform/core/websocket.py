@@ -16,9 +16,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 
-@database_sync_to_async
-def _token_user(raw_token: str):
+def token_user(raw_token: str):
+    """``(user, token)`` for a valid, unexpired access token of an active user; else (anonymous, None)."""
     from oauth2_provider.models import get_access_token_model
+
+    if not raw_token:
+        return AnonymousUser(), None
 
     token_model = get_access_token_model()
     token = (
@@ -29,6 +32,9 @@ def _token_user(raw_token: str):
     if token is None or token.user is None or not token.user.is_active:
         return AnonymousUser(), None
     return token.user, token
+
+
+_token_user = database_sync_to_async(token_user)
 
 
 def _raw_token(scope) -> str:

@@ -11,6 +11,7 @@ class Member:
         self.account = UserFactory(username=username, **fields)
         self.client = APIClient()
         token = AccessTokenFactory(user=self.account, scope="read write follow push").token
+        self.token = token
         self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
 
     @property

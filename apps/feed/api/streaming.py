@@ -1,12 +1,122 @@
-"""The HTTP side of Mastodon's streaming API: its health check."""
+"""The HTTP side of Mastodon's streaming API: its health check and Server-Sent Events.
+
+``GET /api/v1/streaming/<stream>`` (``user``, ``user/notification``, ``public``,
+``public/local``, ``hashtag?tag=``, ``hashtag/local?tag=``) answers
+``text/event-stream``: each event as Mastodon's streaming server writes it
+(``event: update`` then ``data: <the Status entity>``), and a ``:thump`` comment
+every :data:`HEARTBEAT_SECONDS` so proxies keep the connection open. The token comes
+from ``Authorization: Bearer`` or the ``access_token`` query parameter. Who hears
+what is the WebSocket's rule (:mod:`apps.feed.consumers`, :mod:`apps.feed.streaming`):
+the same channel groups, the same per-viewer payloads.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+import asyncio
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
+
+from apps.feed import streaming
+from apps.feed.consumers import StreamRefused, _granted, base_url_for, resolve_stream
+from core.websocket import token_user
+
+HEARTBEAT_SECONDS = 15.0
+# URL path -> stream name, as Mastodon's streaming server maps them.
+SSE_STREAMS = {
+    "user": "user",
+    "user/notification": "user:notification",
+    "public": "public",
+    "public/local": "public:local",
+    "hashtag": "hashtag",
+    "hashtag/local": "hashtag:local",
+}
 
 
 @require_safe
 def streaming_health(request) -> HttpResponse:
     """``GET /api/v1/streaming/health``: ``OK`` in plain text, as Mastodon's streaming server answers."""
     return HttpResponse("OK", content_type="text/plain; charset=utf-8")
+
+
+def _raw_token(request) -> str:
+    authorization = request.headers.get("Authorization", "")
+    if authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return request.GET.get("access_token", "")
+
+
+def _asgi_scope(request) -> dict:
+    """What :func:`base_url_for` reads: the Host header and whether the request was secure."""
+    return {
+        "headers": [(b"host", request.get_host().encode("latin-1"))]
+        if request.headers.get("Host")
+        else [],
+        "scheme": "wss" if request.is_secure() else "ws",
+    }
+
+
+@require_safe
+async def streaming_events(request, stream: str):
+    """One stream as Server-Sent Events, until the client goes away."""
+    name = SSE_STREAMS.get(stream)
+    if name is None:
+        return JsonResponse({"error": "Unknown stream type"}, status=400)
+    raw_token = _raw_token(request)
+    if not raw_token:
+        return JsonResponse({"error": "Missing access token"}, status=401)
+    user, token = await database_sync_to_async(token_user)(raw_token)
+    if token is None:
+        return JsonResponse({"error": "Invalid access token"}, status=401)
+    try:
+        subscription = resolve_stream(
+            name=name, tag=request.GET.get("tag"), account_id=user.pk, token=token
+        )
+    except StreamRefused as error:
+        return JsonResponse({"error": error.message}, status=error.status)
+
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(subscription.group, channel)
+    base_url = base_url_for(_asgi_scope(request))
+    reads_notifications = _granted(token, "read", "read:notifications")
+
+    async def render(message) -> tuple[str, str] | None:
+        kind = message.get("type")
+        if kind == "stream.status":
+            payload = await database_sync_to_async(streaming.status_event_payload)(
+                viewer=user, status_id=message["status_id"], base_url=base_url
+            )
+            return None if payload is None else (message["event"], payload)
+        if kind == "stream.delete":
+            return "delete", str(message["status_id"])
+        if kind == "stream.notification" and reads_notifications:
+            payload = await database_sync_to_async(streaming.notification_event_payload)(
+                viewer=user, notification_id=message["notification_id"], base_url=base_url
+            )
+            return None if payload is None else ("notification", payload)
+        return None
+
+    async def events():
+        try:
+            yield ":)\n\n"
+            while True:
+                try:
+                    message = await asyncio.wait_for(layer.receive(channel), HEARTBEAT_SECONDS)
+                except TimeoutError:
+                    yield ":thump\n\n"
+                    continue
+                rendered = await render(message)
+                if rendered is not None:
+                    event, payload = rendered
+                    yield f"event: {event}\ndata: {payload}\n\n"
+        finally:
+            await layer.group_discard(subscription.group, channel)
+
+    response = StreamingHttpResponse(events(), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    # nginx would otherwise buffer the stream.
+    response["X-Accel-Buffering"] = "no"
+    return response

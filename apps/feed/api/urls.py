@@ -1,6 +1,6 @@
 """Routes of the Mastodon social core."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from apps.feed.api import discovery, scheduled, streaming, views
 
@@ -68,6 +68,10 @@ urlpatterns = [
     path("api/v1/trends/statuses", discovery.TrendingStatusesView.as_view()),
     path("api/agora/v1/timelines/ranked", discovery.RankedTimelineView.as_view()),
     path("api/v1/streaming/health", streaming.streaming_health),
+    re_path(
+        r"^api/v1/streaming/(?P<stream>user|user/notification|public|public/local|hashtag|hashtag/local)$",
+        streaming.streaming_events,
+    ),
     path("api/v1/notifications", views.NotificationListView.as_view()),
     path("api/v1/notifications/clear", views.NotificationClearView.as_view()),
     path("api/v1/notifications/<str:notification_id>", views.NotificationDetailView.as_view()),
