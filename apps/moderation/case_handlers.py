@@ -1,5 +1,23 @@
-"""Event subscriptions (filled in by its owner)."""
+"""Event subscriptions of the review side.
+
+Reports and cases come in through services (the API, the pipeline's
+``queue_for_review``); the only event heard here keeps the queue gauge true when
+an author deletes content under review. The Celery task module is imported so
+workers register its tasks.
+"""
+
+from __future__ import annotations
+
+from core import events
+
+
+def on_content_deleted(event: events.ContentDeleted) -> None:
+    from apps.moderation import services
+
+    services.queue_metrics_refresh()
 
 
 def connect() -> None:
-    pass
+    from apps.moderation import case_tasks  # noqa: F401 (registers the Celery task)
+
+    events.subscribe(events.ContentDeleted, on_content_deleted)

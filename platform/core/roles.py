@@ -90,7 +90,7 @@ _BILLING_MODELS = (
 )
 
 ROLES: dict[str, frozenset[str]] = {
-    # Moderation queues join when apps.moderation lands. The feed's screens are read-only:
+    # The feed's screens are read-only:
     # statuses (with their edits and mentions inline), tags, notifications, account limits.
     MODERATOR: frozenset(
         {"accounts.view_user"}
@@ -103,6 +103,23 @@ ROLES: dict[str, frozenset[str]] = {
             "feed.accountlimit",
             actions=("view",),
         )
+        # Moderation: the review queue (view and act on cases; "change" covers claiming),
+        # reports, strikes and server rules to read, the audit trail read-only (only
+        # services write it), the automated side's evidence to read, and the known-media
+        # hash list and policies moderators maintain.
+        | {
+            "moderation.view_case",
+            "moderation.change_case",
+            "moderation.act_on_case",
+            "moderation.view_report",
+            "moderation.view_strike",
+            "moderation.view_rule",
+            "moderation.view_auditrecord",
+            "moderation.view_assessment",
+            "moderation.view_policy",
+            "moderation.change_policy",
+        }
+        | _crud("moderation.knownmediahash")
     ),
     # Appeal queues join when apps.appeals lands.
     REVIEWER: frozenset({"accounts.view_user"}),

@@ -176,17 +176,17 @@ def test_finance_cannot_open_the_add_page_of_invoices_it_may_view():
 
 
 def test_a_permission_of_an_app_not_installed_yet_is_skipped_and_reported(monkeypatch):
-    # given: moderators are promised the reports queue of an app that has not landed
+    # given: moderators are promised the queue of an app that has not landed
     from core import roles
 
     monkeypatch.setitem(
-        roles.ROLES, "moderator", frozenset({"accounts.view_user", "moderation.view_report"})
+        roles.ROLES, "moderator", frozenset({"accounts.view_user", "notlanded.view_appeal"})
     )
 
     # when
     unresolved = sync_roles()
 
     # then
-    assert unresolved == {"moderator": ["moderation.view_report"]}
+    assert unresolved == {"moderator": ["notlanded.view_appeal"]}
     moderators = Group.objects.get(name="moderator")
     assert list(moderators.permissions.values_list("codename", flat=True)) == ["view_user"]

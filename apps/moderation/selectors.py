@@ -1,0 +1,80 @@
+"""Reads of the review side: the queue, a case's evidence and history, reporter trust, rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from apps.moderation.models import Assessment, Case, Report, Rule, Strike
+
+
+def review_queue() -> QuerySet[Case]:
+    """Open cases, highest priority first, then the oldest."""
+    return Case.objects.open().select_related("assigned_to").queue_order()
+
+
+def rules_list() -> QuerySet[Rule]:
+    return Rule.objects.all()
+
+
+def reporter_trust(*, reporter_id: int) -> float:
+    """How much a reporter's next report weighs, 0..1: their upheld share, smoothed.
+
+    A new reporter starts at 0.5; every upheld report moves it up, every rejected one down
+    (Laplace's rule of succession: (upheld + 1) / (decided + 2)).
+    """
+    counts = Report.objects.filter(reporter_id=reporter_id).aggregate(
+        upheld=Count("pk", filter=Q(outcome=Report.Outcome.UPHELD)),
+        rejected=Count("pk", filter=Q(outcome=Report.Outcome.REJECTED)),
+    )
+    return (counts["upheld"] + 1) / (counts["upheld"] + counts["rejected"] + 2)
+
+
+def sla_hours(band: str) -> float:
+    return float(settings.MODERATION_SLA_HOURS.get(band, settings.MODERATION_SLA_HOURS["low"]))
+
+
+def sla_due(case: Case) -> dt.datetime:
+    start = case.created_at or timezone.now()
+    return start + dt.timedelta(hours=sla_hours(case.priority_band))
+
+
+def case_assessments(case: Case) -> QuerySet[Assessment]:
+    return Assessment.objects.filter(
+        content_type=case.content_type, content_id=case.content_id
+    ).order_by("-created_at")
+
+
+def case_reports(case: Case) -> QuerySet[Report]:
+    return case.reports.select_related("reporter").prefetch_related("rules").order_by("id")
+
+
+def case_status_ids(case: Case) -> list[int]:
+    """The statuses a decision on the case applies to: its own and those its reports name."""
+    ids: set[int] = set()
+    if case.content_type == "status":
+        ids.add(case.content_id)
+    for status_ids in case.reports.values_list("status_ids", flat=True):
+        ids.update(int(i) for i in status_ids or ())
+    return sorted(ids)
+
+
+def author_strikes(author_id: int) -> QuerySet[Strike]:
+    return Strike.objects.filter(account_id=author_id).order_by("-id")
+
+
+def author_prior_cases(case: Case) -> QuerySet[Case]:
+    return Case.objects.filter(author_id=case.author_id).exclude(pk=case.pk).order_by("-id")
+
+
+def queue_sizes() -> dict[str, int]:
+    """Open cases per priority band (the ``moderation_queue_size`` gauge), in one query."""
+    high, medium = Case.PRIORITY_BANDS
+    return Case.objects.open().aggregate(
+        high=Count("pk", filter=Q(priority__gte=high)),
+        medium=Count("pk", filter=Q(priority__gte=medium, priority__lt=high)),
+        low=Count("pk", filter=Q(priority__lt=medium)),
+    )

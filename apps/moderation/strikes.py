@@ -1,0 +1,192 @@
+"""Strikes (Mastodon account warnings) and the policy that turns them into restrictions.
+
+A strike is published as :class:`core.events.AccountWarned` (the feed notifies the
+author with ``moderation_warning``). :func:`strike_policy_apply` counts the
+account's active strikes against ``MODERATION_STRIKE_POLICY`` ("count:days:restriction",
+strictest first) and publishes :class:`core.events.AccountRestricted` when a rule is
+met and the account is not already under that restriction or a stricter one.
+Strikes expire after ``MODERATION_STRIKE_EXPIRY_DAYS``: every query counts only
+active ones, and the hourly :func:`strikes_expire` lifts a restriction the policy
+no longer supports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.moderation.audit import audit_record
+from apps.moderation.models import Case, Strike
+from core import events
+
+# Mildest first.
+RESTRICTION_ORDER = ("none", "limit", "suspend", "disable")
+
+
+@dataclass(frozen=True)
+class StrikeRule:
+    count: int
+    days: int
+    restriction: str
+
+
+def strike_policy() -> list[StrikeRule]:
+    """The configured rules, strictest restriction first."""
+    rules = []
+    for item in settings.MODERATION_STRIKE_POLICY:
+        count, days, restriction = str(item).split(":")
+        if restriction not in RESTRICTION_ORDER:
+            raise ValueError(f"unknown restriction {restriction!r} in MODERATION_STRIKE_POLICY")
+        rules.append(StrikeRule(int(count), int(days), restriction))
+    return sorted(rules, key=lambda r: RESTRICTION_ORDER.index(r.restriction), reverse=True)
+
+
+def current_restriction(account_id: int) -> str:
+    """The restriction the feed applies to the account now ("none" without one)."""
+    from apps.feed.models import AccountLimit
+
+    limit = AccountLimit.objects.filter(account_id=account_id).first()
+    if limit is None or (limit.until is not None and limit.until <= timezone.now()):
+        return "none"
+    return limit.restriction
+
+
+def strike_create(
+    *,
+    account,
+    action: str,
+    text: str = "",
+    status_ids: list[int] | tuple[int, ...] = (),
+    case: Case | None = None,
+    created_by=None,
+) -> Strike:
+    """Give ``account`` a strike, publish ``AccountWarned`` and apply the strike policy."""
+    if action not in Strike.Action.values:
+        raise ValueError(f"unknown strike action {action!r}")
+    with transaction.atomic():
+        strike = Strike(
+            account=account,
+            action=action,
+            text=text,
+            status_ids=[int(i) for i in status_ids],
+            case=case,
+            created_by=created_by,
+            expires_at=timezone.now() + dt.timedelta(days=settings.MODERATION_STRIKE_EXPIRY_DAYS),
+        )
+        strike.full_clean()
+        strike.save()
+        audit_record(
+            actor=created_by,
+            action="strike_created",
+            target_type="account",
+            target_id=account.pk,
+            after={"strike": strike.pk, "action": action, "status_ids": strike.status_ids},
+            note=text,
+        )
+        events.publish(
+            events.AccountWarned(
+                account_id=account.pk,
+                warning_id=strike.pk,
+                action=action,
+                text=text,
+                status_ids=tuple(strike.status_ids),
+                created_at=strike.created_at.isoformat(),
+            )
+        )
+        strike_policy_apply(account_id=account.pk, actor=created_by)
+    return strike
+
+
+def _policy_restriction(account_id: int, *, now: dt.datetime) -> StrikeRule | None:
+    for rule in strike_policy():
+        since = now - dt.timedelta(days=rule.days)
+        count = (
+            Strike.objects.active(now=now)
+            .filter(account_id=account_id, created_at__gte=since)
+            .count()
+        )
+        if count >= rule.count:
+            return rule
+    return None
+
+
+def strike_policy_apply(*, account_id: int, actor=None) -> str | None:
+    """Restrict the account if its active strikes meet a policy rule; the restriction or None."""
+    now = timezone.now()
+    rule = _policy_restriction(account_id, now=now)
+    if rule is None:
+        return None
+    current = current_restriction(account_id)
+    if RESTRICTION_ORDER.index(current) >= RESTRICTION_ORDER.index(rule.restriction):
+        return None
+    reason = f"{rule.count} strikes within {rule.days} days"
+    audit_record(
+        actor=actor,
+        action="strike_policy_restricted",
+        target_type="account",
+        target_id=account_id,
+        before={"restriction": current},
+        after={"restriction": rule.restriction},
+        note=reason,
+    )
+    events.publish(
+        events.AccountRestricted(
+            account_id=account_id, restriction=rule.restriction, reason=reason
+        )
+    )
+    return rule.restriction
+
+
+def strikes_expire(*, now: dt.datetime | None = None) -> int:
+    """Mark strikes past their expiry; lift policy restrictions they no longer support.
+
+    Only restrictions the strike policy set (its audit rows) are lifted, never a
+    moderator's own decision. Returns how many strikes expired.
+    """
+    from apps.moderation.models import AuditRecord
+
+    now = now or timezone.now()
+    expired = list(
+        Strike.objects.filter(expires_at__lte=now, expired_handled=False).values_list(
+            "pk", "account_id"
+        )
+    )
+    if not expired:
+        return 0
+    with transaction.atomic():
+        Strike.objects.filter(pk__in=[pk for pk, _ in expired]).update(expired_handled=True)
+        for account_id in sorted({account_id for _, account_id in expired}):
+            current = current_restriction(account_id)
+            if current == "none":
+                continue
+            last = (
+                AuditRecord.objects.filter(target_type="account", target_id=account_id)
+                .filter(after__has_key="restriction")
+                .order_by("-id")
+                .first()
+            )
+            if last is None or last.action != "strike_policy_restricted":
+                continue
+            rule = _policy_restriction(account_id, now=now)
+            wanted = rule.restriction if rule else "none"
+            if wanted == current:
+                continue
+            audit_record(
+                actor=None,
+                action="strike_policy_restricted",
+                target_type="account",
+                target_id=account_id,
+                before={"restriction": current},
+                after={"restriction": wanted},
+                note="strikes expired",
+            )
+            events.publish(
+                events.AccountRestricted(
+                    account_id=account_id, restriction=wanted, reason="strikes expired"
+                )
+            )
+    return len(expired)
