@@ -1,1 +1,168 @@
-"""Admin for policies and known media hashes."""
+"""Admin for the automated pipeline: policies, known media hashes, assessments (read-only).
+
+Policies are edited in place (thresholds in the list, validated by
+``Policy.clean()``); each change is audited with its before and after. One
+policy per category exists from the first migration: none is added or deleted
+here. Assessments are evidence: nobody changes or deletes them, a superuser
+included, and opening one (the author's text as it was) writes an audit record.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from apps.moderation.audit import audit_record, personal_data_viewed
+from apps.moderation.models import Assessment, KnownMediaHash, Policy
+
+POLICY_FIELDS = ("is_enabled", "queue_threshold", "hide_threshold", "remove_threshold")
+
+
+def _policy_state(policy: Policy) -> dict:
+    return {name: getattr(policy, name) for name in POLICY_FIELDS}
+
+
+def _pretty_json(value) -> str:
+    return format_html(
+        '<pre style="white-space: pre-wrap; margin: 0">{}</pre>',
+        json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True),
+    )
+
+
+@admin.register(Policy)
+class PolicyAdmin(admin.ModelAdmin):
+    list_display = ("category", *POLICY_FIELDS, "updated_at", "updated_by")
+    list_editable = POLICY_FIELDS
+    list_select_related = ("updated_by",)
+    fields = ("category", *POLICY_FIELDS, "updated_at", "updated_by")
+    readonly_fields = ("category", "updated_at", "updated_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Policy, form, change: bool) -> None:
+        before = _policy_state(Policy.objects.get(pk=obj.pk)) if obj.pk else None
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action="policy_changed",
+            target_type="policy",
+            target_id=obj.pk,
+            before=before,
+            after=_policy_state(obj),
+            note=obj.category,
+        )
+
+
+@admin.register(KnownMediaHash)
+class KnownMediaHashAdmin(admin.ModelAdmin):
+    list_display = ("label", "hash", "max_distance", "is_active", "added_by", "created_at")
+    list_filter = ("is_active",)
+    list_select_related = ("added_by",)
+    search_fields = ("label", "hash")
+    fields = ("label", "hash", "max_distance", "is_active", "added_by", "created_at")
+    readonly_fields = ("added_by", "created_at")
+
+    def save_model(self, request: HttpRequest, obj: KnownMediaHash, form, change: bool) -> None:
+        if not change:
+            obj.added_by = request.user
+        before = {"hash": KnownMediaHash.objects.get(pk=obj.pk).hash} if change and obj.pk else None
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action="known_media_hash_changed" if change else "known_media_hash_added",
+            target_type="known_media_hash",
+            target_id=obj.pk,
+            before=before,
+            after={
+                "hash": obj.hash,
+                "max_distance": obj.max_distance,
+                "is_active": obj.is_active,
+            },
+            note=obj.label,
+        )
+
+    def delete_model(self, request: HttpRequest, obj: KnownMediaHash) -> None:
+        pk = obj.pk
+        super().delete_model(request, obj)
+        audit_record(
+            actor=request.user,
+            action="known_media_hash_deleted",
+            target_type="known_media_hash",
+            target_id=pk,
+            before={"hash": obj.hash, "label": obj.label},
+        )
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "content_type",
+        "content_id",
+        "author_id",
+        "trigger",
+        "decision",
+        "category",
+        "top_score",
+        "duration_ms",
+        "created_at",
+    )
+    list_filter = ("decision", "category", "trigger", "content_type")
+    search_fields = ("=content_id", "=author_id")
+    date_hierarchy = "created_at"
+    fields = (
+        "content_type",
+        "content_id",
+        "author_id",
+        "trigger",
+        "decision",
+        "category",
+        "top_score",
+        "duration_ms",
+        "created_at",
+        "scores_display",
+        "model_versions_display",
+        "evidence_display",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("scores"))
+    def scores_display(self, obj: Assessment) -> str:
+        return _pretty_json(obj.scores)
+
+    @admin.display(description=_("model versions"))
+    def model_versions_display(self, obj: Assessment) -> str:
+        return _pretty_json(obj.model_versions)
+
+    @admin.display(description=_("evidence"))
+    def evidence_display(self, obj: Assessment) -> str:
+        return _pretty_json(obj.evidence)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and str(object_id).isdigit():
+            personal_data_viewed(
+                actor=request.user,
+                target_type="assessment",
+                target_id=int(object_id),
+                what="assessment evidence",
+            )
+        return response

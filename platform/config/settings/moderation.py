@@ -2,6 +2,19 @@
 
 from .environment import env  # noqa: F401
 
+# --- The automated pipeline (apps.moderation assessors and policies) ---
+# MODERATION_REPEAT_WINDOW_SECONDS: how long a text's fingerprint is remembered to
+# count the same text posted by several accounts (spam).
+MODERATION_REPEAT_WINDOW_SECONDS = env.int("MODERATION_REPEAT_WINDOW_SECONDS", default=3600)
+# MODERATION_NEW_ACCOUNT_HOURS: accounts younger than this are "new" for burst and scam signals.
+MODERATION_NEW_ACCOUNT_HOURS = env.int("MODERATION_NEW_ACCOUNT_HOURS", default=48)
+# MODERATION_BURST_WINDOW_SECONDS and MODERATION_BURST_POSTS: a new account posting at
+# least this many times within the window is a spam signal.
+MODERATION_BURST_WINDOW_SECONDS = env.int("MODERATION_BURST_WINDOW_SECONDS", default=600)
+MODERATION_BURST_POSTS = env.int("MODERATION_BURST_POSTS", default=5)
+# MODERATION_ASSESS_QUEUE: the Celery queue the assessment tasks go to ("" = the default queue).
+MODERATION_ASSESS_QUEUE = env.str("MODERATION_ASSESS_QUEUE", default="") or None
+
 # --- The review queue, reports and strikes (apps.moderation cases) ---
 # MODERATION_SLA_HOURS: hours within which a case should be decided, by priority band.
 MODERATION_SLA_HOURS = {

@@ -1,0 +1,132 @@
+"""Spam: repeated text across accounts, link/mention/hashtag stuffing, spam phrasing, new-account bursts.
+
+Repetition and bursts are counted in the cache (Redis in production) over a
+sliding window, one read and one write per batch. Two workers updating the same
+fingerprint at the same instant can lose one sighting; the next copy counts again.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+
+from . import text as features
+from .base import Context, Item, Score, noisy_or
+
+SPAM_PHRASES = re.compile(
+    r"\b(?:buy now|click (?:here|the link|my link)|limited[- ]time offer|act now|order now"
+    r"|free followers|get followers|(?:follow|like) for (?:follow|like)|f4f|l4l|check out my (?:profile|page|bio|channel)"
+    r"|subscribe to my channel|discount code|promo code|use code \w+|dm (?:me )?for (?:promo|prices|deals)"
+    r"|make money (?:fast|online|from home)|work from home|earn \$?\d+|100% free|best prices?"
+    r"|cheap (?:pills|meds|viagra|watches|followers|likes)|onlyfans|link in (?:my )?bio|hot singles"
+    r"|visit (?:my|our) (?:site|website|store|shop))\b",
+    re.IGNORECASE,
+)
+
+FINGERPRINT_KEY = "moderation:fingerprint:{}"
+BURST_KEY = "moderation:burst:{}"
+MAX_BURST_ENTRIES = 100
+
+
+def _repeat_score(other_authors: int, same_author_repeats: int) -> float:
+    by_others = {0: 0.0, 1: 0.45, 2: 0.7, 3: 0.85}.get(other_authors, 0.95)
+    by_self = 0.0 if same_author_repeats < 2 else min(0.8, 0.3 + 0.15 * same_author_repeats)
+    return max(by_others, by_self)
+
+
+class SpamAssessor:
+    name = "spam-rules"
+    categories = ("spam",)
+    version = "spam-rules 1"
+
+    def assess(self, items: Sequence[Item], context: Context) -> list[list[Score]]:
+        now = time.time()
+        window = settings.MODERATION_REPEAT_WINDOW_SECONDS
+        burst_window = settings.MODERATION_BURST_WINDOW_SECONDS
+        prints = [features.fingerprint(item.text) for item in items]
+        print_keys = {fp: FINGERPRINT_KEY.format(fp) for fp in prints if fp}
+        burst_keys = {
+            item.author_id: BURST_KEY.format(item.author_id)
+            for item in items
+            if item.author_id is not None and self._is_new(item)
+        }
+        stored = cache.get_many([*print_keys.values(), *burst_keys.values()])
+        sightings: dict[str, dict[str, float]] = {
+            fp: {
+                author: seen
+                for author, seen in (stored.get(key) or {}).items()
+                if seen > now - window
+            }
+            for fp, key in print_keys.items()
+        }
+        repeats: dict[str, dict[str, int]] = {fp: {} for fp in print_keys}
+        bursts: dict[int, list[float]] = {
+            author: [seen for seen in (stored.get(key) or []) if seen > now - burst_window]
+            for author, key in burst_keys.items()
+        }
+        results = []
+        for item, fp in zip(items, prints, strict=True):
+            author = str(item.author_id)
+            signals: list[str] = []
+            parts: list[float] = []
+            if fp:
+                seen = sightings[fp]
+                others = sum(1 for other in seen if other != author)
+                again = repeats[fp].get(author, 0) + (1 if author in seen else 0)
+                score = _repeat_score(others, again)
+                if score:
+                    signals.append(f"repeated:{others}_accounts")
+                    parts.append(score)
+                seen[author] = now
+                repeats[fp][author] = again
+            links = features.urls(item.text)
+            if len(links) >= 3:
+                signals.append(f"links:{len(links)}")
+                parts.append(0.85 if len(links) >= 5 else 0.5)
+            if fp and links and parts:
+                parts.append(0.3)
+            tagged = features.mentions(item.text)
+            if len(tagged) >= 5:
+                signals.append(f"mentions:{len(tagged)}")
+                parts.append(0.9 if len(tagged) >= 8 else 0.55)
+            tags = features.hashtags(item.text)
+            if len(tags) >= 8:
+                signals.append(f"hashtags:{len(tags)}")
+                parts.append(0.5)
+            phrases = {m.lower() for m in SPAM_PHRASES.findall(item.text)}
+            if phrases:
+                signals.append(f"phrasing:{len(phrases)}")
+                parts.append(min(0.75, 0.35 + 0.2 * (len(phrases) - 1)))
+            if item.author_id in bursts:
+                recent = bursts[item.author_id]
+                recent.append(now)
+                limit = settings.MODERATION_BURST_POSTS
+                if len(recent) >= limit:
+                    signals.append(f"new_account_burst:{len(recent)}")
+                    parts.append(min(0.95, 0.6 + 0.05 * (len(recent) - limit)))
+                elif links and len(recent) >= 2:
+                    signals.append("new_account_links")
+                    parts.append(0.25)
+            score = noisy_or(parts)
+            confidence = min(0.95, 0.6 + 0.1 * len(signals))
+            results.append([Score("spam", score, confidence, self.name, tuple(signals))])
+        if context.record:
+            updates: dict[str, object] = {print_keys[fp]: seen for fp, seen in sightings.items()}
+            updates.update(
+                {burst_keys[a]: recent[-MAX_BURST_ENTRIES:] for a, recent in bursts.items()}
+            )
+            if updates:
+                cache.set_many(updates, timeout=max(window, burst_window))
+        return results
+
+    @staticmethod
+    def _is_new(item: Item) -> bool:
+        if item.author_created_at is None:
+            return False
+        age = datetime.now(UTC) - item.author_created_at
+        return age < timedelta(hours=settings.MODERATION_NEW_ACCOUNT_HOURS)

@@ -1,0 +1,348 @@
+"""The automated pipeline: snapshot content, assess it, keep the evidence, decide, act.
+
+The Celery tasks in :mod:`apps.moderation.tasks` call :func:`content_assess` (a
+status published or edited) and :func:`media_assess` (media processed, with its
+perceptual hashes). Decisions are carried out only through ``core.events``
+(``ContentActioned``) and the review queue's service, never by writing another
+app's rows.
+
+Feature flags (``core.flags``), checked per author because tasks have no request:
+``ai_moderation`` turns the pipeline on; ``scam_detection`` the scam category;
+``link_safety_scanning`` the link category; ``human_review_queue`` whether queue and
+hide decisions open a review case. A flag on for a percentage of users puts each
+author in or out by a stable hash of the author id, so one author always gets
+the same answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.moderation import assessors, metrics
+from apps.moderation.assessors import Context, Item, ItemResult
+from apps.moderation.models import Assessment, Category, Decision
+from apps.moderation.policies import Outcome, decide, policies_load
+from core import events, flags
+
+logger = logging.getLogger(__name__)
+
+ASSESSED_CONTENT_TYPES = ("status",)
+MEDIA_HASHES_KEY = "moderation:media-hashes:{}"
+MEDIA_HASHES_SECONDS = 30 * 24 * 3600
+CATEGORY_FLAGS = {
+    Category.SCAM: flags.SCAM_DETECTION,
+    Category.LINK: flags.LINK_SAFETY_SCANNING,
+}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Content as it was when assessed: what the assessors see and what the evidence keeps."""
+
+    content_type: str
+    content_id: int
+    author_id: int
+    item: Item
+    evidence: dict[str, Any]
+
+
+# Flags ---------------------------------------------------------------------
+
+
+def flag_is_on_for(name: str, *, author_id: int | None) -> bool:
+    """Whether waffle flag ``name`` is on for an author, without a request.
+
+    ``everyone`` decides when set; a listed user is in; a percentage rollout puts
+    the author in by a stable hash of (flag, author). A missing flag is off.
+    """
+    from waffle import get_waffle_flag_model
+
+    flag = get_waffle_flag_model().get(name)
+    if not flag.pk:
+        return False
+    if flag.everyone is not None:
+        return bool(flag.everyone)
+    if author_id is not None and author_id in flag._get_user_ids():
+        return True
+    if flag.percent and author_id is not None:
+        bucket = zlib.crc32(f"{name}:{author_id}".encode()) % 1000
+        return bucket < float(flag.percent) * 10
+    return False
+
+
+def disabled_categories(*, author_id: int | None) -> frozenset[str]:
+    return frozenset(
+        category
+        for category, name in CATEGORY_FLAGS.items()
+        if not flag_is_on_for(name, author_id=author_id)
+    )
+
+
+# Snapshots -------------------------------------------------------------------
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _author_evidence(author) -> dict[str, Any]:
+    return {
+        "id": author.pk,
+        "username": author.username,
+        "created_at": _iso(getattr(author, "date_joined", None)),
+        "statuses_count": getattr(author, "statuses_count", None),
+    }
+
+
+def media_hashes_remember(*, media_id: int, hashes: tuple[str, ...]) -> None:
+    """Keep a media item's perceptual hashes (from ``MediaProcessed``) for the statuses using it."""
+    cache.set(MEDIA_HASHES_KEY.format(media_id), list(hashes), MEDIA_HASHES_SECONDS)
+
+
+def media_hashes_for(media_ids: list[int]) -> list[str]:
+    if not media_ids:
+        return []
+    found = cache.get_many([MEDIA_HASHES_KEY.format(pk) for pk in media_ids])
+    return [h for pk in media_ids for h in found.get(MEDIA_HASHES_KEY.format(pk)) or []]
+
+
+def _status_media_ids(status) -> list[int]:
+    """Ids of the media attached to a status, once the media app gives statuses attachments."""
+    related = getattr(status, "media_attachments", None)
+    if related is None:
+        return []
+    return list(related.values_list("pk", flat=True))
+
+
+def status_snapshot(*, status_id: int) -> Snapshot | None:
+    """The status as it is now, or None if it is gone, removed or a reblog (nothing of its own)."""
+    from apps.feed.models import ModerationState, Status
+
+    status = Status.objects.select_related("account").filter(pk=status_id).first()
+    if status is None or status.reblog_of_id or status.moderation_state == ModerationState.REMOVED:
+        return None
+    media_hashes = media_hashes_for(_status_media_ids(status))
+    text = "\n".join(part for part in (status.spoiler_text, status.text) if part)
+    evidence = {
+        "content_type": "status",
+        "content_id": status.pk,
+        "text": status.text,
+        "spoiler_text": status.spoiler_text,
+        "content": status.content,
+        "language": status.language,
+        "visibility": status.visibility,
+        "sensitive": status.sensitive,
+        "in_reply_to_id": status.in_reply_to_id,
+        "media_hashes": media_hashes,
+        "author": _author_evidence(status.account),
+        "content_created_at": _iso(status.created_at),
+        "content_edited_at": _iso(status.edited_at),
+        "moderation_state": status.moderation_state,
+        "captured_at": timezone.now().isoformat(),
+    }
+    item = Item(
+        key=f"status:{status.pk}",
+        text=text,
+        author_id=status.account_id,
+        author_created_at=status.account.date_joined,
+        created_at=status.created_at,
+        media_hashes=tuple(media_hashes),
+    )
+    return Snapshot("status", status.pk, status.account_id, item, evidence)
+
+
+def media_snapshot(*, media_id: int, owner_id: int, hashes: tuple[str, ...]) -> Snapshot:
+    from django.contrib.auth import get_user_model
+
+    owner = get_user_model().objects.filter(pk=owner_id).first()
+    evidence = {
+        "content_type": "media",
+        "content_id": media_id,
+        "text": "",
+        "media_hashes": list(hashes),
+        "author": _author_evidence(owner) if owner else {"id": owner_id},
+        "captured_at": timezone.now().isoformat(),
+    }
+    item = Item(
+        key=f"media:{media_id}",
+        author_id=owner_id,
+        author_created_at=owner.date_joined if owner else None,
+        media_hashes=tuple(hashes),
+    )
+    return Snapshot("media", media_id, owner_id, item, evidence)
+
+
+# Assessing -------------------------------------------------------------------
+
+
+def _already_done(*, snapshot_key: tuple[str, int], request_id: str) -> Assessment | None:
+    if not request_id:
+        return None
+    content_type, content_id = snapshot_key
+    return Assessment.objects.filter(
+        content_type=content_type, content_id=content_id, evidence__request_id=request_id
+    ).first()
+
+
+def content_assess(
+    *, content_type: str, content_id: int, trigger: str, request_id: str = ""
+) -> Assessment | None:
+    """Assess published or edited content and carry out the decision.
+
+    Returns the new Assessment, the earlier one when this ``request_id`` was
+    already assessed (a task run twice), or None when there is nothing to assess
+    (unknown type, content gone or removed, a reblog, automated moderation off).
+    """
+    if content_type not in ASSESSED_CONTENT_TYPES:
+        return None
+    earlier = _already_done(snapshot_key=(content_type, content_id), request_id=request_id)
+    if earlier is not None:
+        return earlier
+    snapshot = status_snapshot(status_id=content_id)
+    if snapshot is None:
+        return None
+    return snapshot_assess(snapshot=snapshot, trigger=trigger, request_id=request_id)
+
+
+def media_assess(
+    *, media_id: int, owner_id: int, hashes: tuple[str, ...], request_id: str = ""
+) -> Assessment | None:
+    """Match processed media against the known hash list and carry out the decision."""
+    if not hashes:
+        return None
+    earlier = _already_done(snapshot_key=("media", media_id), request_id=request_id)
+    if earlier is not None:
+        return earlier
+    snapshot = media_snapshot(media_id=media_id, owner_id=owner_id, hashes=hashes)
+    return snapshot_assess(
+        snapshot=snapshot, trigger=Assessment.Trigger.PUBLISHED, request_id=request_id
+    )
+
+
+def snapshot_assess(*, snapshot: Snapshot, trigger: str, request_id: str = "") -> Assessment | None:
+    """Assess one snapshot, write its Assessment and carry out the decision, in one transaction."""
+    if not flag_is_on_for(flags.AI_MODERATION, author_id=snapshot.author_id):
+        return None
+    started = time.perf_counter()
+    context = Context(disabled=disabled_categories(author_id=snapshot.author_id))
+    [result] = assessors.assess([snapshot.item], context)
+    policies = policies_load()
+    outcome = decide({c: s.score for c, s in result.scores.items()}, policies)
+    duration = time.perf_counter() - started
+    evidence = {**snapshot.evidence, "request_id": request_id}
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            content_type=snapshot.content_type,
+            content_id=snapshot.content_id,
+            author_id=snapshot.author_id,
+            trigger=trigger,
+            scores=result.scores_json(),
+            model_versions=result.model_versions,
+            evidence=evidence,
+            decision=outcome.decision,
+            category=outcome.category,
+            top_score=outcome.top_score,
+            duration_ms=duration * 1000,
+        )
+        decision_carry_out(assessment=assessment, outcome=outcome)
+    metrics_record(
+        content_type=snapshot.content_type, result=result, outcome=outcome, seconds=duration
+    )
+    return assessment
+
+
+def metrics_record(
+    *, content_type: str, result: ItemResult, outcome: Outcome, seconds: float
+) -> None:
+    metrics.moderation_requests_total.labels(type=content_type, decision=outcome.decision).inc()
+    metrics.moderation_request_duration_seconds.observe(seconds)
+    if outcome.top_category:
+        metrics.moderation_confidence_score.labels(category=outcome.top_category).observe(
+            outcome.top_score
+        )
+
+
+def _queue_for_review():
+    """mod-cases's ``services.queue_for_review``, or None while the review queue is not there."""
+    try:
+        from apps.moderation import services
+    except ImportError:
+        return None
+    return getattr(services, "queue_for_review", None)
+
+
+def decision_carry_out(*, assessment: Assessment, outcome: Outcome) -> None:
+    """Act on a decision: hide or remove through ``ContentActioned``; queue and hide open a case.
+
+    Runs inside the transaction that writes the assessment, so the events go out
+    only once both are committed. With the review queue flag off, queue decisions
+    are only recorded and hidden content stays hidden until a moderator acts.
+    """
+    decision = outcome.decision
+    if decision == Decision.ALLOW:
+        return
+    category_label = Category(outcome.category).label
+    if decision in (Decision.HIDE, Decision.REMOVE):
+        action = "hide" if decision == Decision.HIDE else "remove"
+        reason = (
+            _("Hidden until reviewed: %(category)s")
+            if action == "hide"
+            else _("Removed automatically: %(category)s")
+        ) % {"category": category_label}
+        events.publish(
+            events.ContentActioned(
+                content_type=assessment.content_type,
+                content_id=assessment.content_id,
+                action=action,
+                reason=str(reason),
+            )
+        )
+    if decision not in (Decision.QUEUE, Decision.HIDE):
+        return
+    if not flag_is_on_for(flags.HUMAN_REVIEW_QUEUE, author_id=assessment.author_id):
+        return
+    queue_for_review = _queue_for_review()
+    if queue_for_review is None:
+        logger.warning(
+            "review queue unavailable; decision recorded only",
+            extra={"assessment_id": assessment.pk, "decision": decision},
+        )
+        return
+    queue_for_review(
+        content_type=assessment.content_type,
+        content_id=assessment.content_id,
+        author_id=assessment.author_id,
+        category=outcome.category,
+        score=outcome.score,
+        source="automated",
+        assessment=assessment,
+        hidden=decision == Decision.HIDE,
+    )
+
+
+# Offline use (the command and the benchmark) --------------------------------
+
+
+def texts_assess(
+    texts: list[tuple[str, str]], *, record: bool = False, policies=None
+) -> list[tuple[ItemResult, Outcome]]:
+    """Scores and the decision current policies would take for (id, text) pairs; nothing acts.
+
+    ``record`` False keeps the sample out of the repetition and burst counters.
+    """
+    items = [Item(key=key, text=text) for key, text in texts]
+    results = assessors.assess(items, Context(record=record))
+    policies = policies if policies is not None else policies_load()
+    return [
+        (result, decide({c: s.score for c, s in result.scores.items()}, policies))
+        for result in results
+    ]
