@@ -19,7 +19,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.feed import selectors
-from apps.feed.models import ModerationState, Status, Tag, Visibility
+from apps.feed.models import AccountLimit, ModerationState, Status, Tag, Visibility
 
 HISTORY_DAYS = 7
 
@@ -43,7 +43,12 @@ class TagDay:
 
 
 def _trend_status_filter(prefix: str = "") -> Q:
-    """The statuses that count towards trends (``prefix`` for a lookup through a relation)."""
+    """The statuses that count towards trends (``prefix`` for a lookup through a relation).
+
+    A limited, suspended or disabled account's statuses never trend: a limited account
+    reaches only its followers, and trends are public.
+    """
+    restricted = AccountLimit.objects.in_force(*AccountLimit.Restriction.values)
     return Q(
         **{
             f"{prefix}visibility": Visibility.PUBLIC,
@@ -52,7 +57,7 @@ def _trend_status_filter(prefix: str = "") -> Q:
             f"{prefix}account__is_active": True,
             f"{prefix}account__discoverable": True,
         }
-    )
+    ) & ~Q(**{f"{prefix}account_id__in": restricted})
 
 
 def _window_start(now: dt.datetime) -> dt.datetime:

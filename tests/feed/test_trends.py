@@ -199,3 +199,25 @@ def test_query_counts_do_not_grow_with_trends(alice, crowd, django_assert_max_nu
     assert len(statuses) == 4
     assert len(many_tags.captured_queries) == len(few_tags.captured_queries)
     assert len(many_statuses.captured_queries) == len(few_statuses.captured_queries)
+
+
+def test_a_restricted_accounts_tags_and_statuses_do_not_trend(
+    alice, crowd, django_capture_on_commit_callbacks
+):
+    from core import events
+
+    # given: three members say #spam; alice, later limited, says #spam and #mine
+    for member in crowd:
+        member.post("#spam")
+    post = alice.post("#spam #mine")
+    engage(post, favourites=50)
+    assert "mine" in names(APIClient().get("/api/v1/trends/tags"))
+    # when moderation limits alice
+    with django_capture_on_commit_callbacks(execute=True):
+        events.publish(events.AccountRestricted(account_id=alice.account.pk, restriction="limit"))
+    # then her tag and her status no longer trend, and #spam counts only the others
+    tags = APIClient().get("/api/v1/trends/tags").json()
+    assert [tag["name"] for tag in tags] == ["spam"]
+    assert tags[0]["history"][0]["accounts"] == "3"
+    statuses = APIClient().get("/api/v1/trends/statuses").json()
+    assert post["id"] not in [status["id"] for status in statuses]
