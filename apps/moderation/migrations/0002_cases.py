@@ -53,13 +53,15 @@ TASK = "apps.moderation.case_tasks.strikes_expire_task"
 def create_audit_triggers(apps, schema_editor):
     forward, _ = AUDIT_TRIGGERS.get(schema_editor.connection.vendor, ([], []))
     for sql in forward:
-        schema_editor.execute(sql)
+        # No parameters: the SQL holds a literal % (PL/pgSQL RAISE), not placeholders.
+        schema_editor.execute(sql, params=None)
 
 
 def drop_audit_triggers(apps, schema_editor):
     _, backward = AUDIT_TRIGGERS.get(schema_editor.connection.vendor, ([], []))
     for sql in backward:
-        schema_editor.execute(sql)
+        # No parameters: the SQL holds a literal % (PL/pgSQL RAISE), not placeholders.
+        schema_editor.execute(sql, params=None)
 
 
 def schedule_expiry(apps, schema_editor):
