@@ -120,6 +120,8 @@ ROLES: dict[str, frozenset[str]] = {
             "moderation.change_policy",
         }
         | _crud("moderation.knownmediahash")
+        # Media: the library and resumable uploads, to read.
+        | {"media.view_mediaattachment", "media.view_upload"}
     ),
     # Appeal queues join when apps.appeals lands.
     REVIEWER: frozenset({"accounts.view_user"}),
@@ -138,6 +140,8 @@ ROLES: dict[str, frozenset[str]] = {
         # delete an access attempt to lift a lockout; the logs are read-only.
         | {"axes.view_accessattempt", "axes.delete_accessattempt"}
         | {"axes.view_accessfailurelog", "axes.view_accesslog"}
+        # Media: the library; change: the admin's "retry processing" action.
+        | {"media.view_mediaattachment", "media.change_mediaattachment", "media.view_upload"}
     ),
 }
 
