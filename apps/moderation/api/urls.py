@@ -1,3 +1,22 @@
-from django.urls import path  # noqa: F401
+"""Routes of community reports, server rules and the Mastodon admin API for moderation."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from apps.moderation.api import views
+
+report_actions = [
+    path(
+        f"api/v1/admin/reports/<str:report_id>/{action}",
+        views.AdminReportActionView.as_view(action=action),
+    )
+    for action in views.AdminReportActionView.ACTIONS
+]
+
+urlpatterns = [
+    path("api/v1/reports", views.ReportCreateView.as_view()),
+    path("api/v1/instance/rules", views.InstanceRulesView.as_view()),
+    path("api/v1/admin/reports", views.AdminReportListView.as_view()),
+    path("api/v1/admin/reports/<str:report_id>", views.AdminReportDetailView.as_view()),
+    *report_actions,
+    path("api/v1/admin/accounts/<str:account_id>/action", views.AdminAccountActionView.as_view()),
+]
