@@ -6,3 +6,9 @@ class MediaConfig(AppConfig):
     label = "media"
     verbose_name = "Media"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from apps.media import handlers, readiness, tasks  # noqa: F401 (registers the tasks)
+
+        handlers.connect()
+        readiness.register()

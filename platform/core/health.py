@@ -5,7 +5,14 @@ else. ``/readyz`` checks every backing service a request may need (the database,
 the cache, the Celery broker and media storage) and answers 503 naming those that
 are down, so an orchestrator stops routing traffic to this process until they are
 back. Each check reports its latency; error details stay in the logs, the response
-names only the exception class.
+names only the exception class (and the message of a :class:`ReadinessProblem`,
+which is written to be shown).
+
+Apps add checks of their own with :func:`register_check` from ``AppConfig.ready()``
+(core never imports apps). A critical check joins ``checks`` and fails readiness;
+an optional one (a feature the process can serve without, such as media
+processing without ffmpeg) is reported under ``optional`` and named in
+``degraded`` while readiness stays 200.
 """
 
 from __future__ import annotations
@@ -34,6 +41,10 @@ BROKER_TIMEOUT_SECONDS = 2.0
 PROBE_PREFIX = ".readyz-probe-"
 
 
+class ReadinessProblem(Exception):
+    """Raised by a check whose message is safe to show in ``/readyz``."""
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """The outcome of one readiness check."""
@@ -42,6 +53,7 @@ class CheckResult:
     is_ok: bool
     latency_ms: float
     error: str = ""
+    detail: str = ""
 
     def as_dict(self) -> dict[str, object]:
         answer: dict[str, object] = {
@@ -50,6 +62,8 @@ class CheckResult:
         }
         if self.error:
             answer["error"] = self.error
+        if self.detail:
+            answer["detail"] = self.detail
         return answer
 
 
@@ -108,6 +122,32 @@ CHECKS: dict[str, Callable[[], None]] = {
 }
 
 
+@dataclass(frozen=True)
+class RegisteredCheck:
+    """A readiness check an app registered: ``critical`` ones fail readiness."""
+
+    check: Callable[[], None]
+    critical: bool = False
+
+
+EXTRA_CHECKS: dict[str, RegisteredCheck] = {}
+
+
+def register_check(name: str, check: Callable[[], None], *, critical: bool = False) -> None:
+    """Add (or replace) the readiness check ``name``; call from ``AppConfig.ready()``.
+
+    ``check`` raises when the dependency is unavailable, :class:`ReadinessProblem`
+    with a message that may be shown. Raises ``ValueError`` for a built-in name.
+    """
+    if name in CHECKS:
+        raise ValueError(f"{name!r} is a built-in readiness check")
+    EXTRA_CHECKS[name] = RegisteredCheck(check=check, critical=critical)
+
+
+def unregister_check(name: str) -> None:
+    EXTRA_CHECKS.pop(name, None)
+
+
 def run_check(name: str, check: Callable[[], None]) -> CheckResult:
     """Run one check, timing it; any exception marks it down (and is logged)."""
     started = time.perf_counter()
@@ -116,7 +156,10 @@ def run_check(name: str, check: Callable[[], None]) -> CheckResult:
     except Exception as exc:
         latency = round((time.perf_counter() - started) * 1000, 2)
         logger.warning("readiness check failed", exc_info=True, extra={"check": name})
-        return CheckResult(name=name, is_ok=False, latency_ms=latency, error=type(exc).__name__)
+        detail = str(exc) if isinstance(exc, ReadinessProblem) else ""
+        return CheckResult(
+            name=name, is_ok=False, latency_ms=latency, error=type(exc).__name__, detail=detail
+        )
     latency = round((time.perf_counter() - started) * 1000, 2)
     return CheckResult(name=name, is_ok=True, latency_ms=latency)
 
@@ -131,12 +174,24 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Readiness: 200 when every check passes, 503 naming the ones that failed."""
-    results = [run_check(name, check) for name, check in CHECKS.items()]
+    """Readiness: 200 when every critical check passes, 503 naming the ones that failed.
+
+    Optional checks that fail are named in ``degraded`` (status ``degraded``, still 200).
+    """
+    critical = dict(CHECKS)
+    optional: dict[str, Callable[[], None]] = {}
+    for name, registered in EXTRA_CHECKS.items():
+        (critical if registered.critical else optional)[name] = registered.check
+    results = [run_check(name, check) for name, check in critical.items()]
+    optional_results = [run_check(name, check) for name, check in optional.items()]
     failing = [result.name for result in results if not result.is_ok]
+    degraded = [result.name for result in optional_results if not result.is_ok]
     body = {
-        "status": "unavailable" if failing else "ok",
+        "status": "unavailable" if failing else ("degraded" if degraded else "ok"),
         "failing": failing,
         "checks": {result.name: result.as_dict() for result in results},
     }
+    if optional_results:
+        body["degraded"] = degraded
+        body["optional"] = {result.name: result.as_dict() for result in optional_results}
     return JsonResponse(body, status=503 if failing else 200)

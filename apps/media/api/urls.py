@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+"""Routes of the media app."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from apps.media.api import views
+
+urlpatterns = [
+    path("api/v2/media", views.MediaCreateView.as_view()),
+    path("api/v1/media/<str:media_id>", views.MediaDetailView.as_view()),
+    path("api/agora/v1/uploads", views.UploadCreateView.as_view()),
+    path("api/agora/v1/uploads/<str:upload_id>", views.UploadDetailView.as_view()),
+    path("api/agora/v1/uploads/<str:upload_id>/finish", views.UploadFinishView.as_view()),
+]

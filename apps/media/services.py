@@ -1,0 +1,405 @@
+"""Writes of the media app: upload, process, describe, attach, retry and clean up.
+
+Refusals raise DRF exceptions answered in Mastodon's error shape: NotFound for
+media the actor may not see, UnprocessableEntity (422) for a file or value that
+is refused, ServiceUnavailable (503) when ffmpeg or ffprobe is missing. A refused
+upload leaves nothing behind: the row is written last, in a transaction, and
+every stored file is deleted when anything fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from rest_framework.exceptions import NotFound
+
+from apps.media import ffmpeg, processing
+from apps.media.models import MediaAttachment, MediaType, ProcessingState
+from apps.media.validation import MediaRejected, ValidatedMedia, validate
+from core import events
+from core.entitlements import entitlements_for
+from core.exceptions import ServiceUnavailable, UnprocessableEntity
+from core.jobs import job_create
+
+logger = logging.getLogger(__name__)
+
+JOB_KIND = "media.process"
+DESCRIPTION_MAX = 1500
+
+
+class ProcessingFailed(Exception):
+    """A processing run failed in a way a retry may fix; ``str(exc)`` is readable."""
+
+
+def unavailable_message(missing: Iterable[str]) -> str:
+    return _("Media processing is unavailable: %(tools)s not installed on this server.") % {
+        "tools": ", ".join(missing)
+    }
+
+
+def _unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(unavailable_message(ffmpeg.missing_tools() or ["ffmpeg"]))
+
+
+def scratch_dir() -> tempfile.TemporaryDirectory:
+    """A private scratch folder under ``MEDIA_WORK_DIR``, removed when the block ends."""
+    root = Path(settings.MEDIA_WORK_DIR)
+    root.mkdir(parents=True, exist_ok=True)
+    return tempfile.TemporaryDirectory(dir=root, prefix="media-")
+
+
+def parse_focus(value: str | None) -> tuple[float, float] | None:
+    """``"x,y"`` with both from -1.0 to 1.0; ``None`` for no value. Raises 422 otherwise."""
+    if value is None or value == "":
+        return None
+    try:
+        x_text, y_text = str(value).split(",")
+        x, y = float(x_text), float(y_text)
+    except ValueError:
+        raise UnprocessableEntity(_("focus must be two numbers: x,y")) from None
+    if not (-1.0 <= x <= 1.0 and -1.0 <= y <= 1.0):
+        raise UnprocessableEntity(_("focus must be two numbers from -1.0 to 1.0"))
+    return x, y
+
+
+def _check_description(description: str) -> str:
+    if len(description) > DESCRIPTION_MAX:
+        raise UnprocessableEntity(
+            _("description is too long (at most %(limit)d characters)") % {"limit": DESCRIPTION_MAX}
+        )
+    return description
+
+
+def _copy_to(source, destination: Path) -> Path:
+    """Copy an uploaded file (any object with ``chunks()`` or ``read()``) to ``destination``."""
+    with destination.open("wb") as target:
+        if hasattr(source, "chunks"):
+            for chunk in source.chunks():
+                target.write(chunk)
+        else:
+            shutil.copyfileobj(source, target, length=1024 * 1024)
+    return destination
+
+
+def _validate(path: Path, *, account) -> ValidatedMedia:
+    try:
+        return validate(path, entitlements=entitlements_for(account))
+    except MediaRejected as exc:
+        raise UnprocessableEntity(str(exc)) from None
+    except ffmpeg.ToolMissing:
+        raise _unavailable() from None
+
+
+def media_create(
+    *, account, file, description: str = "", focus: str | None = None
+) -> MediaAttachment:
+    """Validate an upload and create its attachment.
+
+    Small images are processed at once (the attachment comes back ready); video,
+    audio, animated GIFs and large images are stored as they came and processed
+    by a :data:`JOB_KIND` background job. ``file`` is an uploaded file or any
+    readable binary file object. Raises UnprocessableEntity, ServiceUnavailable.
+    """
+    description = _check_description(description or "")
+    point = parse_focus(focus)
+    with scratch_dir() as folder:
+        work = Path(folder)
+        source = _copy_to(file, work / "upload")
+        return _create_from_local(
+            account=account, source=source, work=work, description=description, focus=point
+        )
+
+
+def media_create_from_path(
+    *, account, path: Path, description: str = "", focus: str | None = None
+) -> MediaAttachment:
+    """Like :func:`media_create` for a local file (a finished resumable upload); leaves it."""
+    description = _check_description(description or "")
+    point = parse_focus(focus)
+    with scratch_dir() as folder:
+        return _create_from_local(
+            account=account, source=path, work=Path(folder), description=description, focus=point
+        )
+
+
+def _create_from_local(
+    *, account, source: Path, work: Path, description: str, focus: tuple[float, float] | None
+) -> MediaAttachment:
+    info = _validate(source, account=account)
+    media = MediaAttachment(
+        account=account,
+        type=info.type,
+        content_type=info.content_type,
+        file_size=info.size,
+        description=description,
+    )
+    if focus is not None:
+        media.focus_x, media.focus_y = focus
+    prefix = processing.storage_prefix(media.pk)
+    saved: list[str] = []
+    try:
+        if info.type == MediaType.IMAGE and info.size <= settings.MEDIA_SYNC_IMAGE_BYTES:
+            try:
+                result = processing.process_image(source, work=work, prefix=prefix, saved=saved)
+            except MediaRejected as exc:
+                raise UnprocessableEntity(str(exc)) from None
+            _apply(media, result)
+            media.full_clean(exclude=["account", "job"])
+            with transaction.atomic():
+                media.save(force_insert=True)
+                _published(media)
+            return media
+        name = processing.store(source, f"{prefix}source.{info.extension}", saved)
+        media.files = {"source": name}
+        media.meta = {"original": {"width": info.width, "height": info.height}}
+        media.full_clean(exclude=["account", "job"])
+        with transaction.atomic():
+            media.save(force_insert=True)
+            _enqueue(media)
+        return media
+    except BaseException:
+        processing.delete_stored(saved)
+        raise
+
+
+def _apply(media: MediaAttachment, result: processing.Renditions) -> None:
+    media.files = result.files
+    media.meta = {**result.meta, "focus": {"x": media.focus_x, "y": media.focus_y}}
+    media.blurhash = result.blurhash
+    media.perceptual_hashes = result.perceptual_hashes
+    media.state = ProcessingState.READY
+    media.failure_reason = ""
+    media.processed_at = timezone.now()
+
+
+def _published(media: MediaAttachment) -> None:
+    events.publish(
+        events.MediaProcessed(
+            media_id=media.pk,
+            owner_id=media.account_id,
+            perceptual_hashes=tuple(media.perceptual_hashes),
+        )
+    )
+
+
+def _enqueue(media: MediaAttachment) -> None:
+    """Create the processing job and send its task once the transaction commits."""
+    from apps.media.tasks import media_process_task
+
+    job = job_create(owner=media.account, kind=JOB_KIND)
+    media.job = job
+    media.state = ProcessingState.PENDING
+    media.failure_reason = ""
+    media.save(update_fields=["job", "state", "failure_reason", "updated_at"])
+    media_id, job_id = media.pk, job.pk
+    transaction.on_commit(lambda: media_process_task.delay(job_id=job_id, media_id=media_id))
+
+
+def media_process(*, media_id: int, progress: Callable[[int], None] | None = None) -> dict:
+    """Make the renditions of a stored upload and mark the attachment ready.
+
+    Safe to run twice: a ready attachment is left alone. Raises
+    :class:`~apps.media.validation.MediaRejected` for a file that cannot be
+    processed (no retry helps) and :class:`ProcessingFailed` for what a retry may
+    fix (ffmpeg failing or timing out, storage errors, a missing tool).
+    """
+    media = MediaAttachment.objects.get(pk=media_id)
+    if media.is_ready:
+        return {"media_id": str(media.pk), "state": media.state}
+    source_name = media.files.get("source")
+    if not source_name:
+        raise MediaRejected(_("The uploaded file is gone."))
+    MediaAttachment.objects.filter(pk=media.pk).update(
+        state=ProcessingState.PROCESSING, updated_at=timezone.now()
+    )
+    prefix = processing.storage_prefix(media.pk)
+    saved: list[str] = []
+    try:
+        with scratch_dir() as folder:
+            work = Path(folder)
+            try:
+                source = processing.fetch(source_name, work / "source")
+            except OSError as exc:
+                raise ProcessingFailed(_("The uploaded file could not be read.")) from exc
+            info = validate(source, entitlements=entitlements_for(media.account))
+            if info.type == MediaType.IMAGE:
+                result = processing.process_image(source, work=work, prefix=prefix, saved=saved)
+                if progress is not None:
+                    progress(90)
+            elif info.type == MediaType.AUDIO:
+                result = processing.process_audio(
+                    source, info=info, work=work, prefix=prefix, saved=saved, progress=progress
+                )
+            else:
+                result = processing.process_video(
+                    source, info=info, work=work, prefix=prefix, saved=saved, progress=progress
+                )
+    except ffmpeg.ToolMissing as exc:
+        processing.delete_stored(saved)
+        raise ProcessingFailed(unavailable_message(ffmpeg.missing_tools() or [str(exc)])) from None
+    except ffmpeg.ToolFailed as exc:
+        processing.delete_stored(saved)
+        raise ProcessingFailed(_("Transcoding failed: %(reason)s") % {"reason": exc}) from None
+    except (OSError, processing.StorageNameTaken) as exc:
+        processing.delete_stored(saved)
+        logger.warning("media storage failed", exc_info=True, extra={"media_id": media_id})
+        raise ProcessingFailed(_("Storing the processed file failed.")) from exc
+    except BaseException:
+        processing.delete_stored(saved)
+        raise
+    with transaction.atomic():
+        locked = MediaAttachment.objects.select_for_update().get(pk=media_id)
+        if locked.is_ready:
+            processing.delete_stored(saved)
+            return {"media_id": str(locked.pk), "state": locked.state}
+        _apply(locked, result)
+        locked.save()
+        _published(locked)
+    # The upload as it came may carry location metadata: only the renditions stay.
+    transaction.on_commit(lambda: processing.delete_stored([source_name]))
+    return {"media_id": str(media_id), "state": ProcessingState.READY, "files": len(saved)}
+
+
+def media_mark_failed(*, media_id: int, reason: str) -> None:
+    """Record that processing gave up, with ``reason`` for the owner."""
+    MediaAttachment.objects.filter(pk=media_id).exclude(state=ProcessingState.READY).update(
+        state=ProcessingState.FAILED, failure_reason=reason[:500], updated_at=timezone.now()
+    )
+
+
+def media_retry(*, media: MediaAttachment) -> MediaAttachment:
+    """Process a failed attachment again with a new job. Raises 422 unless it failed."""
+    with transaction.atomic():
+        locked = MediaAttachment.objects.select_for_update().get(pk=media.pk)
+        if locked.state != ProcessingState.FAILED:
+            raise UnprocessableEntity(_("Only media whose processing failed can be retried."))
+        if not locked.files.get("source"):
+            raise UnprocessableEntity(_("The uploaded file is gone; it cannot be processed again."))
+        _enqueue(locked)
+    return locked
+
+
+def media_get_own(*, account, media_id) -> MediaAttachment:
+    """``account``'s own attachment ``media_id``; NotFound for others' and unknown ids."""
+    text = str(media_id)
+    if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
+        raise NotFound(_("Record not found"))
+    try:
+        return MediaAttachment.objects.select_related("job").get(pk=int(text), account=account)
+    except MediaAttachment.DoesNotExist:
+        raise NotFound(_("Record not found")) from None
+
+
+def media_update(
+    *, account, media_id, description: str | None = None, focus: str | None = None
+) -> MediaAttachment:
+    """Change the description or focus of one's own attachment not yet on a status.
+
+    Mastodon refuses changes to attached media the same way (NotFound).
+    """
+    with transaction.atomic():
+        media = media_get_own(account=account, media_id=media_id)
+        media = MediaAttachment.objects.select_for_update().select_related("job").get(pk=media.pk)
+        if media.status_id is not None:
+            raise NotFound(_("Record not found"))
+        if description is not None:
+            media.description = _check_description(description)
+        point = parse_focus(focus)
+        if point is not None:
+            media.focus_x, media.focus_y = point
+            if media.meta:
+                media.meta = {**media.meta, "focus": {"x": point[0], "y": point[1]}}
+        media.full_clean(exclude=["account", "job"])
+        media.save()
+    return media
+
+
+def media_attach(*, account, media_ids: list, status_id: int) -> list[MediaAttachment]:
+    """Attach ``account``'s processed, unattached media to the status ``status_id``, in order.
+
+    Call inside the transaction that creates the status. Raises 422 for too many
+    ids, duplicates, media that is someone else's, unknown, already attached or
+    not processed yet (nothing is attached then).
+    """
+    if not media_ids:
+        return []
+    limit = entitlements_for(account).max_media_attachments
+    if len(media_ids) > limit:
+        raise UnprocessableEntity(
+            _("A status can have at most %(limit)d media attachments.") % {"limit": limit}
+        )
+    ids = []
+    for value in media_ids:
+        text = str(value)
+        if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
+            raise UnprocessableEntity(_("media_ids must be media attachment ids"))
+        ids.append(int(text))
+    if len(set(ids)) != len(ids):
+        raise UnprocessableEntity(_("The same media attachment is listed twice."))
+    with transaction.atomic():
+        found = {
+            media.pk: media
+            for media in MediaAttachment.objects.select_for_update()
+            .filter(pk__in=ids, account=account)
+            .order_by("pk")
+        }
+        if len(found) != len(ids):
+            raise UnprocessableEntity(_("Media attachment not found: it is not yours."))
+        for media in found.values():
+            if media.status_id is not None:
+                raise UnprocessableEntity(_("Media attachment is already attached to a status."))
+            if not media.is_ready:
+                raise UnprocessableEntity(
+                    _(
+                        "Cannot attach files that have not finished processing. Try again in a moment!"
+                    )
+                )
+        attached = []
+        for position, media_id in enumerate(ids):
+            media = found[media_id]
+            media.status_id = status_id
+            media.position = position
+            media.save(update_fields=["status_id", "position", "updated_at"])
+            attached.append(media)
+    return attached
+
+
+def media_delete(*, media: MediaAttachment) -> None:
+    """Delete an attachment's row and then its files."""
+    names = list(media.files.values())
+    with transaction.atomic():
+        media.delete()
+        transaction.on_commit(lambda: processing.delete_stored(names))
+
+
+def media_delete_for_status(*, status_id: int) -> int:
+    """Delete the attachments of a deleted status. Returns how many."""
+    count = 0
+    for media in MediaAttachment.objects.filter(status_id=status_id):
+        media_delete(media=media)
+        count += 1
+    return count
+
+
+def media_remove_unattached(*, older_than: timedelta | None = None) -> int:
+    """Delete media no status attached that is older than ``MEDIA_UNATTACHED_MAX_HOURS``."""
+    age = older_than or timedelta(hours=settings.MEDIA_UNATTACHED_MAX_HOURS)
+    cutoff = timezone.now() - age
+    count = 0
+    for media in MediaAttachment.objects.unattached().filter(created_at__lt=cutoff).iterator():
+        media_delete(media=media)
+        count += 1
+    return count
+
+
+FAILURE_GENERIC = gettext_noop("Processing failed.")
