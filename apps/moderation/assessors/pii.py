@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from .base import Context, Item, Score, noisy_or
 
-EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+EMAIL_RE = re.compile(r"(?<![\w.+@-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 # Digits with optional single spaces or dashes between groups: 13 to 19 digits is a card candidate.
 CARD_RE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 # International (+CC ...) or national numbers written with separators or a leading 0/1.

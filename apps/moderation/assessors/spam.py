@@ -48,7 +48,11 @@ class SpamAssessor:
         now = time.time()
         window = settings.MODERATION_REPEAT_WINDOW_SECONDS
         burst_window = settings.MODERATION_BURST_WINDOW_SECONDS
-        prints = [features.fingerprint(item.text) for item in items]
+        # Without an author there is no telling accounts apart: no repetition signal.
+        prints = [
+            features.fingerprint(item.text) if item.author_id is not None else None
+            for item in items
+        ]
         print_keys = {fp: FINGERPRINT_KEY.format(fp) for fp in prints if fp}
         burst_keys = {
             item.author_id: BURST_KEY.format(item.author_id)
