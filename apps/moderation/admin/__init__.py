@@ -1,3 +1,4 @@
-"""Moderation's back office: the pipeline's settings (pipeline.py) and the review queue (cases.py)."""
+"""Moderation's back office: the pipeline's settings (pipeline.py), the review queue
+(cases.py), and the report count on the feed's status screen (feed.py)."""
 
-from . import cases, pipeline  # noqa: F401
+from . import cases, feed, pipeline  # noqa: F401
