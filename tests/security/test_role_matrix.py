@@ -29,6 +29,11 @@ PAGES = {
     "groups": "admin:auth_group_changelist",
     "oauth_applications": "admin:accounts_application_changelist",
     "otp_devices": "admin:otp_totp_totpdevice_changelist",
+    "review_queue": "admin:moderation_case_changelist",
+    "reports": "admin:moderation_report_changelist",
+    "strikes": "admin:moderation_strike_changelist",
+    "server_rules": "admin:moderation_rule_changelist",
+    "audit_records": "admin:moderation_auditrecord_changelist",
 }
 
 OK, DENIED, LOGIN = 200, 403, "login"
@@ -36,7 +41,16 @@ OK, DENIED, LOGIN = 200, 403, "login"
 # Who sees what: a role opens exactly the pages listed for it, and gets 403 on the
 # rest; a signed-in account that is not staff is sent to the login page.
 ALLOWED = {
-    "moderator": {"index", "users", "statuses"},
+    "moderator": {
+        "index",
+        "users",
+        "statuses",
+        "review_queue",
+        "reports",
+        "strikes",
+        "server_rules",
+        "audit_records",
+    },  # fmt: skip
     "reviewer": {"index", "users"},
     "finance": {"index", "stripe_customers", "stripe_invoices"},
     "operator": {"index", "jobs", "flags", "switches", "periodic_tasks", "lockouts"},
