@@ -115,12 +115,36 @@ def media_hashes_for(media_ids: list[int]) -> list[str]:
     return [h for pk in media_ids for h in found.get(MEDIA_HASHES_KEY.format(pk)) or []]
 
 
-def _status_media_ids(status) -> list[int]:
-    """Ids of the media attached to a status, once the media app gives statuses attachments."""
-    related = getattr(status, "media_attachments", None)
-    if related is None:
+def status_media(*, status_id: int) -> list[dict[str, Any]]:
+    """The media attached to a status with their perceptual hashes, in the status's order.
+
+    Hashes come from the media app's rows; for media whose row has none yet, from
+    the ``MediaProcessed`` event (kept by :func:`media_hashes_remember`). Without
+    the media app, a status has no media.
+    """
+    from django.apps import apps
+
+    if not apps.is_installed("apps.media"):
         return []
-    return list(related.values_list("pk", flat=True))
+    from apps.media.models import MediaAttachment
+
+    rows = list(
+        MediaAttachment.objects.for_statuses([status_id]).values_list("pk", "perceptual_hashes")
+    )
+    missing = [pk for pk, hashes in rows if not hashes]
+    remembered = {pk: media_hashes_for([pk]) for pk in missing}
+    return [{"id": pk, "hashes": list(hashes or remembered.get(pk, []))} for pk, hashes in rows]
+
+
+def media_status_id(*, media_id: int) -> int | None:
+    """The status a media item is attached to, if any (and if the media app is installed)."""
+    from django.apps import apps
+
+    if not apps.is_installed("apps.media"):
+        return None
+    from apps.media.models import MediaAttachment
+
+    return MediaAttachment.objects.filter(pk=media_id).values_list("status_id", flat=True).first()
 
 
 def status_snapshot(*, status_id: int) -> Snapshot | None:
@@ -130,7 +154,8 @@ def status_snapshot(*, status_id: int) -> Snapshot | None:
     status = Status.objects.select_related("account").filter(pk=status_id).first()
     if status is None or status.reblog_of_id or status.moderation_state == ModerationState.REMOVED:
         return None
-    media_hashes = media_hashes_for(_status_media_ids(status))
+    media = status_media(status_id=status.pk)
+    media_hashes = [h for attachment in media for h in attachment["hashes"]]
     text = "\n".join(part for part in (status.spoiler_text, status.text) if part)
     evidence = {
         "content_type": "status",
@@ -142,6 +167,7 @@ def status_snapshot(*, status_id: int) -> Snapshot | None:
         "visibility": status.visibility,
         "sensitive": status.sensitive,
         "in_reply_to_id": status.in_reply_to_id,
+        "media": media,
         "media_hashes": media_hashes,
         "author": _author_evidence(status.account),
         "content_created_at": _iso(status.created_at),
@@ -216,9 +242,21 @@ def content_assess(
 def media_assess(
     *, media_id: int, owner_id: int, hashes: tuple[str, ...], request_id: str = ""
 ) -> Assessment | None:
-    """Match processed media against the known hash list and carry out the decision."""
+    """Match processed media against the known hash list and carry out the decision.
+
+    Media already attached to a status is judged as part of that status (assessed
+    again, now with the hashes), so the decision lands on what people see.
+    """
     if not hashes:
         return None
+    status_id = media_status_id(media_id=media_id)
+    if status_id is not None:
+        return content_assess(
+            content_type="status",
+            content_id=status_id,
+            trigger=Assessment.Trigger.UPDATED,
+            request_id=request_id,
+        )
     earlier = _already_done(snapshot_key=("media", media_id), request_id=request_id)
     if earlier is not None:
         return earlier

@@ -436,3 +436,78 @@ def test_metrics_count_decisions(alice, pipeline):
         alice.post(CLEAN)
     assert count("hide") == hidden_before + 1
     assert count("allow") == allowed_before + 1
+
+
+def post_with_media(member, text: str, media) -> dict:
+    """Through the feed's service: its API does not take media_ids yet."""
+    from apps.feed import services
+
+    status = services.status_create(author=member.account, text=text, media_ids=[media.pk])
+    return {"id": str(status.pk)}
+
+
+@pytest.fixture
+def uploaded_image(alice, settings, tmp_path):
+    """An image alice uploaded through the API (small images are processed at once)."""
+    import io
+
+    from PIL import Image
+
+    from apps.media.models import MediaAttachment
+
+    settings.MEDIA_WORK_DIR = str(tmp_path / "work")
+    settings.MEDIA_UPLOAD_DIR = str(tmp_path / "uploads")
+    image = Image.new("RGB", (320, 240), (30, 120, 200))
+    for x in range(0, 320, 40):
+        for y in range(0, 240, 40):
+            image.paste((x % 255, y % 255, 90), (x, y, x + 20, y + 20))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    buffer.name = "known.png"
+    buffer.seek(0)
+    response = alice.client.post("/api/v2/media", {"file": buffer}, format="multipart")
+    assert response.status_code in (200, 202), response.content
+    media = MediaAttachment.objects.get(pk=int(response.json()["id"]))
+    assert media.perceptual_hashes
+    return media
+
+
+def test_a_status_with_known_media_is_removed(alice, bob, pipeline, actioned, uploaded_image):
+    [known] = uploaded_image.perceptual_hashes[:1]
+    KnownMediaHash.objects.create(hash=known, label="known bad image", max_distance=6)
+
+    with pipeline():
+        posted = post_with_media(alice, "look at this", uploaded_image)
+
+    assessment = assessments_of(posted).get()
+    assert (assessment.decision, assessment.category) == ("remove", "media_match")
+    assert assessment.evidence["media"] == [
+        {"id": uploaded_image.pk, "hashes": uploaded_image.perceptual_hashes}
+    ]
+    assert status_of(posted).moderation_state == ModerationState.REMOVED
+    assert bob.client.get(f"/api/v1/statuses/{posted['id']}").status_code == 404
+
+
+def test_media_processed_after_its_status_reassesses_the_status(
+    alice, pipeline, actioned, uploaded_image
+):
+    with pipeline():
+        posted = post_with_media(alice, "look at this", uploaded_image)
+    assert assessments_of(posted).get().decision == "allow"
+    KnownMediaHash.objects.create(
+        hash=flip(uploaded_image.perceptual_hashes[0], 2), label="near copy", max_distance=8
+    )
+
+    with pipeline():
+        events.publish(
+            events.MediaProcessed(
+                media_id=uploaded_image.pk,
+                owner_id=alice.account.pk,
+                perceptual_hashes=tuple(uploaded_image.perceptual_hashes),
+            )
+        )
+
+    first, second = assessments_of(posted)
+    assert (second.trigger, second.decision, second.category) == ("updated", "hide", "media_match")
+    assert actioned == [("status", int(posted["id"]), "hide")]
+    assert not Assessment.objects.filter(content_type="media").exists()
