@@ -2,7 +2,8 @@
 
 Reports and cases come in through services (the API, the pipeline's
 ``queue_for_review``); the only event heard here keeps the queue gauge true when
-an author deletes content under review. The Celery task module is imported so
+an author deletes content under review; the gauge itself reads the database when
+scraped (:func:`apps.moderation.services.queue_metrics_connect`). The Celery task module is imported so
 workers register its tasks.
 """
 
@@ -18,6 +19,11 @@ def on_content_deleted(event: events.ContentDeleted) -> None:
 
 
 def connect() -> None:
-    from apps.moderation import case_tasks  # noqa: F401 (registers the Celery task)
+    from apps.moderation import (
+        case_tasks,  # noqa: F401 (registers the Celery task)
+        services,
+    )
+
+    services.queue_metrics_connect()
 
     events.subscribe(events.ContentDeleted, on_content_deleted)

@@ -9,13 +9,16 @@ Every change writes an audit row (:mod:`apps.moderation.audit`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
 import math
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
@@ -31,6 +34,7 @@ from apps.moderation.models import Case, CaseAction, Report, Rule, Strike
 from core import events
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 # Weights of the queue priority: automated score (0..1), reach (log10 of followers and
 # engagement), and the summed trust (0..1 each) of the reporters.
@@ -105,12 +109,34 @@ def _recompute(case: Case) -> None:
     case.sla_due_at = min(case.sla_due_at, due) if case.sla_due_at else due
 
 
+# The queue gauge reads the database when /metrics is scraped (in every process), at most
+# once per QUEUE_METRICS_MAX_AGE seconds; changes made here refresh it at once.
+QUEUE_METRICS_MAX_AGE = 10.0
+_queue_sizes = {"at": float("-inf"), "sizes": {"high": 0, "medium": 0, "low": 0}}
+
+
 def queue_metrics_refresh() -> dict[str, int]:
-    """Set ``moderation_queue_size{priority}`` from the database."""
+    """Read the open cases per priority band for ``moderation_queue_size{priority}``."""
     sizes = selectors.queue_sizes()
-    for band, size in sizes.items():
-        moderation_queue_size.labels(priority=band).set(size)
+    _queue_sizes.update(at=time.monotonic(), sizes=sizes)
     return sizes
+
+
+def _queue_band_size(band: str) -> float:
+    if time.monotonic() - _queue_sizes["at"] > QUEUE_METRICS_MAX_AGE:
+        try:
+            queue_metrics_refresh()
+        except DatabaseError:
+            logger.warning("moderation queue size unavailable", exc_info=True)
+    return float(_queue_sizes["sizes"].get(band, 0))
+
+
+def queue_metrics_connect() -> None:
+    """Make ``moderation_queue_size{priority}`` current whenever it is collected."""
+    for band in ("high", "medium", "low"):
+        moderation_queue_size.labels(priority=band).set_function(
+            functools.partial(_queue_band_size, band)
+        )
 
 
 def _refresh_metrics_on_commit() -> None:
@@ -209,7 +235,9 @@ def _int_ids(values: Iterable, field: str) -> list[int]:
         try:
             ids.append(int(value))
         except (TypeError, ValueError):
-            raise ValidationError({field: [_("%(value)s is not an id") % {"value": value}]}) from None
+            raise ValidationError(
+                {field: [_("%(value)s is not an id") % {"value": value}]}
+            ) from None
     return sorted(set(ids))
 
 
@@ -260,7 +288,11 @@ def report_create(
         unknown = [i for i in statuses if i not in found]
         if unknown:
             raise ValidationError(
-                {"status_ids": [_("unknown status %(ids)s") % {"ids": ", ".join(map(str, unknown))}]}
+                {
+                    "status_ids": [
+                        _("unknown status %(ids)s") % {"ids": ", ".join(map(str, unknown))}
+                    ]
+                }
             )
         foreign = [i for i in statuses if found[i] != target.pk]
         if foreign:
@@ -500,7 +532,12 @@ def cases_act_bulk(
         try:
             result.done.append(
                 case_act(
-                    case=case, moderator=moderator, action=action, note=note, reason=reason, bulk=True
+                    case=case,
+                    moderator=moderator,
+                    action=action,
+                    note=note,
+                    reason=reason,
+                    bulk=True,
                 )
             )
         except CaseError as error:
@@ -594,11 +631,11 @@ def account_action(
         )
         if restriction:
             events.publish(
-                events.AccountRestricted(account_id=account.pk, restriction=restriction, reason=text)
+                events.AccountRestricted(
+                    account_id=account.pk, restriction=restriction, reason=text
+                )
             )
         strikes.strike_create(
             account=account, action=strike_action, text=text, created_by=moderator
         )
-        transaction.on_commit(
-            lambda: human_review_decisions_total.labels(action=str(action)).inc()
-        )
+        transaction.on_commit(lambda: human_review_decisions_total.labels(action=str(action)).inc())

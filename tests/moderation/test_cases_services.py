@@ -228,16 +228,31 @@ def test_reporter_trust_follows_their_record(bob):
     assert selectors.reporter_trust(reporter_id=bob.account.pk) == 0.4
 
 
-def test_queue_gauge_counts_open_cases_by_band(alice):
-    from apps.moderation.metrics import moderation_queue_size
+def test_queue_gauge_counts_open_cases_by_band(alice, moderator):
+    from prometheus_client import REGISTRY
 
-    queue(alice.post("one"), score=1.0)
+    def gauge():
+        return {
+            band: REGISTRY.get_sample_value("moderation_queue_size", {"priority": band})
+            for band in ("high", "medium", "low")
+        }
+
+    case = queue(alice.post("one"), score=1.0)
     services.queue_metrics_refresh()
-    sizes = {
-        band: moderation_queue_size.labels(priority=band)._value.get()
-        for band in ("high", "medium", "low")
-    }
-    assert sizes == {"high": 1, "medium": 0, "low": 0}
+    assert gauge() == {"high": 1, "medium": 0, "low": 0}
+
+    services.case_act(case=case, moderator=moderator, action="approve")
+    services.queue_metrics_refresh()
+    assert gauge() == {"high": 0, "medium": 0, "low": 0}
+
+
+def test_queue_gauge_reads_the_database_when_stale(alice, monkeypatch):
+    from prometheus_client import REGISTRY
+
+    queue(alice.post("one"), score=0.1)
+    monkeypatch.setitem(services._queue_sizes, "at", float("-inf"))
+
+    assert REGISTRY.get_sample_value("moderation_queue_size", {"priority": "low"}) == 1
 
 
 # The audit trail is append-only ---------------------------------------------------
@@ -289,3 +304,15 @@ def test_the_expiry_task_is_scheduled():
     task = PeriodicTask.objects.get(name="moderation: expire strikes and apply the strike policy")
     assert task.task == "apps.moderation.case_tasks.strikes_expire_task"
     assert task.enabled
+
+
+def test_metrics_serves_the_review_side_metrics(client, alice, moderator):
+    case = queue(alice.post("one"), score=1.0)
+    services.case_act(case=case, moderator=moderator, action="hide", reason="x")
+    services.queue_metrics_refresh()
+
+    body = client.get("/metrics").content.decode()
+
+    assert 'moderation_queue_size{priority="high"} 0.0' in body
+    assert "human_review_decisions_total" in body
+    assert "content_reports_total" in body
