@@ -322,3 +322,23 @@ def test_the_labelled_set_covers_every_category_and_plenty_of_clean_text():
     assert counts["clean"] >= 150
     assert all(isinstance(row["text"], str) for row in rows)
     assert any(row["text"] == "this exam was killer" and row["labels"] == [] for row in rows)
+
+
+def test_one_account_repeating_itself_is_spam_from_the_third_copy(db):
+    text = "Huge sneaker sale today only, grab yours before they are gone"
+    assessor = SpamAssessor()
+    scores = [assessor.assess([item(text, author_id=3)], Context())[0][0] for _ in range(4)]
+    assert [s.score for s in scores] == pytest.approx([0.0, 0.0, 0.6, 0.75])
+    assert scores[2].signals == ("repeated_by_author:2",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Her mobile is 07700 900123", "Phone: +49 30 901820", "Ring me: +33 1 70 18 99 00"],
+)
+def test_phone_numbers_in_national_and_international_shapes(text):
+    assert PersonalDataAssessor().assess_text(text).signals == ("phone:1",)
+
+
+def test_plain_numbers_in_a_row_are_not_a_phone_number():
+    assert PersonalDataAssessor().assess_text("in 2023 12 000 people 45 67 came").score == 0.0

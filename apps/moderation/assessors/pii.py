@@ -14,9 +14,10 @@ from .base import Context, Item, Score, noisy_or
 EMAIL_RE = re.compile(r"(?<![\w.+@-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 # Digits with optional single spaces or dashes between groups: 13 to 19 digits is a card candidate.
 CARD_RE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
-# International (+CC ...) or national numbers written with separators or a leading 0/1.
+# Digit groups with separators, optionally after +CC or an (area code); filtered by digit count
+# and shape in :func:`phone_numbers`.
 PHONE_RE = re.compile(
-    r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){1,4}(?![\w])"
+    r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{1,5}(?:[\s.-]\d{1,6}){1,5}(?![\w])"
     r"|(?<![\w+])\+\d{8,14}(?!\w)"
     r"|(?<![\w+])0\d{9,10}(?!\w)"
 )
@@ -64,6 +65,10 @@ def phone_numbers(text: str) -> list[str]:
         if DATE_LIKE_RE.match(candidate) or TIME_OR_RANGE_RE.match(candidate):
             continue
         if len(set(digits)) <= 2:
+            continue
+        # Plain numbers in a row ("in 2023 12 000 people 45 67") are not a phone number: a
+        # phone starts with +, 0 or an (area code), or is written with dashes or dots.
+        if not candidate.startswith(("+", "0", "(")) and not re.search(r"\d[.-]\d", candidate):
             continue
         found.append(digits)
     return found

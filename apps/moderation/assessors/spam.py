@@ -34,6 +34,7 @@ MAX_BURST_ENTRIES = 100
 
 
 def _repeat_score(other_authors: int, same_author_repeats: int) -> float:
+    """Other accounts posting the text weigh most; one account repeating itself from its third copy."""
     by_others = {0: 0.0, 1: 0.45, 2: 0.7, 3: 0.85}.get(other_authors, 0.95)
     by_self = 0.0 if same_author_repeats < 2 else min(0.8, 0.3 + 0.15 * same_author_repeats)
     return max(by_others, by_self)
@@ -60,15 +61,15 @@ class SpamAssessor:
             if item.author_id is not None and self._is_new(item)
         }
         stored = cache.get_many([*print_keys.values(), *burst_keys.values()])
-        sightings: dict[str, dict[str, float]] = {
+        # Per fingerprint: {author id: [last seen, times seen within the window]}.
+        sightings: dict[str, dict[str, list[float]]] = {
             fp: {
-                author: seen
-                for author, seen in (stored.get(key) or {}).items()
-                if seen > now - window
+                author: list(entry)
+                for author, entry in (stored.get(key) or {}).items()
+                if isinstance(entry, list | tuple) and entry[0] > now - window
             }
             for fp, key in print_keys.items()
         }
-        repeats: dict[str, dict[str, int]] = {fp: {} for fp in print_keys}
         bursts: dict[int, list[float]] = {
             author: [seen for seen in (stored.get(key) or []) if seen > now - burst_window]
             for author, key in burst_keys.items()
@@ -81,13 +82,14 @@ class SpamAssessor:
             if fp:
                 seen = sightings[fp]
                 others = sum(1 for other in seen if other != author)
-                again = repeats[fp].get(author, 0) + (1 if author in seen else 0)
+                again = int(seen[author][1]) if author in seen else 0
                 score = _repeat_score(others, again)
                 if score:
-                    signals.append(f"repeated:{others}_accounts")
+                    signals.append(
+                        f"repeated:{others}_accounts" if others else f"repeated_by_author:{again}"
+                    )
                     parts.append(score)
-                seen[author] = now
-                repeats[fp][author] = again
+                seen[author] = [now, again + 1]
             links = features.urls(item.text)
             if len(links) >= 3:
                 signals.append(f"links:{len(links)}")
@@ -105,7 +107,7 @@ class SpamAssessor:
             phrases = {m.lower() for m in SPAM_PHRASES.findall(item.text)}
             if phrases:
                 signals.append(f"phrasing:{len(phrases)}")
-                parts.append(min(0.75, 0.35 + 0.2 * (len(phrases) - 1)))
+                parts.append(min(0.8, 0.4 + 0.22 * (len(phrases) - 1)))
             if item.author_id in bursts:
                 recent = bursts[item.author_id]
                 recent.append(now)

@@ -16,6 +16,7 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from apps.moderation import assessors
 from apps.moderation.assessors import Context, Item
@@ -82,7 +83,12 @@ class Command(BaseCommand):
                 self.stderr.write(f"... and {len(errors) - MAX_REPORTED_ERRORS} more")
             raise CommandError(f"{len(errors)} bad input line(s); nothing was scored")
 
-        policies = policies_load()
+        try:
+            policies = policies_load()
+        except DatabaseError as error:
+            raise CommandError(
+                f"cannot read the moderation policies ({error}); has `manage.py migrate` run?"
+            ) from None
         context = Context(record=False)
         for start in range(0, len(parsed), batch_size):
             batch = parsed[start : start + batch_size]
