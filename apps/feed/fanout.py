@@ -702,26 +702,44 @@ def shown_on_home(*, viewer, status: HomeRow, relations: HomeRelations) -> bool:
     return origin not in relations.limited or origin == me or origin in follows
 
 
+def _home_row(status: Status) -> HomeRow:
+    original = status.reblog_of if status.reblog_of_id is not None else None
+    return HomeRow(
+        pk=status.pk,
+        account_id=status.account_id,
+        visibility=status.visibility,
+        moderation_state=status.moderation_state,
+        reblog_of_id=status.reblog_of_id,
+        account_is_active=status.account.is_active,
+        original_moderation_state=original.moderation_state if original else None,
+        original_account_id=original.account_id if original else None,
+    )
+
+
 def _fetch(*, viewer, ids: list[int], query: RangeQuery, limit: int) -> list[Status]:
-    """The statuses of ``ids`` the home timeline still shows: the columns the rules need,
-    one query of the viewer's relations to them, then the page's rows by primary key.
-    Mentions and tags are left to the rendering, which fetches them only for entities
-    missing from its cache."""
+    """The statuses of ``ids`` the home timeline still shows: the rows with their authors
+    (and reblogged statuses) in one query, one query of the viewer's relations to them,
+    and the rules applied in Python. Mentions and tags are left to the rendering, which
+    fetches them only for entities missing from its cache."""
     if not ids:
         return []
-    rows = [HomeRow(*r) for r in Status.objects.filter(pk__in=ids).values_list(*HOME_ROW_COLUMNS)]
-    relations = home_relations(viewer=viewer, rows=rows)
+    statuses = list(
+        Status.objects.select_related("account", "reblog_of", "reblog_of__account").filter(
+            pk__in=ids
+        )
+    )
+    rows = {status.pk: _home_row(status) for status in statuses}
+    relations = home_relations(viewer=viewer, rows=list(rows.values()))
     shown = sorted(
-        (r.pk for r in rows if shown_on_home(viewer=viewer, status=r, relations=relations)),
+        (
+            s
+            for s in statuses
+            if shown_on_home(viewer=viewer, status=rows[s.pk], relations=relations)
+        ),
+        key=lambda status: status.pk,
         reverse=not query.ascending,
     )[:limit]
-    if not shown:
-        return []
-    by_id = Status.objects.select_related("account", "reblog_of", "reblog_of__account").in_bulk(
-        shown
-    )
-    page = [by_id[i] for i in sorted(by_id, reverse=True)]
-    return page
+    return sorted(shown, key=lambda status: status.pk, reverse=True)
 
 
 def home_timeline_page(*, viewer, params: PageParams) -> list[Status] | None:
