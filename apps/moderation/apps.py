@@ -9,5 +9,15 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.moderation import handlers
+        from core import rules
 
         handlers.connect()
+        rules.set_provider(server_rules)
+
+
+def server_rules() -> list[dict[str, str]]:
+    """The server rules as Mastodon's Rule entities, for the instance entity (core.rules)."""
+    from apps.moderation import selectors
+    from apps.moderation.api.serializers import RuleSerializer
+
+    return list(RuleSerializer(selectors.rules_list(), many=True).data)

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from apps.accounts import selectors
 from apps.accounts.api.serializers import DEFAULT_HEADER
+from core import rules
 from core.entitlements import FREE
 
 # The Mastodon API level Agora implements, and Agora's own release (pyproject.toml's).
@@ -110,7 +111,7 @@ class InstanceV1View(APIView):
                     "polls": POLLS,
                 },
                 "contact_account": None,
-                "rules": [],
+                "rules": rules.server_rules(),
             }
         )
 
@@ -152,6 +153,6 @@ class InstanceV2View(APIView):
                 },
                 "api_versions": {"mastodon": 2},
                 "contact": {"email": settings.AGORA_CONTACT_EMAIL, "account": None},
-                "rules": [],
+                "rules": rules.server_rules(),
             }
         )
