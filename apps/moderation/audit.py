@@ -34,6 +34,25 @@ def audit_record(
     )
 
 
+def audit_records_append(rows: list[dict[str, Any]]) -> list[AuditRecord]:
+    """Append several rows in one INSERT (each dict takes :func:`audit_record`'s arguments)."""
+    return AuditRecord.objects.bulk_create(
+        [
+            AuditRecord(
+                actor_id=getattr(row.get("actor"), "pk", None),
+                actor_name=getattr(row.get("actor"), "username", "") or "",
+                action=row["action"],
+                target_type=row["target_type"],
+                target_id=int(row["target_id"]),
+                before=row.get("before") or {},
+                after=row.get("after") or {},
+                note=row.get("note") or "",
+            )
+            for row in rows
+        ]
+    )
+
+
 def case_snapshot(case: Case) -> dict[str, Any]:
     """The parts of a case an audit row records before and after a change."""
     return {

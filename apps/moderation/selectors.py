@@ -78,3 +78,16 @@ def queue_sizes() -> dict[str, int]:
         medium=Count("pk", filter=Q(priority__gte=medium, priority__lt=high)),
         low=Count("pk", filter=Q(priority__lt=medium)),
     )
+
+
+def restrictions_of(account_ids) -> dict[int, str]:
+    """The feed's restriction in force of each account ("none" without one), in one query."""
+    from apps.feed.models import AccountLimit
+
+    now = timezone.now()
+    found = dict(
+        AccountLimit.objects.filter(account_id__in=list(account_ids))
+        .filter(Q(until__isnull=True) | Q(until__gt=now))
+        .values_list("account_id", "restriction")
+    )
+    return {pk: found.get(pk, "none") for pk in account_ids}

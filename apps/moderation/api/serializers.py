@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from apps.accounts.api.serializers import AccountSerializer
-from apps.moderation.models import Report, Rule
+from apps.moderation.models import Rule
+
+User = get_user_model()
 
 
 class RuleSerializer(serializers.ModelSerializer):
@@ -81,6 +84,7 @@ class AdminAccountSerializer(serializers.Serializer):
     account = serializers.SerializerMethodField()
 
     def _restriction(self, user) -> str:
+        """From ``context["restrictions"]`` (filled for a whole page in one query) or the feed."""
         limits = self.context.setdefault("restrictions", {})
         if user.pk not in limits:
             from apps.moderation.strikes import current_restriction
@@ -107,7 +111,14 @@ class AdminAccountSerializer(serializers.Serializer):
         return None
 
     def get_role(self, user) -> dict:
-        staff = user.is_superuser or user.groups.filter(name="moderator").exists()
+        moderators = self.context.get("moderator_ids")
+        if moderators is None:
+            moderators = set(
+                User.objects.filter(pk=user.pk, groups__name="moderator").values_list(
+                    "pk", flat=True
+                )
+            )
+        staff = user.is_superuser or user.pk in moderators
         name = "Admin" if user.is_superuser else ("Moderator" if staff else "")
         return {"id": "-99" if not staff else "1", "name": name, "color": "", "permissions": "0"}
 
@@ -188,15 +199,3 @@ class AccountActionSerializer(serializers.Serializer):
     warning_preset_id = serializers.CharField(required=False, allow_blank=True, default="")
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
     send_email_notification = serializers.BooleanField(required=False, default=True)
-
-
-# Keep Report importable for schema hints.
-__all__ = [
-    "AccountActionSerializer",
-    "AdminAccountSerializer",
-    "AdminReportSerializer",
-    "Report",
-    "ReportCreateSerializer",
-    "ReportSerializer",
-    "RuleSerializer",
-]

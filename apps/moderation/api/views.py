@@ -17,13 +17,12 @@ from rest_framework.views import APIView
 from apps.moderation import selectors, services
 from apps.moderation.api.serializers import (
     AccountActionSerializer,
-    AdminAccountSerializer,
     AdminReportSerializer,
     ReportCreateSerializer,
     ReportSerializer,
     RuleSerializer,
 )
-from apps.moderation.audit import personal_data_viewed
+from apps.moderation.audit import audit_records_append
 from apps.moderation.models import Report
 from core.pagination import link_header, page_params, paginate_queryset
 from core.permissions import HasScope, HasUser
@@ -153,15 +152,34 @@ def _admin_reports_response(request, reports, *, params=None) -> Response:
     rendered = StatusSerializer(
         statuses, many=True, context={"request": request, "viewer_state": state}
     ).data
-    context = {"request": request, "statuses": {int(s["id"]): s for s in rendered}}
+    users = {
+        user.pk
+        for report in reports
+        for user in (report.reporter, report.target_account, report.case.assigned_to)
+        if user is not None
+    } | {report.action_taken_by_id for report in reports if report.action_taken_by_id}
+    context = {
+        "request": request,
+        "statuses": {int(s["id"]): s for s in rendered},
+        "restrictions": selectors.restrictions_of(users),
+        "moderator_ids": set(
+            User.objects.filter(pk__in=users, groups__name="moderator").values_list("pk", flat=True)
+        ),
+    }
     data = AdminReportSerializer(reports, many=True, context=context).data
-    for report in reports:
-        personal_data_viewed(
-            actor=request.user,
-            target_type="report",
-            target_id=report.pk,
-            what=f"admin API: reporter {report.reporter_id}, target {report.target_account_id}",
-        )
+    audit_records_append(
+        [
+            {
+                "actor": request.user,
+                "action": "personal_data_viewed",
+                "target_type": "report",
+                "target_id": report.pk,
+                "note": f"admin API: reporter {report.reporter_id}, "
+                f"target {report.target_account_id}",
+            }
+            for report in reports
+        ]
+    )
     response = Response(data)
     if params is not None:
         link = link_header(request, reports, params)
@@ -262,6 +280,3 @@ class AdminAccountActionView(AdminView):
             report=report,
         )
         return Response({})
-
-
-__all__ = ["AdminAccountSerializer"]
