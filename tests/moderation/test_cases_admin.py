@@ -211,3 +211,38 @@ def test_other_roles_cannot_open_or_act_on_the_queue(role):
     case.refresh_from_db()
     assert case.state == "open"
     assert case.assigned_to is None
+
+
+def test_the_queue_page_costs_the_same_queries_for_more_cases(moderator, moderator_admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert moderator_admin.get(QUEUE).status_code == 200
+        return len(queries.captured_queries)
+
+    CaseFactory(assigned_to=moderator)
+    few = count()
+    for _ in range(10):
+        CaseFactory(assigned_to=moderator)
+
+    assert count() == few
+
+
+def test_a_bulk_action_skips_a_case_another_moderator_holds(moderator, moderator_admin):
+    other = staff_member("moderator", username="othermod")
+    free, held = CaseFactory(), CaseFactory()
+    services.case_claim(case=held, moderator=other)
+
+    response = moderator_admin.post(
+        reverse("admin:moderation_case_act_many"),
+        {"ids": f"{free.pk},{held.pk}", "action": "hide", "reason": "Hidden."},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"Case {held.pk} is claimed by othermod." in page
+    states = dict(Case.objects.values_list("pk", "state"))
+    assert (states[free.pk], states[held.pk]) == ("resolved", "open")
