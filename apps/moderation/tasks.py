@@ -7,7 +7,7 @@ second run finds the assessment the first one wrote.
 from __future__ import annotations
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import worker_process_init, worker_ready
 from django.db import DatabaseError
 
 from apps.moderation import pipeline
@@ -46,8 +46,9 @@ def media_assess_task(
 
 
 @worker_ready.connect
+@worker_process_init.connect
 def _load_models(**_kwargs) -> None:
-    """Load the classifier when a worker starts, not on its first post."""
+    """Load the classifier when a worker (or a prefork child) starts, not on its first post."""
     from apps.moderation.assessors import default_assessors
 
     for assessor in default_assessors():

@@ -511,3 +511,22 @@ def test_media_processed_after_its_status_reassesses_the_status(
     assert (second.trigger, second.decision, second.category) == ("updated", "hide", "media_match")
     assert actioned == [("status", int(posted["id"]), "hide")]
     assert not Assessment.objects.filter(content_type="media").exists()
+
+
+def test_assessing_a_status_costs_a_fixed_number_of_queries(
+    alice, pipeline, django_assert_max_num_queries
+):
+    from apps.moderation import pipeline as pipeline_module
+
+    with pipeline():
+        first = alice.post(CLEAN)
+        second = alice.post("Another quiet evening with a good book and some tea")
+    pipeline_module.content_assess(
+        content_type="status", content_id=int(first["id"]), trigger="manual"
+    )
+
+    # The status with its author, its media, the policies, and the insert (in a savepoint).
+    with django_assert_max_num_queries(6):
+        pipeline_module.content_assess(
+            content_type="status", content_id=int(second["id"]), trigger="manual"
+        )
