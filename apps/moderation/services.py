@@ -448,6 +448,11 @@ def case_act(
         content = [("status", i) for i in status_ids]
         if case.content_type not in ("status", "account"):
             content.append((case.content_type, case.content_id))
+        if action in CONTENT_ACTIONS and not content:
+            raise CaseError(
+                _("Case %(id)s is about an account, not content: warn, limit or suspend it.")
+                % {"id": case.pk}
+            )
         if action == CaseAction.APPROVE:
             if case.hidden:
                 for content_type, content_id in content:

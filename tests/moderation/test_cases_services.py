@@ -316,3 +316,18 @@ def test_metrics_serves_the_review_side_metrics(client, alice, moderator):
     assert 'moderation_queue_size{priority="high"} 0.0' in body
     assert "human_review_decisions_total" in body
     assert "content_reports_total" in body
+
+
+def test_a_content_action_on_an_account_case_is_refused(alice, bob, moderator):
+    report = services.report_create(
+        reporter=bob.account, account_id=alice.account.pk, category="spam"
+    )
+
+    with pytest.raises(services.CaseError, match="about an account"):
+        services.case_act(case=report.case, moderator=moderator, action="remove", reason="x")
+
+    report.case.refresh_from_db()
+    assert report.case.state == "open"
+    assert not Strike.objects.exists()
+    services.case_act(case=report.case, moderator=moderator, action="limit", reason="Spam.")
+    assert Strike.objects.get().action == "silence"
