@@ -10,7 +10,10 @@ key, so a stale entity is never read and needs no invalidation: it simply expire
 Mentions and tags change only with an edit, which changes the status's row too.
 
 A page of statuses costs one cache read; only the statuses missing from the cache
-have their mentions and tags fetched (one query per relation) and are rendered.
+have their mentions, tags and media attachments fetched (one query per relation)
+and are rendered. Media attachments join a status when it is created and cannot
+change afterwards (Mastodon refuses updates to attached media), so they need no
+place in the key.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from django.core.cache import cache
 from django.db.models import Prefetch, prefetch_related_objects
 
 from apps.feed.models import Mention, Status
-from apps.feed.selectors import ViewerState
+from apps.feed.selectors import ViewerState, prefetch_media
 
 ENTITY_SECONDS = 3600
 PLAIN = "_entity_plain"
@@ -57,6 +60,7 @@ def prefetch_relations(statuses: Sequence[Status]) -> None:
         Prefetch("reblog_of__mentions", queryset=mentions),
         "reblog_of__tags",
     )
+    prefetch_media(statuses)
 
 
 def with_viewer(entity: dict[str, Any], state: ViewerState) -> dict[str, Any]:

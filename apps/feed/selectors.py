@@ -24,6 +24,7 @@ from apps.feed.models import (
     Tag,
     Visibility,
 )
+from apps.media.selectors import media_for_statuses, statuses_with_media
 from core.pagination import PageParams, paginate_queryset
 
 User = get_user_model()
@@ -31,14 +32,67 @@ MAX_CONTEXT = 4096
 
 
 def with_relations(queryset: QuerySet) -> QuerySet:
-    """Everything a Status entity shows, in a fixed number of queries."""
+    """Everything a Status entity shows, in a fixed number of queries.
+
+    Whether a status (and a reblog's original) has media comes along as a column,
+    so pages without media never query for it (:func:`prefetch_media`).
+    """
     mentions = Prefetch("mentions", queryset=Mention.objects.select_related("account"))
-    return queryset.select_related("account", "reblog_of", "reblog_of__account").prefetch_related(
-        mentions,
-        "tags",
-        Prefetch("reblog_of__mentions", queryset=Mention.objects.select_related("account")),
-        "reblog_of__tags",
+    media = statuses_with_media()
+    return (
+        queryset.select_related("account", "reblog_of", "reblog_of__account")
+        .annotate(
+            media_present=Exists(media.filter(status_id=OuterRef("pk"))),
+            original_media_present=Exists(media.filter(status_id=OuterRef("reblog_of_id"))),
+        )
+        .prefetch_related(
+            mentions,
+            "tags",
+            Prefetch("reblog_of__mentions", queryset=Mention.objects.select_related("account")),
+            "reblog_of__tags",
+        )
     )
+
+
+MEDIA_ATTRIBUTE = "_media_attachments"
+
+
+def prefetch_media(statuses: Iterable[Status]) -> None:
+    """Load the media attachments of ``statuses`` and their originals in one query.
+
+    Each status gets them as ``status._media_attachments`` (read by
+    :func:`status_media`); statuses that already have them are skipped.
+    """
+    pending = []
+    for status in statuses:
+        pending.append((status, getattr(status, "media_present", None)))
+        if status.reblog_of_id is not None and status.reblog_of is not None:
+            pending.append((status.reblog_of, getattr(status, "original_media_present", None)))
+    pending_statuses = []
+    for status, present in pending:
+        if hasattr(status, MEDIA_ATTRIBUTE):
+            continue
+        if present is False:  # known from with_relations: nothing to fetch
+            setattr(status, MEDIA_ATTRIBUTE, [])
+        else:
+            pending_statuses.append(status)
+    pending = pending_statuses
+    if not pending:
+        return
+    found = media_for_statuses(status.pk for status in pending)
+    for status in pending:
+        setattr(status, MEDIA_ATTRIBUTE, found.get(status.pk, []))
+
+
+def status_media(status: Status) -> list:
+    """The media attachments of ``status`` (prefetched, or fetched now)."""
+    if not hasattr(status, MEDIA_ATTRIBUTE):
+        prefetch_media([status])
+    return getattr(status, MEDIA_ATTRIBUTE)
+
+
+def _only_media(queryset: QuerySet) -> QuerySet:
+    return queryset.filter(pk__in=statuses_with_media())
 
 
 def _active_mutes(viewer) -> QuerySet:
@@ -141,7 +195,7 @@ def public_timeline(
         .filter(visibility=Visibility.PUBLIC, reblog_of__isnull=True)
     )
     if only_media:
-        return []
+        queryset = _only_media(queryset)
     return statuses_page(_without_muted(queryset, viewer), params)
 
 
@@ -152,7 +206,7 @@ def tag_timeline(*, viewer, tag: str, params: PageParams, only_media: bool = Fal
         .filter(visibility=Visibility.PUBLIC, reblog_of__isnull=True, tags__name__iexact=tag)
     )
     if only_media:
-        return []
+        queryset = _only_media(queryset)
     return statuses_page(_without_muted(queryset, viewer), params)
 
 
@@ -178,7 +232,7 @@ def account_statuses(
     if tagged:
         queryset = queryset.filter(tags__name__iexact=tagged)
     if only_media:
-        return []
+        queryset = _only_media(queryset)
     return statuses_page(queryset, params)
 
 

@@ -34,6 +34,7 @@ from apps.feed.models import (
     Tag,
     Visibility,
 )
+from apps.media import services as media_services
 from core import events
 from core.entitlements import entitlements_for
 
@@ -45,14 +46,14 @@ MAX_PINNED = 5
 # Statuses ------------------------------------------------------------------
 
 
-def _validate_text(*, author, text: str, spoiler_text: str) -> None:
+def _validate_text(*, author, text: str, spoiler_text: str, has_media: bool = False) -> None:
     limit = entitlements_for(author).max_status_characters
     length = len(text) + len(spoiler_text)
     if length > limit:
         raise ValidationError(
             {"text": [_("is too long (maximum is %(limit)d characters)") % {"limit": limit}]}
         )
-    if not text.strip():
+    if not text.strip() and not has_media:
         raise ValidationError({"text": [_("can't be blank")]})
 
 
@@ -110,8 +111,14 @@ def status_create(
     in_reply_to_id: int | None = None,
     application_name: str = "",
     idempotency_key: str | None = None,
+    media_ids: list | None = None,
 ) -> Status:
-    """Publish a status (or a reply). Raises ValidationError, NotFound (invisible parent)."""
+    """Publish a status (or a reply), with up to four of the author's media attachments.
+
+    ``media_ids`` must be the author's own, processed and not yet attached
+    (:func:`apps.media.services.media_attach`). A status needs text or media.
+    Raises ValidationError, UnprocessableEntity (media), NotFound (invisible parent).
+    """
     if idempotency_key:
         cache_key = f"feed:idempotency:{author.pk}:{idempotency_key}"
         earlier = cache.get(cache_key)
@@ -121,7 +128,7 @@ def status_create(
                 return existing
     if visibility not in Visibility.values:
         raise ValidationError({"visibility": [_("is not a valid visibility")]})
-    _validate_text(author=author, text=text, spoiler_text=spoiler_text)
+    _validate_text(author=author, text=text, spoiler_text=spoiler_text, has_media=bool(media_ids))
 
     parent = None
     if in_reply_to_id is not None:
@@ -143,6 +150,8 @@ def status_create(
         rendered = _apply_text(status, text=text)
         status.full_clean(exclude=["account", "in_reply_to", "in_reply_to_account", "reblog_of"])
         status.save()
+        if media_ids:
+            media_services.media_attach(account=author, media_ids=media_ids, status_id=status.pk)
         mentioned = _sync_mentions_and_tags(status, rendered)
         if parent is not None:
             Status.objects.filter(pk=parent.pk).update(replies_count=F("replies_count") + 1)

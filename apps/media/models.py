@@ -97,6 +97,7 @@ class MediaAttachment(PublicModel):
                 name="media_attachment_focus_range",
             ),
         ]
+        permissions = [("retry_mediaattachment", "Can retry processing of media attachments")]
 
     def __str__(self) -> str:
         return f"{self.type} {self.pk} ({self.state})"

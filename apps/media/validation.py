@@ -115,9 +115,10 @@ def validate(path: Path, *, entitlements: Entitlements) -> ValidatedMedia:
     )  # fmt: skip
 
 
-def _open_image(path: Path) -> Image.Image:
-    """Open and fully decode ``path``; bombs, corrupt and truncated images are refused."""
+def _decode(path: Path) -> Image.Image:
+    """Open and load ``path``, closing it on any error; size limited to MEDIA_MAX_IMAGE_PIXELS."""
     limit = settings.MEDIA_MAX_IMAGE_PIXELS
+    image = None
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -129,6 +130,21 @@ def _open_image(path: Path) -> Image.Image:
                       "are allowed.") % {"width": width, "height": height, "limit": limit}
                 )  # fmt: skip
             image.load()
+        except BaseException:
+            if image is not None:
+                image.close()
+            raise
+    return image
+
+
+def _open_image(path: Path) -> Image.Image:
+    """Open and fully decode ``path``; bombs, corrupt and truncated images are refused."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            return _decode(path)
+        except MediaRejected:
+            raise
         except (Image.DecompressionBombWarning, Image.DecompressionBombError):
             raise MediaRejected(
                 _("The image has too many pixels (a decompression bomb).")
@@ -139,13 +155,13 @@ def _open_image(path: Path) -> Image.Image:
             if "truncated" in str(exc):
                 raise MediaRejected(_("The image is truncated.")) from None
             raise MediaRejected(_("The image cannot be decoded: it is corrupt.")) from None
-    return image
 
 
 def validate_image(path: Path, *, mime: str, size: int) -> ValidatedMedia:
     """Decode the image fully; an animated GIF becomes a ``gifv`` (processed as video)."""
     image = _open_image(path)
     if image.format is None or Image.MIME.get(image.format) != mime:
+        image.close()
         raise MediaRejected(
             _("The image's content does not match its type (%(mime)s).") % {"mime": mime}
         )

@@ -10,7 +10,8 @@ from rest_framework import serializers
 from apps.accounts.api.serializers import AccountSerializer
 from apps.feed import entities
 from apps.feed.models import Notification, Status, StatusEdit, Visibility
-from apps.feed.selectors import RelationshipSets, ViewerState
+from apps.feed.selectors import RelationshipSets, ViewerState, status_media
+from apps.media.api.serializers import MediaAttachmentSerializer
 
 
 def _base_url() -> str:
@@ -131,8 +132,11 @@ class StatusSerializer(serializers.ModelSerializer):
     def get_emojis(self, status) -> list:
         return []
 
+    @extend_schema_field(MediaAttachmentSerializer(many=True))
     def get_media_attachments(self, status) -> list:
-        return []
+        return MediaAttachmentSerializer(
+            status_media(status), many=True, context={"request": self.context.get("request")}
+        ).data
 
     @extend_schema_field(StatusApplicationSerializer(allow_null=True))
     def get_application(self, status):
@@ -217,9 +221,16 @@ class StatusCreateSerializer(serializers.Serializer):
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
     in_reply_to_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     media_ids = serializers.ListField(
-        child=serializers.CharField(), required=False, default=list, max_length=4
+        child=serializers.RegexField(r"^[0-9]{1,19}$"), required=False, default=list, max_length=4
     )
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
+
+    def to_internal_value(self, data):
+        # Mastodon clients send form data as ``media_ids[]=1&media_ids[]=2``.
+        if hasattr(data, "getlist") and "media_ids[]" in data and "media_ids" not in data:
+            data = data.copy()
+            data.setlist("media_ids", data.getlist("media_ids[]"))
+        return super().to_internal_value(data)
 
 
 class RelationshipSerializer(serializers.Serializer):

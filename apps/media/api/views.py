@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status as http
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,6 +18,15 @@ from apps.media.api.serializers import (
 )
 from apps.media.models import ProcessingState
 from core.permissions import HasScope, HasUser
+
+
+class ChunkParser(BaseParser):
+    """A chunk's body, left as the request stream: read as it arrives, never held whole."""
+
+    media_type = "application/octet-stream"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream
 
 
 class MediaView(APIView):
@@ -146,7 +155,7 @@ class UploadDetailView(MediaView):
         "PUT": "write:media",
         "DELETE": "write:media",
     }
-    parser_classes: list = []
+    parser_classes = [ChunkParser]
 
     @extend_schema(operation_id="agora_uploads_retrieve", responses=UploadSerializer)
     def get(self, request, upload_id):
@@ -172,7 +181,7 @@ class UploadDetailView(MediaView):
                 account=request.user,
                 upload_id=upload_id,
                 content_range=request.headers.get("Content-Range"),
-                body=request._request,
+                body=request.data if hasattr(request.data, "read") else _Empty(),
                 length=int(length) if length and length.isdigit() else None,
             )
         except uploads.OffsetMismatch as exc:
@@ -188,6 +197,13 @@ class UploadDetailView(MediaView):
     def delete(self, request, upload_id):
         uploads.upload_abort(account=request.user, upload_id=upload_id)
         return Response(status=http.HTTP_204_NO_CONTENT)
+
+
+class _Empty:
+    """The body of a request that sent none."""
+
+    def read(self, size: int = -1) -> bytes:
+        return b""
 
 
 class UploadFinishView(MediaView):

@@ -34,3 +34,7 @@ MEDIA_MAX_IMAGE_PIXELS = env.int("MEDIA_MAX_IMAGE_PIXELS", default=8192 * 8192)
 MEDIA_MAX_VIDEO_DIMENSION = env.int("MEDIA_MAX_VIDEO_DIMENSION", default=4096)
 # MEDIA_PROCESS_MAX_RETRIES: how often a failed processing run is retried (with backoff).
 MEDIA_PROCESS_MAX_RETRIES = env.int("MEDIA_PROCESS_MAX_RETRIES", default=3)
+# AWS_QUERYSTRING_AUTH: sign S3 media URLs. Off by default: HLS playlists name their
+# segments by relative URL, which a signed playlist URL cannot pass on, so media buckets
+# are read publicly (by unguessable names) or through AWS_S3_CUSTOM_DOMAIN's CDN.
+AWS_QUERYSTRING_AUTH = env.bool("AWS_QUERYSTRING_AUTH", default=False)

@@ -1,0 +1,196 @@
+"""Statuses with media attachments: attaching rules, Status entities, only_media, deletion."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.cache import cache
+from PIL import Image
+from rest_framework.exceptions import ValidationError
+
+from apps.feed import services
+from apps.feed.models import Status
+from apps.media.models import MediaAttachment, ProcessingState
+from config.celery import app as celery_app
+from core.exceptions import UnprocessableEntity
+
+
+def upload_image(member, color=(200, 30, 30), description="") -> dict:
+    """Upload a small PNG through the API as ``member``; it is ready at once."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (48, 32), color).save(buffer, format="PNG")
+    buffer.seek(0)
+    buffer.name = "x.png"
+    response = member.client.post(
+        "/api/v2/media", {"file": buffer, "description": description}, format="multipart"
+    )
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def post_with_media(member, media_ids, text="look", **fields) -> Status:
+    return services.status_create(author=member.account, text=text, media_ids=media_ids, **fields)
+
+
+def test_status_shows_its_media_in_order(alice, bob):
+    # given alice's two images
+    first = upload_image(alice, (255, 0, 0), "red")
+    second = upload_image(alice, (0, 0, 255), "blue")
+
+    # when she posts them (second first)
+    status = post_with_media(alice, [second["id"], first["id"]])
+
+    # then anybody who sees the status sees the attachments, in her order
+    body = bob.client.get(f"/api/v1/statuses/{status.pk}").json()
+    attachments = body["media_attachments"]
+    assert [m["id"] for m in attachments] == [second["id"], first["id"]]
+    assert [m["description"] for m in attachments] == ["blue", "red"]
+    assert attachments[0]["type"] == "image"
+    assert attachments[0]["url"] == second["url"]
+    assert attachments[0]["meta"]["original"]["size"] == "48x32"
+    assert attachments[0]["blurhash"] == second["blurhash"]
+
+
+def test_media_alone_makes_a_status(alice):
+    media = upload_image(alice)
+    status = post_with_media(alice, [media["id"]], text="")
+    assert MediaAttachment.objects.get(pk=media["id"]).status_id == status.pk
+
+
+def test_text_or_media_is_required(alice):
+    with pytest.raises(ValidationError):
+        services.status_create(author=alice.account, text="", media_ids=[])
+
+
+def test_someone_elses_media_cannot_be_attached(alice, bob):
+    # given alice's image
+    media = upload_image(alice)
+    # when bob tries to attach it
+    with pytest.raises(UnprocessableEntity, match="not yours"):
+        post_with_media(bob, [media["id"]])
+    # then nothing changed: no status, the media still unattached
+    assert not Status.objects.filter(account=bob.account).exists()
+    assert MediaAttachment.objects.get(pk=media["id"]).status_id is None
+
+
+def test_attached_media_cannot_be_attached_again(alice):
+    media = upload_image(alice)
+    first = post_with_media(alice, [media["id"]])
+    with pytest.raises(UnprocessableEntity, match="already attached"):
+        post_with_media(alice, [media["id"]], text="again")
+    assert MediaAttachment.objects.get(pk=media["id"]).status_id == first.pk
+    assert Status.objects.filter(account=alice.account).count() == 1
+
+
+def test_media_still_processing_cannot_be_attached(alice):
+    media = MediaAttachment.objects.create(
+        account=alice.account, type="video", state=ProcessingState.PROCESSING
+    )
+    with pytest.raises(UnprocessableEntity, match="finished processing"):
+        post_with_media(alice, [str(media.pk)])
+    assert not Status.objects.exists()
+
+
+def test_at_most_four_attachments(alice):
+    ids = [upload_image(alice, (i * 40, 0, 0))["id"] for i in range(5)]
+    with pytest.raises(UnprocessableEntity, match="at most 4"):
+        post_with_media(alice, ids)
+    assert MediaAttachment.objects.filter(status_id__isnull=False).count() == 0
+
+
+def test_duplicate_and_malformed_ids_are_refused(alice):
+    media = upload_image(alice)
+    with pytest.raises(UnprocessableEntity, match="twice"):
+        post_with_media(alice, [media["id"], media["id"]])
+    with pytest.raises(UnprocessableEntity, match="media attachment ids"):
+        post_with_media(alice, ["abc"])
+
+
+def test_attached_media_can_no_longer_be_changed(alice):
+    media = upload_image(alice, description="before")
+    post_with_media(alice, [media["id"]])
+    response = alice.client.put(
+        f"/api/v1/media/{media['id']}", {"description": "after"}, format="json"
+    )
+    assert response.status_code == 404
+    assert MediaAttachment.objects.get(pk=media["id"]).description == "before"
+
+
+def test_private_status_media_stays_private(alice, bob, carol):
+    # given a followers-only status with media, and bob following alice
+    bob.follow(alice)
+    media = upload_image(alice)
+    status = post_with_media(alice, [media["id"]], visibility="private")
+    # then bob sees the attachment and carol sees neither the status nor the media
+    seen = bob.client.get(f"/api/v1/statuses/{status.pk}").json()
+    assert [m["id"] for m in seen["media_attachments"]] == [media["id"]]
+    assert carol.client.get(f"/api/v1/statuses/{status.pk}").status_code == 404
+    assert carol.client.get(f"/api/v1/media/{media['id']}").status_code == 404
+
+
+def test_reblog_shows_the_originals_media(alice, bob):
+    media = upload_image(alice)
+    status = post_with_media(alice, [media["id"]])
+    reblog = bob.client.post(f"/api/v1/statuses/{status.pk}/reblog").json()
+    assert [m["id"] for m in reblog["reblog"]["media_attachments"]] == [media["id"]]
+    page = bob.client.get(f"/api/v1/accounts/{bob.id}/statuses").json()
+    assert [m["id"] for m in page[0]["reblog"]["media_attachments"]] == [media["id"]]
+
+
+def test_only_media_lists_statuses_with_media(alice, bob):
+    media = upload_image(alice)
+    with_media = post_with_media(alice, [media["id"]])
+    alice.post("no media here")
+    for url in (f"/api/v1/accounts/{alice.id}/statuses", "/api/v1/timelines/public"):
+        page = bob.client.get(url, {"only_media": "true"}).json()
+        assert [s["id"] for s in page] == [str(with_media.pk)], url
+
+
+def test_timeline_query_count_does_not_grow_with_media(alice, bob, django_assert_max_num_queries):
+    # given one status with media in bob's home timeline
+    bob.follow(alice)
+    post_with_media(alice, [upload_image(alice)["id"]])
+    cache.clear()
+    with django_assert_max_num_queries(40) as few:
+        assert len(bob.client.get("/api/v1/timelines/public").json()) == 1
+        few_count = len(few)
+    # when there are many, each with several attachments
+    for index in range(6):
+        post_with_media(alice, [upload_image(alice, (index, 9, 9))["id"] for _ in range(3)])
+    cache.clear()
+    with django_assert_max_num_queries(few_count):
+        page = bob.client.get("/api/v1/timelines/public").json()
+    # then the page (rendered afresh) costs no more queries than the small one
+    assert len(page) == 7
+    assert sorted(len(s["media_attachments"]) for s in page) == [1, 3, 3, 3, 3, 3, 3]
+
+
+@pytest.fixture
+def eager(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+def test_deleting_a_status_deletes_its_media(alice, eager, django_capture_on_commit_callbacks):
+    media = upload_image(alice)
+    status = post_with_media(alice, [media["id"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice.client.delete(f"/api/v1/statuses/{status.pk}")
+    assert response.status_code == 200
+    assert [m["id"] for m in response.json()["media_attachments"]] == [media["id"]]
+    assert not MediaAttachment.objects.filter(pk=media["id"]).exists()
+
+
+def test_form_encoded_media_ids_are_read_as_mastodon_clients_send_them():
+    from django.http import QueryDict
+
+    from apps.feed.api.serializers import StatusCreateSerializer
+
+    form = StatusCreateSerializer(data=QueryDict("status=hi&media_ids[]=12&media_ids[]=34"))
+    assert form.is_valid(), form.errors
+    assert form.validated_data["media_ids"] == ["12", "34"]
+    too_many = QueryDict("&".join(f"media_ids[]={n}" for n in range(5)))
+    assert not StatusCreateSerializer(data=too_many).is_valid()
