@@ -194,3 +194,40 @@ def test_form_encoded_media_ids_are_read_as_mastodon_clients_send_them():
     assert form.validated_data["media_ids"] == ["12", "34"]
     too_many = QueryDict("&".join(f"media_ids[]={n}" for n in range(5)))
     assert not StatusCreateSerializer(data=too_many).is_valid()
+
+
+def test_post_status_with_media_ids_through_the_api(alice, bob):
+    first = upload_image(alice, (1, 2, 3))
+    second = upload_image(alice, (4, 5, 6))
+    response = alice.client.post(
+        "/api/v1/statuses", {"status": "two", "media_ids": [first["id"], second["id"]]},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 200, response.json()
+    assert [m["id"] for m in response.json()["media_attachments"]] == [first["id"], second["id"]]
+    # form-encoded, as Mastodon.py sends it
+    third = upload_image(alice, (7, 8, 9))
+    form = alice.client.post("/api/v1/statuses", f"status=&media_ids[]={third['id']}",
+                             content_type="application/x-www-form-urlencoded")  # fmt: skip
+    assert form.status_code == 200, form.json()
+    assert [m["id"] for m in form.json()["media_attachments"]] == [third["id"]]
+
+
+def test_api_refuses_someone_elses_media(alice, bob):
+    media = upload_image(alice)
+    response = bob.client.post(
+        "/api/v1/statuses", {"status": "mine now", "media_ids": [media["id"]]}, format="json"
+    )
+    assert response.status_code == 422
+    assert "not yours" in response.json()["error"]
+    assert not Status.objects.filter(account=bob.account).exists()
+    assert MediaAttachment.objects.get(pk=media["id"]).status_id is None
+
+
+def test_api_refuses_five_media_ids(alice):
+    ids = [upload_image(alice, (i, 0, 0))["id"] for i in range(5)]
+    response = alice.client.post(
+        "/api/v1/statuses", {"status": "many", "media_ids": ids}, format="json"
+    )
+    assert response.status_code == 422
+    assert MediaAttachment.objects.filter(status_id__isnull=False).count() == 0
