@@ -67,6 +67,7 @@ def test_the_queue_filters(moderator, moderator_admin, query, expected):
 def test_the_case_page_shows_evidence_reports_history_and_audits_the_view(
     alice, bob, moderator, moderator_admin
 ):
+    alice.post("an older post of hers")
     post = alice.post("you absolute idiot")
     bob.client.post(
         "/api/v1/reports",
@@ -89,6 +90,7 @@ def test_the_case_page_shows_evidence_reports_history_and_audits_the_view(
     assert "@bob" in page
     assert "rude" in page
     assert "earlier warning" in page
+    assert "an older post of hers" in page
     assert "alice@example.com" in page
     record = AuditRecord.objects.get(action="personal_data_viewed", target_id=case.pk)
     assert record.actor_id == moderator.pk

@@ -244,11 +244,16 @@ class CaseAdmin(admin.ModelAdmin):
         case = get_object_or_404(Case.objects.select_related("assigned_to"), pk=object_id)
         author = User.objects.filter(pk=case.author_id).first()
         reports = list(selectors.case_reports(case))
+        from apps.feed.models import Status
+
         status = None
         if case.content_type == "status":
-            from apps.feed.models import Status
-
             status = Status.objects.filter(pk=case.content_id).first()
+        recent_statuses = list(
+            Status.objects.filter(account_id=case.author_id, reblog_of__isnull=True).order_by(
+                "-id"
+            )[:10]
+        )
         personal_data_viewed(
             actor=request.user,
             target_type="case",
@@ -269,6 +274,7 @@ class CaseAdmin(admin.ModelAdmin):
             "assessments": list(selectors.case_assessments(case)[:20]),
             "strikes": list(selectors.author_strikes(case.author_id)[:50]),
             "prior_cases": list(selectors.author_prior_cases(case)[:20]),
+            "recent_statuses": recent_statuses,
             "status_ids": selectors.case_status_ids(case),
             "can_act": _can_act(request) and case.is_open,
             "can_claim": self.has_change_permission(request) and case.is_open,
