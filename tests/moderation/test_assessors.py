@@ -53,6 +53,12 @@ def test_offensive_text_scores_high_with_confidence():
     [[score]] = OffensiveAssessor().assess([item("shut up you stupid piece of shit")], Context())
     assert score.score > 0.9
     assert score.confidence > 0.8
+    assert score.signals == ("classifier", "addressed")
+
+
+def test_profanity_nobody_is_addressed_with_is_told_apart():
+    [[score]] = OffensiveAssessor().assess([item("fucking hell, this printer")], Context())
+    assert score.score > 0.5
     assert score.signals == ("classifier",)
 
 

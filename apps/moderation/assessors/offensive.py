@@ -21,6 +21,8 @@ from .base import Context, Item, Score
 
 URL_RE = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 MENTION_RE = re.compile(r"@[\w.-]+(?:@[\w.-]+)?")
+# Whether the text addresses someone: moderators weigh "you idiot" above "I hate Mondays".
+ADDRESSED_RE = re.compile(r"(?<![\w@])(?:@\w|(?:you|your|you're|youre|ur|u|ya|yourself)\b)", re.I)
 PROBE_TEXTS = (
     "have a lovely day",
     "you are a fucking idiot",
@@ -102,6 +104,12 @@ class OffensiveAssessor:
         features = self._module.vectorizer.transform(list(texts))
         return [float(p) for p in self._fast.predict_prob(features)]
 
+    @staticmethod
+    def _signals(text: str, probability: float) -> tuple[str, ...]:
+        if probability < 0.5:
+            return ()
+        return ("classifier", "addressed") if ADDRESSED_RE.search(text) else ("classifier",)
+
     def assess(self, items: Sequence[Item], context: Context) -> list[list[Score]]:
         results: list[list[Score]] = [[] for _ in items]
         cleaned = [classifier_text(item.text).strip() for item in items]
@@ -114,7 +122,7 @@ class OffensiveAssessor:
                     probability,
                     confidence=abs(probability - 0.5) * 2,
                     assessor=self.name,
-                    signals=("classifier",) if probability >= 0.5 else (),
+                    signals=self._signals(items[i].text, probability),
                 )
             ]
         for i, text in enumerate(cleaned):
