@@ -365,22 +365,3 @@ def decision_carry_out(*, assessment: Assessment, outcome: Outcome) -> None:
         assessment=assessment,
         hidden=decision == Decision.HIDE,
     )
-
-
-# Offline use (the command and the benchmark) --------------------------------
-
-
-def texts_assess(
-    texts: list[tuple[str, str]], *, record: bool = False, policies=None
-) -> list[tuple[ItemResult, Outcome]]:
-    """Scores and the decision current policies would take for (id, text) pairs; nothing acts.
-
-    ``record`` False keeps the sample out of the repetition and burst counters.
-    """
-    items = [Item(key=key, text=text) for key, text in texts]
-    results = assessors.assess(items, Context(record=record))
-    policies = policies if policies is not None else policies_load()
-    return [
-        (result, decide({c: s.score for c, s in result.scores.items()}, policies))
-        for result in results
-    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from apps.moderation.models import Category, Decision, Policy
@@ -51,7 +51,3 @@ def decide(scores: Mapping[str, float], policies: Mapping[str, Policy]) -> Outco
         if (SEVERITY[taken], value) > (SEVERITY[decision], score):
             decision, category, score = taken, name, value
     return Outcome(Decision(decision).value, category, score, top_category, top_score)
-
-
-def severest(decisions: Iterable[str]) -> str:
-    return max(decisions, key=lambda d: SEVERITY[Decision(d)], default=Decision.ALLOW.value)
