@@ -148,7 +148,7 @@ def test_from_the_shell_a_bad_line_exits_non_zero_without_a_traceback(tmp_path):
         timeout=120,
         check=False,
     )
-    assert result.returncode == 1
+    assert result.returncode == 1, result.stderr
     assert "line 2: not valid JSON" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
