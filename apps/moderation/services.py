@@ -229,15 +229,25 @@ def queue_for_review(
 # Community reports -----------------------------------------------------------
 
 
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value) -> int | None:
+    """``value`` as a 64-bit id, or None when it is not one."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 def _int_ids(values: Iterable, field: str) -> list[int]:
     ids = []
     for value in values or ():
-        try:
-            ids.append(int(value))
-        except (TypeError, ValueError):
-            raise ValidationError(
-                {field: [_("%(value)s is not an id") % {"value": value}]}
-            ) from None
+        number = parse_id(value)
+        if number is None:
+            raise ValidationError({field: [_("%(value)s is not an id") % {"value": value}]})
+        ids.append(number)
     return sorted(set(ids))
 
 
@@ -259,10 +269,8 @@ def report_create(
     """
     from apps.feed.models import Status
 
-    try:
-        target = User.objects.filter(pk=int(account_id), is_active=True).first()
-    except (TypeError, ValueError):
-        target = None
+    target_id = parse_id(account_id)
+    target = User.objects.filter(pk=target_id, is_active=True).first() if target_id else None
     if target is None:
         raise NotFound(_("Record not found"))
     if target.pk == reporter.pk:

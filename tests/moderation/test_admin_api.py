@@ -151,6 +151,9 @@ def test_account_action_without_a_report_suspends(
         pytest.param("/api/v1/admin/accounts/{alice}/action", {"type": "explode"}, 422, "type must be one of", id="unknown-type"),
         pytest.param("/api/v1/admin/accounts/{alice}/action", {"type": "none", "report_id": "77"}, 404, "Record not found", id="unknown-report"),
         pytest.param("/api/v1/admin/reports/77/resolve", {}, 404, "Record not found", id="unknown-report-resolve"),
+        pytest.param("/api/v1/admin/reports/99999999999999999999999/resolve", {}, 404, "Record not found", id="huge-report-id"),
+        pytest.param("/api/v1/admin/accounts/99999999999999999999999/action", {}, 404, "Record not found", id="huge-account-id"),
+        pytest.param("/api/v1/admin/accounts/{alice}/action", {"type": "none", "report_id": "x"}, 404, "Record not found", id="bad-report-id"),
     ],
 )  # fmt: skip
 def test_bad_admin_input_is_a_clear_4xx(admin_api, alice, path, data, status_code, message):

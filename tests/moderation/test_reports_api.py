@@ -173,6 +173,11 @@ def test_a_report_counts_in_the_metric(alice, bob, django_capture_on_commit_call
         ),
         pytest.param({"account_id": "123"}, 404, "Record not found", id="unknown-account"),
         pytest.param({"account_id": None}, 422, "account_id", id="missing-account"),
+        pytest.param({"account_id": "9" * 30}, 404, "Record not found", id="huge-account-id"),
+        pytest.param({"status_ids": ["9" * 30]}, 422, "is not an id", id="huge-status-id"),
+        pytest.param({"status_ids": "123"}, 422, "status_ids", id="status-ids-not-a-list"),
+        pytest.param({"comment": "x" * 1001}, 422, "comment", id="comment-too-long"),
+        pytest.param({"rule_ids": ["1"]}, 422, "unknown rule 1", id="rule-with-spam"),
     ],
 )
 def test_bad_report_input_is_a_clear_4xx_and_writes_nothing(alice, bob, data, status_code, message):

@@ -24,6 +24,7 @@ from apps.moderation.api.serializers import (
 )
 from apps.moderation.audit import audit_records_append
 from apps.moderation.models import Report
+from apps.moderation.services import parse_id
 from core.pagination import link_header, page_params, paginate_queryset
 from core.permissions import HasScope, HasUser
 from core.throttling import TierRateThrottle
@@ -124,10 +125,9 @@ class AdminView(APIView):
 
 
 def _report_get(report_id) -> Report:
-    try:
-        report_id = int(report_id)
-    except (TypeError, ValueError):
-        raise NotFound(_("Record not found")) from None
+    report_id = parse_id(report_id)
+    if report_id is None:
+        raise NotFound(_("Record not found"))
     report = (
         Report.objects.select_related(
             "reporter", "target_account", "case", "case__assigned_to", "action_taken_by"
@@ -208,10 +208,9 @@ class AdminReportListView(AdminView):
         ):
             value = request.query_params.get(name)
             if value:
-                try:
-                    queryset = queryset.filter(**{field: int(value)})
-                except ValueError:
-                    raise ValidationError({name: [_("must be an integer id")]}) from None
+                if parse_id(value) is None:
+                    raise ValidationError({name: [_("must be an integer id")]})
+                queryset = queryset.filter(**{field: parse_id(value)})
         reports = paginate_queryset(queryset, params)
         return _admin_reports_response(request, reports, params=params)
 
@@ -260,10 +259,8 @@ class AdminAccountActionView(AdminView):
         request=AccountActionSerializer, responses=None, operation_id="admin_accounts_action"
     )
     def post(self, request, account_id):
-        try:
-            account = User.objects.filter(pk=int(account_id)).first()
-        except (TypeError, ValueError):
-            account = None
+        account_pk = parse_id(account_id)
+        account = User.objects.filter(pk=account_pk).first() if account_pk else None
         if account is None:
             raise NotFound(_("Record not found"))
         form = AccountActionSerializer(data=_form(request.data))
