@@ -20,8 +20,8 @@ from apps.moderation.models import Category
 LABELLED = Path(__file__).parent / "data" / "labelled.jsonl"
 
 
-def item(text: str, **fields) -> Item:
-    return Item(key="x", text=text, **fields)
+def item(text: str, key: str = "x", **fields) -> Item:
+    return Item(key=key, text=text, **fields)
 
 
 # Offensive ------------------------------------------------------------------
@@ -209,13 +209,23 @@ def test_a_burst_counts_only_for_new_accounts(db):
     assessor = SpamAssessor()
     fresh = [
         assessor.assess(
-            [item(f"post {n} about {n * 3} things", author_id=7, author_created_at=new)], Context()
+            [
+                item(
+                    f"post {n} about {n * 3} things", key=str(n), author_id=7, author_created_at=new
+                )
+            ],
+            Context(),
         )
         for n in range(6)
     ]
     seasoned = [
         assessor.assess(
-            [item(f"post {n} about {n * 3} things", author_id=8, author_created_at=old)], Context()
+            [
+                item(
+                    f"post {n} about {n * 3} things", key=str(n), author_id=8, author_created_at=old
+                )
+            ],
+            Context(),
         )
         for n in range(6)
     ]
@@ -333,9 +343,25 @@ def test_the_labelled_set_covers_every_category_and_plenty_of_clean_text():
 def test_one_account_repeating_itself_is_spam_from_the_third_copy(db):
     text = "Huge sneaker sale today only, grab yours before they are gone"
     assessor = SpamAssessor()
-    scores = [assessor.assess([item(text, author_id=3)], Context())[0][0] for _ in range(4)]
+    scores = [
+        assessor.assess([item(text, key=f"status:{n}", author_id=3)], Context())[0][0]
+        for n in range(4)
+    ]
     assert [s.score for s in scores] == pytest.approx([0.0, 0.0, 0.6, 0.75])
     assert scores[2].signals == ("repeated_by_author:2",)
+
+
+def test_editing_one_post_is_not_repeating_it(db):
+    text = "Huge sneaker sale today only, grab yours before they are gone"
+    new = datetime.now(UTC) - timedelta(hours=1)
+    assessor = SpamAssessor()
+    scores = [
+        assessor.assess(
+            [item(text, key="status:1", author_id=3, author_created_at=new)], Context()
+        )[0][0]
+        for _ in range(8)
+    ]
+    assert {s.score for s in scores} == {0.0}
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,7 @@ SPAM_PHRASES = re.compile(
 FINGERPRINT_KEY = "moderation:fingerprint:{}"
 BURST_KEY = "moderation:burst:{}"
 MAX_BURST_ENTRIES = 100
+MAX_KEYS = 20
 
 
 def _repeat_score(other_authors: int, same_author_repeats: int) -> float:
@@ -61,17 +62,25 @@ class SpamAssessor:
             if item.author_id is not None and self._is_new(item)
         }
         stored = cache.get_many([*print_keys.values(), *burst_keys.values()])
-        # Per fingerprint: {author id: [last seen, times seen within the window]}.
-        sightings: dict[str, dict[str, list[float]]] = {
+        # Per fingerprint: {author id: [last seen, [content keys]]}. Content is counted once
+        # however often it is edited (an edit is assessed again with the same key).
+        sightings: dict[str, dict[str, list]] = {
             fp: {
-                author: list(entry)
+                author: [entry[0], list(entry[1])]
                 for author, entry in (stored.get(key) or {}).items()
-                if isinstance(entry, list | tuple) and entry[0] > now - window
+                if isinstance(entry, list | tuple) and len(entry) == 2 and entry[0] > now - window
             }
             for fp, key in print_keys.items()
         }
-        bursts: dict[int, list[float]] = {
-            author: [seen for seen in (stored.get(key) or []) if seen > now - burst_window]
+        # Per new author: [[time, content key], ...] within the burst window.
+        bursts: dict[int, list[list]] = {
+            author: [
+                entry
+                for entry in (stored.get(key) or [])
+                if isinstance(entry, list | tuple)
+                and len(entry) == 2
+                and entry[0] > now - burst_window
+            ]
             for author, key in burst_keys.items()
         }
         results = []
@@ -82,14 +91,15 @@ class SpamAssessor:
             if fp:
                 seen = sightings[fp]
                 others = sum(1 for other in seen if other != author)
-                again = int(seen[author][1]) if author in seen else 0
+                keys = [k for k in (seen[author][1] if author in seen else []) if k != item.key]
+                again = len(keys)
                 score = _repeat_score(others, again)
                 if score:
                     signals.append(
                         f"repeated:{others}_accounts" if others else f"repeated_by_author:{again}"
                     )
                     parts.append(score)
-                seen[author] = [now, again + 1]
+                seen[author] = [now, [*keys, item.key][-MAX_KEYS:]]
             links = features.urls(item.text)
             if len(links) >= 3:
                 signals.append(f"links:{len(links)}")
@@ -109,8 +119,9 @@ class SpamAssessor:
                 signals.append(f"phrasing:{len(phrases)}")
                 parts.append(min(0.8, 0.4 + 0.22 * (len(phrases) - 1)))
             if item.author_id in bursts:
-                recent = bursts[item.author_id]
-                recent.append(now)
+                recent = [entry for entry in bursts[item.author_id] if entry[1] != item.key]
+                recent.append([now, item.key])
+                bursts[item.author_id] = recent
                 limit = settings.MODERATION_BURST_POSTS
                 if len(recent) >= limit:
                     signals.append(f"new_account_burst:{len(recent)}")
