@@ -474,16 +474,19 @@ def case_act(
                         )
                     )
         elif action in CONTENT_ACTIONS:
+            # Marked sensitive, hidden content is shown again behind its warning.
+            steps = ["approve", "sensitive"] if action == "sensitive" and case.hidden else [action]
             for content_type, content_id in content:
-                events.publish(
-                    events.ContentActioned(
-                        content_type=content_type,
-                        content_id=content_id,
-                        action=str(action),
-                        reason=reason,
-                        case_id=case.pk,
+                for step in steps:
+                    events.publish(
+                        events.ContentActioned(
+                            content_type=content_type,
+                            content_id=content_id,
+                            action=str(step),
+                            reason=reason,
+                            case_id=case.pk,
+                        )
                     )
-                )
         elif action in ACCOUNT_ACTIONS:
             events.publish(
                 events.AccountRestricted(
@@ -498,7 +501,10 @@ def case_act(
         case.resolution_reason = reason
         case.resolved_at = now
         case.resolved_by = moderator
-        case.hidden = action == CaseAction.HIDE
+        # Content hidden until reviewed stays hidden unless approved, removed or marked sensitive.
+        case.hidden = action == CaseAction.HIDE or (
+            case.hidden and action in (CaseAction.WARN, CaseAction.LIMIT, CaseAction.SUSPEND)
+        )
         case.claimed_until = None
         case.save()
         outcome = Report.Outcome.REJECTED if action == CaseAction.APPROVE else Report.Outcome.UPHELD

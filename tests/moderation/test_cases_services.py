@@ -331,3 +331,25 @@ def test_a_content_action_on_an_account_case_is_refused(alice, bob, moderator):
     assert not Strike.objects.exists()
     services.case_act(case=report.case, moderator=moderator, action="limit", reason="Spam.")
     assert Strike.objects.get().action == "silence"
+
+
+def test_marking_hidden_content_sensitive_shows_it_behind_a_warning(
+    alice, bob, moderator, django_capture_on_commit_callbacks
+):
+    from apps.feed.models import Status
+
+    post = alice.post("graphic but newsworthy")
+    with django_capture_on_commit_callbacks(execute=True):
+        events.publish(
+            events.ContentActioned(content_type="status", content_id=int(post["id"]), action="hide")
+        )
+    case = queue(post, hidden=True)
+    assert bob.client.get(f"/api/v1/statuses/{post['id']}").status_code == 404
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_act(case=case, moderator=moderator, action="sensitive", reason="CW added.")
+
+    shown = bob.client.get(f"/api/v1/statuses/{post['id']}")
+    assert shown.status_code == 200
+    assert shown.json()["sensitive"] is True
+    assert Status.objects.get(pk=post["id"]).moderation_state == "visible"
