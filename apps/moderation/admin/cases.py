@@ -117,7 +117,9 @@ class AssigneeFilter(admin.SimpleListFilter):
 
 
 class CaseActionForm(forms.Form):
-    action = forms.ChoiceField(choices=CaseAction.choices, label=gettext_lazy("Action"))
+    action = forms.ChoiceField(
+        choices=[("", "---------"), *CaseAction.choices], label=gettext_lazy("Action")
+    )
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
@@ -134,6 +136,17 @@ class CaseActionForm(forms.Form):
         if data.get("action") and data["action"] != CaseAction.APPROVE and not data.get("reason"):
             self.add_error("reason", _("Tell the user why (it is shown to them)."))
         return data
+
+
+def _scores(assessment) -> list[tuple[str, float, float]]:
+    """(category, score, confidence), highest score first, for the evidence table."""
+    rows = []
+    for category, value in (assessment.scores or {}).items():
+        if isinstance(value, dict):
+            rows.append((category, value.get("score", 0.0), value.get("confidence", 0.0)))
+        else:
+            rows.append((category, value, 0.0))
+    return sorted(rows, key=lambda row: row[1], reverse=True)
 
 
 def _bulk_action(action: str):
@@ -155,18 +168,16 @@ def _bulk_action(action: str):
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
     list_display = [
-        "id",
         "target",
         "category",
         "sources",
         "state",
-        "priority",
+        "priority_shown",
         "age",
         "sla_left",
         "assigned",
-        "report_count",
     ]
-    list_display_links = ["id", "target"]
+    list_display_links = ["target"]
     list_filter = [StateFilter, CategoryFilter, SourceFilter, AssigneeFilter]
     ordering = ["-priority", "created_at"]
     list_per_page = 50
@@ -199,8 +210,12 @@ class CaseAdmin(admin.ModelAdmin):
         if case.from_automated:
             parts.append(_("automated"))
         if case.report_count:
-            parts.append(_("report"))
+            parts.append(_("reports: %(n)d") % {"n": case.report_count})
         return ", ".join(parts) or case.source
+
+    @admin.display(description=gettext_lazy("priority"), ordering="-priority")
+    def priority_shown(self, case):
+        return f"{case.priority:.2f} ({case.priority_band})"
 
     @admin.display(description=gettext_lazy("age"), ordering="created_at")
     def age(self, case):
@@ -271,7 +286,10 @@ class CaseAdmin(admin.ModelAdmin):
             "status": status,
             "author": author,
             "reports": reports,
-            "assessments": list(selectors.case_assessments(case)[:20]),
+            "assessments": [
+                (assessment, _scores(assessment))
+                for assessment in selectors.case_assessments(case)[:20]
+            ],
             "strikes": list(selectors.author_strikes(case.author_id)[:50]),
             "prior_cases": list(selectors.author_prior_cases(case)[:20]),
             "recent_statuses": recent_statuses,
