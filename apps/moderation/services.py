@@ -530,6 +530,7 @@ def case_act(
                 status_ids=status_ids,
                 case=case,
                 created_by=moderator,
+                restriction=ACCOUNT_ACTIONS.get(action, "none"),
             )
         transaction.on_commit(lambda: human_review_decisions_total.labels(action=action).inc())
         _refresh_metrics_on_commit()
@@ -655,6 +656,10 @@ def account_action(
                 )
             )
         strikes.strike_create(
-            account=account, action=strike_action, text=text, created_by=moderator
+            account=account,
+            action=strike_action,
+            text=text,
+            created_by=moderator,
+            restriction=restriction or "none",
         )
         transaction.on_commit(lambda: human_review_decisions_total.labels(action=str(action)).inc())

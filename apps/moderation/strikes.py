@@ -63,8 +63,13 @@ def strike_create(
     status_ids: list[int] | tuple[int, ...] = (),
     case: Case | None = None,
     created_by=None,
+    restriction: str = "none",
 ) -> Strike:
-    """Give ``account`` a strike, publish ``AccountWarned`` and apply the strike policy."""
+    """Give ``account`` a strike, publish ``AccountWarned`` and apply the strike policy.
+
+    ``restriction`` is the one the caller has just published in this transaction (not
+    applied until it commits): the policy never publishes a milder one after it.
+    """
     if action not in Strike.Action.values:
         raise ValueError(f"unknown strike action {action!r}")
     with transaction.atomic():
@@ -97,7 +102,7 @@ def strike_create(
                 created_at=strike.created_at.isoformat(),
             )
         )
-        strike_policy_apply(account_id=account.pk, actor=created_by)
+        strike_policy_apply(account_id=account.pk, actor=created_by, pending=restriction)
     return strike
 
 
@@ -114,13 +119,20 @@ def _policy_restriction(account_id: int, *, now: dt.datetime) -> StrikeRule | No
     return None
 
 
-def strike_policy_apply(*, account_id: int, actor=None) -> str | None:
-    """Restrict the account if its active strikes meet a policy rule; the restriction or None."""
+def strike_policy_apply(*, account_id: int, actor=None, pending: str = "none") -> str | None:
+    """Restrict the account if its active strikes meet a policy rule; the restriction or None.
+
+    ``pending``: a restriction published in this transaction but not applied yet.
+    """
     now = timezone.now()
     rule = _policy_restriction(account_id, now=now)
     if rule is None:
         return None
-    current = current_restriction(account_id)
+    current = max(
+        current_restriction(account_id),
+        pending if pending in RESTRICTION_ORDER else "none",
+        key=RESTRICTION_ORDER.index,
+    )
     if RESTRICTION_ORDER.index(current) >= RESTRICTION_ORDER.index(rule.restriction):
         return None
     reason = f"{rule.count} strikes within {rule.days} days"
@@ -134,9 +146,7 @@ def strike_policy_apply(*, account_id: int, actor=None) -> str | None:
         note=reason,
     )
     events.publish(
-        events.AccountRestricted(
-            account_id=account_id, restriction=rule.restriction, reason=reason
-        )
+        events.AccountRestricted(account_id=account_id, restriction=rule.restriction, reason=reason)
     )
     return rule.restriction
 

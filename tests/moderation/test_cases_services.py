@@ -353,3 +353,24 @@ def test_marking_hidden_content_sensitive_shows_it_behind_a_warning(
     assert shown.status_code == 200
     assert shown.json()["sensitive"] is True
     assert Status.objects.get(pk=post["id"]).moderation_state == "visible"
+
+
+@pytest.mark.parametrize("how", ["case", "admin_action"])
+def test_a_suspension_that_is_also_the_third_strike_stays_a_suspension(
+    alice, moderator, django_capture_on_commit_callbacks, how
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            strikes.strike_create(account=alice.account, action="none")
+    assert strikes.current_restriction(alice.account.pk) == "none"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "case":
+            case = queue(alice.post("worst"))
+            services.case_act(case=case, moderator=moderator, action="suspend", reason="x")
+        else:
+            services.account_action(moderator=moderator, account=alice.account, type="suspend")
+
+    assert Strike.objects.filter(account=alice.account).count() == 3
+    assert strikes.current_restriction(alice.account.pk) == "suspend"
+    assert not AuditRecord.objects.filter(action="strike_policy_restricted").exists()
