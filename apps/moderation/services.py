@@ -488,6 +488,16 @@ def case_act(
                         )
                     )
         elif action in ACCOUNT_ACTIONS:
+            # On the account's own trail too: strike expiry lifts only what the policy set.
+            audit_record(
+                actor=moderator,
+                action=f"account_{ACCOUNT_ACTIONS[action]}",
+                target_type="account",
+                target_id=case.author_id,
+                before={"restriction": strikes.current_restriction(case.author_id)},
+                after={"restriction": ACCOUNT_ACTIONS[action], "case": case.pk},
+                note=note,
+            )
             events.publish(
                 events.AccountRestricted(
                     account_id=case.author_id, restriction=ACCOUNT_ACTIONS[action], reason=reason

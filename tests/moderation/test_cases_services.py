@@ -374,3 +374,21 @@ def test_a_suspension_that_is_also_the_third_strike_stays_a_suspension(
     assert Strike.objects.filter(account=alice.account).count() == 3
     assert strikes.current_restriction(alice.account.pk) == "suspend"
     assert not AuditRecord.objects.filter(action="strike_policy_restricted").exists()
+
+
+def test_strike_expiry_does_not_lift_a_suspension_decided_on_a_case_after_a_policy_limit(
+    alice, moderator, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            strikes.strike_create(account=alice.account, action="none")
+    assert strikes.current_restriction(alice.account.pk) == "limit"
+    with django_capture_on_commit_callbacks(execute=True):
+        case = queue(alice.post("worse"))
+        services.case_act(case=case, moderator=moderator, action="suspend", reason="x")
+    Strike.objects.update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert strikes.strikes_expire() == 4
+
+    assert strikes.current_restriction(alice.account.pk) == "suspend"
