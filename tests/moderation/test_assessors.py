@@ -28,11 +28,18 @@ def item(text: str, key: str = "x", **fields) -> Item:
 
 
 def test_the_classifier_is_the_packaged_trained_model():
+    """Both fast paths (one text, a batch) give the package's own probabilities."""
     from profanity_check import predict_prob
 
-    texts = ["have a nice day", "you are a fucking idiot", "this exam was killer", "go to hell"]
+    texts = [json.loads(line)["text"] for line in LABELLED.read_text(encoding="utf-8").splitlines()]
+    texts += ["", "the and of", "Äöü straße café naïve", "you are a fucking idiot"]
+    expected = list(predict_prob(texts))
     assessor = OffensiveAssessor()
-    assert assessor.probabilities(texts) == pytest.approx(list(predict_prob(texts)), abs=1e-9)
+    assert assessor._single is not None
+    assert assessor._fast is not None
+    assert assessor.probabilities(texts) == pytest.approx(expected, abs=1e-9)
+    one_by_one = [assessor.probabilities([text])[0] for text in texts]
+    assert one_by_one == pytest.approx(expected, abs=1e-9)
     assert assessor.version.startswith("alt-profanity-check ")
 
 
