@@ -512,6 +512,8 @@ def main() -> None:
         started = time.perf_counter()
         call_command("migrate", verbosity=0)
         print(f"database {database_name()} migrated in {time.perf_counter() - started:.0f} s")
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        print(f"{os.cpu_count()} cores; load average before measuring: {load}")
         from waffle.models import Flag
 
         from core import flags
