@@ -210,8 +210,9 @@ def test_a_bad_time_is_refused_and_nothing_is_scheduled(alice, scheduled_at):
         ({"status": "x" * 501}, "text"),
         ({"status": "   "}, "text"),
         ({"visibility": "everyone"}, "visibility"),
+        ({"media_ids": ["1"]}, "media_ids"),
     ],
-    ids=["too-long", "blank", "bad-visibility"],
+    ids=["too-long", "blank", "bad-visibility", "media"],
 )
 def test_bad_content_is_refused_when_scheduling(alice, extra, field):
     # when

@@ -81,10 +81,12 @@ class StatusCreateView(UserView):
         form = StatusCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        if data.get("media_ids"):
-            raise ValidationError({"media_ids": [_("media attachments are not available yet")]})
         token = request.auth
         if data.get("scheduled_at"):
+            if data.get("media_ids"):
+                raise ValidationError(
+                    {"media_ids": [_("scheduled statuses cannot carry media yet")]}
+                )
             scheduled = scheduling.scheduled_status_create(
                 author=request.user,
                 scheduled_at=data["scheduled_at"],
@@ -109,6 +111,7 @@ class StatusCreateView(UserView):
             in_reply_to_id=data.get("in_reply_to_id"),
             application_name=application,
             idempotency_key=request.headers.get("Idempotency-Key"),
+            media_ids=data.get("media_ids") or [],
         )
         return _status_response(
             request, selectors.status_get_for_viewer(viewer=request.user, status_id=status.pk)
