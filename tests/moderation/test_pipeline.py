@@ -530,3 +530,33 @@ def test_assessing_a_status_costs_a_fixed_number_of_queries(
         pipeline_module.content_assess(
             content_type="status", content_id=int(second["id"]), trigger="manual"
         )
+
+
+def test_media_without_hashes_and_other_content_types_are_not_assessed(alice, pipeline):
+    with pipeline():
+        events.publish(events.MediaProcessed(media_id=77, owner_id=alice.account.pk))
+        events.publish(
+            events.ContentPublished(content_type="chat", content_id=5, author_id=alice.account.pk)
+        )
+        events.publish(
+            events.ContentUpdated(content_type="template", content_id=6, author_id=alice.account.pk)
+        )
+    assert not Assessment.objects.exists()
+
+
+def test_the_tasks_go_to_the_configured_queue(alice, settings, monkeypatch):
+    from apps.moderation import pipeline_handlers
+
+    sent = []
+    monkeypatch.setattr(
+        tasks.content_assess_task, "apply_async", lambda **options: sent.append(options)
+    )
+    settings.MODERATION_ASSESS_QUEUE = "moderation"
+    pipeline_handlers.on_content_published(
+        events.ContentPublished(content_type="status", content_id=9, author_id=alice.account.pk)
+    )
+    [options] = sent
+    assert options["queue"] == "moderation"
+    assert options["kwargs"]["content_id"] == 9
+    assert options["kwargs"]["trigger"] == "published"
+    assert len(options["kwargs"]["request_id"]) == 32
