@@ -147,43 +147,71 @@ def media_status_id(*, media_id: int) -> int | None:
     return MediaAttachment.objects.filter(pk=media_id).values_list("status_id", flat=True).first()
 
 
+STATUS_FIELDS = (
+    "id",
+    "account_id",
+    "text",
+    "content",
+    "spoiler_text",
+    "language",
+    "visibility",
+    "sensitive",
+    "in_reply_to_id",
+    "reblog_of_id",
+    "moderation_state",
+    "created_at",
+    "edited_at",
+    "account__username",
+    "account__date_joined",
+    "account__statuses_count",
+)
+
+
 def status_snapshot(*, status_id: int) -> Snapshot | None:
-    """The status as it is now, or None if it is gone, removed or a reblog (nothing of its own)."""
+    """The status as it is now, or None if it is gone, removed or a reblog (nothing of its own).
+
+    Read as plain values in one query: this runs for every post and edit.
+    """
     from apps.feed.models import ModerationState, Status
 
-    status = Status.objects.select_related("account").filter(pk=status_id).first()
-    if status is None or status.reblog_of_id or status.moderation_state == ModerationState.REMOVED:
+    row = Status.objects.filter(pk=status_id).values(*STATUS_FIELDS).first()
+    if row is None or row["reblog_of_id"] or row["moderation_state"] == ModerationState.REMOVED:
         return None
-    media = status_media(status_id=status.pk)
+    media = status_media(status_id=row["id"])
     media_hashes = [h for attachment in media for h in attachment["hashes"]]
-    text = "\n".join(part for part in (status.spoiler_text, status.text) if part)
+    text = "\n".join(part for part in (row["spoiler_text"], row["text"]) if part)
     evidence = {
         "content_type": "status",
-        "content_id": status.pk,
-        "text": status.text,
-        "spoiler_text": status.spoiler_text,
-        "content": status.content,
-        "language": status.language,
-        "visibility": status.visibility,
-        "sensitive": status.sensitive,
-        "in_reply_to_id": status.in_reply_to_id,
+        "content_id": row["id"],
+        "text": row["text"],
+        "spoiler_text": row["spoiler_text"],
+        "content": row["content"],
+        "language": row["language"],
+        "visibility": row["visibility"],
+        "sensitive": row["sensitive"],
+        "in_reply_to_id": row["in_reply_to_id"],
         "media": media,
         "media_hashes": media_hashes,
-        "author": _author_evidence(status.account),
-        "content_created_at": _iso(status.created_at),
-        "content_edited_at": _iso(status.edited_at),
-        "moderation_state": status.moderation_state,
+        "author": {
+            "id": row["account_id"],
+            "username": row["account__username"],
+            "created_at": _iso(row["account__date_joined"]),
+            "statuses_count": row["account__statuses_count"],
+        },
+        "content_created_at": _iso(row["created_at"]),
+        "content_edited_at": _iso(row["edited_at"]),
+        "moderation_state": row["moderation_state"],
         "captured_at": timezone.now().isoformat(),
     }
     item = Item(
-        key=f"status:{status.pk}",
+        key=f"status:{row['id']}",
         text=text,
-        author_id=status.account_id,
-        author_created_at=status.account.date_joined,
-        created_at=status.created_at,
+        author_id=row["account_id"],
+        author_created_at=row["account__date_joined"],
+        created_at=row["created_at"],
         media_hashes=tuple(media_hashes),
     )
-    return Snapshot("status", status.pk, status.account_id, item, evidence)
+    return Snapshot("status", row["id"], row["account_id"], item, evidence)
 
 
 def media_snapshot(*, media_id: int, owner_id: int, hashes: tuple[str, ...]) -> Snapshot:

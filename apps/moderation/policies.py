@@ -29,7 +29,10 @@ class Outcome:
 
 def policies_load() -> dict[str, Policy]:
     """Every category's policy; a category without a row gets an unsaved default one."""
-    policies = {policy.category: policy for policy in Policy.objects.all()}
+    rows = Policy.objects.order_by().only(
+        "id", "category", "is_enabled", "queue_threshold", "hide_threshold", "remove_threshold"
+    )
+    policies = {policy.category: policy for policy in rows}
     for category in Category.values:
         policies.setdefault(category, Policy(category=category))
     return policies
