@@ -34,6 +34,12 @@ MAX_BURST_ENTRIES = 100
 MAX_KEYS = 20
 
 
+# Short repeated text with nothing to sell ("Happy new year everyone!") is what crowds say,
+# not spam: without a link, a mention or spam phrasing, repetition alone stays below this.
+PLAIN_REPEAT_CAP = 0.5
+PLAIN_REPEAT_MAX_CHARS = 100
+
+
 def _repeat_score(other_authors: int, same_author_repeats: int) -> float:
     """Other accounts posting the text weigh most; one account repeating itself from its third copy."""
     by_others = {0: 0.0, 1: 0.45, 2: 0.7, 3: 0.85}.get(other_authors, 0.95)
@@ -88,25 +94,28 @@ class SpamAssessor:
             author = str(item.author_id)
             signals: list[str] = []
             parts: list[float] = []
+            links = features.urls(item.text)
+            tagged = features.mentions(item.text)
+            phrases = {m.lower() for m in SPAM_PHRASES.findall(item.text)}
             if fp:
                 seen = sightings[fp]
                 others = sum(1 for other in seen if other != author)
                 keys = [k for k in (seen[author][1] if author in seen else []) if k != item.key]
                 again = len(keys)
                 score = _repeat_score(others, again)
+                if not (links or tagged or phrases) and len(item.text) < PLAIN_REPEAT_MAX_CHARS:
+                    score = min(score, PLAIN_REPEAT_CAP)
                 if score:
                     signals.append(
                         f"repeated:{others}_accounts" if others else f"repeated_by_author:{again}"
                     )
                     parts.append(score)
+                    if links:
+                        parts.append(0.3)
                 seen[author] = [now, [*keys, item.key][-MAX_KEYS:]]
-            links = features.urls(item.text)
             if len(links) >= 3:
                 signals.append(f"links:{len(links)}")
                 parts.append(0.85 if len(links) >= 5 else 0.5)
-            if fp and links and parts:
-                parts.append(0.3)
-            tagged = features.mentions(item.text)
             if len(tagged) >= 5:
                 signals.append(f"mentions:{len(tagged)}")
                 parts.append(0.9 if len(tagged) >= 8 else 0.55)
@@ -114,7 +123,6 @@ class SpamAssessor:
             if len(tags) >= 8:
                 signals.append(f"hashtags:{len(tags)}")
                 parts.append(0.5)
-            phrases = {m.lower() for m in SPAM_PHRASES.findall(item.text)}
             if phrases:
                 signals.append(f"phrasing:{len(phrases)}")
                 parts.append(min(0.8, 0.4 + 0.22 * (len(phrases) - 1)))
