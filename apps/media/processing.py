@@ -79,7 +79,7 @@ def _size(width: int, height: int) -> dict:
     }
 
 
-def _hashes(image: Image.Image) -> tuple[str, str]:
+def image_hashes(image: Image.Image) -> tuple[str, str]:
     """(blurhash, pHash) of ``image``, both from a small copy."""
     small = image.convert("RGB")
     small.thumbnail((64, 64))
@@ -108,7 +108,7 @@ def process_image(source: Path, *, work: Path, prefix: str, saved: list[str]) ->
     small_path = work / f"small{extension}"
     small.save(small_path, format="PNG" if extension == ".png" else "JPEG", quality=85)
     small_name = store(small_path, f"{prefix}small{extension}", saved)
-    hash_blur, phash = _hashes(image)
+    hash_blur, phash = image_hashes(image)
     meta = {
         "original": _size(*image.size),
         "small": _size(*small.size),
@@ -185,7 +185,7 @@ def process_video(
     files["poster"] = f"{prefix}{plan.poster}"
     with Image.open(out_dir / plan.poster) as poster:
         poster.load()
-        hash_blur, poster_hash = _hashes(poster)
+        hash_blur, poster_hash = image_hashes(poster)
         small = _size(*poster.size)
     if progress is not None:
         progress(99)

@@ -20,10 +20,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from rest_framework.exceptions import NotFound
 
-from apps.media import ffmpeg, processing
+from apps.media import ffmpeg, processing, validation
 from apps.media.models import MediaAttachment, MediaType, ProcessingState
 from apps.media.validation import MediaRejected, ValidatedMedia, validate
 from core import events
@@ -101,23 +100,27 @@ def _validate(path: Path, *, account) -> ValidatedMedia:
 
 
 def media_create(
-    *, account, file, description: str = "", focus: str | None = None
+    *, account, file, description: str = "", focus: str | None = None, thumbnail=None
 ) -> MediaAttachment:
     """Validate an upload and create its attachment.
 
     Small images are processed at once (the attachment comes back ready); video,
     audio, animated GIFs and large images are stored as they came and processed
     by a :data:`JOB_KIND` background job. ``file`` is an uploaded file or any
-    readable binary file object. Raises UnprocessableEntity, ServiceUnavailable.
+    readable binary file object; ``thumbnail`` an optional image shown as the
+    preview of video and audio (validated and re-encoded like any image).
+    Raises UnprocessableEntity, ServiceUnavailable.
     """
     description = _check_description(description or "")
     point = parse_focus(focus)
     with scratch_dir() as folder:
         work = Path(folder)
         source = _copy_to(file, work / "upload")
+        thumbnail_path = _copy_to(thumbnail, work / "thumbnail-upload") if thumbnail else None
         return _create_from_local(
-            account=account, source=source, work=work, description=description, focus=point
-        )
+            account=account, source=source, work=work, description=description, focus=point,
+            thumbnail=thumbnail_path,
+        )  # fmt: skip
 
 
 def media_create_from_path(
@@ -132,8 +135,32 @@ def media_create_from_path(
         )
 
 
+def _store_thumbnail(path: Path, *, work: Path, prefix: str, saved: list[str]) -> tuple[str, str]:
+    """Validate, re-encode and store a custom thumbnail; returns (storage name, blurhash)."""
+    if validation.sniff(path) not in validation.IMAGE_TYPES:
+        raise UnprocessableEntity(_("thumbnail must be a JPEG, PNG, GIF or WebP image"))
+    folder = work / "thumbnail"
+    folder.mkdir()
+    try:
+        clean, image = validation.reencode_image(path, folder)
+    except MediaRejected as exc:
+        raise UnprocessableEntity(_("thumbnail: %(reason)s") % {"reason": exc}) from None
+    image.thumbnail(processing.SMALL_BOX)
+    small = folder / f"small{clean.suffix}"
+    image.save(small, format="PNG" if clean.suffix == ".png" else "JPEG", quality=85)
+    hash_blur, _phash = processing.image_hashes(image)
+    image.close()
+    return processing.store(small, f"{prefix}thumbnail{clean.suffix}", saved), hash_blur
+
+
 def _create_from_local(
-    *, account, source: Path, work: Path, description: str, focus: tuple[float, float] | None
+    *,
+    account,
+    source: Path,
+    work: Path,
+    description: str,
+    focus: tuple[float, float] | None,
+    thumbnail: Path | None = None,
 ) -> MediaAttachment:
     info = _validate(source, account=account)
     media = MediaAttachment(
@@ -161,6 +188,10 @@ def _create_from_local(
             return media
         name = processing.store(source, f"{prefix}source.{info.extension}", saved)
         media.files = {"source": name}
+        if thumbnail is not None and info.type != MediaType.IMAGE:
+            media.files["thumbnail"], media.blurhash = _store_thumbnail(
+                thumbnail, work=work, prefix=prefix, saved=saved
+            )
         media.meta = {"original": {"width": info.width, "height": info.height}}
         media.full_clean(exclude=["account", "job"])
         with transaction.atomic():
@@ -262,7 +293,11 @@ def media_process(*, media_id: int, progress: Callable[[int], None] | None = Non
         if locked.is_ready:
             processing.delete_stored(saved)
             return {"media_id": str(locked.pk), "state": locked.state}
+        thumbnail = locked.files.get("thumbnail")
         _apply(locked, result)
+        if thumbnail:
+            locked.files["thumbnail"] = thumbnail
+            locked.blurhash = media.blurhash or locked.blurhash
         locked.save()
         _published(locked)
     # The upload as it came may carry location metadata: only the renditions stay.
@@ -400,6 +435,3 @@ def media_remove_unattached(*, older_than: timedelta | None = None) -> int:
         media_delete(media=media)
         count += 1
     return count
-
-
-FAILURE_GENERIC = gettext_noop("Processing failed.")

@@ -286,3 +286,30 @@ def test_processing_state_is_recorded(alice, samples):
     media = MediaAttachment.objects.get(pk=response.json()["id"])
     assert media.state == ProcessingState.PENDING
     assert media.job.status == "PENDING"
+
+
+def test_video_with_a_custom_thumbnail(alice, samples, processed):
+    with samples["video"].open("rb") as video, samples["jpeg"].open("rb") as thumbnail:
+        response = processed(
+            lambda: alice.client.post(
+                "/api/v2/media", {"file": video, "thumbnail": thumbnail}, format="multipart"
+            )
+        )
+    assert response.status_code == 202
+    body = alice.client.get(f"/api/v1/media/{response.json()['id']}").json()
+    assert "/thumbnail.jpg" in body["preview_url"]
+    with Image.open(local_path(body["preview_url"])) as preview:
+        assert preview.size == (640, 480)
+        assert dict(preview.getexif()) == {}
+    assert body["url"].endswith("/video.mp4")
+
+
+def test_a_thumbnail_that_is_not_an_image_is_422(alice, samples):
+    with samples["video"].open("rb") as video, samples["audio"].open("rb") as thumbnail:
+        response = alice.client.post(
+            "/api/v2/media", {"file": video, "thumbnail": thumbnail}, format="multipart"
+        )
+    assert response.status_code == 422
+    assert "thumbnail" in response.json()["error"]
+    assert MediaAttachment.objects.count() == 0
+    assert stored_files() == []

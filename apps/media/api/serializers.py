@@ -77,7 +77,8 @@ class MediaAttachmentSerializer(serializers.ModelSerializer):
         return file_url(media, URL_RENDITION.get(media.type), self._request())
 
     def get_preview_url(self, media) -> str | None:
-        return file_url(media, PREVIEW_RENDITION.get(media.type), self._request())
+        rendition = "thumbnail" if "thumbnail" in media.files else PREVIEW_RENDITION.get(media.type)
+        return file_url(media, rendition, self._request())
 
     def get_remote_url(self, media) -> str | None:
         return None
@@ -105,8 +106,11 @@ class MediaAttachmentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(MediaAgoraSerializer)
     def get_agora(self, media):
-        job = media.job if media.job_id else None
-        progress = 100 if media.is_ready else (job.progress if job is not None else 0)
+        # Ready media reads no job row (Status lists render many attachments).
+        if media.is_ready:
+            progress = 100
+        else:
+            progress = media.job.progress if media.job_id else 0
         return {
             "hls_url": file_url(media, "hls", self._request()),
             "state": media.state,

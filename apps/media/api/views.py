@@ -64,6 +64,7 @@ class MediaCreateView(MediaView):
             file=data["file"],
             description=data["description"],
             focus=data.get("focus"),
+            thumbnail=data.get("thumbnail"),
         )
         return _media_response(request, media, _created_status(media))
 
