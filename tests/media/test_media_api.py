@@ -313,3 +313,10 @@ def test_a_thumbnail_that_is_not_an_image_is_422(alice, samples):
     assert "thumbnail" in response.json()["error"]
     assert MediaAttachment.objects.count() == 0
     assert stored_files() == []
+
+
+def test_deprecated_v1_upload_still_works(alice, samples):
+    with samples["jpeg"].open("rb") as handle:
+        response = alice.client.post("/api/v1/media", {"file": handle}, format="multipart")
+    assert response.status_code == 200
+    assert response.json()["type"] == "image"

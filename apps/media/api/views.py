@@ -69,6 +69,19 @@ class MediaCreateView(MediaView):
         return _media_response(request, media, _created_status(media))
 
 
+class MediaCreateV1View(MediaCreateView):
+    """``POST /api/v1/media``: Mastodon's deprecated form, kept for old clients (same answers)."""
+
+    @extend_schema(
+        operation_id="media_create_v1",
+        deprecated=True,
+        request={"multipart/form-data": MediaCreateSerializer},
+        responses={200: MediaAttachmentSerializer, 202: MediaAttachmentSerializer},
+    )
+    def post(self, request):
+        return super().post(request)
+
+
 class MediaDetailView(MediaView):
     """``GET`` and ``PUT /api/v1/media/:id``: one's own attachment."""
 
