@@ -140,8 +140,8 @@ ROLES: dict[str, frozenset[str]] = {
         # delete an access attempt to lift a lockout; the logs are read-only.
         | {"axes.view_accessattempt", "axes.delete_accessattempt"}
         | {"axes.view_accessfailurelog", "axes.view_accesslog"}
-        # Media: the library; change: the admin's "retry processing" action.
-        | {"media.view_mediaattachment", "media.change_mediaattachment", "media.view_upload"}
+        # Media: the library, and its "retry processing" action (a custom permission).
+        | {"media.view_mediaattachment", "media.retry_mediaattachment", "media.view_upload"}
     ),
 }
 

@@ -34,6 +34,11 @@ PAGES = {
     "strikes": "admin:moderation_strike_changelist",
     "server_rules": "admin:moderation_rule_changelist",
     "audit_records": "admin:moderation_auditrecord_changelist",
+    "policies": "admin:moderation_policy_changelist",
+    "known_media": "admin:moderation_knownmediahash_changelist",
+    "assessments": "admin:moderation_assessment_changelist",
+    "media_library": "admin:media_mediaattachment_changelist",
+    "uploads": "admin:media_upload_changelist",
 }
 
 OK, DENIED, LOGIN = 200, 403, "login"
@@ -50,10 +55,24 @@ ALLOWED = {
         "strikes",
         "server_rules",
         "audit_records",
+        "policies",
+        "known_media",
+        "assessments",
+        "media_library",
+        "uploads",
     },  # fmt: skip
     "reviewer": {"index", "users"},
     "finance": {"index", "stripe_customers", "stripe_invoices"},
-    "operator": {"index", "jobs", "flags", "switches", "periodic_tasks", "lockouts"},
+    "operator": {
+        "index",
+        "jobs",
+        "flags",
+        "switches",
+        "periodic_tasks",
+        "lockouts",
+        "media_library",
+        "uploads",
+    },
     "superuser": set(PAGES),
 }
 
