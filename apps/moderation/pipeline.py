@@ -115,25 +115,32 @@ def media_hashes_for(media_ids: list[int]) -> list[str]:
     return [h for pk in media_ids for h in found.get(MEDIA_HASHES_KEY.format(pk)) or []]
 
 
-def status_media(*, status_id: int) -> list[dict[str, Any]]:
-    """The media attached to a status with their perceptual hashes, in the status's order.
+def statuses_media(status_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The media attached to each status with their perceptual hashes, in the status's order.
 
     Hashes come from the media app's rows; for media whose row has none yet, from
     the ``MediaProcessed`` event (kept by :func:`media_hashes_remember`). Without
-    the media app, a status has no media.
+    the media app, statuses have no media. One query for all of ``status_ids``.
     """
     from django.apps import apps
 
-    if not apps.is_installed("apps.media"):
-        return []
+    if not status_ids or not apps.is_installed("apps.media"):
+        return {}
     from apps.media.models import MediaAttachment
 
     rows = list(
-        MediaAttachment.objects.for_statuses([status_id]).values_list("pk", "perceptual_hashes")
+        MediaAttachment.objects.for_statuses(status_ids).values_list(
+            "status_id", "pk", "perceptual_hashes"
+        )
     )
-    missing = [pk for pk, hashes in rows if not hashes]
+    missing = [pk for _status, pk, hashes in rows if not hashes]
     remembered = {pk: media_hashes_for([pk]) for pk in missing}
-    return [{"id": pk, "hashes": list(hashes or remembered.get(pk, []))} for pk, hashes in rows]
+    media: dict[int, list[dict[str, Any]]] = {}
+    for status_id, pk, hashes in rows:
+        media.setdefault(status_id, []).append(
+            {"id": pk, "hashes": list(hashes or remembered.get(pk, []))}
+        )
+    return media
 
 
 def media_status_id(*, media_id: int) -> int | None:
@@ -167,51 +174,58 @@ STATUS_FIELDS = (
 )
 
 
-def status_snapshot(*, status_id: int) -> Snapshot | None:
-    """The status as it is now, or None if it is gone, removed or a reblog (nothing of its own).
+def statuses_snapshot(status_ids: list[int]) -> dict[int, Snapshot]:
+    """Snapshots of the statuses as they are now, by id, in two queries (statuses, media).
 
-    Read as plain values in one query: this runs for every post and edit.
+    Statuses that are gone, removed, or reblogs (nothing of their own) are left out.
     """
     from apps.feed.models import ModerationState, Status
 
-    row = Status.objects.filter(pk=status_id).values(*STATUS_FIELDS).first()
-    if row is None or row["reblog_of_id"] or row["moderation_state"] == ModerationState.REMOVED:
-        return None
-    media = status_media(status_id=row["id"])
-    media_hashes = [h for attachment in media for h in attachment["hashes"]]
-    text = "\n".join(part for part in (row["spoiler_text"], row["text"]) if part)
-    evidence = {
-        "content_type": "status",
-        "content_id": row["id"],
-        "text": row["text"],
-        "spoiler_text": row["spoiler_text"],
-        "content": row["content"],
-        "language": row["language"],
-        "visibility": row["visibility"],
-        "sensitive": row["sensitive"],
-        "in_reply_to_id": row["in_reply_to_id"],
-        "media": media,
-        "media_hashes": media_hashes,
-        "author": {
-            "id": row["account_id"],
-            "username": row["account__username"],
-            "created_at": _iso(row["account__date_joined"]),
-            "statuses_count": row["account__statuses_count"],
-        },
-        "content_created_at": _iso(row["created_at"]),
-        "content_edited_at": _iso(row["edited_at"]),
-        "moderation_state": row["moderation_state"],
-        "captured_at": timezone.now().isoformat(),
-    }
-    item = Item(
-        key=f"status:{row['id']}",
-        text=text,
-        author_id=row["account_id"],
-        author_created_at=row["account__date_joined"],
-        created_at=row["created_at"],
-        media_hashes=tuple(media_hashes),
-    )
-    return Snapshot("status", row["id"], row["account_id"], item, evidence)
+    rows = [
+        row
+        for row in Status.objects.filter(pk__in=status_ids).order_by().values(*STATUS_FIELDS)
+        if not row["reblog_of_id"] and row["moderation_state"] != ModerationState.REMOVED
+    ]
+    media_by_status = statuses_media([row["id"] for row in rows])
+    captured_at = timezone.now().isoformat()
+    snapshots = {}
+    for row in rows:
+        media = media_by_status.get(row["id"], [])
+        media_hashes = [h for attachment in media for h in attachment["hashes"]]
+        text = "\n".join(part for part in (row["spoiler_text"], row["text"]) if part)
+        evidence = {
+            "content_type": "status",
+            "content_id": row["id"],
+            "text": row["text"],
+            "spoiler_text": row["spoiler_text"],
+            "content": row["content"],
+            "language": row["language"],
+            "visibility": row["visibility"],
+            "sensitive": row["sensitive"],
+            "in_reply_to_id": row["in_reply_to_id"],
+            "media": media,
+            "media_hashes": media_hashes,
+            "author": {
+                "id": row["account_id"],
+                "username": row["account__username"],
+                "created_at": _iso(row["account__date_joined"]),
+                "statuses_count": row["account__statuses_count"],
+            },
+            "content_created_at": _iso(row["created_at"]),
+            "content_edited_at": _iso(row["edited_at"]),
+            "moderation_state": row["moderation_state"],
+            "captured_at": captured_at,
+        }
+        item = Item(
+            key=f"status:{row['id']}",
+            text=text,
+            author_id=row["account_id"],
+            author_created_at=row["account__date_joined"],
+            created_at=row["created_at"],
+            media_hashes=tuple(media_hashes),
+        )
+        snapshots[row["id"]] = Snapshot("status", row["id"], row["account_id"], item, evidence)
+    return snapshots
 
 
 def media_snapshot(*, media_id: int, owner_id: int, hashes: tuple[str, ...]) -> Snapshot:
@@ -238,13 +252,27 @@ def media_snapshot(*, media_id: int, owner_id: int, hashes: tuple[str, ...]) -> 
 # Assessing -------------------------------------------------------------------
 
 
-def _already_done(*, snapshot_key: tuple[str, int], request_id: str) -> Assessment | None:
-    if not request_id:
-        return None
-    content_type, content_id = snapshot_key
-    return Assessment.objects.filter(
-        content_type=content_type, content_id=content_id, evidence__request_id=request_id
-    ).first()
+@dataclass(frozen=True)
+class Request:
+    """One piece of content to assess (what an event asks for)."""
+
+    content_type: str
+    content_id: int
+    trigger: str
+    request_id: str = ""
+
+
+def _already_done(requests: list[Request]) -> dict[str, Assessment]:
+    """Assessments earlier runs wrote for these request ids (a task or batch run twice)."""
+    ids = [r.request_id for r in requests if r.request_id]
+    if not ids:
+        return {}
+    found = Assessment.objects.filter(
+        content_type__in={r.content_type for r in requests},
+        content_id__in={r.content_id for r in requests},
+        evidence__request_id__in=ids,
+    )
+    return {assessment.evidence["request_id"]: assessment for assessment in found}
 
 
 def content_assess(
@@ -256,15 +284,37 @@ def content_assess(
     already assessed (a task run twice), or None when there is nothing to assess
     (unknown type, content gone or removed, a reblog, automated moderation off).
     """
-    if content_type not in ASSESSED_CONTENT_TYPES:
-        return None
-    earlier = _already_done(snapshot_key=(content_type, content_id), request_id=request_id)
-    if earlier is not None:
-        return earlier
-    snapshot = status_snapshot(status_id=content_id)
-    if snapshot is None:
-        return None
-    return snapshot_assess(snapshot=snapshot, trigger=trigger, request_id=request_id)
+    [assessment] = contents_assess([Request(content_type, content_id, trigger, request_id)])
+    return assessment
+
+
+def contents_assess(requests: list[Request]) -> list[Assessment | None]:
+    """:func:`content_assess` for many at once: snapshots, classifier and writes batched.
+
+    Returns one entry per request, in order.
+    """
+    wanted = [r for r in requests if r.content_type in ASSESSED_CONTENT_TYPES]
+    earlier = _already_done(wanted)
+    to_do = [r for r in wanted if not (r.request_id and r.request_id in earlier)]
+    snapshots = statuses_snapshot(sorted({r.content_id for r in to_do}))
+    jobs = [
+        (snapshots[r.content_id], r.trigger, r.request_id)
+        for r in to_do
+        if r.content_id in snapshots
+    ]
+    written = iter(snapshots_assess(jobs))
+    done = {
+        id(job_request): next(written)
+        for job_request in to_do
+        if job_request.content_id in snapshots
+    }
+    results: list[Assessment | None] = []
+    for r in requests:
+        if r.request_id and r.request_id in earlier:
+            results.append(earlier[r.request_id])
+        else:
+            results.append(done.get(id(r)))
+    return results
 
 
 def media_assess(
@@ -285,9 +335,9 @@ def media_assess(
             trigger=Assessment.Trigger.UPDATED,
             request_id=request_id,
         )
-    earlier = _already_done(snapshot_key=("media", media_id), request_id=request_id)
-    if earlier is not None:
-        return earlier
+    earlier = _already_done([Request("media", media_id, Assessment.Trigger.PUBLISHED, request_id)])
+    if request_id in earlier:
+        return earlier[request_id]
     snapshot = media_snapshot(media_id=media_id, owner_id=owner_id, hashes=hashes)
     return snapshot_assess(
         snapshot=snapshot, trigger=Assessment.Trigger.PUBLISHED, request_id=request_id
@@ -296,34 +346,74 @@ def media_assess(
 
 def snapshot_assess(*, snapshot: Snapshot, trigger: str, request_id: str = "") -> Assessment | None:
     """Assess one snapshot, write its Assessment and carry out the decision, in one transaction."""
-    if not flag_is_on_for(flags.AI_MODERATION, author_id=snapshot.author_id):
-        return None
+    [assessment] = snapshots_assess([(snapshot, trigger, request_id)])
+    return assessment
+
+
+def snapshots_assess(jobs: list[tuple[Snapshot, str, str]]) -> list[Assessment | None]:
+    """Assess (snapshot, trigger, request id) jobs in one classifier batch per flag set.
+
+    Writes the assessments and carries out the decisions in one transaction.
+    Returns one entry per job (None where automated moderation is off for the author).
+    """
     started = time.perf_counter()
-    context = Context(disabled=disabled_categories(author_id=snapshot.author_id))
-    [result] = assessors.assess([snapshot.item], context)
+    flag_memo: dict[int, tuple[bool, frozenset[str]]] = {}
+    for snapshot, _trigger, _request_id in jobs:
+        author = snapshot.author_id
+        if author not in flag_memo:
+            flag_memo[author] = (
+                flag_is_on_for(flags.AI_MODERATION, author_id=author),
+                disabled_categories(author_id=author),
+            )
+    groups: dict[frozenset[str], list[int]] = {}
+    for index, (snapshot, _trigger, _request_id) in enumerate(jobs):
+        is_on, disabled = flag_memo[snapshot.author_id]
+        if is_on:
+            groups.setdefault(disabled, []).append(index)
+    results: dict[int, ItemResult] = {}
+    for disabled, indexes in groups.items():
+        scored = assessors.assess([jobs[i][0].item for i in indexes], Context(disabled=disabled))
+        results.update(zip(indexes, scored, strict=True))
+    if not results:
+        return [None] * len(jobs)
     policies = policies_load()
-    outcome = decide({c: s.score for c, s in result.scores.items()}, policies)
-    duration = time.perf_counter() - started
-    evidence = {**snapshot.evidence, "request_id": request_id}
-    with transaction.atomic():
-        assessment = Assessment.objects.create(
-            content_type=snapshot.content_type,
-            content_id=snapshot.content_id,
-            author_id=snapshot.author_id,
-            trigger=trigger,
+    outcomes = {
+        i: decide({c: s.score for c, s in result.scores.items()}, policies)
+        for i, result in results.items()
+    }
+    each_seconds = (time.perf_counter() - started) / len(results)
+    rows = {
+        i: Assessment(
+            content_type=jobs[i][0].content_type,
+            content_id=jobs[i][0].content_id,
+            author_id=jobs[i][0].author_id,
+            trigger=jobs[i][1],
             scores=result.scores_json(),
             model_versions=result.model_versions,
-            evidence=evidence,
-            decision=outcome.decision,
-            category=outcome.category,
-            top_score=outcome.top_score,
-            duration_ms=duration * 1000,
+            evidence={**jobs[i][0].evidence, "request_id": jobs[i][2]},
+            decision=outcomes[i].decision,
+            category=outcomes[i].category,
+            top_score=outcomes[i].top_score,
+            duration_ms=each_seconds * 1000,
         )
-        decision_carry_out(assessment=assessment, outcome=outcome)
-    metrics_record(
-        content_type=snapshot.content_type, result=result, outcome=outcome, seconds=duration
-    )
-    return assessment
+        for i, result in sorted(results.items())
+    }
+    with transaction.atomic():
+        if len(rows) == 1:
+            for row in rows.values():
+                row.save(force_insert=True)
+        else:
+            Assessment.objects.bulk_create(list(rows.values()))
+        for i, row in rows.items():
+            decision_carry_out(assessment=row, outcome=outcomes[i])
+    for i, result in results.items():
+        metrics_record(
+            content_type=jobs[i][0].content_type,
+            result=result,
+            outcome=outcomes[i],
+            seconds=each_seconds,
+        )
+    return [rows.get(i) for i in range(len(jobs))]
 
 
 def metrics_record(

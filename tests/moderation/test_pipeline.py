@@ -560,3 +560,60 @@ def test_the_tasks_go_to_the_configured_queue(alice, settings, monkeypatch):
     assert options["kwargs"]["content_id"] == 9
     assert options["kwargs"]["trigger"] == "published"
     assert len(options["kwargs"]["request_id"]) == 32
+
+
+def test_a_batch_is_assessed_in_order_with_each_decision_carried_out(
+    alice, bob, pipeline, actioned
+):
+    from apps.feed import services
+
+    offensive = services.status_create(author=alice.account, text=OFFENSIVE)
+    clean = services.status_create(author=bob.account, text=CLEAN)
+    card = services.status_create(author=bob.account, text="card 4111 1111 1111 1111")
+    reblog = services.status_reblog(status=clean, account=alice.account)
+    requests = [
+        pipeline_module.Request("status", offensive.pk, "published", "r1"),
+        pipeline_module.Request("status", clean.pk, "published", "r2"),
+        pipeline_module.Request("status", 404, "published", "r3"),
+        pipeline_module.Request("status", reblog.pk, "published", "r4"),
+        pipeline_module.Request("chat", 1, "published", "r5"),
+        pipeline_module.Request("status", card.pk, "updated", "r6"),
+    ]
+
+    with pipeline():
+        first = pipeline_module.contents_assess(requests)
+    with pipeline():
+        again = pipeline_module.contents_assess(requests)
+
+    assert [a.decision if a else None for a in first] == ["hide", "allow", None, None, None, "hide"]
+    assert [a.pk if a else None for a in again] == [a.pk if a else None for a in first]
+    assert first[5].trigger == "updated"
+    assert first[5].category == "pii"
+    assert Assessment.objects.count() == 3
+    assert sorted(actioned) == sorted(
+        [("status", offensive.pk, "hide"), ("status", card.pk, "hide")]
+    )
+    assert Case.objects.get(content_id=offensive.pk).assessment_id == first[0].pk
+
+
+def test_a_batch_costs_the_same_queries_whatever_its_size(
+    pipeline_flags, django_assert_max_num_queries
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.feed import services
+    from tests.accounts.factories import UserFactory
+
+    regular = UserFactory(date_joined=timezone.now() - timedelta(days=400))
+    statuses = [services.status_create(author=regular, text=f"{CLEAN} ({n})") for n in range(30)]
+    pipeline_module.content_assess(
+        content_type="status", content_id=statuses[0].pk, trigger="manual"
+    )
+    requests = [pipeline_module.Request("status", s.pk, "manual", f"req{s.pk}") for s in statuses]
+
+    # Earlier runs, the statuses, their media, the policies, one insert (in a savepoint).
+    with django_assert_max_num_queries(7):
+        written = pipeline_module.contents_assess(requests)
+    assert {a.decision for a in written} == {"allow"}
