@@ -16,14 +16,17 @@ the same answer.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -483,3 +486,88 @@ def decision_carry_out(*, assessment: Assessment, outcome: Outcome) -> None:
         assessment=assessment,
         hidden=decision == Decision.HIDE,
     )
+
+
+# The pending list: events batched for the worker (with Redis) ---------------
+
+PENDING_KEY = "moderation:pending"
+DRAIN_KEY = "moderation:draining"
+DRAIN_CLAIM_SECONDS = 60
+
+
+@lru_cache(maxsize=4)
+def _redis_for(url: str):
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+def batching_is_enabled() -> bool:
+    """Events are batched through a Redis list when Redis is configured and batches exceed one."""
+    return bool(settings.REDIS_URL) and settings.MODERATION_BATCH_SIZE > 1
+
+
+def pending_add(request: Request) -> bool:
+    """Append a request to the pending list; True when the caller must schedule a drain.
+
+    The drain claim (``DRAIN_KEY``) makes one drain run at a time: whoever sets it
+    schedules the task, everyone else's request is picked up by the running drain.
+    """
+    client = _redis_for(settings.REDIS_URL)
+    client.rpush(PENDING_KEY, json.dumps(asdict(request)))
+    return bool(client.set(DRAIN_KEY, "1", nx=True, ex=DRAIN_CLAIM_SECONDS))
+
+
+def pending_drain(*, batch_size: int) -> int:
+    """Assess pending requests in batches until the list is empty; returns how many.
+
+    A batch leaves the list only after it was assessed, so a worker lost mid-batch
+    leaves it for the next drain (assessing is idempotent by request id). A
+    database error propagates (the task retries with the batch still queued); any
+    other failure is isolated to the request that causes it, which is logged and
+    dropped so that one bad request cannot block the rest.
+    """
+    client = _redis_for(settings.REDIS_URL)
+    total = 0
+    while True:
+        raw = client.lrange(PENDING_KEY, 0, batch_size - 1)
+        if not raw:
+            client.delete(DRAIN_KEY)
+            # A request pushed between the read and the delete found the claim taken.
+            if client.llen(PENDING_KEY) and client.set(
+                DRAIN_KEY, "1", nx=True, ex=DRAIN_CLAIM_SECONDS
+            ):
+                continue
+            return total
+        requests = []
+        for value in raw:
+            try:
+                requests.append(Request(**json.loads(value)))
+            except (TypeError, ValueError):
+                logger.error(
+                    "dropped a malformed pending moderation request", extra={"value": value[:200]}
+                )
+        _assess_isolating_failures(requests)
+        client.ltrim(PENDING_KEY, len(raw), -1)
+        client.expire(DRAIN_KEY, DRAIN_CLAIM_SECONDS)
+        total += len(raw)
+
+
+def _assess_isolating_failures(requests: list[Request]) -> None:
+    try:
+        contents_assess(requests)
+        return
+    except DatabaseError:
+        raise
+    except Exception:
+        logger.exception("a moderation batch failed; assessing its requests one by one")
+    for request in requests:
+        try:
+            contents_assess([request])
+        except DatabaseError:
+            raise
+        except Exception:
+            logger.exception(
+                "dropped a moderation request that fails",
+                extra={"content_type": request.content_type, "content_id": request.content_id},
+            )

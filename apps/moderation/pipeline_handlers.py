@@ -1,8 +1,10 @@
-"""What the automated pipeline does with content events: enqueue an assessment task.
+"""What the automated pipeline does with content events: enqueue an assessment.
 
 Events arrive after the publishing transaction committed (``core.events``), so the
 task always finds the content. Each event gets a request id that makes a
-re-delivered task harmless.
+re-delivered task harmless. With Redis (``REDIS_URL``) and ``MODERATION_BATCH_SIZE``
+above one, events go to a pending list that one draining task assesses in
+batches; otherwise each event is its own task.
 """
 
 from __future__ import annotations
@@ -21,30 +23,31 @@ def _enqueue(task, **kwargs) -> None:
     )
 
 
-def on_content_published(event: events.ContentPublished) -> None:
+def _assess_later(*, content_type: str, content_id: int, trigger: str) -> None:
+    """One task per event, or (with Redis) the pending list that a draining task batches."""
     from apps.moderation import pipeline, tasks
-    from apps.moderation.models import Assessment
 
-    if event.content_type in pipeline.ASSESSED_CONTENT_TYPES:
-        _enqueue(
-            tasks.content_assess_task,
-            content_type=event.content_type,
-            content_id=event.content_id,
-            trigger=Assessment.Trigger.PUBLISHED.value,
-        )
+    if content_type not in pipeline.ASSESSED_CONTENT_TYPES:
+        return
+    if pipeline.batching_is_enabled():
+        request = pipeline.Request(content_type, content_id, trigger, uuid.uuid4().hex)
+        if pipeline.pending_add(request):
+            tasks.content_assess_drain_task.apply_async(queue=settings.MODERATION_ASSESS_QUEUE)
+        return
+    _enqueue(
+        tasks.content_assess_task,
+        content_type=content_type,
+        content_id=content_id,
+        trigger=trigger,
+    )
+
+
+def on_content_published(event: events.ContentPublished) -> None:
+    _assess_later(content_type=event.content_type, content_id=event.content_id, trigger="published")
 
 
 def on_content_updated(event: events.ContentUpdated) -> None:
-    from apps.moderation import pipeline, tasks
-    from apps.moderation.models import Assessment
-
-    if event.content_type in pipeline.ASSESSED_CONTENT_TYPES:
-        _enqueue(
-            tasks.content_assess_task,
-            content_type=event.content_type,
-            content_id=event.content_id,
-            trigger=Assessment.Trigger.UPDATED.value,
-        )
+    _assess_later(content_type=event.content_type, content_id=event.content_id, trigger="updated")
 
 
 def on_media_processed(event: events.MediaProcessed) -> None:

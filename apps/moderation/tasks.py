@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 from celery.signals import worker_process_init, worker_ready
+from django.conf import settings
 from django.db import DatabaseError
 
 from apps.moderation import pipeline
@@ -27,6 +28,18 @@ def content_assess_task(
         content_type=content_type, content_id=content_id, trigger=trigger, request_id=request_id
     )
     return assessment.pk if assessment else None
+
+
+@shared_task(
+    name="apps.moderation.tasks.content_assess_drain_task",
+    ignore_result=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=None,
+)
+def content_assess_drain_task() -> int:
+    """Assess what events left in the pending list, in batches (Redis only)."""
+    return pipeline.pending_drain(batch_size=settings.MODERATION_BATCH_SIZE)
 
 
 @shared_task(

@@ -14,6 +14,9 @@ MODERATION_BURST_WINDOW_SECONDS = env.int("MODERATION_BURST_WINDOW_SECONDS", def
 MODERATION_BURST_POSTS = env.int("MODERATION_BURST_POSTS", default=5)
 # MODERATION_ASSESS_QUEUE: the Celery queue the assessment tasks go to ("" = the default queue).
 MODERATION_ASSESS_QUEUE = env.str("MODERATION_ASSESS_QUEUE", default="") or None
+# MODERATION_BATCH_SIZE: with Redis, content events wait in a list that one worker task
+# assesses up to this many at a time (1: one task per event, no batching).
+MODERATION_BATCH_SIZE = env.int("MODERATION_BATCH_SIZE", default=100)
 
 # --- The review queue, reports and strikes (apps.moderation cases) ---
 # MODERATION_SLA_HOURS: hours within which a case should be decided, by priority band.
