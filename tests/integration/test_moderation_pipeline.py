@@ -126,3 +126,32 @@ def test_an_edit_is_assessed_again_and_the_first_evidence_stays(pipeline_on):
         "the edited status to be hidden",
         pipeline_on,
     )
+
+
+def test_a_burst_of_posts_is_drained_in_batches_and_all_assessed(pipeline_on):
+    import os
+
+    import redis
+
+    from apps.moderation import pipeline
+
+    alice = Member("alice")
+    ids = [alice.post(f"Post number {n} about the river walk and the herons") for n in range(25)]
+    ids.append(alice.post("Shut up you stupid piece of shit"))
+
+    wait_until(
+        lambda: Assessment.objects.filter(content_id__in=ids).count() == len(ids),
+        "every post of the burst to be assessed",
+        pipeline_on,
+    )
+    wait_until(
+        lambda: Status.objects.get(pk=ids[-1]).moderation_state == ModerationState.HIDDEN,
+        "the offensive post to be hidden",
+        pipeline_on,
+    )
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    wait_until(lambda: not client.exists(pipeline.DRAIN_KEY), "the drain to finish", pipeline_on)
+    assert client.llen(pipeline.PENDING_KEY) == 0
+    assert Assessment.objects.filter(content_id__in=ids).values(
+        "content_id"
+    ).distinct().count() == len(ids)
