@@ -236,8 +236,9 @@ def throughput(sizes, rng: random.Random) -> None:
         )
 
 
-def pipeline_timing(posts: list[str]) -> tuple[float, float]:
-    """The whole pipeline in this process on statuses in PostgreSQL (no broker)."""
+def pipeline_timing(posts: list[str]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The whole pipeline in this process on statuses in PostgreSQL (no broker): snapshot,
+    assess, write the assessment, act. One status per call, then batches of 100."""
     from django.db import connection
 
     from apps.feed.models import Status
@@ -247,19 +248,32 @@ def pipeline_timing(posts: list[str]) -> tuple[float, float]:
     authors = [
         UserFactory(username=f"bench_pipeline_{n}", date_joined=ESTABLISHED) for n in range(20)
     ]
-    statuses = Status.objects.bulk_create(
-        [
-            Status(account=authors[n % len(authors)], text=text, content=text)
-            for n, text in enumerate(posts)
-        ]
-    )
-    connection.ensure_connection()
 
-    def run():
-        for status in statuses:
+    def make() -> list[Status]:
+        return Status.objects.bulk_create(
+            [
+                Status(account=authors[n % len(authors)], text=text, content=text)
+                for n, text in enumerate(posts)
+            ]
+        )
+
+    connection.ensure_connection()
+    singles, batches = make(), make()
+
+    def one_by_one():
+        for status in singles:
             pipeline.content_assess(content_type="status", content_id=status.pk, trigger="manual")
 
-    return timed(run)
+    def batched():
+        for start in range(0, len(batches), 100):
+            pipeline.contents_assess(
+                [
+                    pipeline.Request("status", status.pk, "manual")
+                    for status in batches[start : start + 100]
+                ]
+            )
+
+    return timed(one_by_one), timed(batched)
 
 
 def start_worker():
