@@ -231,3 +231,32 @@ def test_api_refuses_five_media_ids(alice):
     )
     assert response.status_code == 422
     assert MediaAttachment.objects.filter(status_id__isnull=False).count() == 0
+
+
+def test_processed_videos_on_a_page_read_no_job_rows(alice, bob, django_assert_max_num_queries):
+    # given statuses with processed videos (each with the job that processed it)
+    from core.jobs import job_create
+
+    def video() -> str:
+        media = MediaAttachment.objects.create(
+            account=alice.account, type="video", state=ProcessingState.READY,
+            files={"mp4": "media/x/video.mp4", "poster": "media/x/poster.jpg",
+                   "hls": "media/x/master.m3u8"},
+            meta={"original": {"width": 640, "height": 360}},
+            job=job_create(owner=alice.account, kind="media.process"),
+        )  # fmt: skip
+        return str(media.pk)
+
+    post_with_media(alice, [video()])
+    cache.clear()
+    with django_assert_max_num_queries(40) as few:
+        bob.client.get("/api/v1/timelines/public")
+        few_count = len(few)
+    for _ in range(5):
+        post_with_media(alice, [video(), video()])
+    cache.clear()
+    with django_assert_max_num_queries(few_count):
+        page = bob.client.get("/api/v1/timelines/public").json()
+    assert len(page) == 6
+    assert all(m["agora"]["progress"] == 100 for s in page for m in s["media_attachments"])
+    assert page[0]["media_attachments"][0]["agora"]["hls_url"].endswith("/master.m3u8")
