@@ -336,26 +336,60 @@ def media_get_own(*, account, media_id) -> MediaAttachment:
 
 
 def media_update(
-    *, account, media_id, description: str | None = None, focus: str | None = None
+    *,
+    account,
+    media_id,
+    description: str | None = None,
+    focus: str | None = None,
+    thumbnail=None,
 ) -> MediaAttachment:
-    """Change the description or focus of one's own attachment not yet on a status.
+    """Change the description, focus or thumbnail of one's own attachment not yet on a status.
 
-    Mastodon refuses changes to attached media the same way (NotFound).
+    Mastodon refuses changes to attached media the same way (NotFound). A
+    thumbnail is for video and audio only (422 otherwise); the one it replaces is
+    deleted once the change commits.
     """
-    with transaction.atomic():
-        media = media_get_own(account=account, media_id=media_id)
-        media = MediaAttachment.objects.select_for_update().select_related("job").get(pk=media.pk)
-        if media.status_id is not None:
-            raise NotFound(_("Record not found"))
-        if description is not None:
-            media.description = _check_description(description)
-        point = parse_focus(focus)
-        if point is not None:
-            media.focus_x, media.focus_y = point
-            if media.meta:
-                media.meta = {**media.meta, "focus": {"x": point[0], "y": point[1]}}
-        media.full_clean(exclude=["account", "job"])
-        media.save()
+    media = media_get_own(account=account, media_id=media_id)
+    if media.status_id is not None:
+        raise NotFound(_("Record not found"))
+    if description is not None:
+        _check_description(description)
+    point = parse_focus(focus)
+    saved: list[str] = []
+    new_thumbnail = blur = ""
+    if thumbnail is not None:
+        if media.type == MediaType.IMAGE:
+            raise UnprocessableEntity(_("Only video and audio take a thumbnail."))
+        with scratch_dir() as folder:
+            work = Path(folder)
+            path = _copy_to(thumbnail, work / "thumbnail-upload")
+            new_thumbnail, blur = _store_thumbnail(
+                path, work=work, prefix=processing.storage_prefix(media.pk), saved=saved
+            )
+    try:
+        with transaction.atomic():
+            media = (
+                MediaAttachment.objects.select_for_update().select_related("job").get(pk=media.pk)
+            )
+            if media.status_id is not None:
+                raise NotFound(_("Record not found"))
+            if description is not None:
+                media.description = description
+            if point is not None:
+                media.focus_x, media.focus_y = point
+                if media.meta:
+                    media.meta = {**media.meta, "focus": {"x": point[0], "y": point[1]}}
+            if new_thumbnail:
+                replaced = media.files.get("thumbnail")
+                media.files = {**media.files, "thumbnail": new_thumbnail}
+                media.blurhash = blur
+                if replaced:
+                    transaction.on_commit(lambda: processing.delete_stored([replaced]))
+            media.full_clean(exclude=["account", "job"])
+            media.save()
+    except BaseException:
+        processing.delete_stored(saved)
+        raise
     return media
 
 

@@ -320,3 +320,36 @@ def test_deprecated_v1_upload_still_works(alice, samples):
         response = alice.client.post("/api/v1/media", {"file": handle}, format="multipart")
     assert response.status_code == 200
     assert response.json()["type"] == "image"
+
+
+def test_owner_replaces_a_videos_thumbnail(alice, samples, processed):
+    media_id = processed(lambda: alice.upload(samples["video"])).json()["id"]
+    poster = alice.client.get(f"/api/v1/media/{media_id}").json()["preview_url"]
+    with samples["png_alpha"].open("rb") as thumbnail:
+        response = alice.client.put(
+            f"/api/v1/media/{media_id}", {"thumbnail": thumbnail}, format="multipart"
+        )
+    assert response.status_code == 200, response.json()
+    first = response.json()["preview_url"]
+    assert first != poster
+    assert "/thumbnail.png" in first
+    # and a second replacement deletes the first thumbnail
+    with samples["jpeg"].open("rb") as thumbnail:
+        second = processed(
+            lambda: alice.client.put(
+                f"/api/v1/media/{media_id}", {"thumbnail": thumbnail}, format="multipart"
+            )
+        ).json()["preview_url"]
+    assert "/thumbnail.jpg" in second
+    assert local_path(second).exists()
+    assert not local_path(first).exists()
+
+
+def test_images_take_no_thumbnail(alice, samples):
+    media_id = alice.upload(samples["jpeg"]).json()["id"]
+    with samples["png_alpha"].open("rb") as thumbnail:
+        response = alice.client.put(
+            f"/api/v1/media/{media_id}", {"thumbnail": thumbnail}, format="multipart"
+        )
+    assert response.status_code == 422
+    assert len(stored_files()) == 2

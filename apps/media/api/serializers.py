@@ -138,6 +138,7 @@ class MediaUpdateSerializer(serializers.Serializer):
         required=False, allow_blank=True, allow_null=True, trim_whitespace=False
     )
     focus = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    thumbnail = serializers.FileField(required=False, allow_null=True, use_url=False)
 
 
 class UploadCreateSerializer(serializers.Serializer):

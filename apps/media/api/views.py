@@ -108,7 +108,10 @@ class MediaDetailView(MediaView):
 
     @extend_schema(
         operation_id="media_update",
-        request=MediaUpdateSerializer,
+        request={
+            "application/json": MediaUpdateSerializer,
+            "multipart/form-data": MediaUpdateSerializer,
+        },
         responses=MediaAttachmentSerializer,
     )
     def put(self, request, media_id):
@@ -120,6 +123,7 @@ class MediaDetailView(MediaView):
             media_id=media_id,
             description=data.get("description"),
             focus=data.get("focus"),
+            thumbnail=data.get("thumbnail"),
         )
         return _media_response(request, media, http.HTTP_200_OK)
 
