@@ -391,3 +391,18 @@ def test_phone_numbers_in_national_and_international_shapes(text):
 
 def test_plain_numbers_in_a_row_are_not_a_phone_number():
     assert PersonalDataAssessor().assess_text("in 2023 12 000 people 45 67 came").score == 0.0
+
+
+def test_a_viral_fingerprint_keeps_only_its_latest_authors(db):
+    from django.core.cache import cache
+
+    from apps.moderation.assessors.spam import FINGERPRINT_KEY, MAX_AUTHORS
+
+    text = "Huge sneaker sale today only at https://kicks.example grab yours"
+    SpamAssessor().assess(
+        [item(text, key=str(a), author_id=a) for a in range(MAX_AUTHORS + 30)], Context()
+    )
+    [stored] = [v for k, v in cache.get_many([FINGERPRINT_KEY.format(fingerprint(text))]).items()]
+    assert len(stored) == MAX_AUTHORS
+    [[score]] = SpamAssessor().assess([item(text, key="new", author_id=999)], Context())
+    assert score.signals == (f"repeated:{MAX_AUTHORS}_accounts",)

@@ -32,6 +32,7 @@ FINGERPRINT_KEY = "moderation:fingerprint:{}"
 BURST_KEY = "moderation:burst:{}"
 MAX_BURST_ENTRIES = 100
 MAX_KEYS = 20
+MAX_AUTHORS = 50
 
 
 # Short repeated text with nothing to sell ("Happy new year everyone!") is what crowds say,
@@ -45,6 +46,14 @@ def _repeat_score(other_authors: int, same_author_repeats: int) -> float:
     by_others = {0: 0.0, 1: 0.45, 2: 0.7, 3: 0.85}.get(other_authors, 0.95)
     by_self = 0.0 if same_author_repeats < 2 else min(0.8, 0.3 + 0.15 * same_author_repeats)
     return max(by_others, by_self)
+
+
+def _most_recent(seen: dict[str, list]) -> dict[str, list]:
+    """A fingerprint's sightings, cut to the latest authors: enough to say "many accounts"."""
+    if len(seen) <= MAX_AUTHORS:
+        return seen
+    latest = sorted(seen.items(), key=lambda entry: entry[1][0], reverse=True)[:MAX_AUTHORS]
+    return dict(latest)
 
 
 class SpamAssessor:
@@ -141,7 +150,9 @@ class SpamAssessor:
             confidence = min(0.95, 0.6 + 0.1 * len(signals))
             results.append([Score("spam", score, confidence, self.name, tuple(signals))])
         if context.record:
-            updates: dict[str, object] = {print_keys[fp]: seen for fp, seen in sightings.items()}
+            updates: dict[str, object] = {
+                print_keys[fp]: _most_recent(seen) for fp, seen in sightings.items()
+            }
             updates.update(
                 {burst_keys[a]: recent[-MAX_BURST_ENTRIES:] for a, recent in bursts.items()}
             )
