@@ -190,12 +190,23 @@ def status_edit(
     spoiler_text: str | None = None,
     sensitive: bool | None = None,
     language: str | None = None,
+    media_ids: list | None = None,
 ) -> Status:
-    """Edit one's own status, keeping the previous revision. Raises NotFound for others' statuses."""
+    """Edit one's own status, keeping the previous revision. Raises NotFound for others' statuses.
+
+    ``media_ids`` (when given) is the status's new list of attachments: kept ones
+    may be reordered, new ones must be the editor's processed, unattached media,
+    left-out ones are detached (:func:`apps.media.services.media_attach`).
+    """
     if status.account_id != editor.pk or status.is_reblog:
         raise NotFound(_("Record not found"))
     spoiler = status.spoiler_text if spoiler_text is None else spoiler_text
-    _validate_text(author=editor, text=text, spoiler_text=spoiler)
+    has_media = (
+        bool(media_ids)
+        if media_ids is not None
+        else selectors.statuses_with_media().filter(status_id=status.pk).exists()
+    )
+    _validate_text(author=editor, text=text, spoiler_text=spoiler, has_media=has_media)
     with transaction.atomic():
         if not status.edits.exists():
             StatusEdit.objects.create(
@@ -211,6 +222,10 @@ def status_edit(
             status.language = language[:16]
         status.edited_at = timezone.now()
         status.save()
+        if media_ids is not None:
+            media_services.media_attach(
+                account=editor, media_ids=media_ids, status_id=status.pk, replace=True
+            )
         StatusEdit.objects.create(
             status=status, text=status.text, content=status.content,
             spoiler_text=status.spoiler_text, sensitive=status.sensitive,

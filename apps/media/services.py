@@ -393,15 +393,7 @@ def media_update(
     return media
 
 
-def media_attach(*, account, media_ids: list, status_id: int) -> list[MediaAttachment]:
-    """Attach ``account``'s processed, unattached media to the status ``status_id``, in order.
-
-    Call inside the transaction that creates the status. Raises 422 for too many
-    ids, duplicates, media that is someone else's, unknown, already attached or
-    not processed yet (nothing is attached then).
-    """
-    if not media_ids:
-        return []
+def _parse_media_ids(account, media_ids: list) -> list[int]:
     limit = entitlements_for(account).max_media_attachments
     if len(media_ids) > limit:
         raise UnprocessableEntity(
@@ -415,6 +407,24 @@ def media_attach(*, account, media_ids: list, status_id: int) -> list[MediaAttac
         ids.append(int(text))
     if len(set(ids)) != len(ids):
         raise UnprocessableEntity(_("The same media attachment is listed twice."))
+    return ids
+
+
+def media_attach(
+    *, account, media_ids: list, status_id: int, replace: bool = False
+) -> list[MediaAttachment]:
+    """Attach ``account``'s processed, unattached media to the status ``status_id``, in order.
+
+    Call inside the transaction that creates (or edits) the status. With
+    ``replace`` (an edit), ``media_ids`` is the status's whole new list: media
+    already on it may stay, and media left out are detached (and later removed
+    as unattached). Raises 422 for too many ids, duplicates, media that is
+    someone else's, unknown, on another status or not processed yet (nothing
+    changes then).
+    """
+    if not media_ids and not replace:
+        return []
+    ids = _parse_media_ids(account, media_ids)
     with transaction.atomic():
         found = {
             media.pk: media
@@ -425,7 +435,7 @@ def media_attach(*, account, media_ids: list, status_id: int) -> list[MediaAttac
         if len(found) != len(ids):
             raise UnprocessableEntity(_("Media attachment not found: it is not yours."))
         for media in found.values():
-            if media.status_id is not None:
+            if media.status_id is not None and not (replace and media.status_id == status_id):
                 raise UnprocessableEntity(_("Media attachment is already attached to a status."))
             if not media.is_ready:
                 raise UnprocessableEntity(
@@ -433,6 +443,10 @@ def media_attach(*, account, media_ids: list, status_id: int) -> list[MediaAttac
                         "Cannot attach files that have not finished processing. Try again in a moment!"
                     )
                 )
+        if replace:
+            MediaAttachment.objects.filter(status_id=status_id).exclude(pk__in=ids).update(
+                status_id=None, position=0, updated_at=timezone.now()
+            )
         attached = []
         for position, media_id in enumerate(ids):
             media = found[media_id]

@@ -260,3 +260,45 @@ def test_processed_videos_on_a_page_read_no_job_rows(alice, bob, django_assert_m
     assert len(page) == 6
     assert all(m["agora"]["progress"] == 100 for s in page for m in s["media_attachments"])
     assert page[0]["media_attachments"][0]["agora"]["hls_url"].endswith("/master.m3u8")
+
+
+def edit(member, status, media_ids, text="edited"):
+    return services.status_edit(
+        status=status, editor=member.account, text=text, media_ids=media_ids
+    )
+
+
+def test_edit_replaces_reorders_and_detaches_media(alice, bob):
+    first, second, third = (upload_image(alice, (i, i, i))["id"] for i in (10, 20, 30))
+    status = post_with_media(alice, [first, second])
+
+    edit(alice, Status.objects.get(pk=status.pk), [third, first])
+
+    body = bob.client.get(f"/api/v1/statuses/{status.pk}").json()
+    assert [m["id"] for m in body["media_attachments"]] == [third, first]
+    assert MediaAttachment.objects.get(pk=second).status_id is None
+
+
+def test_edit_without_media_ids_keeps_the_media(alice):
+    media = upload_image(alice)["id"]
+    status = post_with_media(alice, [media])
+    services.status_edit(status=Status.objects.get(pk=status.pk), editor=alice.account, text="")
+    assert MediaAttachment.objects.get(pk=media).status_id == status.pk
+
+
+def test_edit_cannot_take_someone_elses_or_attached_media(alice, bob):
+    mine = upload_image(alice)["id"]
+    status = post_with_media(alice, [mine], text="before")
+    theirs = upload_image(bob)["id"]
+    other = post_with_media(alice, [upload_image(alice)["id"]], text="other")
+    on_other = MediaAttachment.objects.get(status_id=other.pk).pk
+
+    with pytest.raises(UnprocessableEntity, match="not yours"):
+        edit(alice, Status.objects.get(pk=status.pk), [mine, theirs])
+    with pytest.raises(UnprocessableEntity, match="already attached"):
+        edit(alice, Status.objects.get(pk=status.pk), [str(on_other)])
+
+    status.refresh_from_db()
+    assert status.text == "before"
+    assert MediaAttachment.objects.get(pk=mine).status_id == status.pk
+    assert MediaAttachment.objects.get(pk=theirs).status_id is None
