@@ -14,5 +14,15 @@ def on_content_deleted(event: events.ContentDeleted) -> None:
     media_delete_for_status_task.delay(status_id=event.content_id)
 
 
+def on_content_actioned(event: events.ContentActioned) -> None:
+    """Moderation removed media that no status carries: delete it (see services.media_moderate)."""
+    if event.content_type != "media" or event.action != "remove":
+        return
+    from apps.media.tasks import media_moderate_task
+
+    media_moderate_task.delay(media_id=event.content_id, action=event.action)
+
+
 def connect() -> None:
     events.subscribe(events.ContentDeleted, on_content_deleted)
+    events.subscribe(events.ContentActioned, on_content_actioned)

@@ -474,6 +474,23 @@ def media_delete_for_status(*, status_id: int) -> int:
     return count
 
 
+def media_moderate(*, media_id: int, action: str) -> bool:
+    """Carry out moderation's decision on media not attached to a status (``ContentActioned``).
+
+    ``remove`` deletes the attachment and its files. Other decisions change nothing here:
+    unattached media is visible to its owner alone, and once a status attaches it the
+    status is assessed with the media's hashes. Media on a status follows its status.
+    Returns whether anything was deleted.
+    """
+    if action != "remove":
+        return False
+    media = MediaAttachment.objects.filter(pk=media_id, status_id__isnull=True).first()
+    if media is None:
+        return False
+    media_delete(media=media)
+    return True
+
+
 def media_remove_unattached(*, older_than: timedelta | None = None) -> int:
     """Delete media no status attached that is older than ``MEDIA_UNATTACHED_MAX_HOURS``."""
     age = older_than or timedelta(hours=settings.MEDIA_UNATTACHED_MAX_HOURS)

@@ -47,3 +47,9 @@ def uploads_expire_task() -> int:
 def media_delete_for_status_task(*, status_id: int) -> int:
     """After a status is deleted: delete its attachments and their files."""
     return services.media_delete_for_status(status_id=status_id)
+
+
+@shared_task(name="apps.media.tasks.media_moderate_task", ignore_result=True)
+def media_moderate_task(*, media_id: int, action: str) -> bool:
+    """Moderation decided on unattached media (``ContentActioned``)."""
+    return services.media_moderate(media_id=media_id, action=action)
