@@ -302,3 +302,43 @@ def test_edit_cannot_take_someone_elses_or_attached_media(alice, bob):
     assert status.text == "before"
     assert MediaAttachment.objects.get(pk=mine).status_id == status.pk
     assert MediaAttachment.objects.get(pk=theirs).status_id is None
+
+
+def test_edit_through_the_api_keeps_the_listed_media_and_drops_the_rest(alice, bob):
+    first, second = upload_image(alice, (1, 1, 1))["id"], upload_image(alice, (2, 2, 2))["id"]
+    status = alice.client.post(
+        "/api/v1/statuses", {"status": "v1", "media_ids": [first, second]}, format="json"
+    ).json()
+
+    reordered = alice.client.put(
+        f"/api/v1/statuses/{status['id']}", {"status": "v2", "media_ids": [second, first]},
+        format="json",
+    )  # fmt: skip
+    assert reordered.status_code == 200, reordered.json()
+    assert [m["id"] for m in reordered.json()["media_attachments"]] == [second, first]
+
+    # As Mastodon: an edit names the attachments to keep; naming none drops them.
+    dropped = alice.client.put(f"/api/v1/statuses/{status['id']}", {"status": "v3"}, format="json")
+    assert dropped.status_code == 200, dropped.json()
+    assert dropped.json()["media_attachments"] == []
+    assert bob.client.get(f"/api/v1/statuses/{status['id']}").json()["media_attachments"] == []
+    assert MediaAttachment.objects.filter(status_id=status["id"]).count() == 0
+
+
+def test_edit_through_the_api_refuses_someone_elses_media_and_changes_nothing(alice, bob):
+    mine = upload_image(alice)["id"]
+    theirs = upload_image(bob)["id"]
+    status = alice.client.post(
+        "/api/v1/statuses", {"status": "before", "media_ids": [mine]}, format="json"
+    ).json()
+
+    response = alice.client.put(
+        f"/api/v1/statuses/{status['id']}", {"status": "after", "media_ids": [mine, theirs]},
+        format="json",
+    )  # fmt: skip
+
+    assert response.status_code == 422
+    after = alice.client.get(f"/api/v1/statuses/{status['id']}").json()
+    assert "before" in after["content"]
+    assert [m["id"] for m in after["media_attachments"]] == [mine]
+    assert MediaAttachment.objects.get(pk=theirs).status_id is None

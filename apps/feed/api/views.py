@@ -146,6 +146,8 @@ class StatusDetailView(APIView):
             spoiler_text=data["spoiler_text"],
             sensitive=data["sensitive"],
             language=data.get("language") or None,
+            # As Mastodon: the list to keep; omitted, the status loses its attachments.
+            media_ids=data.get("media_ids") or [],
         )
         return _status_response(
             request, selectors.status_get_for_viewer(viewer=request.user, status_id=status.pk)
