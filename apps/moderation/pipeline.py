@@ -553,6 +553,23 @@ def pending_drain(*, batch_size: int) -> int:
         total += len(raw)
 
 
+def pending_sweep(*, batch_size: int) -> int:
+    """Drain a pending list that no drain is working on; returns how many were assessed.
+
+    The periodic safety net for a drain task that was lost (a worker killed, a broker
+    restart) after it claimed the list: once its claim expires, the next sweep takes
+    the list over, so no event waits for the next post to be assessed.
+    """
+    if not batching_is_enabled():
+        return 0
+    client = _redis_for(settings.REDIS_URL)
+    if not client.llen(PENDING_KEY):
+        return 0
+    if not client.set(DRAIN_KEY, "1", nx=True, ex=DRAIN_CLAIM_SECONDS):
+        return 0  # a drain holds the list
+    return pending_drain(batch_size=batch_size)
+
+
 def _assess_isolating_failures(requests: list[Request]) -> None:
     try:
         contents_assess(requests)

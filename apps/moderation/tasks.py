@@ -42,6 +42,12 @@ def content_assess_drain_task() -> int:
     return pipeline.pending_drain(batch_size=settings.MODERATION_BATCH_SIZE)
 
 
+@shared_task(name="apps.moderation.tasks.content_assess_sweep_task", ignore_result=True)
+def content_assess_sweep_task() -> int:
+    """Every minute (beat): take over a pending list whose drain task was lost."""
+    return pipeline.pending_sweep(batch_size=settings.MODERATION_BATCH_SIZE)
+
+
 @shared_task(
     name="apps.moderation.tasks.media_assess_task",
     ignore_result=True,

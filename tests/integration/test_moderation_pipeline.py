@@ -155,3 +155,39 @@ def test_a_burst_of_posts_is_drained_in_batches_and_all_assessed(pipeline_on):
     assert Assessment.objects.filter(content_id__in=ids).values(
         "content_id"
     ).distinct().count() == len(ids)
+
+
+def test_the_sweep_takes_over_a_list_whose_drain_was_lost(transactional_db, settings):
+    """No worker: a drain claimed the list and died; once its claim lapses, the sweep
+    (beat, every minute) assesses what waited."""
+    import json
+    import os
+
+    import redis
+    from waffle.models import Flag
+
+    from apps.moderation import pipeline
+
+    Flag.objects.update_or_create(name=flags.AI_MODERATION, defaults={"everyone": True})
+    settings.MODERATION_BATCH_SIZE = 10
+    alice = Member("alice")
+    status = Status.objects.create(account=alice.account, text="waiting", content="<p>waiting</p>")
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    client.delete(pipeline.PENDING_KEY, pipeline.DRAIN_KEY)
+    request = {"content_type": "status", "content_id": status.pk, "trigger": "published",
+               "request_id": "lost-drain-1"}  # fmt: skip
+    client.rpush(pipeline.PENDING_KEY, json.dumps(request))
+    # a drain holds the list: the sweep leaves it alone
+    client.set(pipeline.DRAIN_KEY, "1", ex=60)
+    assert pipeline.pending_sweep(batch_size=10) == 0
+    assert not Assessment.objects.filter(content_id=status.pk).exists()
+
+    # the drain's claim lapses without it finishing
+    client.delete(pipeline.DRAIN_KEY)
+    assert pipeline.pending_sweep(batch_size=10) == 1
+
+    assert Assessment.objects.filter(content_id=status.pk).count() == 1
+    assert client.llen(pipeline.PENDING_KEY) == 0
+    assert not client.exists(pipeline.DRAIN_KEY)
+    # an empty list: nothing to do
+    assert pipeline.pending_sweep(batch_size=10) == 0
