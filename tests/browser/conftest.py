@@ -20,7 +20,9 @@ def pytest_configure(config):
 def browser():
     """A headless Chromium session, closed after the test."""
     if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        pytest.skip("Chromium and chromedriver are not installed (make system)")
+        # Never a skip: `make test` installs them (make system), so a missing browser is a
+        # broken setup, and a skipped test would hide it.
+        pytest.fail("Chromium and chromedriver are not installed: run `make system`")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

@@ -5,7 +5,8 @@ status gone from every timeline and the author with the strike and its notificat
 import pytest
 from django.urls import reverse
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from apps.moderation.models import AuditRecord, Case, Strike
 from tests.accounts.factories import DEFAULT_PASSWORD
@@ -13,6 +14,16 @@ from tests.feed.conftest import Member
 from tests.security.staff import current_code, staff_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+PAGE_SECONDS = 15
+
+
+def click_to_load(browser, element) -> None:
+    """Click ``element`` and wait until the page it leaves is gone, so that what the test
+    reads next comes from the new page, never from the old one (a stale element)."""
+    element.click()
+    WebDriverWait(browser, PAGE_SECONDS).until(expected_conditions.staleness_of(element))
 
 
 def timeline_ids(member, path, **params) -> list[str]:
@@ -48,26 +59,26 @@ def test_a_moderator_removes_a_reported_status_from_the_admin(live_server, brows
     browser.find_element(By.ID, "id_username").send_keys("mod")
     browser.find_element(By.ID, "id_password").send_keys(DEFAULT_PASSWORD)
     browser.find_element(By.ID, "id_otp_token").send_keys(current_code(device))
-    browser.find_element(By.CSS_SELECTOR, "#login-form input[type=submit]").click()
+    click_to_load(browser, browser.find_element(By.CSS_SELECTOR, "#login-form input[type=submit]"))
     assert browser.find_element(By.ID, "user-tools")
 
     # ... opens the queue and the case
     browser.get(f"{live_server.url}{reverse('admin:moderation_case_changelist')}")
     rows = browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")
     assert len(rows) == 1
-    browser.find_element(By.LINK_TEXT, f"status {post['id']}").click()
+    click_to_load(browser, browser.find_element(By.LINK_TEXT, f"status {post['id']}"))
     assert "buy followers now" in browser.find_element(By.ID, "case-content").text
     assert "@bob" in browser.find_element(By.ID, "case-reports").text
 
     # ... claims it
-    browser.find_element(By.ID, "claim-case").click()
+    click_to_load(browser, browser.find_element(By.ID, "claim-case"))
     assert "mod" in browser.find_element(By.ID, "case-assignee").text
 
     # ... and removes the status with a note and a reason for alice
     Select(browser.find_element(By.ID, "id_action")).select_by_value("remove")
     browser.find_element(By.ID, "id_note").send_keys("Link farm, reported by a follower.")
     browser.find_element(By.ID, "id_reason").send_keys("Spam is not allowed here.")
-    browser.find_element(By.ID, "act-submit").click()
+    click_to_load(browser, browser.find_element(By.ID, "act-submit"))
     assert "Remove" in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
 
     # then: the case is resolved, audited, and the status is gone from every timeline
