@@ -3,8 +3,8 @@
 The REST scenario runs against pytest-django's live server (WSGI). Streaming needs an
 ASGI server (WebSockets), so the streaming scenario serves Agora's ASGI application with
 uvicorn in a thread, REST and WebSocket alike, as production does. Mastodon.py streams
-over WebSocket with its ``websocket-streaming`` extra; its older HTTP (SSE) streaming
-paths (``/api/v1/streaming/user``) are not served by Agora.
+over WebSocket with its ``websocket-streaming`` extra (the Server-Sent Events paths,
+``/api/v1/streaming/user`` and the like, are tested in tests/feed/test_streaming_sse.py).
 """
 
 import socket
