@@ -716,13 +716,15 @@ def _home_row(status: Status) -> HomeRow:
     )
 
 
-def _fetch(*, viewer, ids: list[int], query: RangeQuery, limit: int) -> list[Status]:
+# Ids read past the page in a first fetch, for entries the rules may drop; the rest of
+# the read is fetched only when the first batch falls short.
+FETCH_SLACK = 4
+
+
+def _shown(*, viewer, ids: list[int]) -> list[Status]:
     """The statuses of ``ids`` the home timeline still shows: the rows with their authors
     (and reblogged statuses) in one query, one query of the viewer's relations to them,
-    and the rules applied in Python. Mentions and tags are left to the rendering, which
-    fetches them only for entities missing from its cache."""
-    if not ids:
-        return []
+    and the rules applied in Python."""
     statuses = list(
         Status.objects.select_related("account", "reblog_of", "reblog_of__account").filter(
             pk__in=ids
@@ -730,16 +732,25 @@ def _fetch(*, viewer, ids: list[int], query: RangeQuery, limit: int) -> list[Sta
     )
     rows = {status.pk: _home_row(status) for status in statuses}
     relations = home_relations(viewer=viewer, rows=list(rows.values()))
-    shown = sorted(
-        (
-            s
-            for s in statuses
-            if shown_on_home(viewer=viewer, status=rows[s.pk], relations=relations)
-        ),
-        key=lambda status: status.pk,
-        reverse=not query.ascending,
-    )[:limit]
-    return sorted(shown, key=lambda status: status.pk, reverse=True)
+    return [
+        s for s in statuses if shown_on_home(viewer=viewer, status=rows[s.pk], relations=relations)
+    ]
+
+
+def _fetch(*, viewer, ids: list[int], query: RangeQuery, limit: int) -> list[Status]:
+    """The page of ``ids`` (in the read's order) the home timeline shows, newest first.
+
+    Usually one batch (the page and a few more) covers it; entries the rules drop make
+    it read the rest of the range. Mentions and tags are left to the rendering, which
+    fetches them only for entities missing from its cache."""
+    if not ids:
+        return []
+    cut = limit + FETCH_SLACK
+    shown = _shown(viewer=viewer, ids=ids[:cut])
+    if len(shown) < limit and len(ids) > cut:
+        shown += _shown(viewer=viewer, ids=ids[cut:])
+    page = sorted(shown, key=lambda status: status.pk, reverse=not query.ascending)[:limit]
+    return sorted(page, key=lambda status: status.pk, reverse=True)
 
 
 def home_timeline_page(*, viewer, params: PageParams) -> list[Status] | None:

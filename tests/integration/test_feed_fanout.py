@@ -8,10 +8,11 @@ import redis
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
+from waffle.models import Flag
 
 from apps.feed import fanout
 from apps.feed.models import AccountLimit, Block, Follow, Mention, Mute, Status
-from core import events
+from core import events, flags
 from tests.accounts.factories import AccessTokenFactory, UserFactory
 
 pytestmark = pytest.mark.integration
@@ -289,6 +290,30 @@ def _pages(member: Member, **params) -> list[list[int]]:
         pages.append(member.home(min_id=pages[-1][-1], **params))
         pages.append(member.home(since_id=pages[0][-1], **params))
     return pages
+
+
+def test_a_page_whose_newest_entries_are_muted_is_filled_from_further_down(alice, bob, carol):
+    # (automated moderation off: forty posts in seconds from new accounts look like a burst)
+    Flag.objects.update_or_create(name=flags.AI_MODERATION, defaults={"everyone": False})
+    # given bob's 10 older statuses and carol's 30 newer ones in alice's feed
+    alice.follow(bob)
+    alice.follow(carol)
+    alice.home()
+    older = [bob.post(f"bob {i}") for i in range(10)]
+    newer = [carol.post(f"carol {i}") for i in range(30)]
+    wait_until(lambda: len(alice.feed()) == 40, "the fan-out to alice")
+    assert alice.home() == list(reversed(newer))[:20]
+
+    # when alice mutes carol (filtered when read: the feed still holds carol's entries)
+    response = alice.client.post(f"/api/v1/accounts/{carol.pk}/mute")
+    assert response.status_code == 200, response.json()
+    assert len(alice.feed()) == 40
+
+    # then the first batch read past the page is all muted, and the page comes from
+    # further down the same read: bob's statuses, newest first, however the page is cut
+    assert alice.home() == list(reversed(older))
+    assert alice.home(limit=5) == list(reversed(older))[:5]
+    assert alice.home(max_id=older[5]) == list(reversed(older[:5]))
 
 
 def test_the_home_timeline_through_the_store_equals_the_database(alice, bob, carol, settings):
