@@ -666,3 +666,26 @@ def test_one_drain_at_a_time_takes_everything_pending(alice, pipeline, redis_bat
     assert not redis_batching.exists(pipeline_module.DRAIN_KEY)
     # The claim is free again: the next event schedules a new drain.
     assert pipeline_module.pending_add(pipeline_module.Request("status", 1, "published", "z"))
+
+
+MATCH_MOMENTS = [
+    "kick off", "early corner", "first shot wide", "yellow card for the keeper",
+    "goal from the left wing", "equaliser straight away", "penalty appeal waved off",
+    "half time whistle", "second half under way", "substitution on the bench side",
+    "header off the crossbar", "offside flag goes up", "free kick curled in",
+    "stoppage time announced", "late winner", "full time, fans singing",
+]  # fmt: skip
+
+
+def test_a_burst_alone_queues_for_a_person_and_never_hides(pipeline):
+    """A new account live-posting an event is not hidden for its pace alone: a person decides."""
+    from tests.feed.conftest import Member
+
+    newcomer = Member("enthusiast")
+    with pipeline():
+        posted = [newcomer.post(f"{moment}, what a match") for moment in MATCH_MOMENTS]
+
+    decisions = [assessments_of(p).get().decision for p in posted]
+    assert "hide" not in decisions
+    assert "remove" not in decisions
+    assert decisions[-1] == "queue"

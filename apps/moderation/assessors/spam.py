@@ -31,6 +31,8 @@ SPAM_PHRASES = re.compile(
 FINGERPRINT_KEY = "moderation:fingerprint:{}"
 BURST_KEY = "moderation:burst:{}"
 MAX_BURST_ENTRIES = 100
+# The most a new-account burst alone scores (the default spam policy hides at 0.9).
+BURST_MAX_SCORE = 0.8
 MAX_KEYS = 20
 MAX_AUTHORS = 50
 
@@ -142,7 +144,9 @@ class SpamAssessor:
                 limit = settings.MODERATION_BURST_POSTS
                 if len(recent) >= limit:
                     signals.append(f"new_account_burst:{len(recent)}")
-                    parts.append(min(0.95, 0.6 + 0.05 * (len(recent) - limit)))
+                    # Pace alone never reaches the hide threshold: a newcomer
+                    # live-posting an event is queued for a person, not hidden.
+                    parts.append(min(BURST_MAX_SCORE, 0.6 + 0.05 * (len(recent) - limit)))
                 elif links and len(recent) >= 2:
                     signals.append("new_account_links")
                     parts.append(0.25)
