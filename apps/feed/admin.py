@@ -16,19 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from apps.feed.models import AccountLimit, Mention, Notification, Status, StatusEdit, Tag
-
-
-class ReadOnlyAdminMixin:
-    """Nothing to add, change or delete here; viewing follows the model's view permission."""
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+from core.admin_mixins import ReadOnlyAdminMixin
 
 
 class AuthorFilter(admin.SimpleListFilter):

@@ -18,17 +18,7 @@ from rest_framework.exceptions import APIException
 from apps.media import services
 from apps.media.api.serializers import PREVIEW_RENDITION, URL_RENDITION, file_url
 from apps.media.models import MediaAttachment, Upload
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+from core.admin_mixins import ReadOnlyAdminMixin
 
 
 @admin.register(MediaAttachment)

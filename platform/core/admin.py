@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_mixins import ReadOnlyAdminMixin
 from core.jobs import job_revoked
 from core.models import BackgroundJob
 
@@ -37,7 +38,7 @@ class ProgressFilter(admin.SimpleListFilter):
 
 
 @admin.register(BackgroundJob)
-class BackgroundJobAdmin(admin.ModelAdmin):
+class BackgroundJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Jobs are written only by their tasks: operators read them and may revoke them."""
 
     list_display = [
@@ -72,15 +73,6 @@ class BackgroundJobAdmin(admin.ModelAdmin):
         "finished_at",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("core.change_backgroundjob")

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from apps.moderation import selectors, services
 from apps.moderation.audit import personal_data_viewed
 from apps.moderation.models import AuditRecord, Case, CaseAction, Report, Rule, Strike
+from core.admin_mixins import ReadOnlyAdminMixin
 
 User = get_user_model()
 
@@ -402,19 +403,8 @@ class CaseAdmin(admin.ModelAdmin):
 # Read-only screens ----------------------------------------------------------------------
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Report)
-class ReportAdmin(ReadOnlyAdmin):
+class ReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "category", "reporter", "target_account", "case", "outcome", "created_at"]
     list_filter = ["category", "outcome"]
     list_select_related = ["reporter", "target_account", "case"]
@@ -434,7 +424,7 @@ class ReportAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Strike)
-class StrikeAdmin(ReadOnlyAdmin):
+class StrikeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "account", "action", "case", "created_at", "expires_at"]
     list_filter = ["action"]
     list_select_related = ["account", "case"]
@@ -447,7 +437,7 @@ class RuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditRecord)
-class AuditRecordAdmin(ReadOnlyAdmin):
+class AuditRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail: readable by moderators, editable and deletable by nobody."""
 
     list_display = ["created_at", "actor_name", "action", "target_type", "target_id", "note"]

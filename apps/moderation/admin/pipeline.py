@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.moderation.audit import audit_record, personal_data_viewed
 from apps.moderation.models import Assessment, KnownMediaHash, Policy
+from core.admin_mixins import ReadOnlyAdminMixin
 
 POLICY_FIELDS = ("is_enabled", "queue_threshold", "hide_threshold", "remove_threshold")
 
@@ -103,7 +104,7 @@ class KnownMediaHashAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "content_type",
@@ -146,15 +147,6 @@ class AssessmentAdmin(admin.ModelAdmin):
     @admin.display(description=_("evidence"))
     def evidence_display(self, obj: Assessment) -> str:
         return _pretty_json(obj.evidence)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
