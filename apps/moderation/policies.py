@@ -1,11 +1,17 @@
-"""Turning scores into a decision by the policies moderators set in the admin."""
+"""Turning scores into a decision by the policies moderators set in the admin, and the
+audited writes of what moderators tune there: policies and the known-media hash list."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from apps.moderation.models import Category, Decision, Policy
+from django.db import transaction
+
+from apps.moderation.audit import audit_record
+from apps.moderation.models import Category, Decision, KnownMediaHash, Policy
+
+POLICY_FIELDS = ("is_enabled", "queue_threshold", "hide_threshold", "remove_threshold")
 
 # Mildest first: the decision taken is the most severe any category's policy asks for.
 SEVERITY = {
@@ -54,3 +60,78 @@ def decide(scores: Mapping[str, float], policies: Mapping[str, Policy]) -> Outco
         if (SEVERITY[taken], value) > (SEVERITY[decision], score):
             decision, category, score = taken, name, value
     return Outcome(Decision(decision).value, category, score, top_category, top_score)
+
+
+# What moderators tune (the admin calls these) ------------------------------------
+
+
+def _policy_state(policy: Policy) -> dict:
+    return {name: getattr(policy, name) for name in POLICY_FIELDS}
+
+
+def _known_hash_state(known: KnownMediaHash) -> dict:
+    return {
+        "hash": known.hash,
+        "label": known.label,
+        "max_distance": known.max_distance,
+        "is_active": known.is_active,
+    }
+
+
+def policy_update(*, policy: Policy, actor) -> Policy:
+    """Save a policy's changed thresholds (validated by ``Policy.clean``), audited."""
+    policy.full_clean()
+    with transaction.atomic():
+        before = _policy_state(Policy.objects.select_for_update().get(pk=policy.pk))
+        policy.updated_by = actor
+        policy.save()
+        audit_record(
+            actor=actor,
+            action="policy_changed",
+            target_type="policy",
+            target_id=policy.pk,
+            before=before,
+            after=_policy_state(policy),
+            note=policy.category,
+        )
+    return policy
+
+
+def known_hash_save(*, known: KnownMediaHash, actor) -> KnownMediaHash:
+    """Add a known-media hash, or save changes to one, audited."""
+    known.full_clean()
+    with transaction.atomic():
+        previous = (
+            KnownMediaHash.objects.select_for_update().filter(pk=known.pk).first()
+            if known.pk
+            else None
+        )
+        if previous is None:
+            known.added_by = actor
+        known.save()
+        audit_record(
+            actor=actor,
+            action="known_media_hash_added" if previous is None else "known_media_hash_changed",
+            target_type="known_media_hash",
+            target_id=known.pk,
+            before=_known_hash_state(previous) if previous else None,
+            after=_known_hash_state(known),
+            note=known.label,
+        )
+    return known
+
+
+def known_hash_delete(*, known: KnownMediaHash, actor) -> None:
+    """Remove a hash from the known-media list, audited with what it was."""
+    with transaction.atomic():
+        pk = known.pk
+        before = _known_hash_state(known)
+        known.delete()
+        audit_record(
+            actor=actor,
+            action="known_media_hash_deleted",
+            target_type="known_media_hash",
+            target_id=pk,
+            before=before,
+            note=before["label"],
+        )

@@ -176,6 +176,47 @@ def test_a_moderator_deletes_a_known_media_hash(moderator_admin):
     assert AuditRecord.objects.get(action="known_media_hash_deleted").before["hash"] == known.hash
 
 
+def test_deleting_known_media_hashes_in_bulk_audits_each(moderator, moderator_admin):
+    kept = KnownMediaHash.objects.create(hash="0f0f0f0f0f0f0f0f", label="keep")
+    gone = [KnownMediaHash.objects.create(hash=f"{n:016x}", label=f"mistake {n}") for n in (1, 2)]
+
+    response = moderator_admin.post(
+        HASH_URL,
+        {"action": "delete_selected", "_selected_action": [k.pk for k in gone], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert list(KnownMediaHash.objects.all()) == [kept]
+    records = AuditRecord.objects.filter(action="known_media_hash_deleted").order_by("target_id")
+    assert [(r.target_id, r.before["hash"], r.actor_id) for r in records] == [
+        (k.pk, k.hash, moderator.pk) for k in gone
+    ]
+
+
+def test_changing_a_policy_in_the_list_is_audited(moderator, moderator_admin, offensive_policy):
+    policies = list(Policy.objects.order_by("category"))
+    form = {
+        "form-TOTAL_FORMS": len(policies),
+        "form-INITIAL_FORMS": len(policies),
+        "_save": "Save",
+    }
+    for n, policy in enumerate(policies):
+        form[f"form-{n}-id"] = policy.pk
+        for name, value in policy_form(policy).items():
+            form[f"form-{n}-{name}"] = value
+    row = policies.index(offensive_policy)
+    form[f"form-{row}-hide_threshold"] = "0.75"
+
+    response = moderator_admin.post(POLICY_URL, form)
+
+    assert response.status_code == 302
+    offensive_policy.refresh_from_db()
+    assert offensive_policy.hide_threshold == 0.75
+    record = AuditRecord.objects.get(action="policy_changed")
+    assert (record.before["hide_threshold"], record.after["hide_threshold"]) == (0.85, 0.75)
+    assert record.actor_id == moderator.pk
+
+
 def test_an_assessment_is_shown_and_its_viewing_audited(moderator, moderator_admin, assessment):
     response = moderator_admin.get(f"{ASSESSMENT_URL}{assessment.pk}/change/")
 

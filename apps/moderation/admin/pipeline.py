@@ -16,15 +16,11 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from apps.moderation.audit import audit_record, personal_data_viewed
+from apps.moderation import policies
+from apps.moderation.audit import personal_data_viewed
 from apps.moderation.models import Assessment, KnownMediaHash, Policy
+from apps.moderation.policies import POLICY_FIELDS
 from core.admin_mixins import ReadOnlyAdminMixin
-
-POLICY_FIELDS = ("is_enabled", "queue_threshold", "hide_threshold", "remove_threshold")
-
-
-def _policy_state(policy: Policy) -> dict:
-    return {name: getattr(policy, name) for name in POLICY_FIELDS}
 
 
 def _pretty_json(value) -> str:
@@ -49,18 +45,7 @@ class PolicyAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Policy, form, change: bool) -> None:
-        before = _policy_state(Policy.objects.get(pk=obj.pk)) if obj.pk else None
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
-        audit_record(
-            actor=request.user,
-            action="policy_changed",
-            target_type="policy",
-            target_id=obj.pk,
-            before=before,
-            after=_policy_state(obj),
-            note=obj.category,
-        )
+        policies.policy_update(policy=obj, actor=request.user)
 
 
 @admin.register(KnownMediaHash)
@@ -73,34 +58,15 @@ class KnownMediaHashAdmin(admin.ModelAdmin):
     readonly_fields = ("added_by", "created_at")
 
     def save_model(self, request: HttpRequest, obj: KnownMediaHash, form, change: bool) -> None:
-        if not change:
-            obj.added_by = request.user
-        before = {"hash": KnownMediaHash.objects.get(pk=obj.pk).hash} if change and obj.pk else None
-        super().save_model(request, obj, form, change)
-        audit_record(
-            actor=request.user,
-            action="known_media_hash_changed" if change else "known_media_hash_added",
-            target_type="known_media_hash",
-            target_id=obj.pk,
-            before=before,
-            after={
-                "hash": obj.hash,
-                "max_distance": obj.max_distance,
-                "is_active": obj.is_active,
-            },
-            note=obj.label,
-        )
+        policies.known_hash_save(known=obj, actor=request.user)
 
     def delete_model(self, request: HttpRequest, obj: KnownMediaHash) -> None:
-        pk = obj.pk
-        super().delete_model(request, obj)
-        audit_record(
-            actor=request.user,
-            action="known_media_hash_deleted",
-            target_type="known_media_hash",
-            target_id=pk,
-            before={"hash": obj.hash, "label": obj.label},
-        )
+        policies.known_hash_delete(known=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        """The "delete selected" action: each hash removed and audited on its own."""
+        for known in queryset:
+            policies.known_hash_delete(known=known, actor=request.user)
 
 
 @admin.register(Assessment)
