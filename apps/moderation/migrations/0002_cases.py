@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 import core.models
+from core.schedules import schedule_interval_task
 
 AUDIT_TRIGGERS = {
     "postgresql": (
@@ -62,21 +63,6 @@ def drop_audit_triggers(apps, schema_editor):
     for sql in backward:
         # No parameters: the SQL holds a literal % (PL/pgSQL RAISE), not placeholders.
         schema_editor.execute(sql, params=None)
-
-
-def schedule_expiry(apps, schema_editor):
-    alias = schema_editor.connection.alias
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_hour, _ = IntervalSchedule.objects.using(alias).get_or_create(every=1, period="hours")
-    PeriodicTask.objects.using(alias).update_or_create(
-        name=TASK_NAME, defaults={"task": TASK, "interval": every_hour, "enabled": True}
-    )
-
-
-def unschedule_expiry(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.using(schema_editor.connection.alias).filter(name=TASK_NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -392,5 +378,5 @@ class Migration(migrations.Migration):
             index=models.Index(fields=["reporter", "outcome"], name="mod_report_reporter"),
         ),
         migrations.RunPython(create_audit_triggers, drop_audit_triggers, elidable=False),
-        migrations.RunPython(schedule_expiry, unschedule_expiry),
+        schedule_interval_task(TASK_NAME, TASK, every=1, period="hours"),
     ]
