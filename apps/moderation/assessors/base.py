@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+
+from django.conf import settings
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,13 @@ class Item:
     author_created_at: datetime | None = None
     created_at: datetime | None = None
     media_hashes: tuple[str, ...] = ()
+
+    def author_is_new(self) -> bool:
+        """Whether the author joined within ``MODERATION_NEW_ACCOUNT_HOURS`` (burst and scam signals)."""
+        if self.author_created_at is None:
+            return False
+        age = datetime.now(UTC) - self.author_created_at
+        return age < timedelta(hours=settings.MODERATION_NEW_ACCOUNT_HOURS)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-
-from django.conf import settings
 
 from . import text as features
 from .base import Context, Item, Score, noisy_or
@@ -71,7 +68,7 @@ class ScamAssessor:
         if matched and features.urls(item.text):
             signals.append("with_link")
             parts.append(0.3)
-        if matched and self._is_new(item):
+        if matched and item.author_is_new():
             signals.append("new_account")
             parts.append(0.25)
         score = noisy_or(parts)
@@ -80,10 +77,3 @@ class ScamAssessor:
 
     def assess(self, items: Sequence[Item], context: Context) -> list[list[Score]]:
         return [[self.assess_item(item)] for item in items]
-
-    @staticmethod
-    def _is_new(item: Item) -> bool:
-        if item.author_created_at is None:
-            return False
-        age = datetime.now(UTC) - item.author_created_at
-        return age < timedelta(hours=settings.MODERATION_NEW_ACCOUNT_HOURS)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -76,7 +75,7 @@ class SpamAssessor:
         burst_keys = {
             item.author_id: BURST_KEY.format(item.author_id)
             for item in items
-            if item.author_id is not None and self._is_new(item)
+            if item.author_id is not None and item.author_is_new()
         }
         stored = cache.get_many([*print_keys.values(), *burst_keys.values()])
         # Per fingerprint: {author id: [last seen, [content keys]]}. Content is counted once
@@ -163,10 +162,3 @@ class SpamAssessor:
             if updates:
                 cache.set_many(updates, timeout=max(window, burst_window))
         return results
-
-    @staticmethod
-    def _is_new(item: Item) -> bool:
-        if item.author_created_at is None:
-            return False
-        age = datetime.now(UTC) - item.author_created_at
-        return age < timedelta(hours=settings.MODERATION_NEW_ACCOUNT_HOURS)
