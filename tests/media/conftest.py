@@ -9,23 +9,16 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import default_storage
 from PIL import Image
-from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 from core import entitlements
-from tests.accounts.factories import AccessTokenFactory, UserFactory
+from tests.feed.conftest import Member as FeedMember
 
 FFMPEG = ["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-y"]
 
 
-class Member:
-    """An account with an API client signed in as it."""
-
-    def __init__(self, username: str):
-        self.account = UserFactory(username=username)
-        self.client = APIClient()
-        token = AccessTokenFactory(user=self.account, scope="read write follow push").token
-        self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+class Member(FeedMember):
+    """An account with an API client signed in as it, uploading media."""
 
     def upload(self, path: Path, **fields):
         with path.open("rb") as handle:
