@@ -48,7 +48,8 @@ class Subscription:
     label: tuple[str, ...]
 
 
-def _granted(token, *required: str) -> bool:
+def token_grants(token, *required: str) -> bool:
+    """Whether the access token carries one of the ``required`` scopes (or a broader one)."""
     granted = token_scopes(token)
     return any(scope_is_granted(granted, scope) for scope in required)
 
@@ -62,9 +63,9 @@ def resolve_stream(*, name, tag, account_id: int, token) -> Subscription:
     """
     if not isinstance(name, str) or name not in KNOWN_STREAMS:
         raise StreamRefused("Unknown stream type", 400)
-    if name == "user" and not _granted(token, "read", "read:statuses"):
+    if name == "user" and not token_grants(token, "read", "read:statuses"):
         raise StreamRefused("Access token does not have the required scopes", 401)
-    if name == "user:notification" and not _granted(token, "read", "read:notifications"):
+    if name == "user:notification" and not token_grants(token, "read", "read:notifications"):
         raise StreamRefused("Access token does not have the required scopes", 401)
     if name == "user":
         return Subscription(streaming.user_group(account_id), ("user",))
@@ -113,7 +114,7 @@ class StreamingConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
         self.base_url = base_url_for(self.scope)
-        self.reads_notifications = _granted(self.token, "read", "read:notifications")
+        self.reads_notifications = token_grants(self.token, "read", "read:notifications")
 
         query = parse_qs(self.scope.get("query_string", b"").decode())
         refusal = None

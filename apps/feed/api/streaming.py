@@ -20,7 +20,7 @@ from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
 from apps.feed import streaming
-from apps.feed.consumers import StreamRefused, _granted, base_url_for, resolve_stream
+from apps.feed.consumers import StreamRefused, resolve_stream, token_grants
 from core.websocket import token_user
 
 HEARTBEAT_SECONDS = 15.0
@@ -48,16 +48,6 @@ def _raw_token(request) -> str:
     return request.GET.get("access_token", "")
 
 
-def _asgi_scope(request) -> dict:
-    """What :func:`base_url_for` reads: the Host header and whether the request was secure."""
-    return {
-        "headers": [(b"host", request.get_host().encode("latin-1"))]
-        if request.headers.get("Host")
-        else [],
-        "scheme": "wss" if request.is_secure() else "ws",
-    }
-
-
 @require_safe
 async def streaming_events(request, stream: str):
     """One stream as Server-Sent Events, until the client goes away."""
@@ -80,8 +70,9 @@ async def streaming_events(request, stream: str):
     layer = get_channel_layer()
     channel = await layer.new_channel()
     await layer.group_add(subscription.group, channel)
-    base_url = base_url_for(_asgi_scope(request))
-    reads_notifications = _granted(token, "read", "read:notifications")
+    # Absolute URLs in entities on the host the client asked (checked against ALLOWED_HOSTS).
+    base_url = request.build_absolute_uri("/").rstrip("/")
+    reads_notifications = token_grants(token, "read", "read:notifications")
 
     async def render(message) -> tuple[str, str] | None:
         kind = message.get("type")
