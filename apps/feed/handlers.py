@@ -39,9 +39,9 @@ def connect() -> None:
     streaming.connect()
     events.subscribe(events.AccountRestricted, on_account_restricted)
 
-    from apps.feed import fanout, warnings
+    from apps.feed import account_warnings, fanout
 
     fanout.connect()
-    warnings.connect()
+    account_warnings.connect()
 
     from apps.feed import scheduling_tasks  # noqa: F401 (registers the Celery task)
