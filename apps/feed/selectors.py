@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
@@ -406,17 +407,24 @@ def viewer_state(*, viewer, statuses: Iterable[Status]) -> ViewerState:
             ids.add(status.reblog_of_id)
     if not ids:
         return state
-    favourited = Favourite.objects.filter(account=viewer, status_id__in=ids)
-    reblogged = Status.objects.filter(account=viewer, reblog_of_id__in=ids)
-    bookmarked = Bookmark.objects.filter(account=viewer, status_id__in=ids)
-    rows = (
-        favourited.annotate(kind=Value("f")).values_list("kind", "status_id")
-        .union(reblogged.annotate(kind=Value("r")).values_list("kind", "reblog_of_id"), all=True)
-        .union(bookmarked.annotate(kind=Value("b")).values_list("kind", "status_id"), all=True)
-    )  # fmt: skip
+    placeholders = ", ".join(["%s"] * len(ids))
+    # One round trip, written out: the ORM's three-way union costs more to compile
+    # than the database takes to answer it. Only table names and placeholders are
+    # formatted in; every value is a parameter.
+    sql = f"""
+        SELECT 'f', status_id FROM {Favourite._meta.db_table}
+         WHERE account_id = %s AND status_id IN ({placeholders})
+        UNION ALL SELECT 'r', reblog_of_id FROM {Status._meta.db_table}
+         WHERE account_id = %s AND reblog_of_id IN ({placeholders})
+        UNION ALL SELECT 'b', status_id FROM {Bookmark._meta.db_table}
+         WHERE account_id = %s AND status_id IN ({placeholders})
+    """  # noqa: S608
+    ordered = sorted(ids)
     by_kind = {"f": state.favourited, "r": state.reblogged, "b": state.bookmarked}
-    for kind, status_id in rows:
-        by_kind[kind].add(status_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [viewer.pk, *ordered] * 3)
+        for kind, status_id in cursor.fetchall():
+            by_kind[kind].add(status_id)
     return state
 
 
