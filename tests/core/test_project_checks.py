@@ -1,5 +1,6 @@
 """Whole-project checks: deploy settings, the layer contract, the API schema and docs."""
 
+import json
 import os
 import re
 import secrets
@@ -62,6 +63,45 @@ def test_production_refuses_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def database_settings(**extra: str) -> dict:
+    """settings.DATABASES["default"] as production computes it with ``extra`` in the env."""
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "d = settings.DATABASES['default']; "
+        "print(json.dumps({'OPTIONS': d.get('OPTIONS', {}), 'CONN_MAX_AGE': d['CONN_MAX_AGE']}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean_env(
+            **PRODUCTION_ENV, **extra, PYTHONPATH=f"{ROOT}:{ROOT / 'platform'}",
+            DJANGO_SETTINGS_MODULE="config.settings",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_postgresql_connections_are_pooled_by_default():
+    database = database_settings()
+
+    assert database["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 10}
+    assert database["CONN_MAX_AGE"] == 0
+
+
+def test_the_pool_is_sized_by_the_environment_and_can_be_turned_off():
+    sized = database_settings(DATABASE_POOL_MAX_SIZE="8", DATABASE_POOL_MIN_SIZE="20")
+    unpooled = database_settings(DATABASE_POOL_MAX_SIZE="0", DATABASE_CONN_MAX_AGE="60")
+
+    # The floor never exceeds the ceiling; without a pool, persistent connections apply.
+    assert sized["OPTIONS"]["pool"] == {"min_size": 8, "max_size": 8, "timeout": 10}
+    assert "pool" not in unpooled["OPTIONS"]
+    assert unpooled["CONN_MAX_AGE"] == 60
 
 
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess:

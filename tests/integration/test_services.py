@@ -48,6 +48,24 @@ def test_a_model_round_trips_through_postgresql(db):
     assert loaded.pk > 0
 
 
+def test_requests_borrow_postgresql_connections_from_the_pool(transactional_db, client):
+    # given the default settings on PostgreSQL: a psycopg_pool per process
+    connection.ensure_connection()
+    pool = connection.pool
+    assert pool is not None
+    opened = pool.get_stats().get("connections_num", 0)
+
+    # when requests come one after another, each returning its connection
+    for _ in range(5):
+        assert client.get("/readyz").status_code == 200
+        connection.close()
+
+    # then they reuse the pool's connections: a connection per request would open 5
+    stats = pool.get_stats()
+    assert stats["requests_num"] >= 5
+    assert stats.get("connections_num", 0) - opened < 5
+
+
 def test_a_message_round_trips_through_the_redis_channel_layer():
     # given the channels-redis layer with a channel in a fresh group
     layer = get_channel_layer()

@@ -14,9 +14,23 @@ _PROMETHEUS_ENGINES = {
 }
 _default = DATABASES["default"]
 _default["ENGINE"] = _PROMETHEUS_ENGINES.get(_default["ENGINE"], _default["ENGINE"])
-# DATABASE_CONN_MAX_AGE: seconds a connection is kept open between requests.
+# DATABASE_CONN_MAX_AGE: seconds a connection is kept open between requests (only
+# without a pool: a pooled connection goes back to the pool after each request).
 _default["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 _default["CONN_HEALTH_CHECKS"] = True
+if _default["ENGINE"].endswith("postgresql"):
+    # DATABASE_POOL_MAX_SIZE: PostgreSQL connections each process may hold in its
+    # pool (psycopg_pool, opened on first use); 0 opens a connection per request.
+    # DATABASE_POOL_MIN_SIZE: connections the pool keeps open when idle.
+    _pool_max = env.int("DATABASE_POOL_MAX_SIZE", default=4)
+    if _pool_max > 0:
+        _default.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(env.int("DATABASE_POOL_MIN_SIZE", default=1), _pool_max),
+            "max_size": _pool_max,
+            # Seconds a request waits for a free connection before failing.
+            "timeout": 10,
+        }
+        _default["CONN_MAX_AGE"] = 0
 if _default["ENGINE"].endswith("sqlite3"):
     # The web server, the worker and beat share one SQLite file: wait for locks
     # instead of failing, and take the write lock at the start of a transaction.
