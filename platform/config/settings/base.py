@@ -81,6 +81,8 @@ MIDDLEWARE = [
     # Axes must come last among the authentication middleware.
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last: under ASGI it keeps the whole chain on one thread (see its docstring).
+    "core.middleware.SynchronousChainMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
