@@ -19,10 +19,13 @@ import bisect
 import itertools
 import os
 import random
+import socket
 import statistics
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from http.client import HTTPConnection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,6 +164,67 @@ def bearer_for(user) -> str:
     return token.token
 
 
+def serve(*, pool_size: int) -> tuple[subprocess.Popen, int]:
+    """uvicorn serving the platform as deploy/Dockerfile runs it (production settings,
+    one worker), with DATABASE_POOL_MAX_SIZE=pool_size. Returns (process, port)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": f"bench-{random.getrandbits(128):032x}",
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_POOL_MAX_SIZE": str(pool_size),
+        "LOG_LEVEL": "WARNING",
+    }
+    # Production settings serve hashed static files (the Dockerfile collects them).
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT, env=env, check=True,
+    )  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--app-dir", "platform",
+         "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off", "--log-level", "warning",
+         "--no-access-log"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            probe = HTTPConnection("127.0.0.1", port, timeout=2)
+            probe.request("GET", "/healthz")
+            if probe.getresponse().status == 200:
+                return process, port
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    sys.exit("uvicorn did not answer /healthz within 60 s")
+
+
+def over_http(*, pool_size: int, tokens: list[str], rounds: int) -> list[float]:
+    """Home timeline page latencies over one keep-alive HTTP connection to uvicorn."""
+    process, port = serve(pool_size=pool_size)
+    try:
+        connection = HTTPConnection("127.0.0.1", port, timeout=30)
+        latencies = []
+        for round_ in range(rounds + 1):
+            for token in tokens:
+                began = time.perf_counter()
+                connection.request(
+                    "GET", "/api/v1/timelines/home", headers={"Authorization": f"Bearer {token}"}
+                )
+                response = connection.getresponse()
+                body = response.read()
+                if round_:  # the first round warms the process up
+                    latencies.append(time.perf_counter() - began)
+                assert response.status == 200, body[:200]
+        return latencies
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="1,000 accounts, 20,000 statuses")
@@ -235,6 +299,11 @@ def main() -> None:
             list(Status.objects.filter(pk__in=[int(i) for i in page_ids]).select_related("account"))
             floor.append(time.perf_counter() - began)
 
+    # The same pages over HTTP from uvicorn, as a client sees them: with the database
+    # connection pool (the default) and with a new connection per request.
+    http_pooled = over_http(pool_size=4, tokens=list(tokens.values()), rounds=REQUESTS_PER_VIEWER)
+    http_unpooled = over_http(pool_size=0, tokens=list(tokens.values()), rounds=REQUESTS_PER_VIEWER)
+
     # Fan-out: the celebrity, followed by every account, all of them active.
     fanout.mark_active([*ids, celebrity])
     throughputs = []
@@ -257,10 +326,15 @@ def main() -> None:
     print(f"  naive DB query               {millis(naive)}")
     print(f"  floor (Redis range + 1 SQL)  {millis(floor)}")
     print(f"  cold feed rebuild            mean {rebuild_seconds * 1000:7.2f} ms")
+    print(f"  over HTTP (uvicorn), pooled  {millis(http_pooled)}")
+    print(f"  over HTTP, unpooled          {millis(http_unpooled)}")
     print(f"ratio naive / Agora API (p50)      {p50['naive'] / p50['api']:8.2f}")
     print(f"ratio naive / Agora selector (p50) {p50['naive'] / p50['selector']:8.2f}")
     print(f"ratio Agora API / floor (p50)      {p50['api'] / p50['floor']:8.2f}")
     print(f"ratio Agora selector / floor (p50) {p50['selector'] / p50['floor']:8.2f}")
+    http_p50 = percentile(http_pooled, 0.5)
+    print(f"ratio HTTP pooled / floor (p50)    {http_p50 / p50['floor']:8.2f}")
+    print(f"ratio HTTP unpooled / pooled (p50) {percentile(http_unpooled, 0.5) / http_p50:8.2f}")
     print(
         f"fan-out to {followers:,} active followers: "
         f"{statistics.median(throughputs):,.0f} feed entries/s (median of 3)"
