@@ -14,6 +14,7 @@ no token and pass the scope check.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import BasePermission
 
 _FOLLOW_COVERS = {
@@ -54,10 +55,24 @@ class HasScope(BasePermission):
         return all(scope_is_granted(granted, scope) for scope in needed_list)
 
 
-class HasUser(BasePermission):
-    """The request acts for a signed-in account (not a client-credentials app token)."""
+class UserRequired(APIException):
+    status_code = 422
+    default_detail = _("This method requires an authenticated user")
+    default_code = "user_required"
 
-    message = _("This method requires an authenticated user")
+
+class HasUser(BasePermission):
+    """The request acts for a signed-in account (not a client-credentials app token).
+
+    Without any credentials the answer is 401; with an app's own token it is 422,
+    as Mastodon answers (``require_user!``).
+    """
+
+    message = UserRequired.default_detail
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated)
+        if request.user and request.user.is_authenticated:
+            return True
+        if request.auth is not None:
+            raise UserRequired()
+        return False
