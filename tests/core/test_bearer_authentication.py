@@ -1,9 +1,4 @@
-"""Bearer tokens as clients send them: every header form, through the API.
-
-A well-formed ``Authorization: Bearer`` header is checked by the validator directly
-(one query); every other form goes through django-oauth-toolkit's whole path. Both
-must give the same answers.
-"""
+"""Bearer tokens as clients send them: every header form, through the API."""
 
 from datetime import timedelta
 
