@@ -1,54 +1,115 @@
-"""API rate limits scoped per entitlement tier.
+"""API rate limits scoped per entitlement tier, counted as Mastodon counts them.
 
 Rates come from ``settings.AGORA_THROTTLE_RATES[tier][scope]`` (falling back to
 the tier's ``default``); the tier comes from :mod:`core.entitlements`. A view sets
 ``throttle_scope`` to share a budget across endpoints (``registration``, say).
+
+Each budget is a window of fixed length aligned to the clock, as Rack::Attack (which
+Mastodon uses) keeps it: one atomic increment of a counter in the cache per request.
+DRF's ``SimpleRateThrottle`` instead reads the list of recent request times and
+writes it back, so requests that arrive together each read the same list and all
+but one of them go uncounted: parallel requests could exceed any limit. Responses
+carry Mastodon's ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and
+``X-RateLimit-Reset`` headers (:class:`RateLimitHeadersMiddleware`); a refusal is
+429 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
+import math
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle
 
 from core.entitlements import entitlements_for
 
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-class TierRateThrottle(SimpleRateThrottle):
+
+@dataclass(frozen=True)
+class RateLimit:
+    """One request's standing against its budget."""
+
+    limit: int
+    remaining: int
+    reset: float  # when the window ends, in seconds since the epoch
+
+    def headers(self) -> dict[str, str]:
+        reset = datetime.fromtimestamp(self.reset, tz=UTC).isoformat(timespec="milliseconds")
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": reset.replace("+00:00", "Z"),
+        }
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"300/5m"`` -> (300, 300): the number of requests and the window in seconds."""
+    count, period = rate.split("/")
+    number = period[:-1] or "1"
+    return int(count), int(number) * _PERIODS[period[-1]]
+
+
+def _count(key: str, *, expires_in: int) -> int:
+    """Adds one to ``key``'s counter (created expiring in ``expires_in`` seconds)."""
+    try:
+        return cache.incr(key)
+    except ValueError:  # no counter yet in this window
+        if cache.add(key, 1, timeout=expires_in):
+            return 1
+        return cache.incr(key)  # another request created it first
+
+
+class TierRateThrottle(BaseThrottle):
     """Counts requests per account (or client address) per scope, at the tier's rate."""
 
-    cache_format = "throttle:%(tier)s:%(scope)s:%(ident)s"
-
-    def __init__(self):
-        # Rates depend on the request's tier: resolved in allow_request.
-        pass
-
-    def parse_rate(self, rate):
-        if rate is None:
-            return None, None
-        count, period = rate.split("/")
-        multiplier = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-        number = period[:-1] or "1"
-        return int(count), int(number) * multiplier[period[-1]]
+    cache_format = "throttle:%(tier)s:%(scope)s:%(ident)s:%(window)d"
+    timer = staticmethod(time.time)
 
     def allow_request(self, request, view) -> bool:
         if not getattr(settings, "AGORA_THROTTLE_ENABLED", True):
             return True
         tier = entitlements_for(request.user).tier
-        self.scope = getattr(view, "throttle_scope", None) or "default"
-        rates = settings.AGORA_THROTTLE_RATES.get(tier) or settings.AGORA_THROTTLE_RATES["free"]
-        self.rate = rates.get(self.scope) or rates.get("default")
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        if self.rate is None:
+        scope = self.scope_for(view)
+        rate = self.rate_for(tier, scope)
+        if rate is None:
             return True
-        self.tier = tier
-        return super().allow_request(request, view)
+        limit, period = parse_rate(rate)
+        self.now = self.timer()
+        window = int(self.now // period) * period
+        self.reset = window + period
+        key = self.cache_format % {
+            "tier": tier, "scope": scope, "ident": self.ident(request), "window": window,
+        }  # fmt: skip
+        used = _count(key, expires_in=math.ceil(self.reset - self.now) + 1)
+        standing = RateLimit(limit=limit, remaining=max(0, limit - used), reset=self.reset)
+        # For the response's headers (the HttpRequest outlives DRF's Request wrapper):
+        # with several budgets on one request, the one closest to running out.
+        django_request = getattr(request, "_request", request)
+        shown = getattr(django_request, "rate_limit", None)
+        if shown is None or standing.remaining < shown.remaining:
+            django_request.rate_limit = standing
+        return used <= limit
 
-    def get_cache_key(self, request, view) -> str:
+    def scope_for(self, view) -> str:
+        return getattr(view, "throttle_scope", None) or "default"
+
+    def rate_for(self, tier: str, scope: str) -> str | None:
+        """The rate (``"300/5m"``) of ``scope`` for ``tier``; None for no limit."""
+        rates = settings.AGORA_THROTTLE_RATES.get(tier) or settings.AGORA_THROTTLE_RATES["free"]
+        return rates.get(scope) or rates.get("default")
+
+    def wait(self) -> float:
+        return max(1, math.ceil(self.reset - self.now))
+
+    def ident(self, request) -> str:
         if request.user and request.user.is_authenticated:
-            ident = f"user:{request.user.pk}"
-        else:
-            ident = f"ip:{self.get_ident(request)}"
-        return self.cache_format % {"tier": self.tier, "scope": self.scope, "ident": ident}
+            return f"user:{request.user.pk}"
+        return f"ip:{self.get_ident(request)}"
 
     def get_ident(self, request) -> str:
         # Only the socket's address unless a trusted proxy is configured (settings.security).
@@ -59,3 +120,19 @@ class TierRateThrottle(SimpleRateThrottle):
             if len(addresses) >= count:
                 return addresses[-count]
         return request.META.get("REMOTE_ADDR", "")
+
+
+class RateLimitHeadersMiddleware:
+    """Puts the request's standing against its rate limit on the response, as Mastodon
+    does (clients such as Mastodon.py pace themselves by these headers)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        rate_limit = getattr(request, "rate_limit", None)
+        if rate_limit is not None:
+            for name, value in rate_limit.headers().items():
+                response[name] = value
+        return response

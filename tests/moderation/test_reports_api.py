@@ -237,6 +237,17 @@ def test_reporting_is_rate_limited(alice, bob, settings):
     assert Report.objects.count() == 2
 
 
+def test_the_rate_limit_headers_show_the_budget_closest_to_running_out(alice, bob, settings):
+    # given the reports budget (2 an hour) inside the tier's default (300 in 5 minutes)
+    settings.MODERATION_REPORT_RATE = "2/h"
+
+    response = report(bob, account_id=alice.id, category="spam")
+
+    # then the client is told about the reports budget
+    assert response.status_code == 200
+    assert (response["X-RateLimit-Limit"], response["X-RateLimit-Remaining"]) == ("2", "1")
+
+
 def test_the_server_rules_are_public_in_order(api_client):
     second = RuleFactory(text="No spam", position=2)
     first = RuleFactory(text="Be kind", hint="No harassment", position=1)

@@ -51,17 +51,12 @@ class ReportThrottle(TierRateThrottle):
     Counted besides the tier's ``default`` budget, which the default throttle keeps.
     """
 
-    def allow_request(self, request, view) -> bool:
-        if not getattr(settings, "AGORA_THROTTLE_ENABLED", True):
-            return True
-        from core.entitlements import entitlements_for
+    def scope_for(self, view) -> str:
+        return "reports"
 
-        self.tier = entitlements_for(request.user).tier
-        self.scope = "reports"
-        rates = settings.AGORA_THROTTLE_RATES.get(self.tier) or {}
-        self.rate = rates.get("reports") or settings.MODERATION_REPORT_RATE
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super(TierRateThrottle, self).allow_request(request, view)
+    def rate_for(self, tier: str, scope: str) -> str | None:
+        rates = settings.AGORA_THROTTLE_RATES.get(tier) or {}
+        return rates.get("reports") or settings.MODERATION_REPORT_RATE
 
 
 class ReportCreateView(APIView):

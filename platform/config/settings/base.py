@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "waffle.middleware.WaffleMiddleware",
     # Axes must come last among the authentication middleware.
     "axes.middleware.AxesMiddleware",
+    "core.throttling.RateLimitHeadersMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last: under ASGI it keeps the whole chain on one thread (see its docstring).
     "core.middleware.SynchronousChainMiddleware",
