@@ -49,11 +49,30 @@ def test_an_asgi_request_crosses_to_the_thread_a_fixed_number_of_times(crossings
     assert crossings["to_thread"] <= FIXED_CROSSINGS, crossings
 
 
+def async_capable_middleware() -> list[str]:
+    return [
+        path for path in settings.MIDDLEWARE if getattr(import_string(path), "async_capable", False)
+    ]
+
+
 @pytest.mark.django_db
-def test_without_it_each_middleware_would_cross_on_its_own(crossings, settings):
-    settings.MIDDLEWARE = settings.MIDDLEWARE[:-1]
+def test_without_it_each_middleware_crosses_on_its_own(crossings, settings):
+    settings.MIDDLEWARE = async_capable_middleware()
 
     response = asgi_get("/api/v1/instance")
 
     assert response.status_code == 200
     assert crossings["to_thread"] >= FIXED_CROSSINGS + 10, crossings
+
+
+@pytest.mark.django_db
+def test_it_alone_brings_those_crossings_back_to_one(crossings, settings):
+    settings.MIDDLEWARE = [
+        *async_capable_middleware(),
+        "core.middleware.SynchronousChainMiddleware",
+    ]
+
+    response = asgi_get("/api/v1/instance")
+
+    assert response.status_code == 200
+    assert crossings["to_thread"] <= FIXED_CROSSINGS, crossings
