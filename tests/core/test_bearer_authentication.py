@@ -98,6 +98,21 @@ def test_an_app_token_authenticates_the_app_but_no_account(token):
     assert response.json() == {"error": "This method requires an authenticated user"}
 
 
+@pytest.mark.parametrize(("scope", "expected"), [("read", 403), ("write", 422)])
+@pytest.mark.django_db
+def test_an_app_token_is_checked_for_scope_before_it_is_asked_for_an_account(
+    token, scope, expected
+):
+    # As Mastodon: doorkeeper_authorize! (403) runs before require_user! (422).
+    app_token = AccessTokenFactory(user=None, application=token.application, scope=scope)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {app_token.token}")
+
+    response = client.post("/api/v1/statuses", {"status": "hello"}, format="json")
+
+    assert response.status_code == expected
+
+
 @pytest.mark.parametrize("header", [None, "Basic YWRhOnNlY3JldA==", "Token abc"])
 @pytest.mark.django_db
 def test_no_bearer_header_is_anonymous(token, header):

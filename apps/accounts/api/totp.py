@@ -39,7 +39,7 @@ def _require_password(request, password: str) -> None:
 
 
 class TotpView(APIView):
-    permission_classes = [HasUser, HasScope]
+    permission_classes = [HasScope, HasUser]
     required_scopes = {"POST": "write:accounts", "DELETE": "write:accounts"}
 
     @extend_schema(request=PasswordSerializer, responses={200: dict})
@@ -66,7 +66,7 @@ class TotpView(APIView):
 
 
 class TotpConfirmView(APIView):
-    permission_classes = [HasUser, HasScope]
+    permission_classes = [HasScope, HasUser]
     required_scopes = {"POST": "write:accounts"}
 
     @extend_schema(request=CodeSerializer, responses={200: dict})

@@ -81,7 +81,7 @@ class AccountCreateView(APIView):
 class VerifyCredentialsView(APIView):
     """``GET /api/v1/accounts/verify_credentials``: the signed-in account, with ``source``."""
 
-    permission_classes = [HasUser, HasAnyScope]
+    permission_classes = [HasAnyScope, HasUser]
     any_of_scopes = {"GET": ("read:accounts", "profile")}
 
     @extend_schema(responses=CredentialAccountSerializer, operation_id="verify_credentials")
@@ -93,7 +93,7 @@ class VerifyCredentialsView(APIView):
 class UpdateCredentialsView(APIView):
     """``PATCH /api/v1/accounts/update_credentials``: edit the profile (JSON, form or multipart)."""
 
-    permission_classes = [HasUser, HasScope]
+    permission_classes = [HasScope, HasUser]
     required_scopes = {"PATCH": "write:accounts"}
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
@@ -159,7 +159,7 @@ class AccountLookupView(APIView):
 class PasswordChangeView(APIView):
     """``POST /api/agora/v1/account/password``: change the password; every other login ends."""
 
-    permission_classes = [HasUser, HasScope]
+    permission_classes = [HasScope, HasUser]
     required_scopes = {"POST": "write:accounts"}
 
     @extend_schema(

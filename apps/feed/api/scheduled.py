@@ -56,7 +56,7 @@ class ScheduledStatusUpdateSerializer(serializers.Serializer):
 
 
 class ScheduledStatusListView(APIView):
-    permission_classes = [HasUser, HasScope]
+    permission_classes = [HasScope, HasUser]
     required_scopes = {"GET": "read:statuses"}
 
     @extend_schema(responses=ScheduledStatusSerializer(many=True))
@@ -71,7 +71,7 @@ class ScheduledStatusListView(APIView):
 
 
 class ScheduledStatusDetailView(APIView):
-    permission_classes = [HasUser, HasScope]
+    permission_classes = [HasScope, HasUser]
     required_scopes = {
         "GET": "read:statuses",
         "PUT": "write:statuses",

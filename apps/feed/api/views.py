@@ -67,7 +67,7 @@ def _accounts_response(request, accounts, *, cursor_rows, params) -> Response:
 class UserView(APIView):
     """A signed-in account acting with a token carrying ``required_scopes``."""
 
-    permission_classes = [HasUser, HasScope]
+    permission_classes = [HasScope, HasUser]
 
 
 # Statuses ------------------------------------------------------------------
@@ -124,7 +124,7 @@ class StatusDetailView(APIView):
 
     def get_permissions(self):
         if self.request.method != "GET":
-            return [HasUser(), HasScope()]
+            return [HasScope(), HasUser()]
         return super().get_permissions()
 
     @extend_schema(responses=StatusSerializer)

@@ -30,7 +30,7 @@ class ChunkParser(BaseParser):
 
 
 class MediaView(APIView):
-    permission_classes = [HasUser, HasScope]
+    permission_classes = [HasScope, HasUser]
 
 
 def _media_response(request, media, status_code: int) -> Response:

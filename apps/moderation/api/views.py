@@ -62,7 +62,7 @@ class ReportThrottle(TierRateThrottle):
 class ReportCreateView(APIView):
     """``POST /api/v1/reports``: Mastodon's report, joined to the target's open case."""
 
-    permission_classes = [HasUser, HasScope]
+    permission_classes = [HasScope, HasUser]
     required_scopes = {"POST": "write:reports"}
 
     def get_throttles(self):
@@ -116,7 +116,7 @@ class IsModerator(BasePermission):
 
 
 class AdminView(APIView):
-    permission_classes = [HasUser, IsModerator, HasScope]
+    permission_classes = [HasScope, HasUser, IsModerator]
 
 
 def _report_get(report_id) -> Report:
