@@ -27,7 +27,15 @@ from apps.feed import streaming
 from core.permissions import scope_is_granted, token_scopes
 
 CLOSE_UNAUTHORIZED = 4001
-PUBLIC_STREAMS = {"public", "public:local", "hashtag", "hashtag:local"}
+PUBLIC_STREAMS = {
+    "public", "public:local", "public:media", "public:local:media", "hashtag", "hashtag:local",
+}  # fmt: skip
+PUBLIC_GROUPS = {
+    "public": streaming.PUBLIC_GROUP,
+    "public:local": streaming.PUBLIC_LOCAL_GROUP,
+    "public:media": streaming.PUBLIC_MEDIA_GROUP,
+    "public:local:media": streaming.PUBLIC_LOCAL_MEDIA_GROUP,
+}
 KNOWN_STREAMS = PUBLIC_STREAMS | {"user", "user:notification"}
 
 
@@ -54,8 +62,15 @@ def token_grants(token, *required: str) -> bool:
     return any(scope_is_granted(granted, scope) for scope in required)
 
 
-def resolve_stream(*, name, tag, account_id: int, token) -> Subscription:
+def _truthy(value) -> bool:
+    return value is True or str(value).lower() in ("1", "true", "yes", "on")
+
+
+def resolve_stream(*, name, tag, account_id: int, token, only_media=None) -> Subscription:
     """The subscription for stream ``name`` (and ``tag``), as Mastodon's streaming server checks it.
+
+    ``public`` and ``public:local`` with a true ``only_media`` are ``public:media`` and
+    ``public:local:media``, as Mastodon maps them.
 
     Raises StreamRefused: an unknown stream (400), a hashtag stream without a tag (400), or a
     token without the scope the stream needs (401): ``read`` or ``read:statuses`` for ``user``,
@@ -63,6 +78,8 @@ def resolve_stream(*, name, tag, account_id: int, token) -> Subscription:
     """
     if not isinstance(name, str) or name not in KNOWN_STREAMS:
         raise StreamRefused("Unknown stream type", 400)
+    if name in ("public", "public:local") and _truthy(only_media):
+        name = f"{name}:media"
     if name == "user" and not token_grants(token, "read", "read:statuses"):
         raise StreamRefused("Access token does not have the required scopes", 401)
     if name == "user:notification" and not token_grants(token, "read", "read:notifications"):
@@ -71,10 +88,8 @@ def resolve_stream(*, name, tag, account_id: int, token) -> Subscription:
         return Subscription(streaming.user_group(account_id), ("user",))
     if name == "user:notification":
         return Subscription(streaming.notification_group(account_id), ("user:notification",))
-    if name == "public":
-        return Subscription(streaming.PUBLIC_GROUP, ("public",))
-    if name == "public:local":
-        return Subscription(streaming.PUBLIC_LOCAL_GROUP, ("public:local",))
+    if name in PUBLIC_GROUPS:
+        return Subscription(PUBLIC_GROUPS[name], (name,))
     if not isinstance(tag, str) or not tag.strip():
         raise StreamRefused("No tag for stream provided", 400)
     return Subscription(streaming.hashtag_group(tag, local=name == "hashtag:local"), (name, tag))
@@ -120,8 +135,9 @@ class StreamingConsumer(AsyncWebsocketConsumer):
         refusal = None
         if query.get("stream"):
             tag = (query.get("tag") or [None])[0]
+            only_media = (query.get("only_media") or [None])[0]
             try:
-                await self._subscribe(query["stream"][0], tag)
+                await self._subscribe(query["stream"][0], tag, only_media)
             except StreamRefused as error:
                 refusal = error
 
@@ -147,22 +163,27 @@ class StreamingConsumer(AsyncWebsocketConsumer):
             await self._send_error("Unknown message type", 400)
             return
         try:
+            stream, tag, only_media = (message.get(key) for key in ("stream", "tag", "only_media"))
             if message["type"] == "subscribe":
-                await self._subscribe(message.get("stream"), message.get("tag"))
+                await self._subscribe(stream, tag, only_media)
             else:
-                await self._unsubscribe(message.get("stream"), message.get("tag"))
+                await self._unsubscribe(stream, tag, only_media)
         except StreamRefused as error:
             await self._send_error(error.message, error.status)
 
-    async def _subscribe(self, name, tag) -> None:
-        subscription = resolve_stream(name=name, tag=tag, account_id=self.user.pk, token=self.token)
+    async def _subscribe(self, name, tag, only_media=None) -> None:
+        subscription = resolve_stream(
+            name=name, tag=tag, account_id=self.user.pk, token=self.token, only_media=only_media
+        )
         if subscription.group in self.subscriptions:
             return
         self.subscriptions[subscription.group] = subscription
         await self.channel_layer.group_add(subscription.group, self.channel_name)
 
-    async def _unsubscribe(self, name, tag) -> None:
-        subscription = resolve_stream(name=name, tag=tag, account_id=self.user.pk, token=self.token)
+    async def _unsubscribe(self, name, tag, only_media=None) -> None:
+        subscription = resolve_stream(
+            name=name, tag=tag, account_id=self.user.pk, token=self.token, only_media=only_media
+        )
         if self.subscriptions.pop(subscription.group, None) is not None:
             await self.channel_layer.group_discard(subscription.group, self.channel_name)
 

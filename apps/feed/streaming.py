@@ -4,7 +4,8 @@ Committed feed changes become channel-layer messages to one group per stream:
 
 - ``timeline.user.<account id>``: the ``user`` stream (home timeline updates and notifications);
 - ``timeline.user.<account id>.notification``: the ``user:notification`` stream;
-- ``timeline.public`` and ``timeline.public.local``: public statuses;
+- ``timeline.public`` and ``timeline.public.local``: public statuses (``.media`` after
+  either: only those with media attachments);
 - ``timeline.hashtag.<tag>`` and ``timeline.hashtag.<tag>.local``: public statuses with the tag.
 
 A message names a status or notification by id and the group it was sent to; the consumer
@@ -43,12 +44,15 @@ from apps.feed.models import (
     Status,
     Visibility,
 )
+from apps.media.selectors import statuses_with_media
 from core import events, realtime
 
 logger = logging.getLogger(__name__)
 
 PUBLIC_GROUP = "timeline.public"
 PUBLIC_LOCAL_GROUP = "timeline.public.local"
+PUBLIC_MEDIA_GROUP = "timeline.public.media"
+PUBLIC_LOCAL_MEDIA_GROUP = "timeline.public.local.media"
 _PLAIN_TAG = re.compile(r"[a-z0-9_]{1,60}")
 
 Message = tuple[str, dict[str, Any]]
@@ -110,6 +114,8 @@ def _status_groups(status: Status) -> list[str]:
         return groups
     if status.in_reply_to_account_id in (None, status.account_id):
         groups += [PUBLIC_GROUP, PUBLIC_LOCAL_GROUP]
+        if statuses_with_media().filter(status_id=status.pk).exists():
+            groups += [PUBLIC_MEDIA_GROUP, PUBLIC_LOCAL_MEDIA_GROUP]
     for name in sorted({tag.name.lower() for tag in status.tags.all()}):
         groups += [hashtag_group(name), hashtag_group(name, local=True)]
     return groups

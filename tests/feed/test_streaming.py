@@ -5,14 +5,17 @@ services commit and broadcast as they do for a real request, on the in-memory ch
 The helpers here are shared by ``test_streaming_privacy.py`` and ``test_streaming_auth.py``.
 """
 
+import io
 import json
 from urllib.parse import quote
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from PIL import Image
 
 from apps.feed import streaming
 from apps.feed.models import Status
@@ -404,3 +407,47 @@ def test_rendering_an_update_takes_the_same_queries_however_much_the_status_hold
     # then the busy status costs no more queries than the plain one
     assert render(busy["id"]) == render(plain["id"])
     assert Status.objects.count() == 2
+
+
+def posted_with_image(member) -> dict:
+    """``member`` posts a public status with a small PNG attached, through the API."""
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(image, format="PNG")
+    upload = SimpleUploadedFile("dot.png", image.getvalue(), content_type="image/png")
+    media = member.client.post("/api/v2/media", {"file": upload}, format="multipart")
+    assert media.status_code == 200, media.content
+    return member.post("a picture", media_ids=[media.json()["id"]])
+
+
+def test_media_streams_carry_only_statuses_with_media(alice, carol, token_for):
+    # given carol listens to public:local:media by message and to public with only_media on
+    # connect, as Mastodon's two spellings of the media streams
+    token = token_for(carol.account, scope="read")
+
+    async def scenario():
+        stream = await open_stream(token, "stream=public&only_media=true")
+        await stream.send_json_to({"type": "subscribe", "stream": "public:local:media"})
+        await settle(stream)
+
+        # when alice posts text alone, then a picture
+        await sync_to_async(alice.post)("just words")
+        picture = await sync_to_async(posted_with_image)(alice)
+
+        # then only the picture arrives, once on each media stream
+        received = [await next_event(stream), await next_event(stream)]
+        assert sorted(tuple(event["stream"]) for event in received) == [
+            ("public:local:media",),
+            ("public:media",),
+        ]
+        assert {event["payload"]["id"] for event in received} == {picture["id"]}
+        assert received[0]["payload"]["media_attachments"][0]["type"] == "image"
+
+        # and unsubscribing by the other spelling stops it
+        await stream.send_json_to({"type": "unsubscribe", "stream": "public:media"})
+        await stream.send_json_to({"type": "unsubscribe", "stream": "public:local:media"})
+        await settle(stream)
+        await sync_to_async(posted_with_image)(alice)
+        assert await stream.receive_nothing(timeout=0.5)
+        await stream.disconnect()
+
+    run(scenario)

@@ -14,6 +14,7 @@ from django.test import AsyncClient
 
 from apps.feed.api import streaming as sse
 from tests.accounts.factories import AccessTokenFactory
+from tests.feed.test_streaming import posted_with_image
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,6 +80,21 @@ def test_public_stream_by_query_token_and_delete_events(alice, bob):
         assert (await next_event(stream))[0] == "update"
         await sync_to_async(bob.client.delete)(f"/api/v1/statuses/{post['id']}")
         assert await next_event(stream) == ("delete", post["id"])
+        await response.streaming_content.aclose()
+
+    async_to_sync(scenario)()
+
+
+def test_public_stream_with_only_media_sends_only_statuses_with_media(alice, bob):
+    async def scenario():
+        response, stream = await open_sse(
+            "/api/v1/streaming/public/local?only_media=true", Authorization=f"Bearer {alice.token}"
+        )
+        await sync_to_async(bob.post)("no picture here")
+        picture = await sync_to_async(posted_with_image)(bob)
+
+        event, data = await next_event(stream)
+        assert (event, json.loads(data)["id"]) == ("update", picture["id"])
         await response.streaming_content.aclose()
 
     async_to_sync(scenario)()

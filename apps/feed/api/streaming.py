@@ -62,7 +62,11 @@ async def streaming_events(request, stream: str):
         return JsonResponse({"error": "Invalid access token"}, status=401)
     try:
         subscription = resolve_stream(
-            name=name, tag=request.GET.get("tag"), account_id=user.pk, token=token
+            name=name,
+            tag=request.GET.get("tag"),
+            account_id=user.pk,
+            token=token,
+            only_media=request.GET.get("only_media"),
         )
     except StreamRefused as error:
         return JsonResponse({"error": error.message}, status=error.status)
