@@ -21,6 +21,7 @@ urlpatterns = [
         accounts_api.UpdateCredentialsView.as_view(),
         name="account-update-credentials",
     ),
+    path("api/v1/preferences", accounts_api.PreferencesView.as_view(), name="preferences"),
     path("api/v1/accounts/lookup", accounts_api.AccountLookupView.as_view(), name="account-lookup"),
     path(
         "api/v1/accounts/<str:account_id>",

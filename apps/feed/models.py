@@ -427,3 +427,30 @@ class ScheduledStatus(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.account_id} at {self.scheduled_at:%Y-%m-%d %H:%M}"
+
+
+class Marker(models.Model):
+    """Where an account stopped reading a timeline (Mastodon's markers), shared by its apps.
+
+    ``version`` counts the updates, as Mastodon's ``lock_version`` does (0 when created).
+    """
+
+    class Timeline(models.TextChoices):
+        HOME = "home", _("home")
+        NOTIFICATIONS = "notifications", _("notifications")
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    timeline = models.CharField(max_length=16, choices=Timeline.choices)
+    last_read_id = models.BigIntegerField()
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "timeline"], name="feed_marker_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} read {self.timeline} to {self.last_read_id}"

@@ -18,6 +18,7 @@ from apps.feed.models import (
     Favourite,
     Follow,
     FollowRequest,
+    Marker,
     Mention,
     Mute,
     Notification,
@@ -478,3 +479,8 @@ def notification_get(*, viewer, notification_id) -> Notification:
 
 def tag_get(*, name: str) -> Tag | None:
     return Tag.objects.filter(name__iexact=name).first()
+
+
+def markers_for(*, viewer, timelines: Iterable[str]) -> QuerySet:
+    """The viewer's markers of ``timelines`` (names that are not timelines are ignored)."""
+    return Marker.objects.filter(account=viewer, timeline__in=list(timelines))

@@ -26,6 +26,7 @@ from apps.feed.models import (
     Favourite,
     Follow,
     FollowRequest,
+    Marker,
     Mention,
     Mute,
     Notification,
@@ -546,3 +547,23 @@ def notifications_clear(*, account) -> None:
 
 def status_mark_sensitive(*, status_id: int) -> None:
     Status.objects.filter(pk=status_id).update(sensitive=True)
+
+
+# Markers -------------------------------------------------------------------
+
+
+@transaction.atomic
+def markers_save(*, account, positions: dict[str, int]) -> list[Marker]:
+    """Records where ``account`` stopped reading each timeline of ``positions``
+    (timeline -> last read id), counting each update in the marker's version."""
+    saved = []
+    for timeline, last_read_id in positions.items():
+        marker, created = Marker.objects.select_for_update().get_or_create(
+            account=account, timeline=timeline, defaults={"last_read_id": last_read_id}
+        )
+        if not created:
+            marker.last_read_id = last_read_id
+            marker.version += 1
+            marker.save(update_fields=["last_read_id", "version", "updated_at"])
+        saved.append(marker)
+    return saved

@@ -36,6 +36,20 @@ def ids(statuses) -> list[str]:
     return [str(status["id"]) for status in statuses]
 
 
+def test_reading_position_and_preferences_as_mastodon_py_uses_them(two_clients):
+    ann, _ben = two_clients
+    first = ann.status_post("where I stopped")
+
+    # one app saves where ann stopped; another reads it back
+    saved = ann.markers_set("home", first["id"])
+    found = ann.markers_get(["home", "notifications"])
+
+    assert str(found["home"]["last_read_id"]) == str(first["id"])
+    assert found["home"]["version"] == saved["home"]["version"] == 0
+    assert "notifications" not in found
+    assert ann.preferences()["posting:default:visibility"] == "public"
+
+
 def test_two_accounts_post_follow_interact_and_read_their_timelines(two_clients):
     ann, ben = two_clients
     ann_id = str(ann.me()["id"])

@@ -90,6 +90,31 @@ class VerifyCredentialsView(APIView):
         return Response(CredentialAccountSerializer(account, context={"request": request}).data)
 
 
+class PreferencesView(APIView):
+    """``GET /api/v1/preferences``: the defaults the account's apps should post with.
+
+    The ``reading:*`` keys are settings of Mastodon's own web interface, which Agora
+    does not have: they carry Mastodon's defaults.
+    """
+
+    permission_classes = [HasScope, HasUser]
+    required_scopes = {"GET": "read:accounts"}
+
+    @extend_schema(responses={200: dict}, operation_id="preferences")
+    def get(self, request: Request) -> Response:
+        account = request.user
+        return Response(
+            {
+                "posting:default:visibility": account.default_privacy,
+                "posting:default:sensitive": account.default_sensitive,
+                "posting:default:language": account.default_language or None,
+                "reading:expand:media": "default",
+                "reading:expand:spoilers": False,
+                "reading:autoplay:gifs": False,
+            }
+        )
+
+
 class UpdateCredentialsView(APIView):
     """``PATCH /api/v1/accounts/update_credentials``: edit the profile (JSON, form or multipart)."""
 

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from apps.feed.api import discovery, scheduled, streaming, views
+from apps.feed.api import discovery, markers, scheduled, streaming, views
 
 status_actions = [
     path(f"api/v1/statuses/<str:status_id>/{action}", views.StatusActionView.as_view(action=action))
@@ -36,6 +36,7 @@ urlpatterns = [
         scheduled.ScheduledStatusDetailView.as_view(),
     ),
     path("api/v1/favourites", views.FavouritesView.as_view()),
+    path("api/v1/markers", markers.MarkersView.as_view()),
     path("api/v1/bookmarks", views.BookmarksView.as_view()),
     path("api/v1/timelines/home", views.HomeTimelineView.as_view()),
     path("api/v1/timelines/public", views.PublicTimelineView.as_view()),
