@@ -71,6 +71,8 @@ def test_unknown_timelines_are_ignored_when_read(alice):
         {"home": {}},
         {"home": "42"},
         {"home": {"last_read_id": "1"}, "notifications": {"last_read_id": "x"}},
+        [{"home": {"last_read_id": "1"}}],
+        "home",
     ],
 )
 def test_a_bad_position_is_422_and_saves_nothing(alice, body):
@@ -93,3 +95,22 @@ def test_markers_need_an_account_and_the_statuses_scopes(alice):
     refused = reader.post(MARKERS, {"home": {"last_read_id": "1"}}, format="json")
     assert refused.status_code == 403
     assert not Marker.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({}, "Validation failed: give home[last_read_id] or notifications[last_read_id]"),
+        (
+            {"home": {"last_read_id": "x"}},
+            "Validation failed: home[last_read_id] A valid integer is required.",
+        ),
+        ({"home": "42"}, "Validation failed: home must be an object with last_read_id"),
+        ([], "Validation failed: Invalid data. Expected a dictionary, but got list."),
+    ],
+)
+def test_a_refusal_names_the_parameter(alice, body, message):
+    response = alice.client.post(MARKERS, body, format="json")
+
+    assert response.status_code == 422
+    assert response.json()["error"] == message

@@ -3,6 +3,8 @@ timelines, shared by all its apps (Mastodon's Marker entity)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -25,24 +27,40 @@ class MarkerSerializer(serializers.ModelSerializer):
         fields = ["last_read_id", "version", "updated_at"]
 
 
-class MarkerPositionSerializer(serializers.Serializer):
-    last_read_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+class MarkersSaveSerializer(serializers.Serializer):
+    """The positions to save, under Mastodon's form names (``home[last_read_id]``)."""
+
+    def get_fields(self):
+        return {
+            f"{timeline}[last_read_id]": serializers.IntegerField(
+                min_value=1, max_value=2**63 - 1, required=False
+            )
+            for timeline in TIMELINES
+        }
+
+    def to_internal_value(self, data):
+        # JSON bodies nest the id ({"home": {"last_read_id": ...}}); forms name it flat.
+        if isinstance(data, Mapping):
+            flat = dict(data.items())
+            for timeline in TIMELINES:
+                if timeline not in flat:
+                    continue
+                nested = flat.pop(timeline)
+                if not isinstance(nested, Mapping):
+                    raise ValidationError({timeline: [_("must be an object with last_read_id")]})
+                if "last_read_id" in nested:
+                    flat[f"{timeline}[last_read_id]"] = nested["last_read_id"]
+            data = flat
+        return super().to_internal_value(data)
+
+    def validate(self, data):
+        if not data:
+            raise ValidationError(_("give home[last_read_id] or notifications[last_read_id]"))
+        return {name.removesuffix("[last_read_id]"): value for name, value in data.items()}
 
 
 def _markers_response(markers) -> Response:
     return Response({marker.timeline: MarkerSerializer(marker).data for marker in markers})
-
-
-def _positions(data) -> dict:
-    """``{"home": {"last_read_id": ...}}`` (JSON) or ``home[last_read_id]=...`` (form)."""
-    positions = {}
-    for timeline in TIMELINES:
-        value = data.get(timeline)
-        if value is None and f"{timeline}[last_read_id]" in data:
-            value = {"last_read_id": data.get(f"{timeline}[last_read_id]")}
-        if value is not None:
-            positions[timeline] = value
-    return positions
 
 
 class MarkersView(APIView):
@@ -56,19 +74,12 @@ class MarkersView(APIView):
         )
         return _markers_response(selectors.markers_for(viewer=request.user, timelines=asked))
 
-    @extend_schema(request=dict, responses={200: dict}, operation_id="markers_save")
+    @extend_schema(
+        request=MarkersSaveSerializer, responses={200: dict}, operation_id="markers_save"
+    )
     def post(self, request):
-        positions = _positions(request.data)
-        if not positions:
-            raise ValidationError({"home": [_("give home or notifications, with last_read_id")]})
-        checked = {}
-        errors = {}
-        for timeline, value in positions.items():
-            form = MarkerPositionSerializer(data=value if isinstance(value, dict) else {})
-            if form.is_valid():
-                checked[timeline] = form.validated_data["last_read_id"]
-            else:
-                errors[timeline] = form.errors
-        if errors:
-            raise ValidationError(errors)
-        return _markers_response(services.markers_save(account=request.user, positions=checked))
+        form = MarkersSaveSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        return _markers_response(
+            services.markers_save(account=request.user, positions=form.validated_data)
+        )
