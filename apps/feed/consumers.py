@@ -24,6 +24,7 @@ from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
 from apps.feed import streaming
+from core.params import truthy
 from core.permissions import scope_is_granted, token_scopes
 
 CLOSE_UNAUTHORIZED = 4001
@@ -62,10 +63,6 @@ def token_grants(token, *required: str) -> bool:
     return any(scope_is_granted(granted, scope) for scope in required)
 
 
-def _truthy(value) -> bool:
-    return value is True or str(value).lower() in ("1", "true", "yes", "on")
-
-
 def resolve_stream(*, name, tag, account_id: int, token, only_media=None) -> Subscription:
     """The subscription for stream ``name`` (and ``tag``), as Mastodon's streaming server checks it.
 
@@ -78,7 +75,7 @@ def resolve_stream(*, name, tag, account_id: int, token, only_media=None) -> Sub
     """
     if not isinstance(name, str) or name not in KNOWN_STREAMS:
         raise StreamRefused("Unknown stream type", 400)
-    if name in ("public", "public:local") and _truthy(only_media):
+    if name in ("public", "public:local") and truthy(only_media):
         name = f"{name}:media"
     if name == "user" and not token_grants(token, "read", "read:statuses"):
         raise StreamRefused("Access token does not have the required scopes", 401)

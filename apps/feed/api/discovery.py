@@ -19,14 +19,11 @@ from apps.feed import ranking, search, selectors, trends
 from apps.feed.api.serializers import StatusSerializer, StatusTagSerializer
 from apps.feed.api.views import UserView
 from core.pagination import page_params
+from core.params import truthy
 from core.permissions import HasScope
 
 # An offset past this is refused: deep offsets cost the database a scan for nothing.
 MAX_OFFSET = 10_000
-
-
-def _truthy(value) -> bool:
-    return str(value).lower() in ("1", "true", "yes", "on")
 
 
 def _offset(request: Request) -> int:
@@ -176,7 +173,7 @@ class SearchView(APIView):
                     },
                     status=http.HTTP_401_UNAUTHORIZED,
                 )
-            if _truthy(query.get("resolve", "")):
+            if truthy(query.get("resolve", "")):
                 return Response(
                     {
                         "error": _(
@@ -190,7 +187,7 @@ class SearchView(APIView):
             viewer=request.user,
             query=text,
             search_type=search_type,
-            following=_truthy(query.get("following", "")),
+            following=truthy(query.get("following", "")),
             account_id=account_id,
             limit=params.limit,
             offset=offset,

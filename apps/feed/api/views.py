@@ -26,13 +26,10 @@ from apps.feed.api.serializers import (
 )
 from apps.feed.models import Notification
 from core.pagination import link_header, page_params
+from core.params import truthy
 from core.permissions import HasScope, HasUser
 
 User = get_user_model()
-
-
-def _truthy(value) -> bool:
-    return str(value).lower() in ("1", "true", "yes", "on")
 
 
 def _statuses_response(
@@ -301,9 +298,9 @@ class PublicTimelineView(APIView):
         statuses = selectors.public_timeline(
             viewer=request.user,
             params=params,
-            local=_truthy(request.query_params.get("local", "")),
-            remote=_truthy(request.query_params.get("remote", "")),
-            only_media=_truthy(request.query_params.get("only_media", "")),
+            local=truthy(request.query_params.get("local", "")),
+            remote=truthy(request.query_params.get("remote", "")),
+            only_media=truthy(request.query_params.get("only_media", "")),
         )
         return _statuses_response(request, statuses, params=params)
 
@@ -316,7 +313,7 @@ class TagTimelineView(APIView):
         params = page_params(request)
         statuses = selectors.tag_timeline(
             viewer=request.user, tag=hashtag, params=params,
-            only_media=_truthy(request.query_params.get("only_media", "")),
+            only_media=truthy(request.query_params.get("only_media", "")),
         )  # fmt: skip
         return _statuses_response(request, statuses, params=params)
 
@@ -337,10 +334,10 @@ class AccountStatusesView(APIView):
             viewer=request.user,
             account=account,
             params=params,
-            exclude_replies=_truthy(query.get("exclude_replies", "")),
-            exclude_reblogs=_truthy(query.get("exclude_reblogs", "")),
-            only_media=_truthy(query.get("only_media", "")),
-            pinned=_truthy(query.get("pinned", "")),
+            exclude_replies=truthy(query.get("exclude_replies", "")),
+            exclude_reblogs=truthy(query.get("exclude_reblogs", "")),
+            only_media=truthy(query.get("only_media", "")),
+            pinned=truthy(query.get("pinned", "")),
             tagged=query.get("tagged") or None,
         )
         return _statuses_response(request, statuses, params=params)
@@ -394,7 +391,7 @@ class AccountActionView(UserView):
         if self.action == "follow":
             services.account_follow(
                 account=request.user, target=target,
-                reblogs=_truthy(data.get("reblogs", True)), notify=_truthy(data.get("notify", False)),
+                reblogs=truthy(data.get("reblogs", True)), notify=truthy(data.get("notify", False)),
             )  # fmt: skip
         elif self.action == "unfollow":
             services.account_unfollow(account=request.user, target=target)
@@ -411,7 +408,7 @@ class AccountActionView(UserView):
                 ) from None
             services.account_mute(
                 account=request.user, target=target,
-                notifications=_truthy(data.get("notifications", True)), duration=duration,
+                notifications=truthy(data.get("notifications", True)), duration=duration,
             )  # fmt: skip
         elif self.action == "unmute":
             services.account_unmute(account=request.user, target=target)

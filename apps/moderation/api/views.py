@@ -26,6 +26,7 @@ from apps.moderation.audit import audit_records_append
 from apps.moderation.models import Report
 from apps.moderation.services import parse_id
 from core.pagination import link_header, page_params, paginate_queryset
+from core.params import truthy
 from core.permissions import HasScope, HasUser
 from core.throttling import TierRateThrottle
 
@@ -192,7 +193,7 @@ class AdminReportListView(AdminView):
         queryset = Report.objects.select_related(
             "reporter", "target_account", "case", "case__assigned_to", "action_taken_by"
         ).prefetch_related("rules")
-        resolved = str(request.query_params.get("resolved", "")).lower() in ("1", "true")
+        resolved = truthy(request.query_params.get("resolved", ""))
         if resolved:
             queryset = queryset.exclude(outcome=Report.Outcome.PENDING)
         else:
