@@ -190,16 +190,17 @@ def serve(*, pool_size: int) -> tuple[subprocess.Popen, int]:
         cwd=ROOT, env=env,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             probe = HTTPConnection("127.0.0.1", port, timeout=2)
             probe.request("GET", "/healthz")
             if probe.getresponse().status == 200:
                 return process, port
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     process.kill()
-    sys.exit("uvicorn did not answer /healthz within 60 s")
+    sys.exit(f"uvicorn did not answer /healthz within 60 s (exit code {process.poll()})")
 
 
 def over_http(*, pool_size: int, tokens: list[str], rounds: int) -> list[float]:
