@@ -20,6 +20,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 
 from apps.feed import fanout, selectors, streaming
 from apps.feed import text as text_rendering
+from apps.feed.languages import normalise_language
 from apps.feed.models import (
     Block,
     Bookmark,
@@ -101,6 +102,18 @@ def _tag_for(name: str) -> Tag:
         return Tag.objects.get(name__iexact=name)
 
 
+def _checked_language(language: str) -> str:
+    """``language`` as a lower-case ISO 639 code (or ``""``). Raises ValidationError.
+
+    The API takes ISO 639-1 codes only; an account's default language may be any
+    ISO 639 code its profile accepted, so a status it falls back to keeps it.
+    """
+    code = (language or "").strip().lower()
+    if code and not (normalise_language(code) or (2 <= len(code) <= 3 and code.isalpha())):
+        raise ValidationError({"language": [_("is not an ISO 639 language code")]})
+    return code
+
+
 def status_create(
     *,
     author,
@@ -129,6 +142,7 @@ def status_create(
                 return existing
     if visibility not in Visibility.values:
         raise ValidationError({"visibility": [_("is not a valid visibility")]})
+    language = _checked_language(language)
     _validate_text(author=author, text=text, spoiler_text=spoiler_text, has_media=bool(media_ids))
 
     parent = None
@@ -143,7 +157,7 @@ def status_create(
             visibility=visibility,
             spoiler_text=spoiler_text,
             sensitive=sensitive or bool(spoiler_text),
-            language=language[:16],
+            language=language,
             in_reply_to=parent,
             in_reply_to_account_id=parent.account_id if parent else None,
             application_name=application_name[:255],
@@ -208,6 +222,8 @@ def status_edit(
         else selectors.statuses_with_media().filter(status_id=status.pk).exists()
     )
     _validate_text(author=editor, text=text, spoiler_text=spoiler, has_media=has_media)
+    if language is not None:
+        language = _checked_language(language)
     with transaction.atomic():
         if not status.edits.exists():
             StatusEdit.objects.create(
@@ -220,7 +236,7 @@ def status_edit(
         if sensitive is not None:
             status.sensitive = sensitive
         if language is not None:
-            status.language = language[:16]
+            status.language = language
         status.edited_at = timezone.now()
         status.save()
         if media_ids is not None:

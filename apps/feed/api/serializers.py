@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from apps.accounts.api.serializers import AccountSerializer
 from apps.feed import entities
+from apps.feed.languages import normalise_language
 from apps.feed.models import Notification, Status, StatusEdit, Visibility
 from apps.feed.selectors import RelationshipSets, ViewerState, status_media
 from apps.media.api.serializers import MediaAttachmentSerializer
@@ -205,6 +208,10 @@ class StatusEditSerializer(serializers.ModelSerializer):
         return []
 
 
+def _polls_unsupported() -> ErrorDetail:
+    return ErrorDetail(str(_("is not supported on this server")), code="unsupported")
+
+
 class StatusCreateSerializer(serializers.Serializer):
     """Input of ``POST /api/v1/statuses`` and ``PUT /api/v1/statuses/:id``."""
 
@@ -216,7 +223,7 @@ class StatusCreateSerializer(serializers.Serializer):
     )
     sensitive = serializers.BooleanField(required=False, default=False)
     language = serializers.CharField(
-        required=False, allow_blank=True, allow_null=True, default="", max_length=16
+        required=False, allow_blank=True, allow_null=True, default="", trim_whitespace=False
     )
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
     in_reply_to_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
@@ -224,13 +231,37 @@ class StatusCreateSerializer(serializers.Serializer):
         child=serializers.RegexField(r"^[0-9]{1,19}$"), required=False, default=list, max_length=4
     )
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
+    poll = serializers.JSONField(
+        required=False, allow_null=True, help_text="Refused: this server has no polls yet."
+    )
 
     def to_internal_value(self, data):
         # Mastodon clients send form data as ``media_ids[]=1&media_ids[]=2``.
         if hasattr(data, "getlist") and "media_ids[]" in data and "media_ids" not in data:
             data = data.copy()
             data.setlist("media_ids", data.getlist("media_ids[]"))
+        # ... and a poll as ``poll[options][]=a&poll[expires_in]=60``.
+        if (
+            hasattr(data, "keys")
+            and "poll" not in data
+            and any(str(key).startswith("poll[") for key in data)
+        ):
+            raise serializers.ValidationError({"poll": [_polls_unsupported()]})
         return super().to_internal_value(data)
+
+    def validate_language(self, value: str | None) -> str:
+        code = normalise_language(value)
+        if code is None:
+            raise serializers.ValidationError(
+                _("is not an ISO 639-1 language code"), code="invalid"
+            )
+        return code
+
+    def validate_poll(self, value):
+        # Refused until polls exist, so that a client never believes a poll was published.
+        if value is not None:
+            raise serializers.ValidationError([_polls_unsupported()])
+        return value
 
 
 class RelationshipSerializer(serializers.Serializer):
