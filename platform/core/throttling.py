@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
+from core.addresses import client_address
 from core.entitlements import entitlements_for
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -112,14 +113,7 @@ class TierRateThrottle(BaseThrottle):
         return f"ip:{self.get_ident(request)}"
 
     def get_ident(self, request) -> str:
-        # Only the socket's address unless a trusted proxy is configured (settings.security).
-        header = getattr(settings, "AGORA_TRUSTED_PROXY_HEADER", "")
-        if header and request.META.get(header):
-            addresses = [a.strip() for a in request.META[header].split(",") if a.strip()]
-            count = getattr(settings, "AGORA_TRUSTED_PROXY_COUNT", 1)
-            if len(addresses) >= count:
-                return addresses[-count]
-        return request.META.get("REMOTE_ADDR", "")
+        return client_address(request)
 
 
 class RateLimitHeadersMiddleware:

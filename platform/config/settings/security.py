@@ -1,5 +1,6 @@
 """Authentication, passwords, brute-force protection, two-factor, HTTPS and limits."""
 
+import ipaddress
 from datetime import timedelta
 
 from .base import DEBUG
@@ -40,15 +41,15 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30
 AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
-# AGORA_TRUSTED_PROXY_HEADER: the request header carrying the client address when
-# a trusted proxy sets it (e.g. HTTP_X_FORWARDED_FOR). Unset: only the socket's
-# address (REMOTE_ADDR) is trusted, so a forged X-Forwarded-For changes nothing.
-AGORA_TRUSTED_PROXY_HEADER = env.str("AGORA_TRUSTED_PROXY_HEADER", default="")
-# AGORA_TRUSTED_PROXY_COUNT: how many proxies stand in front of Agora.
-AGORA_TRUSTED_PROXY_COUNT = env.int("AGORA_TRUSTED_PROXY_COUNT", default=1)
-# Axes counts failures by the address apps.accounts.lockout.client_ip_address gives:
-# REMOTE_ADDR, or the trusted proxy's header when configured (django-ipware is not used).
-AXES_CLIENT_IP_CALLABLE = "apps.accounts.lockout.client_ip_address"
+# AGORA_TRUSTED_PROXIES: addresses or networks (CIDR) of the reverse proxies in
+# front of Agora, e.g. "10.0.0.0/8,192.0.2.10". X-Forwarded-For is believed only
+# from them, read from the right (core.addresses.client_address). Default none:
+# the socket's address is the client, so a forged X-Forwarded-For changes nothing.
+AGORA_TRUSTED_PROXIES = env.list("AGORA_TRUSTED_PROXIES", default=[])
+for _proxy in AGORA_TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy.strip(), strict=False)  # a typo stops the start, loudly
+# Axes counts failures by the same client address as the rate limits.
+AXES_CLIENT_IP_CALLABLE = "core.addresses.client_address"
 
 # Two-factor authentication (django-otp).
 OTP_TOTP_ISSUER = env.str("AGORA_TITLE", default="Agora")
