@@ -368,8 +368,12 @@ def media_update(
             )
     try:
         with transaction.atomic():
+            # Only the attachment's row: PostgreSQL cannot lock the nullable side of the
+            # outer join to its job (and the job is not changed here).
             media = (
-                MediaAttachment.objects.select_for_update().select_related("job").get(pk=media.pk)
+                MediaAttachment.objects.select_for_update(of=("self",))
+                .select_related("job")
+                .get(pk=media.pk)
             )
             if media.status_id is not None:
                 raise NotFound(_("Record not found"))
