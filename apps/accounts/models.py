@@ -1,11 +1,15 @@
-"""Accounts: the user (a Mastodon Account), and OAuth client applications."""
+"""Accounts: the user (a Mastodon Account), its standing, and OAuth client applications."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication
 
@@ -31,6 +35,80 @@ class Visibility(models.TextChoices):
     UNLISTED = "unlisted", _("unlisted")
     PRIVATE = "private", _("followers only")
     DIRECT = "direct", _("mentioned people only")
+
+
+class Standing(models.TextChoices):
+    """An account's standing, the one vocabulary every app uses (and ``AccountRestricted`` carries).
+
+    ``limited``: the account keeps acting, but its statuses reach only its followers
+    (Mastodon's silence). ``suspended`` and ``disabled``: its tokens stop working, no
+    new one is issued, and others see it as Mastodon shows a suspended account.
+    """
+
+    NONE = "none", _("in good standing")
+    LIMITED = "limited", _("limited")
+    SUSPENDED = "suspended", _("suspended")
+    DISABLED = "disabled", _("disabled")
+
+    @classmethod
+    def parse(cls, value: str) -> Standing:
+        """The standing named by ``value``, also under the names events used before this enum.
+
+        Events recorded before (in the outbox, or in ``MODERATION_STRIKE_POLICY``) said
+        limit, suspend and disable. Raises ValueError for anything else.
+        """
+        value = str(value)
+        return cls(_LEGACY_STANDING_NAMES.get(value, value))
+
+    @classmethod
+    def severity(cls, value: str) -> int:
+        """How strict ``value`` is: none 0, limited 1, suspended 2, disabled 3."""
+        return list(cls).index(cls.parse(value))
+
+
+_LEGACY_STANDING_NAMES = {"limit": "limited", "suspend": "suspended", "disable": "disabled"}
+
+#: Standings under which an account cannot sign in or act, and no one sees its statuses.
+BARRING_STANDINGS = (Standing.SUSPENDED, Standing.DISABLED)
+
+
+class StandingSource(models.TextChoices):
+    """Who set an account's standing."""
+
+    MODERATION = "moderation", _("moderation")
+    OPERATOR = "operator", _("an operator")
+    AUTOMATION = "automation", _("automation")
+
+
+def standing_in_force_q(*standings: str, prefix: str = "") -> Q:
+    """The condition "the account's standing in force is one of ``standings``".
+
+    A standing past its ``standing_until`` has lapsed and counts as ``none``.
+    ``prefix`` reaches the account through a relation (``"account__"``).
+    """
+    now = timezone.now()
+    current = Q(**{f"{prefix}standing_until__isnull": True}) | Q(
+        **{f"{prefix}standing_until__gt": now}
+    )
+    wanted = {Standing.parse(value) for value in standings}
+    restricted = Q(**{f"{prefix}standing__in": sorted(wanted - {Standing.NONE})}) & current
+    if Standing.NONE not in wanted:
+        return restricted
+    return restricted | Q(**{f"{prefix}standing": Standing.NONE}) | ~current
+
+
+class AccountQuerySet(models.QuerySet):
+    def with_standing(self, *standings: str) -> AccountQuerySet:
+        """Accounts whose standing in force right now is one of ``standings``."""
+        return self.filter(standing_in_force_q(*standings))
+
+    def able_to_act(self) -> AccountQuerySet:
+        """Active accounts that are neither suspended nor disabled right now."""
+        return self.filter(is_active=True).exclude(standing_in_force_q(*BARRING_STANDINGS))
+
+
+class AccountManager(UserManager.from_queryset(AccountQuerySet)):  # type: ignore[misc]
+    pass
 
 
 class User(AbstractUser):
@@ -87,13 +165,36 @@ class User(AbstractUser):
     statuses_count = models.PositiveIntegerField(default=0, editable=False)
     last_status_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    objects = UserManager()
+    # The account's standing, set by moderation through ``AccountRestricted``
+    # (:func:`apps.accounts.services.account_standing_set`). On the row itself so that
+    # the token check, which loads the account anyway, costs no extra query.
+    standing = models.CharField(
+        max_length=10, choices=Standing.choices, default=Standing.NONE, editable=False
+    )
+    standing_reason = models.CharField(max_length=500, blank=True, editable=False)
+    standing_source = models.CharField(
+        max_length=16, choices=StandingSource.choices, blank=True, editable=False
+    )
+    standing_until = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text=_("The standing lapses at this moment.")
+    )
+    standing_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = AccountManager()
 
     class Meta:
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
         constraints = [
             models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+        ]
+        indexes = [
+            # Few accounts are restricted: the feed's "who is restricted now" reads this.
+            models.Index(
+                fields=["standing"],
+                name="accounts_user_restricted",
+                condition=~Q(standing="none"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -106,6 +207,22 @@ class User(AbstractUser):
     @property
     def created_at(self):
         return self.date_joined
+
+    def standing_at(self, moment: dt.datetime) -> Standing:
+        """The standing in force at ``moment`` (``none`` once ``standing_until`` has passed)."""
+        if self.standing_until is not None and self.standing_until <= moment:
+            return Standing.NONE
+        return Standing(self.standing)
+
+    @property
+    def standing_in_force(self) -> Standing:
+        """The standing in force right now (``none`` once ``standing_until`` has passed)."""
+        return self.standing_at(timezone.now())
+
+    @property
+    def is_able_to_act(self) -> bool:
+        """Active and neither suspended nor disabled: may sign in, hold tokens and write."""
+        return self.is_active and self.standing_in_force not in BARRING_STANDINGS
 
 
 class Application(AbstractApplication):

@@ -5,8 +5,9 @@
   the real request: django-axes then counts failures by the real client address
   and its middleware answers a locked-out client with 429.
 - :class:`MastodonOAuth2Validator` limits tokens to the scopes the app registered
-  (a top-level scope covers its sub-scopes) and refuses the password grant to
-  accounts with two-factor authentication, as Mastodon does.
+  (a top-level scope covers its sub-scopes), refuses the password grant to
+  accounts with two-factor authentication, as Mastodon does, and issues no token
+  (password, authorization code or refresh token) to a suspended or disabled account.
 - :func:`application_create` registers a client app (``POST /api/v1/apps``).
 """
 
@@ -63,8 +64,30 @@ def django_request_of(request) -> HttpRequest | None:
     return holder.request if isinstance(holder, _DjangoRequestHolder) else None
 
 
+def _refuse_unless_able_to_act(user, request) -> None:
+    """Raise OAuth's ``invalid_grant`` when ``user`` is inactive, suspended or disabled."""
+    if user is not None and not user.is_able_to_act:
+        raise oauth_errors.InvalidGrantError(
+            description=_("Your login is currently disabled"), request=request
+        )
+
+
 class MastodonOAuth2Validator(OAuth2Validator):
     """Mastodon's rules on top of django-oauth-toolkit's validator."""
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        """An authorization code of an account that may still act (else ``invalid_grant``)."""
+        valid = super().validate_code(client_id, code, client, request, *args, **kwargs)
+        if valid:
+            _refuse_unless_able_to_act(request.user, request)
+        return valid
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        """A refresh token of an account that may still act (else ``invalid_grant``)."""
+        valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+        if valid:
+            _refuse_unless_able_to_act(request.user, request)
+        return valid
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
         """Only known scopes, and only those the app registered (or sub-scopes of them)."""
@@ -88,8 +111,9 @@ class MastodonOAuth2Validator(OAuth2Validator):
         """The password grant: authenticate with the Django request so django-axes sees it.
 
         Raises ``InvalidGrantError`` with a clear description when the password is
-        right but the account uses two-factor authentication: such accounts sign
-        in through the authorization code flow, where the login page asks for the code.
+        right but the account is suspended or disabled, or uses two-factor
+        authentication: such accounts sign in through the authorization code flow,
+        where the login page asks for the code.
         """
         http_request = django_request_of(request) or self.build_http_request(request)
         try:
@@ -101,6 +125,7 @@ class MastodonOAuth2Validator(OAuth2Validator):
             user = None
         if user is None or not user.is_active:
             return False
+        _refuse_unless_able_to_act(user, request)
         if user_has_device(user, confirmed=True):
             raise oauth_errors.InvalidGrantError(
                 description=_(

@@ -1,7 +1,8 @@
-"""Writes to accounts: registration, profile, password, disabling, and ending credentials."""
+"""Writes to accounts: registration, profile, password, standing, disabling, and ending credentials."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from oauth2_provider.models import (
     get_access_token_model,
@@ -34,6 +36,8 @@ from apps.accounts.models import (
     NOTE_MAX_LENGTH,
     PROFILE_FIELD_MAX_LENGTH,
     Application,
+    Standing,
+    StandingSource,
     User,
     Visibility,
 )
@@ -417,4 +421,70 @@ def account_enable(*, account: User, actor: User | None, reason: str = "") -> Us
         },
     )
     events.publish(events.CredentialsChanged(account_id=account.pk, reason="enabled"))
+    return account
+
+
+def _parse_until(until: str | dt.datetime | None) -> dt.datetime | None:
+    """An aware datetime from ``until`` (ISO 8601; naive means UTC). Raises ValueError."""
+    if until in (None, ""):
+        return None
+    moment = until if isinstance(until, dt.datetime) else parse_datetime(str(until))
+    if moment is None:
+        raise ValueError(f"until is not an ISO 8601 date and time: {until!r}")
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, dt.UTC)
+    return moment
+
+
+@transaction.atomic
+def account_standing_set(
+    *,
+    account_id: int,
+    standing: str,
+    reason: str = "",
+    source: str = StandingSource.MODERATION,
+    until: str | dt.datetime | None = None,
+) -> User | None:
+    """Put the account in ``standing`` (``none`` lifts it) until ``until`` (None: for good).
+
+    Idempotent: setting the standing an account already has changes nothing, so an
+    event delivered twice has one effect. A suspended or disabled account's tokens
+    are refused from the next request (``core.authentication`` reads the standing
+    on the row it loads anyway) and no new one is issued (:mod:`apps.accounts.oauth`);
+    they are kept, so lifting the standing restores everything. Returns the account, or None when it no longer exists (logged, nothing to do).
+    Raises ValueError for an unknown standing or source, or an ``until`` that is not
+    a date and time.
+    """
+    wanted = Standing.parse(standing)
+    source = StandingSource(source)
+    moment = _parse_until(until) if wanted != Standing.NONE else None
+    reason = (reason or "")[:500] if wanted != Standing.NONE else ""
+    account = User.objects.select_for_update().filter(pk=account_id).first()
+    if account is None:
+        logger.warning("standing of an unknown account ignored", extra={"account_id": account_id})
+        return None
+    recorded = (account.standing, account.standing_reason, account.standing_until)
+    if recorded == (wanted, reason, moment) and (
+        wanted == Standing.NONE or account.standing_source == source
+    ):
+        return account
+    account.standing = wanted
+    account.standing_reason = reason
+    account.standing_source = source if wanted != Standing.NONE else ""
+    account.standing_until = moment
+    account.standing_changed_at = timezone.now()
+    account.save(
+        update_fields=[
+            "standing",
+            "standing_reason",
+            "standing_source",
+            "standing_until",
+            "standing_changed_at",
+            "updated_at",
+        ]
+    )
+    logger.info(
+        "account standing set",
+        extra={"account_id": account.pk, "standing": str(wanted), "source": str(source)},
+    )
     return account

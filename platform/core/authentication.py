@@ -1,4 +1,4 @@
-"""API authentication: OAuth 2 bearer tokens (django-oauth-toolkit), refusing disabled accounts."""
+"""API authentication: OAuth 2 bearer tokens (django-oauth-toolkit), refusing non-functional logins."""
 
 from __future__ import annotations
 
@@ -8,13 +8,32 @@ from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import exceptions
 
 
+class LoginDisabled(exceptions.PermissionDenied):
+    """The token is valid but its account may not act (Mastodon's ``require_user!``: 403)."""
+
+    default_detail = _("Your login is currently disabled")
+    default_code = "login_disabled"
+
+
+def account_is_able_to_act(user) -> bool:
+    """Active and not suspended or disabled right now (``User.is_able_to_act``).
+
+    Read from the row the token check loaded, so it costs no query. Falls back to
+    ``is_active`` for a user model without standing.
+    """
+    return bool(getattr(user, "is_able_to_act", user.is_active))
+
+
 class BearerTokenAuthentication(OAuth2Authentication):
-    """A valid, unexpired, unrevoked token of an active account.
+    """A valid, unexpired, unrevoked token of an account that may act.
 
     An invalid token answers 401 (Mastodon: "The access token is invalid") instead
-    of quietly falling back to anonymous access. A token of the app alone (client
-    credentials) authenticates as the anonymous user, with the token in
-    ``request.auth``.
+    of quietly falling back to anonymous access. A token of an inactive account, or of
+    one suspended or disabled by moderation, answers 403 "Your login is currently disabled",
+    as Mastodon's ``require_user!`` answers a login that is not functional; so every
+    read and write with it is refused from the moment the standing is recorded. A
+    token of the app alone (client credentials) authenticates as the anonymous
+    user, with the token in ``request.auth``.
     """
 
     www_authenticate_realm = "Agora"
@@ -30,6 +49,6 @@ class BearerTokenAuthentication(OAuth2Authentication):
         user, token = result
         if user is None:
             return AnonymousUser(), token
-        if not user.is_active:
-            raise exceptions.AuthenticationFailed(_("Your login is currently disabled"))
+        if not account_is_able_to_act(user):
+            raise LoginDisabled()
         return user, token

@@ -91,7 +91,11 @@ class ReportFiled(Event):
 
 @dataclass(frozen=True)
 class AccountRestricted(Event):
-    """An account's standing changed: ``restriction`` is none, limit, suspend or disable."""
+    """An account's standing changed: ``restriction`` is none, limited, suspended or disabled.
+
+    The values of ``apps.accounts.models.Standing``, which accounts records (it owns
+    the standing; every app reads it there). ``until``: ISO 8601, when it lapses.
+    """
 
     account_id: int
     restriction: str

@@ -17,8 +17,14 @@ from django.utils import timezone
 
 
 def token_user(raw_token: str):
-    """``(user, token)`` for a valid, unexpired access token of an active user; else (anonymous, None)."""
+    """``(user, token)`` for a valid, unexpired access token of an account that may act.
+
+    Else ``(anonymous, None)``: unknown, expired, or of an account that is inactive,
+    suspended or disabled (:func:`core.authentication.account_is_able_to_act`).
+    """
     from oauth2_provider.models import get_access_token_model
+
+    from core.authentication import account_is_able_to_act
 
     if not raw_token:
         return AnonymousUser(), None
@@ -29,7 +35,7 @@ def token_user(raw_token: str):
         .filter(token=raw_token, expires__gt=timezone.now())
         .first()
     )
-    if token is None or token.user is None or not token.user.is_active:
+    if token is None or token.user is None or not account_is_able_to_act(token.user):
         return AnonymousUser(), None
     return token.user, token
 

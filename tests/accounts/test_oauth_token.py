@@ -488,7 +488,7 @@ def test_token_of_a_disabled_account_is_refused(api_client, db):
 
     response = api_client.get("/api/v1/apps/verify_credentials")
 
-    assert response.status_code == 401
+    assert response.status_code == 403
     assert response.json() == {"error": "Your login is currently disabled"}
 
 

@@ -77,13 +77,13 @@ def test_a_deleted_token_is_401(token):
 
 
 @pytest.mark.django_db
-def test_a_token_of_a_disabled_account_is_401(token):
+def test_a_token_of_a_disabled_account_is_403_as_mastodon_answers_a_disabled_login(token):
     token.user.is_active = False
     token.user.save()
 
     response = get(f"Bearer {token.token}")
 
-    assert response.status_code == 401
+    assert response.status_code == 403
     assert response.json() == {"error": "Your login is currently disabled"}
 
 
