@@ -13,6 +13,7 @@ with a message for the uploader.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from apps.media import ffmpeg
 from apps.media.models import MediaType
 from core.entitlements import Entitlements
+
+logger = logging.getLogger(__name__)
 
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 VIDEO_TYPES = {
@@ -220,10 +223,13 @@ def validate_av(path: Path, *, mime: str, size: int, entitlements: Entitlements)
     except ffmpeg.ToolFailed as exc:
         if exc.timed_out:
             raise MediaRejected(_("The file took too long to inspect.")) from None
-        raise MediaRejected(
-            _("The file cannot be read: it is corrupt or truncated (%(reason)s).")
-            % {"reason": str(exc)}
-        ) from None
+        # ffprobe's words name the server's scratch folder: they go to the log only.
+        logger.info("ffprobe refused an upload (%s): %s", mime, exc)
+        if mime.startswith("audio/"):
+            message = _("The file could not be read as audio: it is truncated or corrupt.")
+        else:
+            message = _("The file could not be read as video: it is truncated or corrupt.")
+        raise MediaRejected(message) from None
     fmt = info.get("format") or {}
     streams = info.get("streams") or []
     if FORMAT_NAMES[demuxer] not in (fmt.get("format_name") or "").split(","):

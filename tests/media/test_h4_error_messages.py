@@ -1,0 +1,47 @@
+"""A refused file is explained to the uploader without the server's paths; the log keeps them."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from apps.media.models import MediaAttachment
+from core.models import BackgroundJob
+from tests.media.conftest import stored_files
+
+pytestmark = pytest.mark.django_db
+
+
+def _truncated(source: Path, path: Path, keep: float) -> Path:
+    data = source.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    return path
+
+
+@pytest.mark.parametrize("keep", [0.6, 0.1], ids=["cut-at-60-percent", "cut-at-10-percent"])
+def test_a_truncated_mp4_is_422_without_server_paths(alice, samples, tmp_path, caplog, keep):
+    # given an MP4 cut short
+    path = _truncated(samples["video"], tmp_path / "cut.mp4", keep)
+
+    # when alice uploads it
+    with caplog.at_level(logging.INFO, logger="apps.media"):
+        response = alice.upload(path)
+
+    # then she reads what is wrong, and nothing of the server's folders
+    assert response.status_code == 422, response.json()
+    assert response.json() == {
+        "error": "The file could not be read as video: it is truncated or corrupt."
+    }
+    body = response.content.decode()
+    for secret in (str(django_settings.MEDIA_WORK_DIR), str(django_settings.MEDIA_ROOT), "/tmp"):  # noqa: S108
+        assert secret not in body
+    assert "media-" not in body
+    # and the operator finds ffprobe's own words in the log
+    assert any(record.getMessage().startswith("ffprobe refused") for record in caplog.records)
+    # and nothing was written
+    assert MediaAttachment.objects.count() == 0
+    assert BackgroundJob.objects.count() == 0
+    assert stored_files() == []
