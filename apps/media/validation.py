@@ -26,24 +26,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from apps.media import ffmpeg
 from apps.media.models import MediaType
 from core.entitlements import Entitlements
+from core.media_types import AUDIO_TYPES, IMAGE_TYPES, VIDEO_TYPES
 
 logger = logging.getLogger(__name__)
 
-IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
-VIDEO_TYPES = {
-    "video/mp4": "mp4",
-    "video/quicktime": "mov",
-    "video/x-m4v": "m4v",
-    "video/webm": "webm",
-    "video/x-matroska": "mkv",
-}
-AUDIO_TYPES = {
-    "audio/mpeg": "mp3",
-    "audio/mp4": "m4a",
-    "audio/ogg": "ogg",
-    "audio/x-flac": "flac",
-    "audio/x-wav": "wav",
-}
 # ffprobe's format_name must include this for each demuxer (a cross-check of the sniffing).
 FORMAT_NAMES = {"mov": "mov", "matroska": "matroska", "mp3": "mp3", "ogg": "ogg", "flac": "flac",
                 "wav": "wav", "gif": "gif"}  # fmt: skip

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from apps.accounts import selectors
 from apps.accounts.api.serializers import DEFAULT_HEADER
-from core import rules
+from core import media_types, rules
 from core.entitlements import FREE
 
 # The Mastodon API level Agora implements, and Agora's own release (pyproject.toml's).
@@ -23,15 +23,7 @@ MASTODON_COMPATIBLE_VERSION = "4.3.0"
 AGORA_VERSION = "0.1.0"
 VERSION = f"{MASTODON_COMPATIBLE_VERSION} (compatible; Agora {AGORA_VERSION})"
 
-SUPPORTED_MIME_TYPES = [
-    "image/jpeg",
-    "image/png",
-    "image/gif",
-    "image/webp",
-    "video/mp4",
-    "video/webm",
-    "video/quicktime",
-]
+SUPPORTED_MIME_TYPES = list(media_types.SUPPORTED_MIME_TYPES)
 # Mastodon's defaults for what media limits Agora does not set itself.
 IMAGE_MATRIX_LIMIT = 33_177_600
 VIDEO_MATRIX_LIMIT = 8_294_400
