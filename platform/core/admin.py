@@ -1,4 +1,5 @@
-"""Back-office screens of the platform kernel: background jobs (read-only, revocable)."""
+"""Back-office screens of the platform kernel: background jobs (read-only, revocable) and
+the domain-event outbox (read-only, redeliverable)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.admin_mixins import ReadOnlyAdminMixin
+from core.events import outbox_redeliver
 from core.jobs import job_revoked
-from core.models import BackgroundJob
+from core.models import BackgroundJob, OutboxEvent
 
 
 class ProgressFilter(admin.SimpleListFilter):
@@ -105,3 +107,50 @@ class BackgroundJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Domain events on their way to their handlers; failed ones say why.
+
+    Written only by ``core.events``: operators read them, and once the cause of a
+    failure is fixed may deliver a failed event again (its handlers are idempotent).
+    """
+
+    list_display = ["id", "event_type", "status", "attempts", "created_at", "next_attempt_at"]
+    list_filter = ["status", "event_type"]
+    search_fields = ["event_type", "last_error"]
+    date_hierarchy = "created_at"
+    actions = ["redeliver_events"]
+    fields = [
+        "id",
+        "event_type",
+        "payload",
+        "status",
+        "attempts",
+        "delivered_to",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+
+    def has_redeliver_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("core.change_outboxevent")
+
+    @admin.action(
+        description=_("Deliver the selected failed events again"), permissions=["redeliver"]
+    )
+    def redeliver_events(self, request: HttpRequest, queryset: QuerySet[OutboxEvent]) -> None:
+        count = outbox_redeliver(outbox_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d failed event will be delivered again.",
+                "%(count)d failed events will be delivered again.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

@@ -1,9 +1,18 @@
 """The platform's domain events, and how apps hear about them.
 
 Apps talk upward through events, never imports: a lower app publishes, a higher
-app subscribes in its ``AppConfig.ready()``. Handlers run after the surrounding
-transaction commits (immediately when there is none), so they never see or act on
-rolled-back work. A handler that does slow work enqueues a Celery task.
+app subscribes in its ``AppConfig.ready()``. ``publish()`` writes the event to a
+transactional outbox (:class:`core.models.OutboxEvent`) in the publisher's own
+transaction, so an event exists exactly when the work that caused it committed. After
+commit the worker relays it (the task ``core.events.relay``; a periodic sweep,
+``core.events.sweep``, picks up whatever a crash or a failing handler left behind):
+each subscribed handler runs at least once, in a savepoint of its own, and a handler
+that succeeded is not run again when another fails. Handlers must therefore be
+idempotent. A handler that does slow work enqueues a Celery task.
+
+With ``EVENTS_RELAY_IN_PROCESS`` (the unit suite, one-off scripts) or
+``CELERY_TASK_ALWAYS_EAGER`` the publishing process relays right after commit instead
+of enqueueing the task.
 
     from core import events
     events.subscribe(events.ContentPublished, handlers.on_content_published)
@@ -15,17 +24,30 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
+
+EVENT_TYPES: dict[str, type[Event]] = {}
 
 
 @dataclass(frozen=True)
 class Event:
-    """Base class of every domain event. Events carry ids, never model instances."""
+    """Base class of every domain event. Events carry ids, never model instances.
+
+    Fields hold JSON values (ids, strings, numbers, ``None``) or tuples of them: the
+    outbox stores an event as its type's name and its fields.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        EVENT_TYPES[cls.__name__] = cls
 
 
 @dataclass(frozen=True)
@@ -165,24 +187,203 @@ def handlers_for(event_type: type[Event]) -> list[Handler]:
     return list(_handlers.get(event_type, ()))
 
 
-def publish(event: Event) -> None:
-    """Deliver ``event`` to its handlers once the current transaction commits.
+ERROR_MAX_LENGTH = 4000
 
-    A failing handler is logged and does not stop the others: the publisher's
-    work is already committed, and each handler owns its own retries.
+
+class UnknownEvent(LookupError):
+    """An outbox row names an event type this code does not define."""
+
+
+def handler_name(handler: Handler) -> str:
+    """The stable name a handler's delivery is recorded under: ``module.qualname``."""
+    module = getattr(handler, "__module__", None) or ""
+    qualname = getattr(handler, "__qualname__", None) or repr(handler)
+    return f"{module}.{qualname}" if module else qualname
+
+
+def event_to_payload(event: Event) -> dict[str, Any]:
+    """The event's fields as JSON values (tuples become lists)."""
+    return {
+        item.name: list(value) if isinstance(value, tuple) else value
+        for item in fields(event)
+        for value in (getattr(event, item.name),)
+    }
+
+
+def event_from_payload(event_type: str, payload: dict[str, Any]) -> Event:
+    """Rebuild an event from its type's name and fields (lists become tuples again).
+
+    Raises :class:`UnknownEvent` for a type this code does not define, and
+    ``TypeError`` when the fields do not match it.
     """
+    cls = EVENT_TYPES.get(event_type)
+    if cls is None:
+        raise UnknownEvent(event_type)
+    known = {item.name for item in fields(cls)}
+    values = {
+        name: tuple(value) if isinstance(value, list) else value
+        for name, value in payload.items()
+        if name in known
+    }
+    return cls(**values)
 
-    def deliver() -> None:
-        for handler in handlers_for(type(event)):
-            try:
+
+def publish(event: Event) -> None:
+    """Record ``event`` in the outbox, in the current transaction, for delivery after commit.
+
+    Rolled back with the publisher's work, the event is never delivered; committed,
+    it is delivered at least once, even if this process dies right after the commit.
+    Raises ``TypeError`` when a field is not JSON-serialisable.
+    """
+    from core.models import OutboxEvent
+
+    row = OutboxEvent.objects.create(
+        event_type=type(event).__name__,
+        payload=event_to_payload(event),
+        next_attempt_at=timezone.now(),
+    )
+    outbox_id = row.pk
+    transaction.on_commit(lambda: _relay_after_commit(outbox_id))
+
+
+def _relay_after_commit(outbox_id: int) -> None:
+    """Hand a committed outbox row to the worker (or relay it here); never raises.
+
+    If the broker is unreachable the row waits for the periodic sweep.
+    """
+    try:
+        if getattr(settings, "EVENTS_RELAY_IN_PROCESS", False) or getattr(
+            settings, "CELERY_TASK_ALWAYS_EAGER", False
+        ):
+            relay(outbox_id=outbox_id)
+            return
+        from core.tasks import events_relay_task
+
+        events_relay_task.delay(outbox_id=outbox_id)
+    except Exception:
+        logger.exception(
+            "could not relay an event after commit; the sweep will",
+            extra={"outbox_id": outbox_id},
+        )
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failed delivery: doubling, capped."""
+    base = getattr(settings, "EVENTS_RETRY_BACKOFF_SECONDS", 30)
+    cap = getattr(settings, "EVENTS_RETRY_BACKOFF_MAX_SECONDS", 3600)
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+def relay(*, outbox_id: int, only_if_due: bool = False) -> bool:
+    """Deliver one pending outbox row to the handlers that have not had it yet.
+
+    Locks the row (``SELECT ... FOR UPDATE SKIP LOCKED`` where supported) for the
+    whole delivery, so two relays never deliver it at once; a row another relay holds,
+    a finished row, or (with ``only_if_due``) a row waiting out its backoff is left
+    alone. Each handler runs in a savepoint: a failing one is rolled back alone, logged,
+    and retried later with backoff; after ``EVENTS_MAX_ATTEMPTS`` the row is FAILED
+    with the reason. Returns whether this call delivered (or tried to deliver) the row.
+    """
+    from core.models import OutboxEvent
+
+    with transaction.atomic():
+        rows = OutboxEvent.objects.select_for_update(skip_locked=True).filter(
+            pk=outbox_id, status=OutboxEvent.Status.PENDING
+        )
+        if only_if_due:
+            rows = rows.filter(next_attempt_at__lte=timezone.now())
+        row = rows.first()
+        if row is None:
+            return False
+        _deliver(row)
+    return True
+
+
+def _deliver(row: Any) -> None:
+    """Run the row's outstanding handlers and record the outcome (row locked by the caller)."""
+    from core.models import OutboxEvent
+
+    now = timezone.now()
+    row.attempts += 1
+    try:
+        event = event_from_payload(row.event_type, row.payload)
+    except (UnknownEvent, TypeError) as exc:
+        row.status = OutboxEvent.Status.FAILED
+        row.last_error = f"cannot rebuild the event: {type(exc).__name__}: {exc}"[:ERROR_MAX_LENGTH]
+        row.finished_at = now
+        row.save(update_fields=["attempts", "status", "last_error", "finished_at"])
+        logger.error("outbox event cannot be rebuilt", extra={"outbox_id": row.pk})
+        return
+    delivered = list(row.delivered_to or [])
+    errors = []
+    for handler in handlers_for(type(event)):
+        name = handler_name(handler)
+        if name in delivered:
+            continue
+        try:
+            with transaction.atomic():
                 handler(event)
-            except Exception:
-                logger.exception(
-                    "event handler failed",
-                    extra={
-                        "event": type(event).__name__,
-                        "handler": getattr(handler, "__qualname__", repr(handler)),
-                    },
-                )
+        except Exception as exc:
+            logger.exception(
+                "event handler failed",
+                extra={"event": row.event_type, "handler": name, "outbox_id": row.pk},
+            )
+            errors.append(f"{name}: {type(exc).__name__}: {exc}")
+        else:
+            delivered.append(name)
+    row.delivered_to = delivered
+    if not errors:
+        row.status = OutboxEvent.Status.DONE
+        row.last_error = ""
+        row.finished_at = now
+    else:
+        row.last_error = "\n".join(errors)[:ERROR_MAX_LENGTH]
+        if row.attempts >= getattr(settings, "EVENTS_MAX_ATTEMPTS", 10):
+            row.status = OutboxEvent.Status.FAILED
+            row.finished_at = now
+        else:
+            row.next_attempt_at = now + retry_delay(row.attempts)
+    row.save(
+        update_fields=[
+            "attempts",
+            "delivered_to",
+            "status",
+            "last_error",
+            "finished_at",
+            "next_attempt_at",
+        ]
+    )
 
-    transaction.on_commit(deliver, robust=False)
+
+def relay_due(*, limit: int = 500) -> int:
+    """The sweep: relay up to ``limit`` pending rows whose time has come, oldest first.
+
+    Also deletes delivered rows older than ``EVENTS_DONE_RETENTION_DAYS``. Returns how
+    many rows it relayed.
+    """
+    from core.models import OutboxEvent
+
+    now = timezone.now()
+    due = list(
+        OutboxEvent.objects.filter(status=OutboxEvent.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    relayed = sum(relay(outbox_id=outbox_id, only_if_due=True) for outbox_id in due)
+    retention = timedelta(days=getattr(settings, "EVENTS_DONE_RETENTION_DAYS", 7))
+    OutboxEvent.objects.filter(
+        status=OutboxEvent.Status.DONE, finished_at__lt=now - retention
+    ).delete()
+    return relayed
+
+
+def outbox_redeliver(*, outbox_ids: list[int]) -> int:
+    """Put FAILED rows back in the queue (attempts reset) for the sweep; returns how many."""
+    from core.models import OutboxEvent
+
+    return OutboxEvent.objects.filter(pk__in=outbox_ids, status=OutboxEvent.Status.FAILED).update(
+        status=OutboxEvent.Status.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        finished_at=None,
+    )

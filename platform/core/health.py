@@ -2,8 +2,9 @@
 
 ``/healthz`` answers as long as the process serves requests and touches nothing
 else. ``/readyz`` checks every backing service a request may need (the database,
-the cache, the Celery broker and media storage) and answers 503 naming those that
-are down, so an orchestrator stops routing traffic to this process until they are
+the cache, the Celery broker, media storage, and a Celery worker that reported in
+lately: without one no job runs and no domain event is delivered) and answers 503
+naming those that are down, so an orchestrator stops routing traffic to this process until they are
 back. Each check reports its latency; error details stay in the logs, the response
 names only the exception class (and the message of a :class:`ReadinessProblem`,
 which is written to be shown).
@@ -19,18 +20,21 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connections
+from django.db import DatabaseError, connection, connections
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
@@ -108,6 +112,86 @@ def check_broker() -> None:
         connection.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
 
 
+def worker_heartbeat(*, hostname: str) -> None:
+    """Record that the worker ``hostname`` is alive (called by it every few seconds)."""
+    from core.models import WorkerHeartbeat
+
+    now = timezone.now()
+    WorkerHeartbeat.objects.update_or_create(hostname=hostname, defaults={"last_seen_at": now})
+    # Workers that went away long ago (renamed pods) are forgotten.
+    WorkerHeartbeat.objects.filter(last_seen_at__lt=now - timedelta(days=1)).delete()
+
+
+def worker_stopped(*, hostname: str) -> None:
+    """Forget the worker ``hostname``: it shut down cleanly."""
+    from core.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.filter(hostname=hostname).delete()
+
+
+def check_worker() -> None:
+    """A Celery worker reported in within ``WORKER_HEARTBEAT_MAX_AGE`` seconds.
+
+    Skipped when tasks run in the calling process (``CELERY_TASK_ALWAYS_EAGER``), and
+    passes when the database cannot be read: the database check reports that.
+    Raises :class:`ReadinessProblem` naming the age of the last heartbeat.
+    """
+    from core.models import WorkerHeartbeat
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    max_age = settings.WORKER_HEARTBEAT_MAX_AGE
+    try:
+        latest = WorkerHeartbeat.objects.order_by("-last_seen_at").first()
+    except DatabaseError:
+        logger.info("worker heartbeat unknown: the database is unreachable")
+        return
+    if latest is None:
+        raise ReadinessProblem(
+            "no Celery worker has reported in: background jobs and domain events wait"
+        )
+    age = (timezone.now() - latest.last_seen_at).total_seconds()
+    if age > max_age:
+        raise ReadinessProblem(
+            f"no Celery worker has reported in for {int(age)} s (limit {max_age} s): "
+            "background jobs and domain events wait"
+        )
+
+
+class WorkerHeartbeatThread:
+    """Started in a Celery worker (``worker_ready``): writes its heartbeat until stopped."""
+
+    def __init__(self, *, hostname: str) -> None:
+        self.hostname = hostname
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="worker-heartbeat", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)
+        try:
+            worker_stopped(hostname=self.hostname)
+        except Exception:
+            logger.warning("could not remove the worker heartbeat", exc_info=True)
+        finally:
+            connection.close()
+
+    def _run(self) -> None:
+        interval = settings.WORKER_HEARTBEAT_SECONDS
+        while True:
+            try:
+                worker_heartbeat(hostname=self.hostname)
+            except Exception:
+                logger.warning("could not write the worker heartbeat", exc_info=True)
+            finally:
+                connection.close()
+            if self._stopped.wait(interval):
+                return
+
+
 def check_storage() -> None:
     """Write a probe file to the default (media) storage and delete it."""
     name = default_storage.save(f"{PROBE_PREFIX}{uuid.uuid4().hex}", ContentFile(b"ok"))
@@ -119,6 +203,7 @@ CHECKS: dict[str, Callable[[], None]] = {
     "cache": check_cache,
     "broker": check_broker,
     "storage": check_storage,
+    "worker": check_worker,
 }
 
 

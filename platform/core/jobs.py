@@ -17,17 +17,30 @@ The task base marks the job STARTED (counting the attempt), SUCCESS with the
 task's return value, RETRY when Celery retries it, and FAILURE when it gives up.
 Finished jobs (SUCCESS, FAILURE, REVOKED) never change again, so a task that runs
 twice, or a revoked job whose task still runs, cannot overwrite the outcome.
+
+A running task refreshes its job's ``heartbeat_at`` every ``JOBS_HEARTBEAT_SECONDS``
+from a thread of its own. When the worker dies (kill -9, a lost node) the broker
+redelivers the task (late acknowledgement), and the periodic reaper
+(:func:`job_reap_lost`) looks after jobs whose heartbeat stopped for longer than
+``JOBS_HEARTBEAT_TIMEOUT``: it enqueues the task again, up to ``JOBS_LOST_MAX_ATTEMPTS``
+attempts, then fails the job with a reason its owner can read and calls the task's
+``job_lost`` hook (media marks its attachment failed, so it stops answering 206).
+A second run of a job while another is alive (a duplicate delivery) is skipped.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import uuid
+from datetime import timedelta
 from typing import Any
 
-from celery import Task, shared_task
+from celery import Task, current_app, shared_task
 from celery.exceptions import Retry
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -43,6 +56,13 @@ MESSAGE_MAX_LENGTH = BackgroundJob._meta.get_field("message").max_length
 ERROR_MAX_LENGTH = 2000
 # Stored untranslated: the owner's language is unknown when a worker writes it.
 GENERIC_FAILURE = gettext_noop("The job failed.")
+WORKER_LOST_RETRYING = gettext_noop(
+    "The worker running this job stopped; the job was started again."
+)
+WORKER_LOST_FAILURE = gettext_noop(
+    "The worker running this job stopped, and the job did not finish after several attempts."
+)
+RUNNING = (Status.STARTED, Status.PROGRESS)
 
 
 class JobError(Exception):
@@ -51,6 +71,14 @@ class JobError(Exception):
 
 class JobRevoked(Exception):
     """The job was revoked: the tracked task stops without touching it again."""
+
+
+class JobRunningElsewhere(Exception):
+    """Another live run (a different task id, heartbeat fresh) already works on the job."""
+
+
+def heartbeat_timeout() -> timedelta:
+    return timedelta(seconds=getattr(settings, "JOBS_HEARTBEAT_TIMEOUT", 180))
 
 
 def _lock(job_id: int) -> BackgroundJob:
@@ -100,23 +128,114 @@ def job_create(*, owner: Any | None, kind: str, task_id: str = "") -> Background
 
 
 @transaction.atomic
-def job_started(*, job_id: int, task_id: str = "") -> BackgroundJob:
-    """Mark an attempt as started: STARTED, one more attempt, ``started_at`` on the first.
+def job_started(
+    *,
+    job_id: int,
+    task_id: str = "",
+    task_name: str = "",
+    task_kwargs: dict[str, Any] | None = None,
+) -> BackgroundJob:
+    """Mark an attempt as started: STARTED, one more attempt, ``started_at`` on the first,
+    a fresh heartbeat, and the task that runs it (so the reaper can run it again).
 
     A finished job is returned unchanged (check ``is_finished`` before working).
-    Raises ``BackgroundJob.DoesNotExist`` for an unknown id.
+    Raises ``BackgroundJob.DoesNotExist`` for an unknown id, and
+    :class:`JobRunningElsewhere` when another task id runs it with a fresh heartbeat.
     """
     job = _lock(job_id)
     if job.is_finished:
         return job
     now = timezone.now()
+    if (
+        job.status in RUNNING
+        and task_id
+        and job.task_id
+        and job.task_id != task_id
+        and job.heartbeat_at is not None
+        and job.heartbeat_at > now - heartbeat_timeout()
+    ):
+        raise JobRunningElsewhere(job_id)
     job.status = Status.STARTED
     job.attempts += 1
     job.started_at = job.started_at or now
+    job.heartbeat_at = now
     if task_id:
         job.task_id = task_id
-    job.save(update_fields=["status", "attempts", "started_at", "task_id", "updated_at"])
+    if task_name:
+        job.task_name = task_name
+        job.task_kwargs = task_kwargs
+    job.save(
+        update_fields=[
+            "status",
+            "attempts",
+            "started_at",
+            "heartbeat_at",
+            "task_id",
+            "task_name",
+            "task_kwargs",
+            "updated_at",
+        ]
+    )
     return job
+
+
+def job_heartbeat(*, job_id: int, task_id: str) -> bool:
+    """Refresh a running job's heartbeat; False when the job is no longer this task's."""
+    return bool(
+        BackgroundJob.objects.filter(pk=job_id, status__in=RUNNING, task_id=task_id).update(
+            heartbeat_at=timezone.now()
+        )
+    )
+
+
+def job_reap_lost() -> dict[str, int]:
+    """Look after running jobs whose heartbeat stopped: their worker vanished.
+
+    Each is enqueued again under a new task id (status RETRY, with a message for the
+    owner) while it has had fewer than ``JOBS_LOST_MAX_ATTEMPTS`` attempts; otherwise
+    it is failed with :data:`WORKER_LOST_FAILURE` and its task's ``job_lost`` hook runs.
+    Rows another reaper holds are skipped. Returns ``{"retried": n, "failed": m}``.
+    """
+    stale = timezone.now() - heartbeat_timeout()
+    max_attempts = getattr(settings, "JOBS_LOST_MAX_ATTEMPTS", 3)
+    outcome = {"retried": 0, "failed": 0}
+    candidates = BackgroundJob.objects.filter(status__in=RUNNING, heartbeat_at__lt=stale)
+    for job_id in candidates.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            job = (
+                BackgroundJob.objects.select_for_update(skip_locked=True)
+                .filter(pk=job_id, status__in=RUNNING, heartbeat_at__lt=stale)
+                .first()
+            )
+            if job is None:
+                continue
+            task = current_app.tasks.get(job.task_name) if job.task_name else None
+            if task is not None and job.attempts < max_attempts:
+                _requeue(job, task)
+                outcome["retried"] += 1
+                continue
+        job_failed(job_id=job_id, error=WORKER_LOST_FAILURE)
+        hook = getattr(task, "job_lost", None)
+        if hook is not None:
+            try:
+                hook(reason=WORKER_LOST_FAILURE, **(job.task_kwargs or {}))
+            except Exception:
+                logger.exception("job_lost hook failed", extra={"job_id": job_id})
+        logger.warning("job failed: its worker vanished", extra={"job_id": job_id})
+        outcome["failed"] += 1
+    return outcome
+
+
+def _requeue(job: BackgroundJob, task: Task) -> None:
+    """Enqueue ``job``'s task again under a new id once this transaction commits (locked)."""
+    task_id = uuid.uuid4().hex
+    job.status = Status.RETRY
+    job.task_id = task_id
+    job.message = WORKER_LOST_RETRYING[:MESSAGE_MAX_LENGTH]
+    job.save(update_fields=["status", "task_id", "message", "updated_at"])
+    kwargs = dict(job.task_kwargs or {})
+    transaction.on_commit(lambda: task.apply_async(kwargs=kwargs, task_id=task_id))
+    logger.warning("job enqueued again: its worker vanished", extra={"job_id": job.pk})
 
 
 @transaction.atomic
@@ -214,16 +333,29 @@ class TrackedTask(Task):
     """
 
     abstract = True
+    #: Called by the reaper as ``job_lost(reason=..., **task_kwargs)`` when the job is
+    #: failed because its worker vanished: undo what waits on it (a processing state).
+    job_lost = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         job_id = kwargs.get("job_id")
         if job_id is None:
             raise TypeError(f"{self.name} is a tracked task: call it with job_id=")
-        job = job_started(job_id=job_id, task_id=self.request.id or "")
+        task_id = self.request.id or ""
+        try:
+            job = job_started(
+                job_id=job_id, task_id=task_id, task_name=self.name, task_kwargs=kwargs
+            )
+        except JobRunningElsewhere:
+            logger.info("skipping a job another run holds", extra={"job_id": job_id})
+            return None
         if job.is_finished:
             logger.info("skipping finished job", extra={"job_id": job_id, "task": self.name})
             return None
+        heartbeat = None if self.request.is_eager else _Heartbeat(job_id=job_id, task_id=task_id)
         try:
+            if heartbeat is not None:
+                heartbeat.start()
             result = super().__call__(*args, **kwargs)
         except JobRevoked:
             logger.info("job revoked while running", extra={"job_id": job_id, "task": self.name})
@@ -239,6 +371,9 @@ class TrackedTask(Task):
             logger.exception("tracked task failed", extra={"job_id": job_id, "task": self.name})
             job_failed(job_id=job_id, error=GENERIC_FAILURE)
             raise
+        finally:
+            if heartbeat is not None:
+                heartbeat.stop()
         job_succeeded(job_id=job_id, result=result)
         return result
 
@@ -247,6 +382,37 @@ class TrackedTask(Task):
         return job_progress(
             job_id=self.request.kwargs["job_id"], progress=progress, message=message
         )
+
+
+class _Heartbeat:
+    """A daemon thread refreshing a running job's heartbeat until stopped."""
+
+    def __init__(self, *, job_id: int, task_id: str) -> None:
+        self.job_id = job_id
+        self.task_id = task_id
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"job-heartbeat-{job_id}", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        interval = getattr(settings, "JOBS_HEARTBEAT_SECONDS", 30)
+        try:
+            while not self._stopped.wait(interval):
+                try:
+                    job_heartbeat(job_id=self.job_id, task_id=self.task_id)
+                except Exception:
+                    logger.warning("job heartbeat failed", exc_info=True)
+                    close_old_connections()
+        finally:
+            connection.close()
 
 
 def tracked_task(*args: Any, **options: Any):

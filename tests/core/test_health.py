@@ -1,11 +1,31 @@
 """Liveness (/healthz) and readiness (/readyz) probes."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connections
 from django.db.utils import load_backend
 from django.test import override_settings
+from django.utils import timezone
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture(autouse=True)
+def _worker_alive(request):
+    """A Celery worker reported in a moment ago (tests that need no worker ask for
+    ``no_worker``)."""
+    if "django_db" not in request.keywords or "no_worker" in request.fixturenames:
+        return
+    request.getfixturevalue("db")
+    from core.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.create(hostname="celery@test", last_seen_at=timezone.now())
+
+
+@pytest.fixture
+def no_worker():
+    """No heartbeat: no Celery worker ever reported in."""
 
 
 @pytest.fixture
@@ -57,7 +77,7 @@ def test_readyz_reports_every_check_when_all_are_up(client, settings, tmp_path):
     assert response.status_code == 200
     assert body["status"] == "ok"
     assert body["failing"] == []
-    assert sorted(body["checks"]) == ["broker", "cache", "database", "storage"]
+    assert sorted(body["checks"]) == ["broker", "cache", "database", "storage", "worker"]
     for result in body["checks"].values():
         assert result["status"] == "ok"
         assert isinstance(result["latency_ms"], float)
@@ -191,3 +211,66 @@ def test_probes_answer_only_get(client, method):
     response = getattr(client, method)("/healthz")
 
     assert response.status_code == 405
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_naming_the_worker_when_none_ever_reported_in(client, no_worker):
+    # given no Celery worker has ever written a heartbeat
+    # when the readiness probe asks
+    response = client.get("/readyz")
+
+    # then it is 503 naming the worker, with a reason
+    body = response.json()
+    assert response.status_code == 503
+    assert body["failing"] == ["worker"]
+    assert body["checks"]["worker"]["error"] == "ReadinessProblem"
+    assert body["checks"]["worker"]["detail"] == (
+        "no Celery worker has reported in: background jobs and domain events wait"
+    )
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_naming_the_worker_when_its_heartbeat_is_stale(client, settings, no_worker):
+    # given the only worker last reported in five minutes ago
+    from core.models import WorkerHeartbeat
+
+    settings.WORKER_HEARTBEAT_MAX_AGE = 60
+    WorkerHeartbeat.objects.create(
+        hostname="celery@gone", last_seen_at=timezone.now() - timedelta(minutes=5)
+    )
+
+    # when the readiness probe asks
+    response = client.get("/readyz")
+
+    # then it is 503 naming the worker and how long it has been silent
+    body = response.json()
+    assert response.status_code == 503
+    assert body["failing"] == ["worker"]
+    assert body["checks"]["worker"]["detail"].startswith("no Celery worker has reported in for 3")
+    assert body["checks"]["worker"]["detail"].endswith(
+        "s (limit 60 s): background jobs and domain events wait"
+    )
+
+
+@pytest.mark.django_db
+def test_readyz_needs_no_worker_when_tasks_run_eagerly(client, settings, no_worker):
+    # given tasks run in the calling process
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+    # when the readiness probe asks, then it is ready without a worker
+    assert client.get("/readyz").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_worker_reporting_in_makes_readyz_ready_and_a_clean_stop_unready(client, no_worker):
+    # given a worker that reports in
+    from core.health import worker_heartbeat, worker_stopped
+
+    worker_heartbeat(hostname="celery@here")
+
+    # then readiness passes
+    assert client.get("/readyz").status_code == 200
+
+    # when the worker shuts down cleanly, then readiness fails at once
+    worker_stopped(hostname="celery@here")
+    assert client.get("/readyz").json()["failing"] == ["worker"]
