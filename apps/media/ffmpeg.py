@@ -4,19 +4,25 @@ Every command reads exactly one input whose demuxer is chosen from the sniffed
 content type (``-f mov``, ``-f matroska`` ...), so a file that is secretly an HLS
 playlist or a concat script is never parsed as one, and ``-protocol_whitelist
 file`` keeps ffmpeg from opening anything but files. Outputs go to a scratch
-directory the caller owns.
+directory the caller owns. On Linux each child is bound to the worker that started
+it (``PR_SET_PDEATHSIG``): a worker killed with SIGKILL takes its ffmpeg with it.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import logging
+import os
 import shutil
+import signal
 import subprocess  # noqa: S404 (fixed argument lists, never a shell)
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from django.conf import settings
@@ -38,6 +44,40 @@ DEMUXERS = {
     "audio/x-wav": "wav",
 }
 SAFE_INPUT = ["-protocol_whitelist", "file"]
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+@cache
+def _prctl():
+    """libc's ``prctl``, loaded once in the parent (a forked child must not import)."""
+    if os.uname().sysname != "Linux":
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
+    return libc.prctl
+
+
+def child_options() -> dict:
+    """``Popen`` options that make the child die with the process that started it.
+
+    On Linux the child asks the kernel (``prctl(PR_SET_PDEATHSIG, SIGKILL)``) for
+    SIGKILL when its parent dies, and exits at once if the parent is already gone.
+    The kernel ties this to the starting thread, so the thread must outlive the
+    child, as Celery's pool threads and processes do. Elsewhere: no options.
+    """
+    prctl = _prctl()
+    if prctl is None:
+        return {}
+    parent = os.getpid()
+
+    def die_with_parent() -> None:  # runs in the child between fork and exec
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return {"preexec_fn": die_with_parent}
 
 
 class ToolMissing(Exception):
@@ -99,6 +139,7 @@ def probe(path: Path, *, demuxer: str) -> dict:
             timeout=settings.MEDIA_FFPROBE_TIMEOUT,
             check=False,
             stdin=subprocess.DEVNULL,
+            **child_options(),
         )
     except subprocess.TimeoutExpired:
         raise ToolFailed("ffprobe timed out", timed_out=True) from None
@@ -127,7 +168,11 @@ def run_with_progress(
     started = time.monotonic()
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(  # noqa: S603
-            command, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL
+            command,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            **child_options(),
         )
         last = -1
         try:
@@ -175,7 +220,12 @@ def run(command: list[str], *, timeout: float | None = None) -> None:
     timeout = settings.MEDIA_TRANSCODE_TIMEOUT if timeout is None else timeout
     try:
         finished = subprocess.run(  # noqa: S603
-            command, capture_output=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL
+            command,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            **child_options(),
         )
     except subprocess.TimeoutExpired:
         raise ToolFailed("ffmpeg timed out", timed_out=True) from None

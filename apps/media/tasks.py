@@ -13,7 +13,17 @@ BACKOFF_SECONDS = 15
 BACKOFF_MAX_SECONDS = 15 * 60
 
 
-@tracked_task(name="media.process", max_retries=None)
+def media_process_lost(task, *, reason: str, media_id: int, **kwargs: object) -> None:
+    """The reaper gave up on a processing job whose worker vanished: the media failed."""
+    services.media_mark_failed(media_id=media_id, reason=reason)
+
+
+@tracked_task(
+    name="media.process",
+    max_retries=None,
+    job_lost=media_process_lost,
+    time_limit=settings.MEDIA_PROCESS_TIME_LIMIT,
+)
 def media_process_task(self, *, job_id: int, media_id: int) -> dict:
     """Process one attachment; retried with exponential backoff, then failed with a reason."""
     try:
