@@ -108,6 +108,40 @@ def search_accounts(
     return list(queryset[offset : offset + limit])
 
 
+def _is_exact_acct(query: str, *, resolve: bool) -> bool:
+    """Whether ``query`` names one account as Mastodon's exact match takes it.
+
+    With ``resolve`` any name does (toot resolves ``alice`` and ``@alice`` so);
+    without it only a mention form does: ``@alice``, ``alice@domain``.
+    """
+    return resolve or "@" in query.strip()
+
+
+def account_exact_match(*, viewer, query: str) -> object | None:
+    """The account whose acct is exactly ``query``, even when ``viewer`` blocks it.
+
+    Mastodon's search resolves an exact acct whatever the viewer blocks, so that
+    a client can unblock (or follow) by name. An account that blocks the viewer
+    stays hidden. ``None`` when no active account has that name.
+    """
+    name = _account_query(query)
+    if not name or "@" in name or not _signed_in(viewer):
+        return None
+    blocking_viewer = Block.objects.filter(account=OuterRef("pk"), target=viewer)
+    return (
+        User.objects.filter(is_active=True, username__iexact=name)
+        .exclude(Exists(blocking_viewer))
+        .first()
+    )
+
+
+def _with_exact_match(accounts: list, *, viewer, query: str, limit: int) -> list:
+    exact = account_exact_match(viewer=viewer, query=query)
+    if exact is None:
+        return accounts
+    return [exact, *(account for account in accounts if account.pk != exact.pk)][:limit]
+
+
 def search_hashtags(*, query: str, limit: int, offset: int = 0) -> list[Tag]:
     """Tags whose name starts with ``query`` (a leading ``#`` is ignored), exact match first."""
     name = query.strip().lstrip("#")
@@ -179,8 +213,12 @@ def _resolve_local_url(*, viewer, query: str) -> SearchResults | None:
             found = searchable_statuses(viewer=viewer).filter(pk=int(key))
             results.statuses = selectors.statuses_in_order(list(found.values_list("id", flat=True)))
     else:
-        accounts = search_accounts(viewer=viewer, query=key, limit=1)
-        results.accounts = [a for a in accounts if a.username.lower() == key.lower()]
+        exact = account_exact_match(viewer=viewer, query=key)
+        if exact is None:
+            accounts = search_accounts(viewer=viewer, query=key, limit=1)
+            results.accounts = [a for a in accounts if a.username.lower() == key.lower()]
+        else:
+            results.accounts = [exact]
     return results
 
 
@@ -193,12 +231,15 @@ def search(
     account_id: int | None = None,
     limit: int,
     offset: int = 0,
+    resolve: bool = False,
 ) -> SearchResults:
     """Accounts, hashtags and statuses matching ``query`` (one kind when ``search_type``).
 
     A URL of this instance resolves to the status or account it names (if visible).
     Statuses are for signed-in viewers only. ``account_id`` narrows statuses to one
-    author; ``following`` narrows accounts to those the viewer follows.
+    author; ``following`` narrows accounts to those the viewer follows. On the
+    first page, an exact acct (any name with ``resolve``) comes first even when the
+    viewer blocks it (:func:`account_exact_match`).
     """
     query = query[:MAX_QUERY_LENGTH]
     resolved = _resolve_local_url(viewer=viewer, query=query.strip())
@@ -209,6 +250,10 @@ def search(
         results.accounts = search_accounts(
             viewer=viewer, query=query, following=following, limit=limit, offset=offset
         )
+        if offset == 0 and not following and _is_exact_acct(query, resolve=resolve):
+            results.accounts = _with_exact_match(
+                results.accounts, viewer=viewer, query=query, limit=limit
+            )
     if search_type in (None, "hashtags"):
         results.hashtags = search_hashtags(query=query, limit=limit, offset=offset)
     if search_type in (None, "statuses"):

@@ -191,6 +191,7 @@ class SearchView(APIView):
             account_id=account_id,
             limit=params.limit,
             offset=offset,
+            resolve=truthy(query.get("resolve", "")),
         )
         context = {"request": request}
         histories = trends.tag_histories(tags=results.hashtags)
