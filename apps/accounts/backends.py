@@ -6,6 +6,16 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 
+def account_for_identifier(identifier: str):
+    """The account a sign-in identifier names: an e-mail address or a username, any case."""
+    if not identifier:
+        return None
+    lookup = (
+        {"email__iexact": identifier} if "@" in identifier else {"username__iexact": identifier}
+    )
+    return get_user_model()._default_manager.filter(**lookup).first()
+
+
 class UsernameOrEmailBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
@@ -13,8 +23,7 @@ class UsernameOrEmailBackend(ModelBackend):
         if not username or password is None:
             return None
         model = get_user_model()
-        lookup = {"email__iexact": username} if "@" in username else {"username__iexact": username}
-        user = model._default_manager.filter(**lookup).first()
+        user = account_for_identifier(username)
         if user is None:
             # Spend the same time as a real check, so timing reveals no usernames.
             model().set_password(password)

@@ -34,12 +34,27 @@ LOGIN_URL = "/auth/login/"
 # Brute-force protection (django-axes) on every login: the admin, the OAuth login
 # page and the password grant.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
-# AXES_FAILURE_LIMIT: failed logins from one client before it is locked out.
+# Failures count per account and address, per account, and per address, each with
+# its own limit (apps.accounts.lockout.AccountLockoutHandler).
+AXES_HANDLER = "apps.accounts.lockout.AccountLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+# AXES_FAILURE_LIMIT: failed logins on one account from one address before that
+# address is locked out of that account.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# AGORA_LOCKOUT_ACCOUNT_LIMIT: failed logins on one account, from all addresses,
+# before the account is locked for everyone (guessing spread over many addresses).
+AGORA_LOCKOUT_ACCOUNT_LIMIT = env.int("AGORA_LOCKOUT_ACCOUNT_LIMIT", default=20)
+# AGORA_LOCKOUT_ADDRESS_LIMIT: failed logins from one address, on all accounts,
+# before the address is locked out of every account (a ceiling above the others).
+AGORA_LOCKOUT_ADDRESS_LIMIT = env.int("AGORA_LOCKOUT_ADDRESS_LIMIT", default=50)
 # AXES_COOLOFF_MINUTES: how long a lockout lasts.
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+# Attempts refused during a lockout are not counted, so they never reach the
+# per-address ceiling and lock other accounts out.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
+# The account an identifier names, however it is spelt, is what failures count against.
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.account_key"
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 # AGORA_TRUSTED_PROXIES: addresses or networks (CIDR) of the reverse proxies in
 # front of Agora, e.g. "10.0.0.0/8,192.0.2.10". X-Forwarded-For is believed only
