@@ -15,7 +15,7 @@ from django.contrib.auth import authenticate, get_user_model, login, logout, use
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -104,7 +104,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
             }
             target = reverse("accounts-login-code")
             next_url = _next_url(request)
-            return redirect(f"{target}?next={next_url}" if next_url else target)
+            # Encoded: the authorize request's own "&"s must stay inside ``next``.
+            return redirect(f"{target}?{urlencode({'next': next_url})}" if next_url else target)
         login(request, user)
         return _redirect_after_login(request)
     status = 400 if form.is_bound else 200

@@ -102,7 +102,7 @@ def test_two_factor_account_is_asked_for_a_code_before_signing_in(web, user, dev
     )
 
     assert response.status_code == 302
-    assert response["Location"] == "/auth/login/code/?next=/x"
+    assert response["Location"] == "/auth/login/code/?next=%2Fx"
     assert "_auth_user_id" not in web.session
 
     page = web.get(response["Location"])
