@@ -175,7 +175,9 @@ def account_register(
         default_language=locale[:2].lower() if locale[:2].isalpha() else "",
     )
     try:
-        account.full_clean(exclude=["password"], validate_unique=False)
+        # Uniqueness was checked above, by field and without regard to case: the model's
+        # own check would name the database constraint instead of the field.
+        account.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         for field, messages in exc.error_dict.items():
             if field in errors:
@@ -194,8 +196,18 @@ def account_register(
         with transaction.atomic():
             account.save()
     except IntegrityError:
-        # A concurrent sign-up took the name between the check and the insert.
-        raise _refuse("username", _("has already been taken"), "taken") from None
+        # A concurrent sign-up took the name or the address between the check and the insert.
+        taken = [
+            field
+            for field, is_taken in (
+                ("username", selectors.username_is_taken(username=username)),
+                ("email", selectors.email_is_taken(email=email)),
+            )
+            if is_taken
+        ] or ["username"]
+        raise ValidationError(
+            {field: [ValidationError(_("has already been taken"), code="taken")] for field in taken}
+        ) from None
     if reason:
         logger.info("account registered", extra={"account_id": account.pk, "reason": reason[:500]})
     events.publish(events.AccountCreated(account_id=account.pk))
