@@ -97,6 +97,13 @@ def standing_in_force_q(*standings: str, prefix: str = "") -> Q:
     return restricted | Q(**{f"{prefix}standing": Standing.NONE}) | ~current
 
 
+def able_to_act_q(prefix: str = "") -> Q:
+    """The condition "the account is active and neither suspended nor disabled right now"."""
+    return Q(**{f"{prefix}is_active": True}) & ~standing_in_force_q(
+        *BARRING_STANDINGS, prefix=prefix
+    )
+
+
 class AccountQuerySet(models.QuerySet):
     def with_standing(self, *standings: str) -> AccountQuerySet:
         """Accounts whose standing in force right now is one of ``standings``."""
@@ -104,7 +111,7 @@ class AccountQuerySet(models.QuerySet):
 
     def able_to_act(self) -> AccountQuerySet:
         """Active accounts that are neither suspended nor disabled right now."""
-        return self.filter(is_active=True).exclude(standing_in_force_q(*BARRING_STANDINGS))
+        return self.filter(able_to_act_q())
 
 
 class AccountManager(UserManager.from_queryset(AccountQuerySet)):  # type: ignore[misc]
@@ -218,6 +225,16 @@ class User(AbstractUser):
     def standing_in_force(self) -> Standing:
         """The standing in force right now (``none`` once ``standing_until`` has passed)."""
         return self.standing_at(timezone.now())
+
+    @property
+    def is_suspended(self) -> bool:
+        """Suspended right now: others see the account as Mastodon shows a suspended one."""
+        return self.standing_in_force == Standing.SUSPENDED
+
+    @property
+    def is_limited(self) -> bool:
+        """Limited right now: its statuses reach only its followers."""
+        return self.standing_in_force == Standing.LIMITED
 
     @property
     def is_able_to_act(self) -> bool:

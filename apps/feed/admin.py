@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from apps.feed.models import AccountLimit, Mention, Notification, Status, StatusEdit, Tag
+from apps.feed.models import Mention, Notification, Status, StatusEdit, Tag
 from core.admin_mixins import ReadOnlyAdminMixin
 
 
@@ -163,16 +163,3 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("account", "from_account", "status")
-
-
-@admin.register(AccountLimit)
-class AccountLimitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Restrictions moderation placed (through ``AccountRestricted``), as the feed applies them."""
-
-    list_display = ["account", "restriction", "until", "reason", "updated_at"]
-    list_select_related = ["account"]
-    list_filter = ["restriction"]
-    search_fields = ["=account__username"]
-    ordering = ["-updated_at"]
-    fields = ["account", "restriction", "until", "reason", "updated_at"]
-    readonly_fields = fields

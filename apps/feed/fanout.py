@@ -34,9 +34,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.accounts.models import BARRING_STANDINGS, Standing, User
 from apps.feed import selectors
 from apps.feed.models import (
-    AccountLimit,
     Block,
     Follow,
     Mention,
@@ -628,8 +628,9 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
            AND (expires_at IS NULL OR expires_at > %s)
         UNION ALL SELECT 'mention', status_id, FALSE FROM {Mention._meta.db_table}
          WHERE account_id = %s AND status_id IN ({statuses_in})
-        UNION ALL SELECT restriction, account_id, FALSE FROM {AccountLimit._meta.db_table}
-         WHERE account_id IN ({accounts_in}) AND (until IS NULL OR until > %s)
+        UNION ALL SELECT standing, id, FALSE FROM {User._meta.db_table}
+         WHERE id IN ({accounts_in}) AND standing <> %s
+           AND (standing_until IS NULL OR standing_until > %s)
     """  # noqa: S608
     params = [
         viewer.pk, *account_ids,
@@ -637,9 +638,9 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
         viewer.pk, *account_ids,
         viewer.pk, *account_ids, now,
         viewer.pk, *status_ids,
-        *account_ids, now,
+        *account_ids, Standing.NONE.value, now,
     ]  # fmt: skip
-    hiding = {str(r) for r in AccountLimit.HIDING}
+    hiding = {str(standing) for standing in BARRING_STANDINGS}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for kind, target, flag in cursor.fetchall():
@@ -651,7 +652,7 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
                 relations.muted.add(target)
             elif kind == "mention":
                 relations.mentioned.add(target)
-            elif kind == AccountLimit.Restriction.LIMIT:
+            elif kind == Standing.LIMITED:
                 relations.limited.add(target)
             elif kind in hiding:
                 relations.hidden.add(target)

@@ -20,24 +20,11 @@ def on_content_actioned(event: events.ContentActioned) -> None:
         services.status_mark_sensitive(status_id=event.content_id)
 
 
-def on_account_restricted(event: events.AccountRestricted) -> None:
-    """Moderation restricted an account: limit its reach, hide its statuses, or lift it."""
-    from apps.feed import restrictions
-
-    restrictions.account_restriction_apply(
-        account_id=event.account_id,
-        restriction=event.restriction,
-        reason=event.reason,
-        until=event.until,
-    )
-
-
 def connect() -> None:
     from apps.feed import streaming
 
     events.subscribe(events.ContentActioned, on_content_actioned)
     streaming.connect()
-    events.subscribe(events.AccountRestricted, on_account_restricted)
 
     from apps.feed import account_warnings, fanout
 

@@ -14,7 +14,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.models import Visibility
+from apps.accounts.models import BARRING_STANDINGS, Standing, User, Visibility
 from core.models import PublicModel
 
 
@@ -37,11 +37,12 @@ class StatusQuerySet(models.QuerySet):
         everything of one's own. Hidden statuses only for their author. Statuses of
         accounts that block the viewer, that the viewer blocks, or of disabled
         accounts, are never visible. Reblogs follow the visibility of what they reblog.
-        Restricted accounts (:class:`AccountLimit`): a limited one's statuses only for
-        itself and its followers, a suspended or disabled one's for no one.
+        The account's standing in force (``User.objects.with_standing``): a limited
+        one's statuses only for itself and its followers, a suspended or disabled
+        one's for no one.
         """
-        hiding = AccountLimit.objects.in_force(*AccountLimit.HIDING)
-        limited = AccountLimit.objects.in_force(AccountLimit.Restriction.LIMIT)
+        hiding = User.objects.with_standing(*BARRING_STANDINGS).values("pk")
+        limited = User.objects.with_standing(Standing.LIMITED).values("pk")
         queryset = (
             self.live()
             .filter(account__is_active=True)
@@ -103,9 +104,7 @@ class StatusQuerySet(models.QuerySet):
 
     def without_limited_accounts(self) -> StatusQuerySet:
         """Leave out limited accounts' statuses whoever looks (public and tag timelines)."""
-        return self.exclude(
-            account__in=AccountLimit.objects.in_force(AccountLimit.Restriction.LIMIT)
-        )
+        return self.exclude(account__in=User.objects.with_standing(Standing.LIMITED).values("pk"))
 
 
 class Status(PublicModel):
@@ -359,50 +358,6 @@ class RankingModel(models.Model):
 
     def __str__(self) -> str:
         return f"ranking model v{self.version} ({self.trained_at:%Y-%m-%d %H:%M})"
-
-
-class AccountLimitQuerySet(models.QuerySet):
-    def in_force(self, *restrictions: str) -> models.QuerySet:
-        """Ids of the accounts under one of ``restrictions`` right now (a subquery)."""
-        now = timezone.now()
-        return (
-            self.filter(restriction__in=restrictions)
-            .filter(Q(until__isnull=True) | Q(until__gt=now))
-            .values("account_id")
-        )
-
-
-class AccountLimit(models.Model):
-    """A moderation restriction of an account, as the feed applies it.
-
-    Written from ``core.events.AccountRestricted`` (:mod:`apps.feed.restrictions`).
-    ``limit``: the account's statuses reach only its followers and never the public
-    or tag timelines; ``suspend`` and ``disable``: its statuses are visible to no one.
-    No row (the event's ``none``) means no restriction; a row past ``until`` has lapsed.
-    """
-
-    class Restriction(models.TextChoices):
-        LIMIT = "limit", _("limited")
-        SUSPEND = "suspend", _("suspended")
-        DISABLE = "disable", _("disabled")
-
-    HIDING = (Restriction.SUSPEND, Restriction.DISABLE)
-
-    account = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        primary_key=True,
-        on_delete=models.CASCADE,
-        related_name="feed_limit",
-    )
-    restriction = models.CharField(max_length=10, choices=Restriction.choices)
-    reason = models.CharField(max_length=500, blank=True)
-    until = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = AccountLimitQuerySet.as_manager()
-
-    def __str__(self) -> str:
-        return f"{self.account_id} {self.restriction}"
 
 
 class ScheduledStatus(PublicModel):

@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from oauth2_provider.models import get_application_model
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 
+from apps.accounts.models import able_to_act_q
 from apps.feed import selectors, services
-from apps.feed.models import AccountLimit, ScheduledStatus, Status, Visibility
+from apps.feed.models import ScheduledStatus, Status, Visibility
 from core.pagination import PageParams, paginate_queryset
 
 logger = logging.getLogger(__name__)
@@ -195,11 +196,10 @@ def scheduled_statuses_publish_due(
     accounts wait until the account is back.
     """
     now = now or timezone.now()
-    hiding = AccountLimit.objects.in_force(*AccountLimit.HIDING)
     due = (
         ScheduledStatus.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(scheduled_at__lte=now, account__is_active=True)
-        .exclude(account__in=hiding)
+        .filter(scheduled_at__lte=now)
+        .filter(able_to_act_q("account__"))
         .select_related("account")
         .order_by("scheduled_at", "id")
     )

@@ -87,7 +87,7 @@ def search_accounts(
     name = _account_query(query)
     if not name:
         return []
-    queryset = User.objects.filter(is_active=True).filter(
+    queryset = User.objects.able_to_act().filter(
         Q(username__istartswith=name) | Q(display_name__istartswith=name)
     )
     if _signed_in(viewer):

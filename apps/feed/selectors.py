@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
 
+from apps.accounts.models import able_to_act_q
 from apps.feed.models import (
     Block,
     Bookmark,
@@ -295,7 +296,9 @@ def statuses_in_order(ids: list[int]) -> list[Status]:
 
 def status_favourited_by(*, viewer, status: Status, params: PageParams) -> tuple[list, list]:
     rows = paginate_queryset(
-        Favourite.objects.filter(status=status, account__is_active=True).select_related("account"),
+        Favourite.objects.filter(status=status)
+        .filter(able_to_act_q("account__"))
+        .select_related("account"),
         params,
     )
     return rows, [row.account for row in rows]
@@ -303,7 +306,9 @@ def status_favourited_by(*, viewer, status: Status, params: PageParams) -> tuple
 
 def status_reblogged_by(*, viewer, status: Status, params: PageParams) -> tuple[list, list]:
     rows = paginate_queryset(
-        Status.objects.filter(reblog_of=status, account__is_active=True).select_related("account"),
+        Status.objects.filter(reblog_of=status)
+        .filter(able_to_act_q("account__"))
+        .select_related("account"),
         params,
     )
     return rows, [row.account for row in rows]
@@ -315,15 +320,19 @@ def _relation_page(queryset: QuerySet, params: PageParams, attribute: str) -> tu
 
 
 def followers_page(*, account, params: PageParams):
-    return _relation_page(
-        Follow.objects.filter(target=account, account__is_active=True), params, "account"
-    )
+    """Who follows ``account``: none for a suspended or disabled one (Mastodon shows none)."""
+    follows = Follow.objects.filter(target=account).filter(able_to_act_q("account__"))
+    if not account.is_able_to_act:
+        follows = follows.none()
+    return _relation_page(follows, params, "account")
 
 
 def following_page(*, account, params: PageParams):
-    return _relation_page(
-        Follow.objects.filter(account=account, target__is_active=True), params, "target"
-    )
+    """Whom ``account`` follows: none for a suspended or disabled one (Mastodon shows none)."""
+    follows = Follow.objects.filter(account=account).filter(able_to_act_q("target__"))
+    if not account.is_able_to_act:
+        follows = follows.none()
+    return _relation_page(follows, params, "target")
 
 
 def blocks_page(*, viewer, params: PageParams):
@@ -336,7 +345,9 @@ def mutes_page(*, viewer, params: PageParams):
 
 def follow_requests_page(*, viewer, params: PageParams):
     return _relation_page(
-        FollowRequest.objects.filter(target=viewer, account__is_active=True), params, "account"
+        FollowRequest.objects.filter(target=viewer).filter(able_to_act_q("account__")),
+        params,
+        "account",
     )
 
 
@@ -437,7 +448,7 @@ def notifications_page(
     exclude_types: list[str] | None = None,
     account_id: int | None = None,
 ) -> list[Notification]:
-    queryset = Notification.objects.filter(account=viewer, from_account__is_active=True)
+    queryset = Notification.objects.filter(account=viewer).filter(able_to_act_q("from_account__"))
     queryset = queryset.filter(
         Q(status__isnull=True) | Q(status__in=Status.objects.visible_to(viewer))
     )

@@ -32,6 +32,7 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 
+from apps.accounts.models import Standing, able_to_act_q
 from apps.feed import selectors
 from apps.feed.api.notifications import NotificationEntitySerializer
 from apps.feed.api.serializers import StatusSerializer
@@ -90,7 +91,9 @@ def _home_audience(status: Status) -> set[int]:
     if status.visibility == Visibility.DIRECT:
         audience.update(status.mentions.values_list("account_id", flat=True))
         return audience
-    followers = Follow.objects.filter(target_id=status.account_id, account__is_active=True)
+    followers = Follow.objects.filter(target_id=status.account_id).filter(
+        able_to_act_q("account__")
+    )
     if status.reblog_of_id is not None:
         followers = followers.filter(show_reblogs=True)
     audience.update(followers.values_list("account_id", flat=True))
@@ -103,7 +106,8 @@ def _is_broadcastable(status: Status) -> bool:
         status.visibility == Visibility.PUBLIC
         and status.reblog_of_id is None
         and status.moderation_state == ModerationState.VISIBLE
-        and status.account.is_active
+        and status.account.is_able_to_act
+        and status.account.standing_in_force != Standing.LIMITED
     )
 
 
@@ -271,7 +275,7 @@ def notification_event_payload(*, viewer, notification_id: int, base_url: str) -
     blocked = Block.objects.filter(account=viewer, target=OuterRef("from_account"))
     notification = (
         Notification.objects.filter(
-            pk=notification_id, account=viewer, from_account__is_active=True
+            able_to_act_q("from_account__"), pk=notification_id, account=viewer
         )
         .filter(Q(status__isnull=True) | Q(status__in=Status.objects.visible_to(viewer)))
         .exclude(Exists(blocked))

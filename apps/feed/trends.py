@@ -18,8 +18,9 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from apps.accounts.models import Standing, User
 from apps.feed import selectors
-from apps.feed.models import AccountLimit, ModerationState, Status, Tag, Visibility
+from apps.feed.models import ModerationState, Status, Tag, Visibility
 
 HISTORY_DAYS = 7
 
@@ -48,7 +49,9 @@ def _trend_status_filter(prefix: str = "") -> Q:
     A limited, suspended or disabled account's statuses never trend: a limited account
     reaches only its followers, and trends are public.
     """
-    restricted = AccountLimit.objects.in_force(*AccountLimit.Restriction.values)
+    restricted = User.objects.with_standing(
+        Standing.LIMITED, Standing.SUSPENDED, Standing.DISABLED
+    ).values("pk")
     return Q(
         **{
             f"{prefix}visibility": Visibility.PUBLIC,

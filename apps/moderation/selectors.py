@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from apps.accounts.models import Standing, User
 from apps.moderation.models import Assessment, Case, Report, Rule, Strike
 
 
@@ -80,14 +81,11 @@ def queue_sizes() -> dict[str, int]:
     )
 
 
-def restrictions_of(account_ids) -> dict[int, str]:
-    """The feed's restriction in force of each account ("none" without one), in one query."""
-    from apps.feed.models import AccountLimit
-
-    now = timezone.now()
-    found = dict(
-        AccountLimit.objects.filter(account_id__in=list(account_ids))
-        .filter(Q(until__isnull=True) | Q(until__gt=now))
-        .values_list("account_id", "restriction")
-    )
-    return {pk: found.get(pk, "none") for pk in account_ids}
+def restrictions_of(account_ids) -> dict[int, Standing]:
+    """The standing in force of each account (``none`` without one), in one query."""
+    ids = list(account_ids)
+    found = {
+        account.pk: account.standing_in_force
+        for account in User.objects.filter(pk__in=ids).only("standing", "standing_until")
+    }
+    return {pk: found.get(pk, Standing.NONE) for pk in ids}

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 
+from apps.accounts.models import Standing
 from apps.moderation import selectors, strikes
 from apps.moderation.audit import audit_record, case_snapshot
 from apps.moderation.metrics import (
@@ -52,7 +53,7 @@ STRIKE_FOR_ACTION = {
     CaseAction.WARN: Strike.Action.NONE,
 }
 CONTENT_ACTIONS = {CaseAction.HIDE, CaseAction.REMOVE, CaseAction.SENSITIVE}
-ACCOUNT_ACTIONS = {CaseAction.LIMIT: "limit", CaseAction.SUSPEND: "suspend"}
+ACCOUNT_ACTIONS = {CaseAction.LIMIT: Standing.LIMITED, CaseAction.SUSPEND: Standing.SUSPENDED}
 
 
 class CaseError(Exception):
@@ -491,16 +492,18 @@ def case_act(
             # On the account's own trail too: strike expiry lifts only what the policy set.
             audit_record(
                 actor=moderator,
-                action=f"account_{ACCOUNT_ACTIONS[action]}",
+                action=f"account_{action}",
                 target_type="account",
                 target_id=case.author_id,
                 before={"restriction": strikes.current_restriction(case.author_id)},
-                after={"restriction": ACCOUNT_ACTIONS[action], "case": case.pk},
+                after={"restriction": str(ACCOUNT_ACTIONS[action]), "case": case.pk},
                 note=note,
             )
             events.publish(
                 events.AccountRestricted(
-                    account_id=case.author_id, restriction=ACCOUNT_ACTIONS[action], reason=reason
+                    account_id=case.author_id,
+                    restriction=str(ACCOUNT_ACTIONS[action]),
+                    reason=reason,
                 )
             )
 
@@ -649,7 +652,11 @@ def account_action(
             "silence": Strike.Action.SILENCE,
             "suspend": Strike.Action.SUSPEND,
         }[type]
-        restriction = {"disable": "disable", "silence": "limit", "suspend": "suspend"}.get(type)
+        restriction = {
+            "disable": Standing.DISABLED,
+            "silence": Standing.LIMITED,
+            "suspend": Standing.SUSPENDED,
+        }.get(type)
         audit_record(
             actor=moderator,
             action=f"account_{type}",
@@ -662,7 +669,7 @@ def account_action(
         if restriction:
             events.publish(
                 events.AccountRestricted(
-                    account_id=account.pk, restriction=restriction, reason=text
+                    account_id=account.pk, restriction=str(restriction), reason=text
                 )
             )
         strikes.strike_create(

@@ -19,40 +19,45 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.models import Standing, User
 from apps.moderation.audit import audit_record
 from apps.moderation.models import Case, Strike
 from core import events
 
-# Mildest first.
-RESTRICTION_ORDER = ("none", "limit", "suspend", "disable")
+# Mildest first: none, limited, suspended, disabled (the accounts app's standings).
+RESTRICTION_ORDER = tuple(Standing)
 
 
 @dataclass(frozen=True)
 class StrikeRule:
     count: int
     days: int
-    restriction: str
+    restriction: Standing
 
 
 def strike_policy() -> list[StrikeRule]:
-    """The configured rules, strictest restriction first."""
+    """The configured rules, strictest restriction first.
+
+    A rule names a standing (``limited``, ``suspended``, ``disabled``; the older
+    ``limit``, ``suspend`` and ``disable`` still read). Raises ValueError for another.
+    """
     rules = []
     for item in settings.MODERATION_STRIKE_POLICY:
         count, days, restriction = str(item).split(":")
-        if restriction not in RESTRICTION_ORDER:
-            raise ValueError(f"unknown restriction {restriction!r} in MODERATION_STRIKE_POLICY")
-        rules.append(StrikeRule(int(count), int(days), restriction))
-    return sorted(rules, key=lambda r: RESTRICTION_ORDER.index(r.restriction), reverse=True)
+        try:
+            standing = Standing.parse(restriction)
+        except ValueError:
+            raise ValueError(
+                f"unknown restriction {restriction!r} in MODERATION_STRIKE_POLICY"
+            ) from None
+        rules.append(StrikeRule(int(count), int(days), standing))
+    return sorted(rules, key=lambda r: Standing.severity(r.restriction), reverse=True)
 
 
-def current_restriction(account_id: int) -> str:
-    """The restriction the feed applies to the account now ("none" without one)."""
-    from apps.feed.models import AccountLimit
-
-    limit = AccountLimit.objects.filter(account_id=account_id).first()
-    if limit is None or (limit.until is not None and limit.until <= timezone.now()):
-        return "none"
-    return limit.restriction
+def current_restriction(account_id: int) -> Standing:
+    """The account's standing in force now, as the accounts app records it (``none`` without)."""
+    account = User.objects.filter(pk=account_id).only("standing", "standing_until").first()
+    return account.standing_in_force if account is not None else Standing.NONE
 
 
 def strike_create(
@@ -128,12 +133,12 @@ def strike_policy_apply(*, account_id: int, actor=None, pending: str = "none") -
     rule = _policy_restriction(account_id, now=now)
     if rule is None:
         return None
-    current = max(
-        current_restriction(account_id),
-        pending if pending in RESTRICTION_ORDER else "none",
-        key=RESTRICTION_ORDER.index,
-    )
-    if RESTRICTION_ORDER.index(current) >= RESTRICTION_ORDER.index(rule.restriction):
+    try:
+        pending_standing = Standing.parse(pending)
+    except ValueError:
+        pending_standing = Standing.NONE
+    current = max(current_restriction(account_id), pending_standing, key=Standing.severity)
+    if Standing.severity(current) >= Standing.severity(rule.restriction):
         return None
     reason = f"{rule.count} strikes within {rule.days} days"
     audit_record(
@@ -141,12 +146,14 @@ def strike_policy_apply(*, account_id: int, actor=None, pending: str = "none") -
         action="strike_policy_restricted",
         target_type="account",
         target_id=account_id,
-        before={"restriction": current},
-        after={"restriction": rule.restriction},
+        before={"restriction": str(current)},
+        after={"restriction": str(rule.restriction)},
         note=reason,
     )
     events.publish(
-        events.AccountRestricted(account_id=account_id, restriction=rule.restriction, reason=reason)
+        events.AccountRestricted(
+            account_id=account_id, restriction=str(rule.restriction), reason=reason
+        )
     )
     return rule.restriction
 
@@ -171,7 +178,7 @@ def strikes_expire(*, now: dt.datetime | None = None) -> int:
         Strike.objects.filter(pk__in=[pk for pk, _ in expired]).update(expired_handled=True)
         for account_id in sorted({account_id for _, account_id in expired}):
             current = current_restriction(account_id)
-            if current == "none":
+            if current == Standing.NONE:
                 continue
             last = (
                 AuditRecord.objects.filter(target_type="account", target_id=account_id)
@@ -182,7 +189,7 @@ def strikes_expire(*, now: dt.datetime | None = None) -> int:
             if last is None or last.action != "strike_policy_restricted":
                 continue
             rule = _policy_restriction(account_id, now=now)
-            wanted = rule.restriction if rule else "none"
+            wanted = rule.restriction if rule else Standing.NONE
             if wanted == current:
                 continue
             audit_record(
@@ -190,13 +197,13 @@ def strikes_expire(*, now: dt.datetime | None = None) -> int:
                 action="strike_policy_restricted",
                 target_type="account",
                 target_id=account_id,
-                before={"restriction": current},
-                after={"restriction": wanted},
+                before={"restriction": str(current)},
+                after={"restriction": str(wanted)},
                 note="strikes expired",
             )
             events.publish(
                 events.AccountRestricted(
-                    account_id=account_id, restriction=wanted, reason="strikes expired"
+                    account_id=account_id, restriction=str(wanted), reason="strikes expired"
                 )
             )
     return len(expired)

@@ -100,7 +100,6 @@ ROLES: dict[str, frozenset[str]] = {
             "feed.mention",
             "feed.tag",
             "feed.notification",
-            "feed.accountlimit",
             actions=("view",),
         )
         # Moderation: the review queue (view and act on cases; "change" covers claiming),

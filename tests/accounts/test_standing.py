@@ -271,3 +271,90 @@ def test_a_limited_account_keeps_acting(alice, bob, act):  # noqa: F811
     answers = writes(alice, bob, post["id"])
     assert {name: r.status_code for name, r in answers.items()} == dict.fromkeys(answers, 200)
     assert User.objects.get(pk=alice.account.pk).standing == Standing.LIMITED
+
+
+# --- as others see it ---------------------------------------------------------------
+
+
+def test_others_see_a_suspended_account_as_mastodon_shows_one(
+    alice,  # noqa: F811
+    bob,  # noqa: F811
+    carol,  # noqa: F811
+    act,
+    restrict,
+):
+    # given a profile with content, followers, a followed account and a post
+    alice.client.patch(
+        "/api/v1/accounts/update_credentials",
+        {"note": "about me", "fields_attributes": [{"name": "site", "value": "example.com"}]},
+        format="json",
+    )
+    bob.follow(alice)
+    alice.follow(carol)
+    post = alice.post("hello #news")
+    before = bob.client.get(f"/api/v1/accounts/{alice.id}").json()
+    assert "suspended" not in before
+
+    # when moderation suspends it
+    act(alice, "suspend")
+
+    # then others see Mastodon's suspended account, emptied
+    entity = bob.client.get(f"/api/v1/accounts/{alice.id}").json()
+    assert entity["suspended"] is True
+    assert (entity["display_name"], entity["note"], entity["fields"], entity["emojis"]) == (
+        "",
+        "",
+        [],
+        [],
+    )
+    assert entity["avatar"].endswith("/accounts/avatar.png")
+    assert entity["header"].endswith("/accounts/header.png")
+    counts = ("followers_count", "following_count", "statuses_count")
+    assert [entity[name] for name in counts] == [0, 0, 0]
+    assert entity["username"] == "alice"
+    looked_up = bob.client.get("/api/v1/accounts/lookup", {"acct": "alice"}).json()
+    assert looked_up["suspended"] is True
+    for path in ("statuses", "followers", "following"):
+        response = bob.client.get(f"/api/v1/accounts/{alice.id}/{path}")
+        assert (path, response.status_code, response.json()) == (path, 200, [])
+    assert bob.client.get(f"/api/v1/statuses/{post['id']}").status_code == 404
+    assert carol.client.get(f"/api/v1/accounts/{carol.id}/followers").json() == []
+    found = bob.client.get("/api/v2/search", {"q": "alice", "type": "accounts"}).json()
+    assert found["accounts"] == []
+
+    # and lifting restores everything
+    restrict(alice, "none")
+    entity = bob.client.get(f"/api/v1/accounts/{alice.id}").json()
+    assert "suspended" not in entity
+    assert (entity["note"], entity["followers_count"], entity["statuses_count"]) == (
+        before["note"],
+        1,
+        1,
+    )
+    assert [s["id"] for s in bob.client.get(f"/api/v1/accounts/{alice.id}/statuses").json()] == [
+        post["id"]
+    ]
+    assert bob.client.get(f"/api/v1/statuses/{post['id']}").status_code == 200
+    found = bob.client.get("/api/v2/search", {"q": "alice", "type": "accounts"}).json()
+    assert [a["id"] for a in found["accounts"]] == [alice.id]
+
+
+def test_a_limited_account_shows_limited_and_reaches_only_its_followers(
+    alice,  # noqa: F811
+    bob,  # noqa: F811
+    carol,  # noqa: F811
+    act,
+):
+    bob.follow(alice)
+
+    act(alice, "silence")
+    post = alice.post("still posting #news")
+
+    entity = carol.client.get(f"/api/v1/accounts/{alice.id}").json()
+    assert entity["limited"] is True
+    assert "suspended" not in entity
+    assert entity["display_name"] == "Alice"
+    assert bob.client.get(f"/api/v1/statuses/{post['id']}").status_code == 200
+    assert carol.client.get(f"/api/v1/statuses/{post['id']}").status_code == 404
+    assert post["id"] in [s["id"] for s in bob.client.get("/api/v1/timelines/home").json()]
+    assert carol.client.get("/api/v1/timelines/public").json() == []

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.feed.models import AccountLimit
+from apps.accounts.models import Standing, User
 from core import events
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +107,7 @@ def test_lifting_the_limit_brings_the_posts_back(alice, carol, limited_world, re
     restrict(alice, "none")
 
     # then
-    assert not AccountLimit.objects.exists()
+    assert User.objects.get(pk=alice.account.pk).standing == Standing.NONE
     assert carol.client.get(f"/api/v1/statuses/{post['id']}").status_code == 200
     assert ids(carol.client.get("/api/v1/timelines/public")) == [post["id"]]
     assert ids(APIClient().get("/api/v1/timelines/tag/news")) == [post["id"]]
@@ -119,7 +119,7 @@ def test_a_limit_past_its_end_no_longer_applies(alice, carol, restrict):
     restrict(alice, "limit", until=(timezone.now() - dt.timedelta(minutes=1)).isoformat())
 
     # then
-    assert AccountLimit.objects.get().restriction == "limit"
+    assert User.objects.get(pk=alice.account.pk).standing == Standing.LIMITED
     assert ids(carol.client.get("/api/v1/timelines/public")) == [post["id"]]
 
 
@@ -161,7 +161,7 @@ def test_a_restriction_event_with_an_unknown_restriction_changes_nothing(
         restrict(alice, "banish")
 
     # then
-    assert not AccountLimit.objects.exists()
+    assert User.objects.get(pk=alice.account.pk).standing == Standing.NONE
     assert ids(carol.client.get("/api/v1/timelines/public")) == [post["id"]]
     assert [record.message for record in caplog.records] == ["event handler failed"]
 
@@ -172,10 +172,9 @@ def test_a_restriction_changes_the_kind_in_place(alice, restrict):
     restrict(alice, "suspend", reason="worse")
 
     # then
-    limit = AccountLimit.objects.get()
-    assert (limit.account_id, limit.restriction, limit.reason, limit.until) == (
-        alice.account.pk,
-        "suspend",
+    account = User.objects.get(pk=alice.account.pk)
+    assert (account.standing, account.standing_reason, account.standing_until) == (
+        Standing.SUSPENDED,
         "worse",
         None,
     )

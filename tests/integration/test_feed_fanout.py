@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 from waffle.models import Flag
 
+from apps.accounts.models import Standing, User
 from apps.feed import fanout
-from apps.feed.models import AccountLimit, Block, Follow, Mention, Mute, Status
+from apps.feed.models import Block, Follow, Mention, Mute, Status
 from core import events, flags
 from tests.accounts.factories import AccessTokenFactory, UserFactory
 
@@ -412,9 +413,10 @@ def test_the_store_page_hides_exactly_what_the_database_hides(alice, bob, carol,
     Follow.objects.create(account=alice.account, target=carol.account, show_reblogs=False)
     Mute.objects.create(account=alice.account, target=muted.account)
     Block.objects.create(account=blocker.account, target=alice.account)
-    AccountLimit.objects.create(account=limited.account, restriction="limit")
-    AccountLimit.objects.create(account=another_limited.account, restriction="limit")
-    AccountLimit.objects.create(account=suspended.account, restriction="suspend")
+    User.objects.filter(pk__in=[limited.account.pk, another_limited.account.pk]).update(
+        standing=Standing.LIMITED
+    )
+    User.objects.filter(pk=suspended.account.pk).update(standing=Standing.SUSPENDED)
     alice.home()
 
     def status(member, **fields):

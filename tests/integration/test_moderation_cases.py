@@ -82,7 +82,7 @@ def test_the_worker_expires_strikes_and_lifts_the_policy_limit(celery_worker_pro
     account = UserFactory(username="struck")
     for _ in range(3):
         strikes.strike_create(account=account, action="none", text="warning")
-    assert strikes.current_restriction(account.pk) == "limit"
+    assert strikes.current_restriction(account.pk) == "limited"
     Strike.objects.filter(account=account).update(
         expires_at=timezone.now() - dt.timedelta(minutes=1)
     )

@@ -127,9 +127,9 @@ def test_account_action_with_a_report_removes_nothing_but_limits_and_strikes(
     assert report.case.resolution == "limit"
     strike = Strike.objects.get(account=alice.account)
     assert (strike.action, strike.text) == ("silence", "Spamming.")
-    from apps.feed.models import AccountLimit
+    from apps.accounts.models import Standing, User
 
-    assert AccountLimit.objects.get(account=alice.account).restriction == "limit"
+    assert User.objects.get(pk=alice.account.pk).standing == Standing.LIMITED
 
 
 def test_account_action_without_a_report_suspends(

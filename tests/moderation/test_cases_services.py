@@ -147,8 +147,8 @@ def test_acting_on_a_resolved_case_is_refused_and_changes_nothing(alice, moderat
     [
         pytest.param("hide", events.ContentActioned, "hide", id="hide"),
         pytest.param("sensitive", events.ContentActioned, "sensitive", id="sensitive"),
-        pytest.param("limit", events.AccountRestricted, "limit", id="limit"),
-        pytest.param("suspend", events.AccountRestricted, "suspend", id="suspend"),
+        pytest.param("limit", events.AccountRestricted, "limited", id="limit"),
+        pytest.param("suspend", events.AccountRestricted, "suspended", id="suspend"),
     ],
 )
 def test_each_action_publishes_its_event(
@@ -181,8 +181,8 @@ def test_three_strikes_in_90_days_limit_the_account(
             strikes.strike_create(account=alice.account, action="none", text=f"#{n}")
 
     restricted = [e for e in published if isinstance(e, events.AccountRestricted)]
-    assert [(e.account_id, e.restriction) for e in restricted] == [(alice.account.pk, "limit")]
-    assert strikes.current_restriction(alice.account.pk) == "limit"
+    assert [(e.account_id, e.restriction) for e in restricted] == [(alice.account.pk, "limited")]
+    assert strikes.current_restriction(alice.account.pk) == "limited"
     assert AuditRecord.objects.filter(action="strike_policy_restricted").count() == 1
 
 
@@ -192,7 +192,7 @@ def test_expired_strikes_do_not_count_and_the_policy_restriction_is_lifted(
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(3):
             strikes.strike_create(account=alice.account, action="none")
-    assert strikes.current_restriction(alice.account.pk) == "limit"
+    assert strikes.current_restriction(alice.account.pk) == "limited"
     Strike.objects.filter(account=alice.account).update(
         expires_at=timezone.now() - dt.timedelta(minutes=1)
     )
@@ -213,7 +213,7 @@ def test_a_moderators_own_restriction_is_not_lifted_by_expiry(
     with django_capture_on_commit_callbacks(execute=True):
         services.account_action(moderator=moderator, account=alice.account, type="suspend")
         strikes.strikes_expire()
-    assert strikes.current_restriction(alice.account.pk) == "suspend"
+    assert strikes.current_restriction(alice.account.pk) == "suspended"
 
 
 def test_reporter_trust_follows_their_record(bob):
@@ -372,7 +372,7 @@ def test_a_suspension_that_is_also_the_third_strike_stays_a_suspension(
             services.account_action(moderator=moderator, account=alice.account, type="suspend")
 
     assert Strike.objects.filter(account=alice.account).count() == 3
-    assert strikes.current_restriction(alice.account.pk) == "suspend"
+    assert strikes.current_restriction(alice.account.pk) == "suspended"
     assert not AuditRecord.objects.filter(action="strike_policy_restricted").exists()
 
 
@@ -382,7 +382,7 @@ def test_strike_expiry_does_not_lift_a_suspension_decided_on_a_case_after_a_poli
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(3):
             strikes.strike_create(account=alice.account, action="none")
-    assert strikes.current_restriction(alice.account.pk) == "limit"
+    assert strikes.current_restriction(alice.account.pk) == "limited"
     with django_capture_on_commit_callbacks(execute=True):
         case = queue(alice.post("worse"))
         services.case_act(case=case, moderator=moderator, action="suspend", reason="x")
@@ -391,4 +391,4 @@ def test_strike_expiry_does_not_lift_a_suspension_decided_on_a_case_after_a_poli
     with django_capture_on_commit_callbacks(execute=True):
         assert strikes.strikes_expire() == 4
 
-    assert strikes.current_restriction(alice.account.pk) == "suspend"
+    assert strikes.current_restriction(alice.account.pk) == "suspended"

@@ -67,6 +67,37 @@ class AccountSerializer(serializers.Serializer):
     emojis = serializers.SerializerMethodField()
     # Serializer.get_fields is DRF's own: the method for "fields" needs another name.
     fields = serializers.SerializerMethodField(method_name="profile_fields")
+    # Present only when true, as Mastodon sends them (not read-only, so the schema
+    # does not list them as required).
+    suspended = serializers.BooleanField(source="is_suspended", required=False)
+    limited = serializers.BooleanField(source="is_limited", required=False)
+
+    def to_representation(self, account: User) -> dict[str, Any]:
+        """The entity; a suspended account's as Mastodon shows it, emptied of its profile."""
+        data = super().to_representation(account)
+        for flag in ("suspended", "limited"):
+            if not data.get(flag):
+                data.pop(flag, None)
+        if data.get("suspended"):
+            request = self.context.get("request")
+            data.update(
+                display_name="",
+                note="",
+                locked=False,
+                bot=False,
+                discoverable=False,
+                avatar=_absolute(request, static(DEFAULT_AVATAR)),
+                avatar_static=_absolute(request, static(DEFAULT_AVATAR)),
+                header=_absolute(request, static(DEFAULT_HEADER)),
+                header_static=_absolute(request, static(DEFAULT_HEADER)),
+                followers_count=0,
+                following_count=0,
+                statuses_count=0,
+                last_status_at=None,
+                emojis=[],
+                fields=[],
+            )
+        return data
 
     def _counts(self, account: User) -> selectors.AccountCounts:
         cache = self.context.setdefault("_account_counts", {})

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from apps.accounts.api.serializers import AccountSerializer
+from apps.accounts.models import Standing
 from apps.moderation.models import Rule
 
 User = get_user_model()
@@ -84,7 +85,7 @@ class AdminAccountSerializer(serializers.Serializer):
     account = serializers.SerializerMethodField()
 
     def _restriction(self, user) -> str:
-        """From ``context["restrictions"]`` (filled for a whole page in one query) or the feed."""
+        """From ``context["restrictions"]`` (filled for a whole page in one query) or the account."""
         limits = self.context.setdefault("restrictions", {})
         if user.pk not in limits:
             from apps.moderation.strikes import current_restriction
@@ -129,13 +130,13 @@ class AdminAccountSerializer(serializers.Serializer):
         return True
 
     def get_disabled(self, user) -> bool:
-        return not user.is_active or self._restriction(user) == "disable"
+        return not user.is_active or self._restriction(user) == Standing.DISABLED
 
     def get_silenced(self, user) -> bool:
-        return self._restriction(user) == "limit"
+        return self._restriction(user) == Standing.LIMITED
 
     def get_suspended(self, user) -> bool:
-        return self._restriction(user) == "suspend"
+        return self._restriction(user) == Standing.SUSPENDED
 
     def get_sensitized(self, user) -> bool:
         return False
