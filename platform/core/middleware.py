@@ -5,8 +5,20 @@ from __future__ import annotations
 import re
 import uuid
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import JsonResponse, QueryDict
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
 
+from core.api.parsers import NUL, nul_message
+from core.exceptions import (
+    ServiceUnavailable,
+    error_response,
+    is_api_path,
+    not_found_response,
+    platform_error,
+    server_error_response,
+)
 from core.logging import request_id_var
 
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -34,6 +46,86 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+class ApiErrorMiddleware:
+    """API paths answer errors in Mastodon's JSON shape, with ``DEBUG`` on or off.
+
+    An outage a view runs into (the database, its pool, Redis, the broker) is 503
+    with ``Retry-After`` on any path, and Django's upload limits 413 or 400 on API
+    paths: DRF's exception handler maps what DRF's views raise, this the rest (plain
+    Django views such as ``/oauth/token``). Django's own HTML pages on API paths (its
+    404 and 500 pages, and ``DEBUG``'s technical pages, which handler404 and handler500
+    never see) become the JSON error; the traceback stays in the log. Comes early in
+    ``MIDDLEWARE`` so it sees what the middleware inside it answers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code in (400, 404, 500) and is_api_path(request.path):
+            content_type = response.get("Content-Type", "")
+            if content_type.startswith(("text/html", "text/plain")):
+                return self._json_for(response.status_code)
+        return response
+
+    def process_exception(self, request, exception):
+        error = platform_error(exception)
+        if error is None or not (
+            isinstance(error, ServiceUnavailable) or is_api_path(request.path)
+        ):
+            return None
+        return error_response(error)
+
+    @staticmethod
+    def _json_for(status_code: int) -> JsonResponse:
+        if status_code == 404:
+            return not_found_response()
+        if status_code == 500:
+            return server_error_response()
+        return JsonResponse({"error": _("Bad request")}, status=400)
+
+
+class RejectNulBytesMiddleware:
+    """Refuses a NUL character in the path, the query string or a URL-encoded body: 400.
+
+    PostgreSQL's text cannot hold a NUL, so one reaching a query is a 500 from the
+    database; no Mastodon parameter needs one. Checked here once rather than in each
+    view. JSON and multipart bodies are checked where DRF parses them
+    (:mod:`core.api.parsers`).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            where = self.nul_in(request)
+        except (RequestDataTooBig, TooManyFieldsSent) as exc:
+            return error_response(platform_error(exc))
+        if where is not None:
+            return JsonResponse({"error": nul_message(where)}, status=400)
+        return self.get_response(request)
+
+    @staticmethod
+    def nul_in(request) -> str | None:
+        """The name of the place holding a NUL (``"q"``, ``"The path"``), or None."""
+        if NUL in request.path:
+            return _("The path")
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or NUL in query:
+            for name, values in request.GET.lists():
+                if NUL in name or any(NUL in value for value in values):
+                    return name.replace(NUL, "")
+        if request.content_type == "application/x-www-form-urlencoded":
+            body = request.body
+            if b"%00" in body or NUL.encode() in body:
+                for name, values in QueryDict(body, encoding=request.encoding).lists():
+                    if NUL in name or any(NUL in value for value in values):
+                        return name.replace(NUL, "")
+        return None
 
 
 class ApiTrailingSlashMiddleware:

@@ -13,6 +13,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # Every view's chosen parser is wrapped in body checks: size, JSON depth, NUL.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.parsers.CheckedContentNegotiation",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

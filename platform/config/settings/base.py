@@ -66,6 +66,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.middleware.RequestIdMiddleware",
+    # JSON errors on API paths (DEBUG too) and 503 for outages, for everything inside it.
+    "core.middleware.ApiErrorMiddleware",
+    "core.middleware.RejectNulBytesMiddleware",
     "core.middleware.ApiTrailingSlashMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
