@@ -12,10 +12,14 @@ but one of them go uncounted: parallel requests could exceed any limit. Response
 carry Mastodon's ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and
 ``X-RateLimit-Reset`` headers (:class:`RateLimitHeadersMiddleware`); a refusal is
 429 with ``Retry-After``.
+
+When the counters' store (Redis) is out of reach, reads go through unlimited and
+writes answer 503: see :meth:`TierRateThrottle.store_unavailable`.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -23,10 +27,21 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
+from prometheus_client import Counter
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import BaseThrottle
 
+from core import exceptions as api_errors  # a module: it imports DRF's views, which import this
 from core.addresses import client_address
 from core.entitlements import entitlements_for
+
+logger = logging.getLogger(__name__)
+
+rate_limit_store_errors = Counter(
+    "agora_rate_limit_store_errors",
+    "Requests whose rate limit could not be counted because the cache was out of reach.",
+)
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -86,7 +101,12 @@ class TierRateThrottle(BaseThrottle):
         key = self.cache_format % {
             "tier": tier, "scope": scope, "ident": self.ident(request), "window": window,
         }  # fmt: skip
-        used = _count(key, expires_in=math.ceil(self.reset - self.now) + 1)
+        try:
+            used = _count(key, expires_in=math.ceil(self.reset - self.now) + 1)
+        except Exception as exc:
+            if not api_errors.is_outage(exc):
+                raise
+            return self.store_unavailable(request, exc)
         standing = RateLimit(limit=limit, remaining=max(0, limit - used), reset=self.reset)
         # For the response's headers (the HttpRequest outlives DRF's Request wrapper):
         # with several budgets on one request, the one closest to running out.
@@ -95,6 +115,39 @@ class TierRateThrottle(BaseThrottle):
         if shown is None or standing.remaining < shown.remaining:
             django_request.rate_limit = standing
         return used <= limit
+
+    def store_unavailable(self, request, exc: Exception) -> bool:
+        """What a request gets when its budget cannot be counted: reads pass, writes 503.
+
+        Failing open for reads keeps the read API (timelines from the database, the
+        instance, profiles) serving through a Redis outage: a read costs one query
+        and changes nothing, and refusing it would turn a cache outage into a full
+        one. Writes fail closed: their budgets (registration, app creation, posting)
+        hold back spam and abuse, which an outage, possibly one an attacker caused,
+        must not lift; and most writes need Redis after the limiter anyway (feeds,
+        the task broker). Each open pass is logged and counted
+        (``agora_rate_limit_store_errors_total``) so the unlimited window is visible.
+
+        Raises ServiceUnavailable (503 with ``Retry-After``) for a write.
+        """
+        rate_limit_store_errors.inc()
+        if request.method in SAFE_METHODS:
+            logger.warning(
+                "rate limit store unavailable (%s): %s %s served without a limit",
+                type(exc).__name__,
+                request.method,
+                request.path,
+            )
+            return True
+        logger.warning(
+            "rate limit store unavailable (%s): %s %s refused",
+            type(exc).__name__,
+            request.method,
+            request.path,
+        )
+        raise api_errors.ServiceUnavailable(
+            _("The service is temporarily unavailable, try again shortly")
+        )
 
     def scope_for(self, view) -> str:
         return getattr(view, "throttle_scope", None) or "default"

@@ -27,8 +27,10 @@ if _default["ENGINE"].endswith("postgresql"):
         _default.setdefault("OPTIONS", {})["pool"] = {
             "min_size": min(env.int("DATABASE_POOL_MIN_SIZE", default=1), _pool_max),
             "max_size": _pool_max,
-            # Seconds a request waits for a free connection before failing.
-            "timeout": 10,
+            # DATABASE_POOL_TIMEOUT: seconds a request waits for a free connection before
+            # answering 503 with Retry-After (core.exceptions): under overload, a quick
+            # refusal the client retries beats a queue of requests that all time out.
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=2.0),
         }
         _default["CONN_MAX_AGE"] = 0
 if _default["ENGINE"].endswith("sqlite3"):
