@@ -15,6 +15,14 @@ from apps.accounts.models import Application, User
 
 # Only superusers may change these: they decide who can sign in and what they may do.
 SUPERUSER_ONLY_FIELDS = ("password", "is_staff", "is_superuser", "groups", "user_permissions")
+# Read-only here: moderation changes an account's standing (through AccountRestricted).
+STANDING_FIELDS = (
+    "standing",
+    "standing_reason",
+    "standing_source",
+    "standing_until",
+    "standing_changed_at",
+)
 
 
 class AccountChangeForm(UserChangeForm):
@@ -40,10 +48,11 @@ class UserAdmin(DjangoUserAdmin):
         "email",
         "display_name",
         "is_active",
+        "standing",
         "is_staff",
         "date_joined",
     )
-    list_filter = ("is_active", "is_staff", "is_superuser", "bot", "locked", "groups")
+    list_filter = ("is_active", "standing", "is_staff", "is_superuser", "bot", "locked", "groups")
     search_fields = ("username", "email", "display_name")
     ordering = ("-date_joined",)
     date_hierarchy = "date_joined"
@@ -74,6 +83,10 @@ class UserAdmin(DjangoUserAdmin):
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
+        (
+            _("Standing (set by moderation)"),
+            {"fields": STANDING_FIELDS},
+        ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -87,8 +100,9 @@ class UserAdmin(DjangoUserAdmin):
     )
 
     def get_readonly_fields(self, request, obj=None):
-        """``is_active`` changes through the actions only; permissions by superusers only."""
-        readonly = ["last_login", "date_joined"]
+        """``is_active`` changes through the actions only, the standing through moderation
+        only; permissions by superusers only."""
+        readonly = ["last_login", "date_joined", *STANDING_FIELDS]
         if obj is not None:
             readonly.append("is_active")
         if not request.user.is_superuser:
