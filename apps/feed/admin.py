@@ -5,17 +5,23 @@ screens are read-only for everyone, superusers included: statuses are written
 through ``apps.feed.services`` (which keeps counters, notifications and events
 right), and moderation actions arrive with the moderation app, through services.
 The status list stays a fixed number of queries whatever the page holds.
+
+Direct messages are never listed or searched; one opens only through a moderation
+case that concerns it, and each opening is audited (``core.case_access``).
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.models import Visibility
 from apps.feed.models import Mention, Notification, Status, StatusEdit, Tag
+from core import case_access
 from core.admin_mixins import ReadOnlyAdminMixin
 
 
@@ -120,7 +126,46 @@ class StatusAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [StatusEditInline, MentionInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("account", "in_reply_to", "reblog_of")
+        """Every status but direct messages: those are never listed, searched or counted."""
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(visibility=Visibility.DIRECT)
+            .select_related("account", "in_reply_to", "reblog_of")
+        )
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
+        """The status; a direct message only when a moderation case concerns it, audited.
+
+        Each opening of a direct message (its page, its history) appends an audit row
+        naming the cases it was opened through (``core.case_access``).
+        """
+        status = super().get_object(request, object_id, from_field)
+        if status is not None or from_field is not None:
+            return status
+        try:
+            message = (
+                Status.objects.filter(pk=object_id, visibility=Visibility.DIRECT)
+                .select_related("account", "in_reply_to", "reblog_of")
+                .first()
+            )
+        except (ValueError, ValidationError):
+            return None
+        if message is None:
+            return None
+        case_ids = case_access.cases_concerning(
+            content_type="status", content_id=message.pk, author_id=message.account_id
+        )
+        if not case_ids:
+            return None
+        case_access.private_content_viewed(
+            actor=request.user,
+            content_type="status",
+            content_id=message.pk,
+            case_ids=case_ids,
+            what="direct message",
+        )
+        return message
 
     @admin.display(description=_("author"), ordering="account__username")
     def author(self, status: Status) -> str:

@@ -9,10 +9,12 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.moderation import handlers
-        from core import rules
+        from apps.moderation.case_access import CaseAccess
+        from core import case_access, rules
 
         handlers.connect()
         rules.set_provider(server_rules)
+        case_access.set_provider(CaseAccess())
 
 
 def server_rules() -> list[dict[str, str]]:
