@@ -9,5 +9,13 @@ class FeedConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.feed import handlers, ranking_tasks  # noqa: F401 (registers the Celery task)
+        from core.schedules import register_schedulable
 
         handlers.connect()
+        register_schedulable(
+            "apps.feed.scheduling_tasks.scheduled_statuses_publish_task",
+            description="publish scheduled statuses that are due",
+        )
+        register_schedulable(
+            "apps.feed.ranking_tasks.ranking_train_task", description="retrain the feed ranking"
+        )

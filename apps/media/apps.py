@@ -9,6 +9,13 @@ class MediaConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.media import handlers, readiness, tasks  # noqa: F401 (registers the tasks)
+        from core.schedules import register_schedulable
 
         handlers.connect()
         readiness.register()
+        register_schedulable(
+            "apps.media.tasks.media_remove_unattached_task", description="remove unattached media"
+        )
+        register_schedulable(
+            "apps.media.tasks.uploads_expire_task", description="expire abandoned uploads"
+        )

@@ -11,10 +11,18 @@ class ModerationConfig(AppConfig):
         from apps.moderation import handlers
         from apps.moderation.case_access import CaseAccess
         from core import case_access, rules
+        from core.schedules import register_schedulable
 
         handlers.connect()
         rules.set_provider(server_rules)
         case_access.set_provider(CaseAccess())
+        register_schedulable(
+            "apps.moderation.case_tasks.strikes_expire_task", description="expire strikes"
+        )
+        register_schedulable(
+            "apps.moderation.tasks.content_assess_sweep_task",
+            description="assess what a lost drain left pending",
+        )
 
 
 def server_rules() -> list[dict[str, str]]:
