@@ -68,6 +68,7 @@ def test_account_list_shows_the_columns_and_searches(superuser):
         "email",
         "display_name",
         "is_active",
+        "standing",
         "is_staff",
         "date_joined",
     ]
