@@ -1,9 +1,10 @@
 """Validation of uploaded files, before anything is stored for good.
 
 The type comes from the content (``filetype``'s magic numbers), never from the
-file name or the request's Content-Type. Images are decoded by Pillow with its
-decompression-bomb warning raised as an error, fully loaded (so truncation shows)
-and re-encoded without EXIF or location. Video and audio are inspected by
+file name or the request's Content-Type. Images are opened by Pillow with its
+decompression-bomb warning raised as an error and checked by their header (format,
+pixel count); their pixels are decoded in full (so truncation shows) only when they
+are re-encoded without EXIF or location, in the worker for large images. Video and audio are inspected by
 ffprobe under a time limit, with only the file protocol and the demuxer of the
 sniffed type, and their container, codecs, duration, dimensions and stream counts
 checked. Size and duration limits come from the owner's plan
@@ -104,8 +105,8 @@ def validate(path: Path, *, entitlements: Entitlements) -> ValidatedMedia:
     )  # fmt: skip
 
 
-def _decode(path: Path) -> Image.Image:
-    """Open and load ``path``, closing it on any error; size limited to MEDIA_MAX_IMAGE_PIXELS."""
+def _decode(path: Path, *, load: bool = True) -> Image.Image:
+    """Open (and ``load``) ``path``, closing it on any error; at most MEDIA_MAX_IMAGE_PIXELS."""
     limit = settings.MEDIA_MAX_IMAGE_PIXELS
     image = None
     with warnings.catch_warnings():
@@ -118,7 +119,8 @@ def _decode(path: Path) -> Image.Image:
                     _("The image is %(width)d x %(height)d pixels; at most %(limit)d pixels "
                       "are allowed.") % {"width": width, "height": height, "limit": limit}
                 )  # fmt: skip
-            image.load()
+            if load:
+                image.load()
         except BaseException:
             if image is not None:
                 image.close()
@@ -126,12 +128,16 @@ def _decode(path: Path) -> Image.Image:
     return image
 
 
-def _open_image(path: Path) -> Image.Image:
-    """Open and fully decode ``path``; bombs, corrupt and truncated images are refused."""
+def _open_image(path: Path, *, load: bool = True) -> Image.Image:
+    """Open ``path`` and decode it fully (only its header without ``load``).
+
+    Bombs and images over the pixel limit are refused either way; corrupt and
+    truncated pixel data only when ``load``.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            return _decode(path)
+            return _decode(path, load=load)
         except MediaRejected:
             raise
         except (Image.DecompressionBombWarning, Image.DecompressionBombError):
@@ -147,8 +153,13 @@ def _open_image(path: Path) -> Image.Image:
 
 
 def validate_image(path: Path, *, mime: str, size: int) -> ValidatedMedia:
-    """Decode the image fully; an animated GIF becomes a ``gifv`` (processed as video)."""
-    image = _open_image(path)
+    """Check the image's header: format, pixel count; an animated GIF becomes a ``gifv``.
+
+    The pixels are not decoded here (that is :func:`reencode_image`'s work, in the
+    request for small images and in the worker for large ones), so a large image
+    costs the request only its header.
+    """
+    image = _open_image(path, load=False)
     if image.format is None or Image.MIME.get(image.format) != mime:
         image.close()
         raise MediaRejected(
