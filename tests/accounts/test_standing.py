@@ -319,6 +319,8 @@ def test_others_see_a_suspended_account_as_mastodon_shows_one(
         assert (path, response.status_code, response.json()) == (path, 200, [])
     assert bob.client.get(f"/api/v1/statuses/{post['id']}").status_code == 404
     assert carol.client.get(f"/api/v1/accounts/{carol.id}/followers").json() == []
+    assert carol.client.post(f"/api/v1/accounts/{alice.id}/follow").status_code == 404
+    assert not Follow.objects.filter(account=carol.account).exists()
     found = bob.client.get("/api/v2/search", {"q": "alice", "type": "accounts"}).json()
     assert found["accounts"] == []
 

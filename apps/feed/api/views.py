@@ -388,6 +388,9 @@ class AccountActionView(UserView):
         else:
             target = selectors.account_get_for_viewer(viewer=request.user, account_id=account_id)
         data = request.data
+        if self.action == "follow" and not target.is_able_to_act:
+            # As Mastodon's FollowService: an unavailable account cannot be followed.
+            return Response({"error": _("Record not found")}, status=http.HTTP_404_NOT_FOUND)
         if self.action == "follow":
             services.account_follow(
                 account=request.user, target=target,
