@@ -289,7 +289,13 @@ def media_process(*, media_id: int, progress: Callable[[int], None] | None = Non
         raise ProcessingFailed(unavailable_message(ffmpeg.missing_tools() or [str(exc)])) from None
     except ffmpeg.ToolFailed as exc:
         processing.delete_stored(saved)
-        raise ProcessingFailed(_("Transcoding failed: %(reason)s") % {"reason": exc}) from None
+        if exc.timed_out:
+            raise ProcessingFailed(_("Transcoding failed: ffmpeg timed out")) from None
+        # ffmpeg's words name the server's scratch folder: they go to the log only.
+        logger.warning("ffmpeg failed: %s", exc, extra={"media_id": media_id})
+        raise ProcessingFailed(
+            _("Transcoding failed: ffmpeg could not convert the file.")
+        ) from None
     except (OSError, processing.StorageNameTaken) as exc:
         processing.delete_stored(saved)
         logger.warning("media storage failed", exc_info=True, extra={"media_id": media_id})

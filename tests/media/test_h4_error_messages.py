@@ -45,3 +45,27 @@ def test_a_truncated_mp4_is_422_without_server_paths(alice, samples, tmp_path, c
     assert MediaAttachment.objects.count() == 0
     assert BackgroundJob.objects.count() == 0
     assert stored_files() == []
+
+
+def test_a_failing_transcode_tells_the_owner_without_server_paths(
+    alice, samples, settings, tmp_path, caplog, eager, django_capture_on_commit_callbacks
+):
+    # given an ffmpeg that fails naming the files it was given, as ffmpeg's errors do
+    fake = tmp_path / "ffmpeg"
+    fake.write_text('#!/bin/sh\necho "$@: Invalid argument" >&2\nexit 1\n')
+    fake.chmod(0o755)
+    settings.MEDIA_FFMPEG_BINARY = str(fake)
+    settings.MEDIA_PROCESS_MAX_RETRIES = 0
+
+    # when a video is uploaded and processed
+    with caplog.at_level(logging.INFO, logger="apps.media"):
+        with django_capture_on_commit_callbacks(execute=True):
+            media_id = alice.upload(samples["video"]).json()["id"]
+
+    # then the owner reads that transcoding failed, and nothing of the server's folders
+    response = alice.client.get(f"/api/v1/media/{media_id}")
+    assert response.status_code == 422
+    assert response.json() == {"error": "Transcoding failed: ffmpeg could not convert the file."}
+    assert MediaAttachment.objects.get().failure_reason == response.json()["error"]
+    # and the operator finds ffmpeg's own words in the log
+    assert any(record.getMessage().startswith("ffmpeg failed: ") for record in caplog.records)
