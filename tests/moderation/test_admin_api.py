@@ -188,3 +188,10 @@ def test_a_moderator_token_without_admin_scopes_is_refused(filed, moderator):
     assert read_only.get("/api/v1/admin/reports").status_code == 200
     assert read_only.post(f"/api/v1/admin/reports/{report.pk}/resolve").status_code == 403
     assert Case.objects.get().state == "open"
+
+
+def test_an_account_action_whose_json_body_is_not_an_object_is_refused_with_422(admin_api, alice):
+    response = admin_api.post(f"/api/v1/admin/accounts/{alice.id}/action", [], format="json")
+
+    assert response.status_code == 422
+    assert not Strike.objects.exists()

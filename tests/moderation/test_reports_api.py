@@ -259,3 +259,12 @@ def test_the_server_rules_are_public_in_order(api_client):
         {"id": str(first.pk), "text": "Be kind", "hint": "No harassment"},
         {"id": str(second.pk), "text": "No spam", "hint": "No harassment."},
     ]
+
+
+@pytest.mark.parametrize("body", [[], [["category", "spam"]], "spam", 7], ids=repr)
+def test_a_json_body_that_is_not_an_object_is_refused_with_422(alice, body):
+    response = alice.client.post("/api/v1/reports", body, format="json")
+
+    assert response.status_code == 422
+    assert response.json()["error"].startswith("Validation failed")
+    assert nothing_written()

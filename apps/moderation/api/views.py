@@ -5,6 +5,8 @@ Thin: parse, call one service or selector, shape the output.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
@@ -33,10 +35,14 @@ from core.throttling import TierRateThrottle
 User = get_user_model()
 
 
-def _form(data, *list_fields: str) -> dict:
-    """The request body as a plain dict; Mastodon's ``name[]`` list parameters become lists."""
+def _form(data, *list_fields: str):
+    """The request body as a plain dict; Mastodon's ``name[]`` list parameters become lists.
+
+    A JSON body that is not an object is handed on as it is, for the serializer to
+    refuse with a 422 ("Expected a dictionary").
+    """
     if not hasattr(data, "getlist"):
-        return dict(data)
+        return dict(data) if isinstance(data, Mapping) else data
     out = {key: data.get(key) for key in data}
     for name in list_fields:
         values = data.getlist(f"{name}[]") or data.getlist(name)
