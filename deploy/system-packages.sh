@@ -25,5 +25,8 @@ if ! command -v apt-get >/dev/null 2>&1; then
     exit 1
 fi
 echo "system-packages: installing$missing (Debian packages)"
-$as_root apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# Another apt (unattended upgrades, a second make) may hold the lock: wait for it
+# rather than fail at once.
+lock_wait="-o DPkg::Lock::Timeout=300"
+$as_root apt-get $lock_wait update -qq
+DEBIAN_FRONTEND=noninteractive $as_root apt-get $lock_wait install -y -qq --no-install-recommends $missing >/dev/null

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -73,6 +74,10 @@ def stored_files() -> list[str]:
 
 
 def make(path: Path, *args: str) -> Path:
+    if shutil.which("ffmpeg") is None:
+        # Never a skip: `make test` installs it (make system), so a missing ffmpeg is a
+        # broken setup, and a skipped media test would hide it.
+        pytest.fail("ffmpeg is not installed: run `make system` (Debian's ffmpeg package)")
     subprocess.run([*FFMPEG, *args, str(path)], check=True, timeout=60)  # noqa: S603
     return path
 
