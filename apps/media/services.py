@@ -36,7 +36,8 @@ JOB_KIND = "media.process"
 # Images with more pixels are decoded, thumbnailed and hashed by the worker (202), as
 # Mastodon processes large media: an 8000 x 8000 image took the request 4 s. A 12 MP
 # phone photo stays within the request.
-SYNC_IMAGE_PIXELS = 4096 * 4096
+SYNC_IMAGE_SIDE = 4096
+SYNC_IMAGE_PIXELS = SYNC_IMAGE_SIDE * SYNC_IMAGE_SIDE
 DESCRIPTION_MAX = 1500
 
 
@@ -144,6 +145,16 @@ def _store_thumbnail(path: Path, *, work: Path, prefix: str, saved: list[str]) -
     """Validate, re-encode and store a custom thumbnail; returns (storage name, blurhash)."""
     if validation.sniff(path) not in validation.IMAGE_TYPES:
         raise UnprocessableEntity(_("thumbnail must be a JPEG, PNG, GIF or WebP image"))
+    try:
+        width, height = validation.image_size(path)
+    except MediaRejected as exc:
+        raise UnprocessableEntity(_("thumbnail: %(reason)s") % {"reason": exc}) from None
+    # A thumbnail is decoded within the request: no larger than an image processed there.
+    if width * height > SYNC_IMAGE_PIXELS:
+        raise UnprocessableEntity(
+            _("thumbnail: the image is %(width)d x %(height)d pixels; at most %(side)d x %(side)d "
+              "are allowed.") % {"width": width, "height": height, "side": SYNC_IMAGE_SIDE}
+        )  # fmt: skip
     folder = work / "thumbnail"
     folder.mkdir()
     try:

@@ -152,6 +152,14 @@ def _open_image(path: Path, *, load: bool = True) -> Image.Image:
             raise MediaRejected(_("The image cannot be decoded: it is corrupt.")) from None
 
 
+def image_size(path: Path) -> tuple[int, int]:
+    """(width, height) from the image's header. Raises :class:`MediaRejected` like validation."""
+    image = _open_image(path, load=False)
+    size = image.size
+    image.close()
+    return size
+
+
 def validate_image(path: Path, *, mime: str, size: int) -> ValidatedMedia:
     """Check the image's header: format, pixel count; an animated GIF becomes a ``gifv``.
 

@@ -97,3 +97,33 @@ def test_a_small_image_is_still_processed_within_the_request(alice, samples):
     assert MediaAttachment.objects.get().state == ProcessingState.READY
     assert BackgroundJob.objects.count() == 0
     assert len(stored_files()) == 2
+
+
+def test_a_huge_thumbnail_is_refused_before_it_is_decoded(alice, samples, huge_png):
+    with samples["video"].open("rb") as video, huge_png.open("rb") as thumbnail:
+        response = alice.client.post(
+            "/api/v2/media", {"file": video, "thumbnail": thumbnail}, format="multipart"
+        )
+
+    assert response.status_code == 422, response.json()
+    assert response.json() == {
+        "error": "thumbnail: the image is 8000 x 8000 pixels; at most 4096 x 4096 are allowed."
+    }
+    assert MediaAttachment.objects.count() == 0
+    assert BackgroundJob.objects.count() == 0
+    assert stored_files() == []
+
+
+def test_replacing_a_thumbnail_with_a_huge_one_is_refused_and_changes_nothing(
+    alice, samples, huge_png
+):
+    created = alice.upload(samples["audio"]).json()
+
+    with huge_png.open("rb") as thumbnail:
+        response = alice.client.put(
+            f"/api/v1/media/{created['id']}", {"thumbnail": thumbnail}, format="multipart"
+        )
+
+    assert response.status_code == 422, response.json()
+    assert "8000 x 8000" in response.json()["error"]
+    assert "thumbnail" not in MediaAttachment.objects.get().files
