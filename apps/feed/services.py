@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -114,6 +115,19 @@ def _checked_language(language: str) -> str:
     return code
 
 
+def _posting_language(author) -> str:
+    """The language a status is in when its client names none, as Mastodon's cascade.
+
+    The account's posting default, else the language of its interface locale, else the
+    server's own (``LANGUAGE_CODE``): Mastodon never leaves a local status without one.
+    """
+    for candidate in (author.default_language, author.locale, settings.LANGUAGE_CODE):
+        code = (candidate or "").split("-")[0].split("_")[0].strip().lower()
+        if code:
+            return code
+    return ""
+
+
 def status_create(
     *,
     author,
@@ -142,7 +156,7 @@ def status_create(
                 return existing
     if visibility not in Visibility.values:
         raise ValidationError({"visibility": [_("is not a valid visibility")]})
-    language = _checked_language(language)
+    language = _checked_language(language) or _posting_language(author)
     _validate_text(author=author, text=text, spoiler_text=spoiler_text, has_media=bool(media_ids))
 
     parent = None

@@ -48,11 +48,24 @@ def test_the_language_the_client_sends_wins_over_the_account_default(alice):
     assert response.json()["language"] == "en"
 
 
-def test_without_any_language_the_status_has_none(alice):
+def test_without_a_default_the_interface_locale_gives_the_language(alice):
+    alice.account.locale = "de-AT"
+    alice.account.save(update_fields=["locale"])
+
+    response = _create(alice, status="Servus")
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["language"] == "de"
+
+
+def test_without_any_language_the_status_is_in_the_servers_language(alice, settings):
+    settings.LANGUAGE_CODE = "pt-br"
+
     response = _create(alice, status="?")
 
     assert response.status_code == 200, response.json()
-    assert response.json()["language"] is None
+    assert response.json()["language"] == "pt"
+    assert Status.objects.get().language == "pt"
 
 
 @pytest.mark.parametrize(
