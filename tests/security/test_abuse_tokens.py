@@ -119,9 +119,9 @@ def test_a_token_of_a_disabled_account_is_refused_even_if_it_survived(victim):
     # When
     response = client.get(VERIFY)
 
-    # Then
-    assert response.status_code == 401
-    assert "error" in response.json()
+    # Then: Mastodon's answer to a login that is not functional
+    assert response.status_code == 403
+    assert response.json() == {"error": "Your login is currently disabled"}
 
 
 @pytest.mark.django_db
