@@ -7,7 +7,8 @@ would apply), and each test run starts from a private copy of it, so parallel
 runs never share a database. PostgreSQL runs (tests/integration) migrate as usual.
 
 When migrations are only added, the new template starts from a copy of an older
-one whose every migration is still on disk unchanged, and ``migrate`` applies just
+one whose every migration is still on disk unchanged (or, on a new machine, from
+the migrated baseline the repository ships: ``core.baseline``), and ``migrate`` applies just
 the new ones: seconds instead of minutes. An edited or removed migration means a
 build from scratch. A few recent templates are kept for other branches' runs.
 """
@@ -19,25 +20,13 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
+
+from core.baseline import migrate_into, migration_hashes, restore
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE_DIR = ROOT / "var" / "test-db"
 KEEP_TEMPLATES = 3
-
-
-def migration_hashes() -> dict[str, str]:
-    """``"app_label.migration_name"`` -> hash of its file, for every migration on disk."""
-    from django.db.migrations.loader import MigrationLoader
-
-    loader = MigrationLoader(None, ignore_no_migrations=True)
-    hashes = {}
-    for key in sorted(loader.disk_migrations):
-        module = sys.modules[loader.disk_migrations[key].__module__]
-        hashes[".".join(key)] = hashlib.sha256(Path(module.__file__).read_bytes()).hexdigest()
-    return hashes
 
 
 def migrations_fingerprint(hashes: dict[str, str] | None = None) -> str:
@@ -76,14 +65,9 @@ def _build(template: Path, hashes: dict[str, str]) -> None:
     start_from = _reusable_template(hashes)
     if start_from is not None:
         shutil.copyfile(start_from, building)
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{building}", "LOG_LEVEL": "WARNING"}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    else:
+        restore(building, hashes=hashes)  # the shipped baseline, when still usable
+    migrate_into(building)
     template.with_suffix(".json").write_text(json.dumps(hashes, sort_keys=True))
     building.replace(template)
     _prune()
