@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help install system run serve test integration lint format requirements messages demo clean
+.PHONY: help install system run serve test test-postgres integration baseline lint format requirements messages demo clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -31,6 +31,7 @@ run: export DEBUG := $(or $(DEBUG),true)
 run: install messages  ## Migrate, load demo data and serve on http://127.0.0.1:8000 with a worker and beat
 	-sh deploy/system-packages.sh
 	mkdir -p var
+	$(MANAGE) baseline --restore
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	$(BIN)/honcho --procfile deploy/Procfile.dev start
@@ -43,6 +44,15 @@ test: install messages  ## Run the test suite (embedded defaults; no servers nee
 	if [ $$status -eq 5 ]; then echo "make test: no tests were collected" >&2; fi; \
 	exit $$status
 
+# The unit suite on PostgreSQL, as CI runs it after `make test`: SQLite has neither
+# PostgreSQL's row locks nor its constraints. No Redis: the unit suite needs none.
+test-postgres: install messages  ## Run the unit suite on PostgreSQL (set DATABASE_URL=postgres://...)
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) ;; \
+	*) echo "make test-postgres: set DATABASE_URL=postgres://user@host:5432/name (got '$$DATABASE_URL')" >&2; exit 2;; esac
+	@env -u REDIS_URL -u CELERY_BROKER_URL $(BIN)/pytest -m "not integration" --create-db --timeout 900 $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test-postgres: no tests were collected" >&2; fi; \
+	exit $$status
+
 # A fresh test database each run (--create-db), so the migrations really run on
 # PostgreSQL. They take minutes (dj-stripe) and count towards the first test's
 # timeout, hence --timeout. Exit code 5 (nothing collected) must never pass.
@@ -50,6 +60,9 @@ integration: install messages  ## Run the integration suite against PostgreSQL a
 	@$(BIN)/pytest -m integration --create-db --timeout 900 tests/integration $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make integration: no integration tests were collected" >&2; fi; \
 	exit $$status
+
+baseline: install  ## Regenerate the shipped migrated SQLite database (core/baseline) after editing a migration
+	DEBUG=true LOG_LEVEL=WARNING $(MANAGE) baseline --write
 
 lint: install  ## ruff, the import-linter contract, and makemigrations --check
 	$(BIN)/ruff check .
