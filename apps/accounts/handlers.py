@@ -16,6 +16,7 @@ def on_account_restricted(event: events.AccountRestricted) -> None:
         reason=event.reason,
         source=StandingSource.MODERATION,
         until=event.until,
+        decided_at=event.decided_at,
     )
 
 

@@ -456,8 +456,13 @@ def account_standing_set(
     reason: str = "",
     source: str = StandingSource.MODERATION,
     until: str | dt.datetime | None = None,
+    decided_at: str | dt.datetime | None = None,
 ) -> User | None:
     """Put the account in ``standing`` (``none`` lifts it) until ``until`` (None: for good).
+
+    ``decided_at`` is when the decision was taken (default: now). A decision older than
+    the one the account's standing records is stale and ignored, so events delivered
+    late or out of order cannot undo a newer decision.
 
     Idempotent: setting the standing an account already has changes nothing, so an
     event delivered twice has one effect. A suspended or disabled account's tokens
@@ -480,11 +485,18 @@ def account_standing_set(
         wanted == Standing.NONE or account.standing_source == source
     ):
         return account
+    decided = _parse_until(decided_at) or timezone.now()
+    if account.standing_changed_at is not None and decided < account.standing_changed_at:
+        logger.info(
+            "stale standing decision ignored",
+            extra={"account_id": account.pk, "standing": str(wanted), "decided_at": str(decided)},
+        )
+        return account
     account.standing = wanted
     account.standing_reason = reason
     account.standing_source = source if wanted != Standing.NONE else ""
     account.standing_until = moment
-    account.standing_changed_at = timezone.now()
+    account.standing_changed_at = decided
     account.save(
         update_fields=[
             "standing",

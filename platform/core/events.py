@@ -123,6 +123,10 @@ class AccountRestricted(Event):
     restriction: str
     reason: str = ""
     until: str | None = None
+    # When the decision was taken (ISO 8601). Delivery is at least once and in no set
+    # order, so accounts ignores a decision older than the standing it already records:
+    # a suspension redelivered late never undoes the lift that followed it.
+    decided_at: str = field(default_factory=lambda: timezone.now().isoformat())
 
 
 @dataclass(frozen=True)

@@ -234,6 +234,33 @@ def test_setting_a_standing_twice_changes_nothing_the_second_time(alice):  # noq
     assert again.standing == Standing.SUSPENDED
 
 
+def test_a_suspension_delivered_after_the_lift_that_followed_it_changes_nothing(
+    alice,
+    bob,
+    restrict,  # noqa: F811
+):
+    suspended_at = timezone.now() - dt.timedelta(minutes=5)
+    lifted_at = suspended_at + dt.timedelta(minutes=1)
+    restrict(alice, "suspended", reason="Spam.", decided_at=suspended_at.isoformat())
+    restrict(alice, "none", decided_at=lifted_at.isoformat())
+
+    # The outbox redelivers the earlier suspension late (at least once, in no set order).
+    restrict(alice, "suspended", reason="Spam.", decided_at=suspended_at.isoformat())
+
+    account = User.objects.get(pk=alice.account.pk)
+    assert (account.standing, account.standing_changed_at) == (Standing.NONE, lifted_at)
+    assert alice.client.get("/api/v1/accounts/verify_credentials").status_code == 200
+
+
+def test_a_newer_decision_replaces_an_older_one(alice, restrict):  # noqa: F811
+    earlier = timezone.now() - dt.timedelta(minutes=5)
+    restrict(alice, "limited", decided_at=earlier.isoformat())
+
+    restrict(alice, "suspended", decided_at=(earlier + dt.timedelta(seconds=1)).isoformat())
+
+    assert User.objects.get(pk=alice.account.pk).standing == Standing.SUSPENDED
+
+
 @pytest.mark.parametrize(
     ("restriction", "expected"),
     [
