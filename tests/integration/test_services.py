@@ -19,6 +19,18 @@ pytestmark = pytest.mark.integration
 TASK_SECONDS = 30
 
 
+@pytest.fixture
+def worker_reported_in(celery_worker_process):
+    """The real worker's heartbeat is in the database (/readyz checks it)."""
+    from core.models import WorkerHeartbeat
+
+    deadline = time.monotonic() + TASK_SECONDS
+    while not WorkerHeartbeat.objects.exists():
+        if time.monotonic() > deadline:
+            pytest.fail(f"the worker wrote no heartbeat:\n{celery_worker_process.worker_log()}")
+        time.sleep(0.5)
+
+
 def test_the_database_is_postgresql_with_every_migration_applied(db):
     # given the test database pytest-django created and migrated
     executor = MigrationExecutor(connection)
@@ -48,7 +60,9 @@ def test_a_model_round_trips_through_postgresql(db):
     assert loaded.pk > 0
 
 
-def test_requests_borrow_postgresql_connections_from_the_pool(transactional_db, client):
+def test_requests_borrow_postgresql_connections_from_the_pool(
+    transactional_db, worker_reported_in, client
+):
     # given the default settings on PostgreSQL: a psycopg_pool per process
     connection.ensure_connection()
     pool = connection.pool
@@ -108,8 +122,8 @@ def test_a_real_celery_worker_runs_a_task_and_writes_to_postgresql(
     assert job.finished_at is not None
 
 
-def test_readyz_reports_every_real_service_ok(db, client):
-    # given PostgreSQL, Redis (cache and broker) and media storage all reachable
+def test_readyz_reports_every_real_service_ok(db, worker_reported_in, client):
+    # given PostgreSQL, Redis (cache and broker), media storage and a worker all reachable
 
     # when the readiness probe is asked
     response = client.get("/readyz")
@@ -124,4 +138,5 @@ def test_readyz_reports_every_real_service_ok(db, client):
         "cache": "ok",
         "broker": "ok",
         "storage": "ok",
+        "worker": "ok",
     }
