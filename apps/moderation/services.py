@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from apps.accounts.models import Standing
 from apps.moderation import selectors, strikes
@@ -680,3 +680,37 @@ def account_action(
             restriction=restriction or "none",
         )
         transaction.on_commit(lambda: human_review_decisions_total.labels(action=str(action)).inc())
+
+
+# POST /api/v1/admin/accounts/:id/{enable,unsilence,unsuspend} -> the standing each lifts.
+LIFTS = {
+    "enable": Standing.DISABLED,
+    "unsilence": Standing.LIMITED,
+    "unsuspend": Standing.SUSPENDED,
+}
+
+
+def account_standing_lift(*, moderator, account, type: str, text: str = "") -> None:
+    """Mastodon's ``enable``, ``unsilence`` and ``unsuspend``: lift that standing.
+
+    Allowed only while the account is in the standing ``type`` lifts, as Mastodon's
+    policy has it (403 otherwise). Audited; the lift reaches accounts, which owns the
+    standing, through ``AccountRestricted`` with ``none``.
+    """
+    if type not in LIFTS:
+        raise ValidationError({"type": [_("must be one of %(t)s") % {"t": ", ".join(LIFTS)}]})
+    if account.standing_in_force != LIFTS[type]:
+        raise PermissionDenied(_("This action is not allowed"))
+    with transaction.atomic():
+        audit_record(
+            actor=moderator,
+            action=f"account_{type}",
+            target_type="account",
+            target_id=account.pk,
+            before={"restriction": str(account.standing_in_force)},
+            after={"restriction": str(Standing.NONE)},
+            note=text,
+        )
+        events.publish(
+            events.AccountRestricted(account_id=account.pk, restriction=str(Standing.NONE))
+        )

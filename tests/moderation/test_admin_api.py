@@ -195,3 +195,51 @@ def test_an_account_action_whose_json_body_is_not_an_object_is_refused_with_422(
 
     assert response.status_code == 422
     assert not Strike.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("restriction", "lift"),
+    [("suspend", "unsuspend"), ("silence", "unsilence"), ("disable", "enable")],
+    ids=["unsuspend", "unsilence", "enable"],
+)
+def test_mastodons_lift_endpoints_restore_the_account(
+    admin_api, alice, bob, restriction, lift, django_capture_on_commit_callbacks
+):
+    from apps.accounts.models import Standing, User
+    from apps.moderation.models import AuditRecord
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_api.post(
+            f"/api/v1/admin/accounts/{alice.id}/action", {"type": restriction}, format="json"
+        )
+    assert User.objects.get(pk=alice.account.pk).standing != Standing.NONE
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_api.post(f"/api/v1/admin/accounts/{alice.id}/{lift}")
+
+    assert response.status_code == 200, response.json()
+    assert User.objects.get(pk=alice.account.pk).standing == Standing.NONE
+    assert alice.client.get("/api/v1/accounts/verify_credentials").status_code == 200
+    assert AuditRecord.objects.filter(action=f"account_{lift}", target_id=alice.account.pk).exists()
+
+
+@pytest.mark.parametrize("lift", ["unsuspend", "unsilence", "enable"])
+def test_lifting_a_standing_the_account_is_not_in_is_403_and_changes_nothing(
+    admin_api, alice, lift, django_capture_on_commit_callbacks
+):
+    from apps.accounts.models import Standing, User
+    from apps.moderation.models import AuditRecord
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_api.post(f"/api/v1/admin/accounts/{alice.id}/{lift}")
+
+    assert response.status_code == 403
+    assert response.json() == {"error": "This action is not allowed"}
+    assert User.objects.get(pk=alice.account.pk).standing == Standing.NONE
+    assert not AuditRecord.objects.filter(action=f"account_{lift}").exists()
+
+
+def test_lifting_needs_a_moderator(alice, bob):
+    response = bob.client.post(f"/api/v1/admin/accounts/{alice.id}/unsuspend")
+
+    assert response.status_code == 403

@@ -19,4 +19,11 @@ urlpatterns = [
     path("api/v1/admin/reports/<str:report_id>", views.AdminReportDetailView.as_view()),
     *report_actions,
     path("api/v1/admin/accounts/<str:account_id>/action", views.AdminAccountActionView.as_view()),
+    *(
+        path(
+            f"api/v1/admin/accounts/<str:account_id>/{action}",
+            views.AdminAccountLiftView.as_view(action=action),
+        )
+        for action in ("enable", "unsilence", "unsuspend")
+    ),
 ]

@@ -279,3 +279,19 @@ class AdminAccountActionView(AdminView):
             report=report,
         )
         return Response({})
+
+
+class AdminAccountLiftView(AdminView):
+    """``POST /api/v1/admin/accounts/:id/{enable,unsilence,unsuspend}``: lift a standing."""
+
+    required_scopes = {"POST": "admin:write:accounts"}
+    action = ""
+
+    @extend_schema(request=None, responses=None, operation_id="admin_accounts_lift")
+    def post(self, request, account_id):
+        account_pk = parse_id(account_id)
+        account = User.objects.filter(pk=account_pk).first() if account_pk else None
+        if account is None:
+            raise NotFound(_("Record not found"))
+        services.account_standing_lift(moderator=request.user, account=account, type=self.action)
+        return Response({})
