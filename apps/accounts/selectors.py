@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from apps.accounts.models import User
+from core.base_url import is_local_domain
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def account_get_by_acct(*, acct: str) -> User:
     Raises :class:`~django.http.Http404` when no active account matches.
     """
     username, _, domain = acct.strip().lstrip("@").partition("@")
-    if domain and domain.lower() != settings.AGORA_DOMAIN.lower():
+    if domain and not is_local_domain(domain):
         raise Http404
     if not username:
         raise Http404

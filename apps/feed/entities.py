@@ -4,7 +4,7 @@ A Status entity is the same for every viewer except ``favourited``, ``reblogged`
 ``bookmarked`` (its own and its reblogged original's). The viewer-independent
 rendering is cached under a key made of the status's id and a digest of every
 column of the rows it is rendered from (the status, its account, and for a reblog
-the original and its account) and of the site's base URL. Any change to those rows
+the original and its account) and of the instance's base URL (``core.base_url``). Any change to those rows
 (an edit, a counter, a moderation or profile change, a parent deleted) changes the
 key, so a stale entity is never read and needs no invalidation: it simply expires.
 Mentions and tags change only with an edit, which changes the status's row too.
@@ -27,6 +27,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 
 from apps.feed.models import Mention, Status
 from apps.feed.selectors import ViewerState, prefetch_media
+from core.base_url import base_url
 
 ENTITY_SECONDS = 3600
 PLAIN = "_entity_plain"
@@ -38,9 +39,9 @@ def _row(obj) -> bytes:
     return repr(tuple(values.get(f.attname) for f in obj._meta.concrete_fields)).encode()
 
 
-def entity_key(status: Status, base_url: str) -> str:
-    """The cache key of ``status``'s rendering: its id and a digest of its rows."""
-    digest = blake2b(base_url.encode(), digest_size=16)
+def entity_key(status: Status) -> str:
+    """The cache key of ``status``'s rendering: its id and a digest of its rows and base URL."""
+    digest = blake2b(base_url().encode(), digest_size=16)
     digest.update(_row(status))
     digest.update(_row(status.account))
     if status.reblog_of_id is not None:
@@ -78,9 +79,7 @@ def with_viewer(entity: dict[str, Any], state: ViewerState) -> dict[str, Any]:
 def render(serializer, statuses: Sequence[Status]) -> list[dict[str, Any]]:
     """``statuses`` as ``serializer`` (a StatusSerializer) renders them, through the cache."""
     context = serializer.context
-    request = context.get("request")
-    base_url = request.build_absolute_uri("/") if request is not None else ""
-    keys = [entity_key(status, base_url) for status in statuses]
+    keys = [entity_key(status) for status in statuses]
     found = cache.get_many(set(keys))
     missing = {key: status for key, status in zip(keys, statuses, strict=True) if key not in found}
     if missing:

@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
@@ -23,6 +22,7 @@ from django.utils import timezone
 
 from apps.feed import selectors
 from apps.feed.models import Block, Follow, Mute, Status, Tag
+from core.base_url import is_local_domain
 
 User = get_user_model()
 
@@ -53,9 +53,7 @@ def _signed_in(viewer) -> bool:
 def _local_url_target(query: str) -> tuple[str, str] | None:
     """``("status", id)`` or ``("account", username)`` for a URL of this instance."""
     parts = urlsplit(query)
-    if parts.scheme not in ("http", "https") or parts.netloc.lower() != (
-        settings.AGORA_DOMAIN.lower()
-    ):
+    if parts.scheme not in ("http", "https") or not is_local_domain(parts.netloc):
         return None
     status_match = _STATUS_PATH.match(parts.path)
     if status_match:
@@ -70,7 +68,7 @@ def _account_query(query: str) -> str:
     """``@alice``, ``alice@this.domain`` -> ``alice``; other accounts' domains stay (no match)."""
     name = query.strip().lstrip("@")
     local, _, domain = name.partition("@")
-    if domain and domain.lower() == settings.AGORA_DOMAIN.split(":")[0].lower():
+    if domain and is_local_domain(domain):
         return local
     return name
 

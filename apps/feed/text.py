@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from html import escape
 
 import nh3
-from django.conf import settings
 from linkify_it import LinkifyIt
+
+from core.base_url import base_url, is_local_domain
 
 MENTION_RE = re.compile(r"(?<![\w/@])@([A-Za-z0-9_]{1,30})(?:@([\w.-]+\.[\w-]+))?", re.UNICODE)
 HASHTAG_RE = re.compile(r"(?<![\w/&#])#(\w{1,100})", re.UNICODE)
@@ -33,14 +34,9 @@ class RenderedText:
     tags: list[str] = field(default_factory=list)
 
 
-def _base_url() -> str:
-    scheme = "http" if settings.DEBUG else "https"
-    return f"{scheme}://{settings.AGORA_DOMAIN}"
-
-
 def _local_mention(match: re.Match) -> str | None:
     username, domain = match.group(1), match.group(2)
-    if domain and domain.lower() != settings.AGORA_DOMAIN.split(":")[0].lower():
+    if domain and not is_local_domain(domain):
         return None
     return username
 
@@ -55,7 +51,7 @@ def render(text: str, *, known_usernames: set[str] | None = None) -> RenderedTex
     spans: list[tuple[int, int, str]] = []
     mentions: list[str] = []
     tags: list[str] = []
-    base = _base_url()
+    base = base_url()
 
     for link in _linkify.match(text) or []:
         if link.schema.lower() not in ("http:", "https:"):

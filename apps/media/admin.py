@@ -74,8 +74,8 @@ class MediaAttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("preview"))
     def preview(self, media: MediaAttachment) -> str:
-        thumbnail = file_url(media, PREVIEW_RENDITION.get(media.type), None)
-        link = file_url(media, URL_RENDITION.get(media.type), None)
+        thumbnail = file_url(media, PREVIEW_RENDITION.get(media.type))
+        link = file_url(media, URL_RENDITION.get(media.type))
         if not link:
             return "—"
         if thumbnail:

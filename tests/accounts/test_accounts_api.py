@@ -81,10 +81,18 @@ def test_verify_credentials_returns_the_credential_account(
     assert body["note"] == (
         "<p>Hello &lt;b&gt;world&lt;/b&gt;<br>second line</p>\n\n<p>new paragraph</p>"
     )
-    assert body["url"] == f"http://testserver/@{account.username}"
-    assert body["uri"] == f"http://testserver/users/{account.username}"
-    assert body["avatar"] == body["avatar_static"] == "http://testserver/static/accounts/avatar.png"
-    assert body["header"] == body["header_static"] == "http://testserver/static/accounts/header.png"
+    assert body["url"] == f"http://localhost:8000/@{account.username}"
+    assert body["uri"] == f"http://localhost:8000/users/{account.username}"
+    assert (
+        body["avatar"]
+        == body["avatar_static"]
+        == "http://localhost:8000/static/accounts/avatar.png"
+    )
+    assert (
+        body["header"]
+        == body["header_static"]
+        == "http://localhost:8000/static/accounts/header.png"
+    )
     assert body["followers_count"] == body["following_count"] == body["statuses_count"] == 0
     assert body["last_status_at"] is None
     assert body["emojis"] == []
@@ -223,7 +231,7 @@ def test_update_credentials_with_a_multipart_form_and_images(auth_client, settin
         assert stored.size == (400, 300)
     with Image.open(account.header.path) as stored:
         assert stored.size == (1500, 500)
-    assert response.json()["avatar"] == f"http://testserver{account.avatar.url}"
+    assert response.json()["avatar"] == f"http://localhost:8000{account.avatar.url}"
 
 
 @pytest.mark.django_db

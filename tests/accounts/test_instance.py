@@ -32,7 +32,7 @@ def test_v2_instance_describes_the_server(api_client, settings, django_assert_ma
     assert body["configuration"]["statuses"]["max_media_attachments"] == 4
     assert body["configuration"]["media_attachments"]["image_size_limit"] == FREE.max_image_bytes
     assert body["configuration"]["media_attachments"]["video_size_limit"] == FREE.max_video_bytes
-    assert body["configuration"]["urls"]["streaming"] == "ws://testserver"
+    assert body["configuration"]["urls"]["streaming"] == "ws://agora.example"
     assert body["registrations"] == {
         "enabled": True,
         "approval_required": False,
@@ -63,8 +63,8 @@ def test_v1_instance_describes_the_server(api_client, settings):
     assert body["registrations"] is False
     assert body["stats"] == {"user_count": 3, "status_count": 0, "domain_count": 0}
     assert body["configuration"]["statuses"]["max_characters"] == 500
-    assert body["urls"] == {"streaming_api": "ws://testserver"}
-    assert body["thumbnail"] == "http://testserver/static/accounts/header.png"
+    assert body["urls"] == {"streaming_api": "ws://localhost:8000"}
+    assert body["thumbnail"] == "http://localhost:8000/static/accounts/header.png"
     assert body["contact_account"] is None
     assert body["rules"] == []
 

@@ -100,7 +100,7 @@ def test_a_followers_user_stream_receives_the_status_as_an_update(alice, bob, to
         assert payload["id"] == posted["id"]
         assert payload["content"] == posted["content"]
         assert payload["account"]["id"] == alice.id
-        assert payload["account"]["url"] == "http://localhost/@alice"
+        assert payload["account"]["url"] == "http://localhost:8000/@alice"  # the base URL
         assert payload["favourited"] is False
         assert [tag["name"] for tag in payload["tags"]] == ["cats"]
         await stream.disconnect()

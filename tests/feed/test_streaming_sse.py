@@ -56,8 +56,8 @@ def test_user_stream_sends_updates_and_notifications_as_events(alice, bob):
         assert status["id"] == post["id"]
         assert "hello over SSE" in status["content"]
         assert status["account"]["id"] == bob.id
-        # absolute URLs on the host the client asked for
-        assert status["account"]["avatar"].startswith("http://testserver/")
+        # absolute URLs on the instance's one base URL (core.base_url)
+        assert status["account"]["avatar"].startswith("http://localhost:8000/")
 
         mine = await sync_to_async(alice.post)("alice writes")
         assert json.loads((await next_event(stream))[1])["id"] == mine["id"]

@@ -82,7 +82,7 @@ def test_small_image_is_processed_at_once_without_exif(alice, samples, published
     assert body["blurhash"]
     assert len(body["blurhash"]) >= 6
     assert body["agora"]["state"] == "ready"
-    assert body["url"].startswith("http://testserver/media/media/")
+    assert body["url"].startswith("http://localhost:8000/media/media/")
     # and the stored image is re-encoded without EXIF (no GPS, no maker)
     with Image.open(local_path(body["url"])) as stored:
         assert stored.size == (800, 600)

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from apps.accounts import selectors
 from apps.accounts.api.serializers import DEFAULT_HEADER
 from core import media_types, rules
+from core.base_url import absolute_url, streaming_url
 from core.entitlements import FREE
 
 # The Mastodon API level Agora implements, and Agora's own release (pyproject.toml's).
@@ -60,10 +61,6 @@ def _media_attachments() -> dict[str, Any]:
     }
 
 
-def _streaming_url(request: Request) -> str:
-    return f"{'wss' if request.is_secure() else 'ws'}://{request.get_host()}"
-
-
 def _description() -> str:
     return f"{settings.AGORA_TITLE}: a social platform."
 
@@ -85,13 +82,13 @@ class InstanceV1View(APIView):
                 "description": _description(),
                 "email": settings.AGORA_CONTACT_EMAIL,
                 "version": VERSION,
-                "urls": {"streaming_api": _streaming_url(request)},
+                "urls": {"streaming_api": streaming_url()},
                 "stats": {
                     "user_count": stats.user_count,
                     "status_count": stats.status_count,
                     "domain_count": 0,
                 },
-                "thumbnail": request.build_absolute_uri(static(DEFAULT_HEADER)),
+                "thumbnail": absolute_url(static(DEFAULT_HEADER)),
                 "languages": _languages(),
                 "registrations": settings.AGORA_REGISTRATIONS_OPEN,
                 "approval_required": False,
@@ -125,11 +122,11 @@ class InstanceV2View(APIView):
                 "source_url": settings.AGORA_SOURCE_URL,
                 "description": _description(),
                 "usage": {"users": {"active_month": stats.active_month}},
-                "thumbnail": {"url": request.build_absolute_uri(static(DEFAULT_HEADER))},
+                "thumbnail": {"url": absolute_url(static(DEFAULT_HEADER))},
                 "icon": [],
                 "languages": _languages(),
                 "configuration": {
-                    "urls": {"streaming": _streaming_url(request), "status": None},
+                    "urls": {"streaming": streaming_url(), "status": None},
                     "vapid": {"public_key": getattr(settings, "AGORA_VAPID_PUBLIC_KEY", "")},
                     "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
                     "statuses": _statuses(),

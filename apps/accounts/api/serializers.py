@@ -20,6 +20,7 @@ from apps.accounts.models import (
     User,
     Visibility,
 )
+from core.base_url import absolute_url
 
 DEFAULT_AVATAR = "accounts/avatar.png"
 DEFAULT_HEADER = "accounts/header.png"
@@ -29,10 +30,6 @@ def note_html(text: str) -> str:
     """A plain-text profile note as Mastodon's HTML: escaped, in paragraphs and line breaks."""
     text = text.strip()
     return linebreaks(text, autoescape=True) if text else ""
-
-
-def _absolute(request, url: str) -> str:
-    return request.build_absolute_uri(url) if request is not None else url
 
 
 class AccountFieldSerializer(serializers.Serializer):
@@ -79,17 +76,16 @@ class AccountSerializer(serializers.Serializer):
             if not data.get(flag):
                 data.pop(flag, None)
         if data.get("suspended"):
-            request = self.context.get("request")
             data.update(
                 display_name="",
                 note="",
                 locked=False,
                 bot=False,
                 discoverable=False,
-                avatar=_absolute(request, static(DEFAULT_AVATAR)),
-                avatar_static=_absolute(request, static(DEFAULT_AVATAR)),
-                header=_absolute(request, static(DEFAULT_HEADER)),
-                header_static=_absolute(request, static(DEFAULT_HEADER)),
+                avatar=absolute_url(static(DEFAULT_AVATAR)),
+                avatar_static=absolute_url(static(DEFAULT_AVATAR)),
+                header=absolute_url(static(DEFAULT_HEADER)),
+                header_static=absolute_url(static(DEFAULT_HEADER)),
                 followers_count=0,
                 following_count=0,
                 statuses_count=0,
@@ -108,7 +104,7 @@ class AccountSerializer(serializers.Serializer):
     def _image(self, account: User, name: str, default: str) -> str:
         image = getattr(account, name)
         url = image.url if image else static(default)
-        return _absolute(self.context.get("request"), url)
+        return absolute_url(url)
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_id(self, account: User) -> str:
@@ -124,11 +120,11 @@ class AccountSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, account: User) -> str:
-        return _absolute(self.context.get("request"), f"/@{account.username}")
+        return absolute_url(f"/@{account.username}")
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_uri(self, account: User) -> str:
-        return _absolute(self.context.get("request"), f"/users/{account.username}")
+        return absolute_url(f"/users/{account.username}")
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_avatar(self, account: User) -> str:

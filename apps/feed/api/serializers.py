@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -15,11 +14,7 @@ from apps.feed.languages import normalise_language
 from apps.feed.models import Notification, Status, StatusEdit, Visibility
 from apps.feed.selectors import RelationshipSets, ViewerState, status_media
 from apps.media.api.serializers import MediaAttachmentSerializer
-
-
-def _base_url() -> str:
-    scheme = "http" if settings.DEBUG else "https"
-    return f"{scheme}://{settings.AGORA_DOMAIN}"
+from core.base_url import base_url
 
 
 class StatusMentionSerializer(serializers.Serializer):
@@ -29,7 +24,7 @@ class StatusMentionSerializer(serializers.Serializer):
     url = serializers.SerializerMethodField()
 
     def get_url(self, mention) -> str:
-        return f"{_base_url()}/@{mention.account.username}"
+        return f"{base_url()}/@{mention.account.username}"
 
 
 class StatusTagSerializer(serializers.Serializer):
@@ -37,7 +32,7 @@ class StatusTagSerializer(serializers.Serializer):
     url = serializers.SerializerMethodField()
 
     def get_url(self, tag) -> str:
-        return f"{_base_url()}/tags/{tag.name.lower()}"
+        return f"{base_url()}/tags/{tag.name.lower()}"
 
 
 class StatusApplicationSerializer(serializers.Serializer):
@@ -106,10 +101,10 @@ class StatusSerializer(serializers.ModelSerializer):
         return str(status.in_reply_to_account_id) if status.in_reply_to_account_id else None
 
     def get_uri(self, status) -> str:
-        return f"{_base_url()}/users/{status.account.username}/statuses/{status.pk}"
+        return f"{base_url()}/users/{status.account.username}/statuses/{status.pk}"
 
     def get_url(self, status) -> str:
-        return f"{_base_url()}/@{status.account.username}/{status.pk}"
+        return f"{base_url()}/@{status.account.username}/{status.pk}"
 
     @extend_schema_field({"type": "object", "nullable": True})
     def get_reblog(self, status):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.media.models import MediaAttachment, MediaType, ProcessingState
+from core.base_url import absolute_url
 
 URL_RENDITION = {
     MediaType.IMAGE: "original",
@@ -22,21 +22,12 @@ PREVIEW_RENDITION = {
 }
 
 
-def _absolute(url: str, request) -> str:
-    if url.startswith(("http://", "https://")):
-        return url
-    if request is not None:
-        return request.build_absolute_uri(url)
-    scheme = "http" if settings.DEBUG else "https"
-    return f"{scheme}://{settings.AGORA_DOMAIN}{url}"
-
-
-def file_url(media: MediaAttachment, rendition: str | None, request=None) -> str | None:
-    """The public URL of one rendition (``None`` when it does not exist yet)."""
+def file_url(media: MediaAttachment, rendition: str | None) -> str | None:
+    """The public URL of one rendition on the instance's base URL (``None`` until it exists)."""
     name = media.files.get(rendition) if rendition else None
     if not name or not media.is_ready:
         return None
-    return _absolute(default_storage.url(name), request)
+    return absolute_url(default_storage.url(name))
 
 
 class MediaAgoraSerializer(serializers.Serializer):
@@ -50,7 +41,7 @@ class MediaAgoraSerializer(serializers.Serializer):
 
 
 class MediaAttachmentSerializer(serializers.ModelSerializer):
-    """Mastodon's MediaAttachment. Context: ``request`` (for absolute URLs)."""
+    """Mastodon's MediaAttachment, its URLs on the instance's base URL (core.base_url)."""
 
     id = serializers.CharField(read_only=True)
     url = serializers.SerializerMethodField()
@@ -70,15 +61,12 @@ class MediaAttachmentSerializer(serializers.ModelSerializer):
             "text_url", "meta", "description", "blurhash", "agora",
         ]  # fmt: skip
 
-    def _request(self):
-        return self.context.get("request")
-
     def get_url(self, media) -> str | None:
-        return file_url(media, URL_RENDITION.get(media.type), self._request())
+        return file_url(media, URL_RENDITION.get(media.type))
 
     def get_preview_url(self, media) -> str | None:
         rendition = "thumbnail" if "thumbnail" in media.files else PREVIEW_RENDITION.get(media.type)
-        return file_url(media, rendition, self._request())
+        return file_url(media, rendition)
 
     def get_remote_url(self, media) -> str | None:
         return None
@@ -112,7 +100,7 @@ class MediaAttachmentSerializer(serializers.ModelSerializer):
         else:
             progress = media.job.progress if media.job_id else 0
         return {
-            "hls_url": file_url(media, "hls", self._request()),
+            "hls_url": file_url(media, "hls"),
             "state": media.state,
             "progress": progress,
             "job_id": str(media.job_id) if media.job_id else None,

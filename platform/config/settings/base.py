@@ -22,8 +22,12 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 # CSRF_TRUSTED_ORIGINS: origins (scheme://host) allowed to post forms, e.g. the admin behind TLS.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# AGORA_DOMAIN: the public host name, reported by /api/v1/instance.
+# AGORA_DOMAIN: the public host name (with a port if not the default one), reported by
+# /api/v1/instance; every absolute URL in a response is on it (core.base_url).
 AGORA_DOMAIN = env.str("AGORA_DOMAIN", default="localhost:8000")
+# AGORA_HTTPS: whether those URLs are https:// (and the streaming URL wss://). Default
+# on unless DEBUG; say false for a plain-HTTP deployment that is not in DEBUG.
+AGORA_HTTPS = env.bool("AGORA_HTTPS", default=not DEBUG)
 # AGORA_TITLE: the instance's name.
 AGORA_TITLE = env.str("AGORA_TITLE", default="Agora")
 # AGORA_CONTACT_EMAIL: the contact address shown by /api/v1/instance.
