@@ -71,3 +71,13 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     yield
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{copy}{suffix}").unlink(missing_ok=True)
+
+
+@pytest.fixture
+def worker_alive(db):
+    """A Celery worker reported in a moment ago, as /readyz requires (core.health)."""
+    from django.utils import timezone
+
+    from core.models import WorkerHeartbeat
+
+    return WorkerHeartbeat.objects.create(hostname="celery@test", last_seen_at=timezone.now())

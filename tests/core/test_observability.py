@@ -24,7 +24,7 @@ def metric_total(text: str, name: str, **labels: str) -> float:
 
 
 @pytest.mark.django_db
-def test_metrics_count_requests_queries_and_cache_reads(client):
+def test_metrics_count_requests_queries_and_cache_reads(worker_alive, client):
     # given the counters before
     before = client.get("/metrics").content.decode()
 

@@ -79,7 +79,7 @@ def without_ffprobe(settings):
     settings.MEDIA_FFPROBE_BINARY = "/nonexistent/ffprobe"
 
 
-def test_readyz_reports_media_processing_unavailable(db, client, without_ffprobe):
+def test_readyz_reports_media_processing_unavailable(db, worker_alive, client, without_ffprobe):
     response = client.get("/readyz")
     body = response.json()
     assert response.status_code == 200
@@ -90,7 +90,7 @@ def test_readyz_reports_media_processing_unavailable(db, client, without_ffprobe
     assert check["detail"] == "media processing unavailable: ffprobe not installed"
 
 
-def test_readyz_reports_media_processing_ok_with_ffmpeg(db, client):
+def test_readyz_reports_media_processing_ok_with_ffmpeg(db, worker_alive, client):
     body = client.get("/readyz").json()
     assert body["optional"]["media_processing"]["status"] == "ok"
     assert body["degraded"] == []

@@ -24,7 +24,7 @@ def failing() -> None:
     raise health.ReadinessProblem("search index unreachable")
 
 
-def test_a_failing_critical_check_makes_readyz_503(db, client, registered):
+def test_a_failing_critical_check_makes_readyz_503(db, worker_alive, client, registered):
     registered("search_index", failing, critical=True)
     response = client.get("/readyz")
     body = response.json()
@@ -33,7 +33,7 @@ def test_a_failing_critical_check_makes_readyz_503(db, client, registered):
     assert body["checks"]["search_index"]["detail"] == "search index unreachable"
 
 
-def test_a_failing_optional_check_only_degrades(db, client, registered):
+def test_a_failing_optional_check_only_degrades(db, worker_alive, client, registered):
     registered("thumbnails", failing, critical=False)
     response = client.get("/readyz")
     assert response.status_code == 200
@@ -42,7 +42,7 @@ def test_a_failing_optional_check_only_degrades(db, client, registered):
     assert "thumbnails" not in response.json()["checks"]
 
 
-def test_details_of_other_exceptions_stay_in_the_logs(db, client, registered):
+def test_details_of_other_exceptions_stay_in_the_logs(db, worker_alive, client, registered):
     def leaky() -> None:
         raise RuntimeError("password=hunter2")
 
