@@ -138,6 +138,10 @@ class StreamingConsumer(AsyncWebsocketConsumer):
             except StreamRefused as error:
                 refusal = error
 
+        # Closed as soon as the account is suspended or disabled (streaming.on_account_restricted).
+        await self.channel_layer.group_add(
+            streaming.sessions_group(self.user.pk), self.channel_name
+        )
         subprotocols = self.scope.get("subprotocols") or []
         echoed = self.token.token if self.token.token in subprotocols else None
         await self.accept(subprotocol=echoed)
@@ -148,6 +152,11 @@ class StreamingConsumer(AsyncWebsocketConsumer):
         for group in list(getattr(self, "subscriptions", {})):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.subscriptions = {}
+        user = getattr(self, "user", None)
+        if user is not None and user.is_authenticated:
+            await self.channel_layer.group_discard(
+                streaming.sessions_group(user.pk), self.channel_name
+            )
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
         """Handle ``subscribe`` and ``unsubscribe``; anything else gets an error message back."""
@@ -203,6 +212,10 @@ class StreamingConsumer(AsyncWebsocketConsumer):
         )
         if payload is not None:
             await self._send_event(subscription, message["event"], payload)
+
+    async def stream_close(self, message) -> None:
+        """The account was suspended or disabled: its token no longer holds the stream open."""
+        await self.close(code=CLOSE_UNAUTHORIZED)
 
     async def stream_delete(self, message) -> None:
         subscription = self.subscriptions.get(message["group"])

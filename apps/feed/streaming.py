@@ -70,6 +70,28 @@ def notification_group(account_id: int) -> str:
     return f"timeline.user.{account_id}.notification"
 
 
+def sessions_group(account_id: int) -> str:
+    """Every streaming connection an account's tokens hold open, whatever it listens to."""
+    return f"sessions.{account_id}"
+
+
+def on_account_restricted(event: events.AccountRestricted) -> None:
+    """A suspended or disabled account's open streams close, as its tokens stop working.
+
+    Reads the standing accounts recorded rather than the event, so a stale decision
+    (accounts ignores it) closes nothing; accounts' handler runs first, being
+    subscribed by a lower app.
+    """
+    from django.contrib.auth import get_user_model
+
+    account = get_user_model().objects.filter(pk=event.account_id).first()
+    if account is not None and account.standing_in_force in (
+        Standing.SUSPENDED,
+        Standing.DISABLED,
+    ):
+        realtime.broadcast(sessions_group(account.pk), {"type": "stream.close"})
+
+
 def hashtag_group(tag: str, *, local: bool = False) -> str:
     """The group of a hashtag stream (case-insensitive, as Mastodon's).
 
@@ -215,6 +237,7 @@ def connect() -> None:
     events.subscribe(events.ContentPublished, on_content_published)
     events.subscribe(events.ContentUpdated, on_content_updated)
     events.subscribe(events.ContentActioned, on_content_actioned)
+    events.subscribe(events.AccountRestricted, on_account_restricted)
 
 
 # Rendering for one viewer --------------------------------------------------

@@ -74,6 +74,9 @@ async def streaming_events(request, stream: str):
     layer = get_channel_layer()
     channel = await layer.new_channel()
     await layer.group_add(subscription.group, channel)
+    # Ended as soon as the account is suspended or disabled (streaming.on_account_restricted).
+    sessions = streaming.sessions_group(user.pk)
+    await layer.group_add(sessions, channel)
     # Absolute URLs in entities on the host the client asked (checked against ALLOWED_HOSTS).
     base_url = request.build_absolute_uri("/").rstrip("/")
     reads_notifications = token_grants(token, "read", "read:notifications")
@@ -103,12 +106,15 @@ async def streaming_events(request, stream: str):
                 except TimeoutError:
                     yield ":thump\n\n"
                     continue
+                if message.get("type") == "stream.close":
+                    return
                 rendered = await render(message)
                 if rendered is not None:
                     event, payload = rendered
                     yield f"event: {event}\ndata: {payload}\n\n"
         finally:
             await layer.group_discard(subscription.group, channel)
+            await layer.group_discard(sessions, channel)
 
     response = StreamingHttpResponse(events(), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
