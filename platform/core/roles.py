@@ -136,6 +136,8 @@ ROLES: dict[str, frozenset[str]] = {
         )
         # change: the admin's "revoke" action on a running job.
         | {"core.view_backgroundjob", "core.change_backgroundjob"}
+        # The domain-event outbox; change: "deliver again" on a failed event.
+        | {"core.view_outboxevent", "core.change_outboxevent"}
         # delete an access attempt to lift a lockout; the logs are read-only.
         | {"axes.view_accessattempt", "axes.delete_accessattempt"}
         | {"axes.view_accessfailurelog", "axes.view_accesslog"}

@@ -19,6 +19,7 @@ PAGES = {
     "users": "admin:accounts_user_changelist",
     "statuses": "admin:feed_status_changelist",
     "jobs": "admin:core_backgroundjob_changelist",
+    "outbox": "admin:core_outboxevent_changelist",
     "flags": "admin:waffle_flag_changelist",
     "switches": "admin:waffle_switch_changelist",
     "periodic_tasks": "admin:django_celery_beat_periodictask_changelist",
@@ -66,6 +67,7 @@ ALLOWED = {
     "operator": {
         "index",
         "jobs",
+        "outbox",
         "flags",
         "switches",
         "periodic_tasks",
