@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core import pages
 from core.admin_site import AgoraAdminSite
 
 # Staff sign in to the back office with a password and a one-time code.
@@ -15,6 +16,9 @@ admin.site.site_title = "Agora"
 
 urlpatterns = [
     path("", include("core.urls")),
+    # The pages /api/v2/instance names as configuration.urls.about and .privacy_policy.
+    path("about", pages.about, name="about"),
+    path("privacy-policy", pages.privacy_policy, name="privacy-policy"),
     path("", include("apps.media.api.urls")),
     path("", include("apps.feed.api.urls")),
     path("", include("apps.moderation.api.urls")),

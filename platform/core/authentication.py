@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import exceptions
@@ -22,6 +25,27 @@ def account_is_able_to_act(user) -> bool:
     ``is_active`` for a user model without standing.
     """
     return bool(getattr(user, "is_able_to_act", user.is_active))
+
+
+# How often API use is recorded as the account's last sign-in (Mastodon's
+# UserTrackingConcern::SIGN_IN_UPDATE_FREQUENCY): at most one write a day per account.
+ACTIVITY_UPDATE_FREQUENCY = timedelta(days=1)
+
+
+def record_activity(user) -> None:
+    """Record that ``user`` used the API, in ``last_login``, at most once a day.
+
+    Mastodon counts a user active in a month by ``current_sign_in_at``, which its
+    API requests renew at most once in 24 hours (``update_user_sign_in``); OAuth
+    requests here never pass through Django's ``login()``, so without this an
+    account using only apps is never active. One ``UPDATE`` on the first request of
+    the day, none on the others.
+    """
+    now = timezone.now()
+    if user.last_login is not None and now - user.last_login < ACTIVITY_UPDATE_FREQUENCY:
+        return
+    type(user)._default_manager.filter(pk=user.pk).update(last_login=now)
+    user.last_login = now
 
 
 class BearerTokenAuthentication(OAuth2Authentication):
@@ -51,4 +75,5 @@ class BearerTokenAuthentication(OAuth2Authentication):
             return AnonymousUser(), token
         if not account_is_able_to_act(user):
             raise LoginDisabled()
+        record_activity(user)
         return user, token

@@ -42,7 +42,8 @@ def test_v2_instance_describes_the_server(api_client, settings, django_assert_ma
     assert body["contact"] == {"email": "team@agora.example", "account": None}
     assert body["languages"] == ["en", "es", "de"]
     assert body["rules"] == []
-    assert body["usage"] == {"users": {"active_month": 0}}
+    # the two accounts signed in lately (the factory's last_login)
+    assert body["usage"] == {"users": {"active_month": 2}}
 
 
 @pytest.mark.django_db

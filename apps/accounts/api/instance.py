@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import warnings
 from typing import Any
 
+import blurhash
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.templatetags.static import static
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from PIL import Image
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -58,6 +64,43 @@ def _media_attachments() -> dict[str, Any]:
         "video_size_limit": FREE.max_video_bytes,
         "video_frame_rate_limit": VIDEO_FRAME_RATE_LIMIT,
         "video_matrix_limit": VIDEO_MATRIX_LIMIT,
+    }
+
+
+@functools.cache
+def _thumbnail_blurhash() -> str | None:
+    """The blurhash of the default thumbnail (the default header), computed once a process."""
+    path = finders.find(DEFAULT_HEADER)
+    if not path:
+        return None
+    with Image.open(path) as image:
+        small = image.convert("RGB")
+    small.thumbnail((64, 64))
+    with warnings.catch_warnings():
+        # blurhash-python reads pixels with Image.getdata, deprecated since Pillow 12.
+        warnings.filterwarnings(
+            "ignore", message=r".*getdata is deprecated", category=DeprecationWarning
+        )
+        return blurhash.encode(small, x_components=4, y_components=3)
+
+
+def _thumbnail() -> dict[str, Any]:
+    """Mastodon's Instance thumbnail: the URL, its blurhash and its 1x and 2x versions.
+
+    Agora's thumbnail is the default header, one image for both densities.
+    """
+    url = absolute_url(static(DEFAULT_HEADER))
+    return {"url": url, "blurhash": _thumbnail_blurhash(), "versions": {"@1x": url, "@2x": url}}
+
+
+def _urls() -> dict[str, str | None]:
+    """Mastodon 4.5's ``configuration.urls``: streaming, the public pages, no status page."""
+    return {
+        "streaming": streaming_url(),
+        "status": None,
+        "about": absolute_url(reverse("about")),
+        "privacy_policy": absolute_url(reverse("privacy-policy")),
+        "terms_of_service": None,
     }
 
 
@@ -122,11 +165,11 @@ class InstanceV2View(APIView):
                 "source_url": settings.AGORA_SOURCE_URL,
                 "description": _description(),
                 "usage": {"users": {"active_month": stats.active_month}},
-                "thumbnail": {"url": absolute_url(static(DEFAULT_HEADER))},
+                "thumbnail": _thumbnail(),
                 "icon": [],
                 "languages": _languages(),
                 "configuration": {
-                    "urls": {"streaming": streaming_url(), "status": None},
+                    "urls": _urls(),
                     "vapid": {"public_key": getattr(settings, "AGORA_VAPID_PUBLIC_KEY", "")},
                     "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
                     "statuses": _statuses(),
