@@ -146,6 +146,13 @@ class User(AbstractUser):
     discoverable = models.BooleanField(
         default=True, help_text=_("The account may be suggested and listed in directories.")
     )
+    indexable = models.BooleanField(
+        default=False,
+        help_text=_("Public posts may be found by full-text search (Mastodon's indexable)."),
+    )
+    hide_collections = models.BooleanField(
+        default=False, help_text=_("Followers and follows are not shown on the profile.")
+    )
     fields = models.JSONField(
         default=list, blank=True, help_text=_("Up to four name/value pairs shown on the profile.")
     )

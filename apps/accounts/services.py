@@ -247,6 +247,8 @@ def account_update_profile(
     locked: bool = _UNSET,
     bot: bool = _UNSET,
     discoverable: bool = _UNSET,
+    indexable: bool = _UNSET,
+    hide_collections: bool = _UNSET,
     fields: list[dict[str, str]] = _UNSET,
     default_privacy: str = _UNSET,
     default_sensitive: bool = _UNSET,
@@ -276,7 +278,13 @@ def account_update_profile(
                 "too_long",
             )
         changed["note"] = note
-    for name, value in (("locked", locked), ("bot", bot), ("discoverable", discoverable)):
+    for name, value in (
+        ("locked", locked),
+        ("bot", bot),
+        ("discoverable", discoverable),
+        ("indexable", indexable),
+        ("hide_collections", hide_collections),
+    ):
         if value is not _UNSET:
             changed[name] = bool(value)
     if fields is not _UNSET:

@@ -106,6 +106,8 @@ def test_verify_credentials_returns_the_credential_account(
         "note": "Hello <b>world</b>\nsecond line\n\nnew paragraph",
         "fields": [{"name": "Site", "value": "<https://example.org>", "verified_at": None}],
         "follow_requests_count": 0,
+        "indexable": False,
+        "hide_collections": False,
     }
 
 

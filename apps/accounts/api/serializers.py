@@ -20,6 +20,7 @@ from apps.accounts.models import (
     User,
     Visibility,
 )
+from apps.accounts.roles import mastodon_role
 from core.base_url import absolute_url
 
 DEFAULT_AVATAR = "accounts/avatar.png"
@@ -38,6 +39,24 @@ class AccountFieldSerializer(serializers.Serializer):
     verified_at = serializers.DateTimeField(allow_null=True)
 
 
+class AccountRoleSerializer(serializers.Serializer):
+    """Mastodon's AccountRole: a highlighted role as the public Account shows it."""
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+    color = serializers.CharField(allow_blank=True)
+
+
+class RoleSerializer(serializers.Serializer):
+    """Mastodon's Role, as ``CredentialAccount.role`` carries it (apps.accounts.roles)."""
+
+    id = serializers.CharField()
+    name = serializers.CharField(allow_blank=True)
+    permissions = serializers.CharField(help_text="Mastodon's permission bitmask, as a string")
+    color = serializers.CharField(allow_blank=True)
+    highlighted = serializers.BooleanField()
+
+
 class AccountSerializer(serializers.Serializer):
     """Mastodon's Account entity."""
 
@@ -48,6 +67,11 @@ class AccountSerializer(serializers.Serializer):
     locked = serializers.BooleanField()
     bot = serializers.BooleanField()
     discoverable = serializers.BooleanField()
+    indexable = serializers.BooleanField()
+    # Mastodon's noindex (no search-engine indexing of the profile) follows indexable here.
+    noindex = serializers.SerializerMethodField()
+    hide_collections = serializers.BooleanField()
+    roles = serializers.SerializerMethodField()
     group = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     note = serializers.SerializerMethodField()
@@ -82,6 +106,8 @@ class AccountSerializer(serializers.Serializer):
                 locked=False,
                 bot=False,
                 discoverable=False,
+                indexable=False,
+                noindex=True,
                 avatar=absolute_url(static(DEFAULT_AVATAR)),
                 avatar_static=absolute_url(static(DEFAULT_AVATAR)),
                 header=absolute_url(static(DEFAULT_HEADER)),
@@ -113,6 +139,15 @@ class AccountSerializer(serializers.Serializer):
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_group(self, account: User) -> bool:
         return False
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_noindex(self, account: User) -> bool:
+        return not account.indexable
+
+    @extend_schema_field(AccountRoleSerializer(many=True))
+    def get_roles(self, account: User) -> list[dict[str, str]]:
+        """The account's highlighted roles (public badges): none, as no Agora role is one."""
+        return []
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_note(self, account: User) -> str:
@@ -184,12 +219,22 @@ class SourceSerializer(serializers.Serializer):
     note = serializers.CharField(allow_blank=True, help_text="plain text")
     fields = PlainFieldSerializer(many=True)
     follow_requests_count = serializers.IntegerField()
+    indexable = serializers.BooleanField()
+    hide_collections = serializers.BooleanField()
 
 
 class CredentialAccountSerializer(AccountSerializer):
-    """Mastodon's CredentialAccount: the Account plus the editable ``source`` values."""
+    """Mastodon's CredentialAccount: the Account plus the editable ``source`` values and role."""
 
     source = serializers.SerializerMethodField()
+    role = serializers.SerializerMethodField()
+
+    @extend_schema_field(RoleSerializer)
+    def get_role(self, account: User) -> dict[str, object]:
+        group_names = (
+            set() if account.is_superuser else set(account.groups.values_list("name", flat=True))
+        )
+        return mastodon_role(is_superuser=account.is_superuser, group_names=group_names).as_entity()
 
     @extend_schema_field(SourceSerializer)
     def get_source(self, account: User) -> dict[str, Any]:
@@ -203,6 +248,8 @@ class CredentialAccountSerializer(AccountSerializer):
                 for item in account.fields or []
             ],
             "follow_requests_count": self._counts(account).follow_requests_count,
+            "indexable": account.indexable,
+            "hide_collections": account.hide_collections,
         }
 
 
@@ -274,6 +321,8 @@ class CredentialsUpdateSerializer(serializers.Serializer):
     locked = serializers.BooleanField(required=False)
     bot = serializers.BooleanField(required=False)
     discoverable = serializers.BooleanField(required=False)
+    indexable = serializers.BooleanField(required=False)
+    hide_collections = serializers.BooleanField(required=False)
     fields_attributes = ProfileFieldInputSerializer(
         many=True, required=False, max_length=MAX_PROFILE_FIELDS
     )

@@ -24,6 +24,19 @@ from apps.accounts.api.serializers import (
 )
 from core.permissions import HasScope, HasUser, scope_is_granted, token_scopes
 
+# The body's keys update_credentials hands to the service as they are.
+PROFILE_KEYS = (
+    "display_name",
+    "note",
+    "avatar",
+    "header",
+    "locked",
+    "bot",
+    "discoverable",
+    "indexable",
+    "hide_collections",
+)
+
 
 class HasAnyScope(BasePermission):
     """Refuses a token holding none of the view's ``any_of_scopes`` for this method."""
@@ -132,11 +145,7 @@ class UpdateCredentialsView(APIView):
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         source = data.pop("source", {})
-        changes = {
-            key: value
-            for key, value in data.items()
-            if key in ("display_name", "note", "avatar", "header", "locked", "bot", "discoverable")
-        }
+        changes = {key: value for key, value in data.items() if key in PROFILE_KEYS}
         if "fields_attributes" in data:
             changes["fields"] = [dict(item) for item in data["fields_attributes"]]
         for source_key, service_key in (
