@@ -20,8 +20,6 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
-from django.http.request import split_domain_port, validate_host
 
 from apps.feed import streaming
 from core.params import truthy
@@ -92,23 +90,6 @@ def resolve_stream(*, name, tag, account_id: int, token, only_media=None) -> Sub
     return Subscription(streaming.hashtag_group(tag, local=name == "hashtag:local"), (name, tag))
 
 
-def base_url_for(scope) -> str:
-    """The scheme and host the client connected to, for absolute URLs in entities.
-
-    Falls back to ``AGORA_DOMAIN`` when the Host header is missing or not an allowed host.
-    """
-    headers = dict(scope.get("headers", []))
-    host = headers.get(b"host", b"").decode("latin-1")
-    domain, _port = split_domain_port(host)
-    allowed = settings.ALLOWED_HOSTS
-    if settings.DEBUG and not allowed:
-        allowed = [".localhost", "127.0.0.1", "[::1]"]
-    if domain and validate_host(domain, allowed):
-        scheme = "https" if scope.get("scheme") == "wss" else "http"
-        return f"{scheme}://{host}"
-    return f"{'http' if settings.DEBUG else 'https'}://{settings.AGORA_DOMAIN}"
-
-
 class StreamingConsumer(AsyncWebsocketConsumer):
     """One client's streaming connection, multiplexing any number of streams."""
 
@@ -125,7 +106,6 @@ class StreamingConsumer(AsyncWebsocketConsumer):
         if self.token is None or self.user is None or not self.user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
-        self.base_url = base_url_for(self.scope)
         self.reads_notifications = token_grants(self.token, "read", "read:notifications")
 
         query = parse_qs(self.scope.get("query_string", b"").decode())
@@ -208,7 +188,7 @@ class StreamingConsumer(AsyncWebsocketConsumer):
         if subscription is None:
             return
         payload = await database_sync_to_async(streaming.status_event_payload)(
-            viewer=self.user, status_id=message["status_id"], base_url=self.base_url
+            viewer=self.user, status_id=message["status_id"]
         )
         if payload is not None:
             await self._send_event(subscription, message["event"], payload)
@@ -228,7 +208,7 @@ class StreamingConsumer(AsyncWebsocketConsumer):
         if subscription is None or not self.reads_notifications:
             return
         payload = await database_sync_to_async(streaming.notification_event_payload)(
-            viewer=self.user, notification_id=message["notification_id"], base_url=self.base_url
+            viewer=self.user, notification_id=message["notification_id"]
         )
         if payload is not None:
             await self._send_event(subscription, "notification", payload)

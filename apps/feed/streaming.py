@@ -243,18 +243,6 @@ def connect() -> None:
 # Rendering for one viewer --------------------------------------------------
 
 
-class AbsoluteUrls:
-    """What the entity serializers need of a request: absolute URLs on the stream's host."""
-
-    def __init__(self, base_url: str):
-        self.base_url = base_url.rstrip("/")
-
-    def build_absolute_uri(self, location: str) -> str:
-        if "://" in location:
-            return location
-        return f"{self.base_url}/{location.lstrip('/')}"
-
-
 def _render(data: Any) -> str:
     return JSONRenderer().render(data).decode()
 
@@ -270,7 +258,7 @@ def _is_muted(viewer, status: Status) -> bool:
     )
 
 
-def status_event_payload(*, viewer, status_id: int, base_url: str) -> str | None:
+def status_event_payload(*, viewer, status_id: int) -> str | None:
     """The Status entity ``viewer`` sees, as a JSON string; None if they may not see it.
 
     Visibility and blocks as everywhere (``Status.objects.visible_to``); a status by (or
@@ -285,11 +273,11 @@ def status_event_payload(*, viewer, status_id: int, base_url: str) -> str | None
     if _is_muted(viewer, status):
         return None
     state = selectors.viewer_state(viewer=viewer, statuses=[status])
-    context = {"request": AbsoluteUrls(base_url), "viewer_state": state}
+    context = {"viewer_state": state}
     return _render(StatusSerializer(status, context=context).data)
 
 
-def notification_event_payload(*, viewer, notification_id: int, base_url: str) -> str | None:
+def notification_event_payload(*, viewer, notification_id: int) -> str | None:
     """The Notification entity for ``viewer`` (its recipient) as a JSON string, or None.
 
     None when it is not theirs, its author is disabled or blocked by them, or its status is
@@ -317,5 +305,5 @@ def notification_event_payload(*, viewer, notification_id: int, base_url: str) -
             return None
         statuses = [notification.status]
     state = selectors.viewer_state(viewer=viewer, statuses=statuses)
-    context = {"request": AbsoluteUrls(base_url), "viewer_state": state}
+    context = {"viewer_state": state}
     return _render(NotificationEntitySerializer(notification, context=context).data)

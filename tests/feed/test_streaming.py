@@ -398,9 +398,7 @@ def test_rendering_an_update_takes_the_same_queries_however_much_the_status_hold
     # when each is rendered for a viewer, as the consumer does per event
     def render(status_id: str) -> int:
         with CaptureQueriesContext(connection) as queries:
-            payload = streaming.status_event_payload(
-                viewer=viewer, status_id=int(status_id), base_url="http://localhost:8000"
-            )
+            payload = streaming.status_event_payload(viewer=viewer, status_id=int(status_id))
         assert payload is not None
         return len(queries)
 

@@ -77,22 +77,20 @@ async def streaming_events(request, stream: str):
     # Ended as soon as the account is suspended or disabled (streaming.on_account_restricted).
     sessions = streaming.sessions_group(user.pk)
     await layer.group_add(sessions, channel)
-    # Absolute URLs in entities on the host the client asked (checked against ALLOWED_HOSTS).
-    base_url = request.build_absolute_uri("/").rstrip("/")
     reads_notifications = token_grants(token, "read", "read:notifications")
 
     async def render(message) -> tuple[str, str] | None:
         kind = message.get("type")
         if kind == "stream.status":
             payload = await database_sync_to_async(streaming.status_event_payload)(
-                viewer=user, status_id=message["status_id"], base_url=base_url
+                viewer=user, status_id=message["status_id"]
             )
             return None if payload is None else (message["event"], payload)
         if kind == "stream.delete":
             return "delete", str(message["status_id"])
         if kind == "stream.notification" and reads_notifications:
             payload = await database_sync_to_async(streaming.notification_event_payload)(
-                viewer=user, notification_id=message["notification_id"], base_url=base_url
+                viewer=user, notification_id=message["notification_id"]
             )
             return None if payload is None else ("notification", payload)
         return None
