@@ -319,18 +319,29 @@ def _relation_page(queryset: QuerySet, params: PageParams, attribute: str) -> tu
     return rows, [getattr(row, attribute) for row in rows]
 
 
-def followers_page(*, account, params: PageParams):
-    """Who follows ``account``: none for a suspended or disabled one (Mastodon shows none)."""
-    follows = Follow.objects.filter(target=account).filter(able_to_act_q("account__"))
+def _shows_collections(*, account, viewer) -> bool:
+    """Whether ``viewer`` may list whom ``account`` follows and who follows it.
+
+    Never for a suspended or disabled account; to others not when the account hides
+    its network (``hide_collections``), as Mastodon's lists answer then.
+    """
     if not account.is_able_to_act:
+        return False
+    return not account.hide_collections or getattr(viewer, "pk", None) == account.pk
+
+
+def followers_page(*, account, viewer, params: PageParams):
+    """Who follows ``account``, as ``viewer`` may see it (:func:`_shows_collections`)."""
+    follows = Follow.objects.filter(target=account).filter(able_to_act_q("account__"))
+    if not _shows_collections(account=account, viewer=viewer):
         follows = follows.none()
     return _relation_page(follows, params, "account")
 
 
-def following_page(*, account, params: PageParams):
-    """Whom ``account`` follows: none for a suspended or disabled one (Mastodon shows none)."""
+def following_page(*, account, viewer, params: PageParams):
+    """Whom ``account`` follows, as ``viewer`` may see it (:func:`_shows_collections`)."""
     follows = Follow.objects.filter(account=account).filter(able_to_act_q("target__"))
-    if not account.is_able_to_act:
+    if not _shows_collections(account=account, viewer=viewer):
         follows = follows.none()
     return _relation_page(follows, params, "target")
 

@@ -222,3 +222,18 @@ def test_home_timeline_query_count_does_not_grow_with_the_page(alice, bob, carol
 
     # then a page of 40 costs exactly the queries of a page of 2
     assert queries_for_page(40) == queries_for_page(2)
+
+
+@pytest.mark.parametrize("relation", ["followers", "following"])
+def test_an_account_that_hides_its_network_shows_it_only_to_itself(alice, bob, carol, relation):
+    bob.follow(alice)
+    alice.follow(carol)
+    alice.account.hide_collections = True
+    alice.account.save(update_fields=["hide_collections"])
+
+    seen_by_bob = bob.client.get(f"/api/v1/accounts/{alice.id}/{relation}")
+    seen_by_alice = alice.client.get(f"/api/v1/accounts/{alice.id}/{relation}")
+
+    assert seen_by_bob.status_code == 200
+    assert seen_by_bob.json() == []
+    assert len(seen_by_alice.json()) == 1

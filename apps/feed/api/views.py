@@ -357,7 +357,7 @@ class AccountRelationListView(APIView):
         selector = (
             selectors.followers_page if self.relation == "followers" else selectors.following_page
         )
-        rows, accounts = selector(account=account, params=params)
+        rows, accounts = selector(account=account, viewer=request.user, params=params)
         return _accounts_response(request, accounts, cursor_rows=rows, params=params)
 
 
