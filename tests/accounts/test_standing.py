@@ -234,11 +234,7 @@ def test_setting_a_standing_twice_changes_nothing_the_second_time(alice):  # noq
     assert again.standing == Standing.SUSPENDED
 
 
-def test_a_suspension_delivered_after_the_lift_that_followed_it_changes_nothing(
-    alice,
-    bob,
-    restrict,  # noqa: F811
-):
+def test_a_suspension_delivered_after_the_lift_that_followed_it_changes_nothing(alice, restrict):  # noqa: F811
     suspended_at = timezone.now() - dt.timedelta(minutes=5)
     lifted_at = suspended_at + dt.timedelta(minutes=1)
     restrict(alice, "suspended", reason="Spam.", decided_at=suspended_at.isoformat())
