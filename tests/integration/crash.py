@@ -14,6 +14,8 @@ import pytest
 
 from tests.integration.conftest import BASE_DIR, WORKER_READY_SECONDS, _test_database_url
 
+S3_STORAGE_VARIABLES = ("AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL")
+
 
 class Worker:
     """A ``celery worker`` process (solo pool: tasks and their children run in it)."""
@@ -38,7 +40,8 @@ class Worker:
             self.hostname,
         ]
         environment = {
-            **os.environ,
+            # Local media: not the S3 bucket test_media_s3 puts in the environment on import.
+            **{k: v for k, v in os.environ.items() if k not in S3_STORAGE_VARIABLES},
             "DATABASE_URL": _test_database_url(),
             "LOG_FORMAT": "text",
             **env,

@@ -13,9 +13,14 @@ from apps.moderation import pipeline as pipeline_module
 from apps.moderation.models import Assessment
 from tests.feed.conftest import alice  # noqa: F401
 from tests.moderation.conftest import pipeline, pipeline_flags  # noqa: F401
-from tests.moderation.test_pipeline import CLEAN, OFFENSIVE, assessments_of, status_of
+from tests.moderation.test_pipeline import OFFENSIVE, assessments_of, status_of
 
 pytestmark = pytest.mark.integration
+
+# Not the pipeline suite's clean text: the spam assessor counts the accounts posting the
+# same text in the shared cache, and the other integration tests' clean post must stay
+# the first of its kind.
+CLEAN = "Batching test: the kettle is on and the biscuits are out"
 
 
 @pytest.fixture
