@@ -119,6 +119,10 @@ def asgi_server(transactional_db, settings):
     listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listening.bind(("127.0.0.1", 0))
     port = listening.getsockname()[1]
+    # The instance's one base URL, as its operator would set it: clients take the
+    # streaming URL from /api/v1/instance.
+    settings.AGORA_DOMAIN = f"127.0.0.1:{port}"
+    settings.AGORA_HTTPS = False
     server = uvicorn.Server(
         uvicorn.Config(
             application,

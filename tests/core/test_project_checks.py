@@ -90,7 +90,7 @@ def database_settings(**extra: str) -> dict:
 def test_postgresql_connections_are_pooled_by_default():
     database = database_settings()
 
-    assert database["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 10}
+    assert database["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 2.0}
     assert database["CONN_MAX_AGE"] == 0
 
 
@@ -99,7 +99,7 @@ def test_the_pool_is_sized_by_the_environment_and_can_be_turned_off():
     unpooled = database_settings(DATABASE_POOL_MAX_SIZE="0", DATABASE_CONN_MAX_AGE="60")
 
     # The floor never exceeds the ceiling; without a pool, persistent connections apply.
-    assert sized["OPTIONS"]["pool"] == {"min_size": 8, "max_size": 8, "timeout": 10}
+    assert sized["OPTIONS"]["pool"] == {"min_size": 8, "max_size": 8, "timeout": 2.0}
     assert "pool" not in unpooled["OPTIONS"]
     assert unpooled["CONN_MAX_AGE"] == 60
 

@@ -287,7 +287,7 @@ class AdminAccountLiftView(AdminView):
     required_scopes = {"POST": "admin:write:accounts"}
     action = ""
 
-    @extend_schema(request=None, responses=None, operation_id="admin_accounts_lift")
+    @extend_schema(request=None, responses=None)
     def post(self, request, account_id):
         account_pk = parse_id(account_id)
         account = User.objects.filter(pk=account_pk).first() if account_pk else None
