@@ -27,6 +27,8 @@ messages: install  ## Compile the translations under locale/
 	DEBUG=true LOG_LEVEL=WARNING $(MANAGE) compile_translations
 
 run: export DEBUG := $(or $(DEBUG),true)
+# The URLs Agora writes name the port it serves on, unless AGORA_DOMAIN says otherwise.
+run: export AGORA_DOMAIN := $(or $(AGORA_DOMAIN),localhost:$(or $(AGORA_PORT),8000))
 # Without ffmpeg the platform still serves, and /readyz reports media processing unavailable.
 run: install messages  ## Migrate, load demo data and serve on http://127.0.0.1:8000 with a worker and beat
 	-sh deploy/system-packages.sh
