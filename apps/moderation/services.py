@@ -378,7 +378,10 @@ def report_create(
 
 
 def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("assigned_to").get(pk=case.pk)
+    # of=self: PostgreSQL refuses to lock the nullable side of the join to the assignee.
+    return (
+        Case.objects.select_for_update(of=("self",)).select_related("assigned_to").get(pk=case.pk)
+    )
 
 
 def case_claim(*, case: Case, moderator) -> Case:
