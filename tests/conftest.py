@@ -8,6 +8,21 @@ from rest_framework.test import APIClient
 from tests.accounts.factories import AccessTokenFactory, UserFactory
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing(django_test_environment):
+    """Passwords hashed with MD5 in tests, as Django's testing docs advise.
+
+    Argon2 costs about 0.1 s a hash by design, and most tests create accounts: it was a
+    large share of the suite's time. Argon2 stays in the list, so its hashes still check.
+    """
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+    with override_settings(PASSWORD_HASHERS=hashers):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_state(settings, tmp_path):
     """Each test gets empty media storage and an empty cache (rate limits, lockouts)."""
