@@ -2,6 +2,7 @@
 # Install the Debian packages Agora runs beside Python, when any is missing:
 #   ffmpeg, ffprobe          media validation and transcoding (apps.media)
 #   chromium, chromedriver   the admin's browser tests (tests/browser)
+#   redis-server             the outage tests start (and stop) a Redis of their own
 # Needs root or password-less sudo and apt-get; otherwise it says what to install
 # and exits 1. Quick and silent when everything is present.
 set -eu
@@ -10,6 +11,7 @@ missing=""
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing="$missing ffmpeg"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v chromedriver >/dev/null 2>&1 || missing="$missing chromium-driver"
+command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then
