@@ -7,8 +7,9 @@ that owns some content, with rate limits off. Any 5xx fails the test, naming the
 operation and the request that caused it.
 
 ``AGORA_FUZZ_EXAMPLES`` sets the examples per operation: 5 in ``make test`` (about
-400 requests), more in CI (``.ci/run``), where ``AGORA_FUZZ_MIN_REQUESTS`` makes a
-run that generated fewer requests than that fail, so the bound cannot shrink unseen.
+2,900 requests, under a minute), 25 in CI (``.ci/run``: about 4,500), where
+``AGORA_FUZZ_MIN_REQUESTS`` makes a run that generated fewer requests than that fail,
+so the bound cannot shrink unseen.
 """
 
 import json

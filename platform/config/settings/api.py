@@ -108,6 +108,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Status visibility and the account's default privacy share one set of choices.
     "ENUM_NAME_OVERRIDES": {"VisibilityEnum": "apps.accounts.models.Visibility"},
+    # Every operation lists the error answers the platform gives whatever the view
+    # (malformed input, tokens, scopes, rate limits, outages), in Mastodon's error shape.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.document_platform_errors",
+    ],
 }
 
 # Discovery and ranking (apps.feed.search, trends, ranking).

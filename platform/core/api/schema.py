@@ -11,3 +11,60 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer"}
+
+
+# The error answers every operation can give, whatever its view: the platform's own
+# (core.api.parsers, core.exceptions, core.throttling, core.authentication) rather than
+# any one view's. ``None``: every operation; otherwise only operations that ``applies``.
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Mastodon's error entity.",
+    "properties": {
+        "error": {"type": "string", "description": "What went wrong, for a person to read."},
+        "error_description": {"type": "string"},
+        "details": {"type": "object", "description": "Per field (validation failures)."},
+    },
+    "required": ["error"],
+}
+_HAS_BODY = frozenset({"post", "put", "patch"})
+PLATFORM_ERRORS: list[tuple[str, str, object]] = [
+    ("400", "Malformed request: JSON nested too deep, a NUL character, too many fields.", None),
+    ("401", "The access token is invalid.", None),
+    ("403", "Outside the token's scopes, or the login is disabled or suspended.", None),
+    ("404", "Record not found.", lambda path, method: "{" in path),
+    ("413", "The request body is too large.", lambda path, method: method in _HAS_BODY),
+    (
+        "422",
+        "Validation failed; details name the fields.",
+        lambda path, method: method in _HAS_BODY,
+    ),
+    ("429", "Rate limited; Retry-After says when to try again.", None),
+    ("503", "A service it needs is unavailable; Retry-After says when to retry.", None),
+]
+
+
+def document_platform_errors(result, generator, request, public):
+    """drf-spectacular post-processing hook: each API operation lists the errors it can answer.
+
+    The schema then documents the status codes the API really answers (the schema
+    fuzzer, tests/security/test_schema_fuzz.py, sends requests from it); codes a view
+    documents itself are left as they are.
+    """
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("Error", ERROR_SCHEMA)
+    reference = {"$ref": "#/components/schemas/Error"}
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code, description, applies in PLATFORM_ERRORS:
+                if code in responses or (applies is not None and not applies(path, method)):
+                    continue
+                responses[code] = {
+                    "description": description,
+                    "content": {"application/json": {"schema": reference}},
+                }
+    return result
