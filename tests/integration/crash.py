@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ S3_STORAGE_VARIABLES = ("AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL")
 class Worker:
     """A ``celery worker`` process (solo pool: tasks and their children run in it)."""
 
-    def __init__(self, *, name: str, log_dir: Path, env: dict[str, str]):
+    def __init__(self, *, name: str, log_dir: Path, env: dict[str, str], queue: str = "celery"):
         self.hostname = f"{name}-{os.getpid()}@{socket.gethostname()}"
         self.log_path = log_dir / f"{name}.log"
         command = [
@@ -38,6 +39,8 @@ class Worker:
             "--without-mingle",
             "--hostname",
             self.hostname,
+            "--queues",
+            queue,
         ]
         environment = {
             # Local media: not the S3 bucket test_media_s3 puts in the environment on import.
@@ -112,3 +115,22 @@ def command_of(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+@contextmanager
+def private_queue():
+    """A queue of this test's own: what this process enqueues goes there, and only the
+    workers started with ``queue=`` it consume it, never the session's shared worker
+    (which ``test_media_s3`` points at its bucket).
+
+    Yields the queue's name.
+    """
+    from config.celery import app
+
+    name = f"crash-{os.getpid()}-{time.monotonic_ns()}"
+    default = app.conf.task_default_queue
+    app.conf.task_default_queue = name
+    try:
+        yield name
+    finally:
+        app.conf.task_default_queue = default

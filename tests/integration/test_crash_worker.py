@@ -17,7 +17,7 @@ from apps.media import services
 from apps.media.models import MediaAttachment, ProcessingState
 from core.models import BackgroundJob
 from tests.accounts.factories import UserFactory
-from tests.integration.crash import Worker, children_of, command_of, is_alive
+from tests.integration.crash import Worker, children_of, command_of, is_alive, private_queue
 
 pytestmark = pytest.mark.integration
 
@@ -54,12 +54,19 @@ def wait_for(predicate, *, seconds: float, what: str, worker: Worker | None = No
     pytest.fail(f"{what} did not happen within {seconds}s\n{log}")
 
 
+@pytest.fixture
+def private_queue_name():
+    with private_queue() as name:
+        yield name
+
+
 def test_a_worker_killed_mid_transcode_is_redelivered_and_leaves_no_ffmpeg(
-    transactional_db, settings, tmp_path, long_video
+    transactional_db, settings, tmp_path, long_video, private_queue_name
 ):
     # given a worker transcoding a video (the media storage shared with it)
     env = {**WORKER_ENV, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
-    first = Worker(name="doomed", log_dir=tmp_path, env=env)
+    queue = private_queue_name
+    first = Worker(name="doomed", log_dir=tmp_path, env=env, queue=queue)
     second = None
     try:
         first.wait_ready()
@@ -94,7 +101,7 @@ def test_a_worker_killed_mid_transcode_is_redelivered_and_leaves_no_ffmpeg(
         )
 
         # when another worker comes up
-        second = Worker(name="survivor", log_dir=tmp_path, env=env)
+        second = Worker(name="survivor", log_dir=tmp_path, env=env, queue=queue)
         second.wait_ready()
 
         # then the task is redelivered after the visibility timeout and the job finishes
