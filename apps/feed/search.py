@@ -120,14 +120,16 @@ def account_exact_match(*, viewer, query: str) -> object | None:
 
     Mastodon's search resolves an exact acct whatever the viewer blocks, so that
     a client can unblock (or follow) by name. An account that blocks the viewer
-    stays hidden. ``None`` when no active account has that name.
+    stays hidden, and so does a suspended or disabled one, as in every search.
+    ``None`` when no such account has that name.
     """
     name = _account_query(query)
     if not name or "@" in name or not _signed_in(viewer):
         return None
     blocking_viewer = Block.objects.filter(account=OuterRef("pk"), target=viewer)
     return (
-        User.objects.filter(is_active=True, username__iexact=name)
+        User.objects.able_to_act()
+        .filter(username__iexact=name)
         .exclude(Exists(blocking_viewer))
         .first()
     )

@@ -85,3 +85,13 @@ def test_an_exact_acct_does_not_find_an_account_that_blocks_the_viewer(alice, bo
 
 def test_an_exact_acct_with_following_does_not_add_the_blocked_account(alice, carol_blocked):
     assert _accounts(alice, q="carol", resolve="true", following="true") == []
+
+
+@pytest.mark.parametrize("standing", ["suspended", "disabled"])
+def test_an_exact_acct_does_not_find_a_suspended_or_disabled_account(alice, carol, standing):
+    from apps.accounts import services
+
+    services.account_standing_set(account_id=carol.account.pk, standing=standing)
+
+    assert _accounts(alice, q="carol", resolve="true") == []
+    assert _accounts(alice, q="@carol") == []
