@@ -105,6 +105,16 @@ def _test_database_url() -> str:
     return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
+def worker_command(hostname: str, *, queue: str = "celery") -> list[str]:
+    """A ``celery worker`` on the solo pool (tasks and their children run in it)."""
+    return [
+        str(Path(sys.executable).with_name("celery")),
+        "--workdir", "platform", "-A", "config", "worker",
+        "--pool", "solo", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+        "--hostname", hostname, "--queues", queue,
+    ]  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     """A real ``celery worker`` process on the Redis broker, writing to the test database.
@@ -119,22 +129,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     env = {**os.environ, "DATABASE_URL": _test_database_url(), "LOG_FORMAT": "text"}
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603
-            [
-                str(Path(sys.executable).with_name("celery")),
-                "--workdir",
-                "platform",
-                "-A",
-                "config",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--hostname",
-                hostname,
-            ],
+            worker_command(hostname),
             cwd=BASE_DIR,
             env=env,
             stdout=log,

@@ -6,14 +6,18 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import BASE_DIR, WORKER_READY_SECONDS, _test_database_url
+from tests.integration.conftest import (
+    BASE_DIR,
+    WORKER_READY_SECONDS,
+    _test_database_url,
+    worker_command,
+)
 
 S3_STORAGE_VARIABLES = ("AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL")
 
@@ -24,24 +28,7 @@ class Worker:
     def __init__(self, *, name: str, log_dir: Path, env: dict[str, str], queue: str = "celery"):
         self.hostname = f"{name}-{os.getpid()}@{socket.gethostname()}"
         self.log_path = log_dir / f"{name}.log"
-        command = [
-            str(Path(sys.executable).with_name("celery")),
-            "--workdir",
-            "platform",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--hostname",
-            self.hostname,
-            "--queues",
-            queue,
-        ]
+        command = worker_command(self.hostname, queue=queue)
         environment = {
             # Local media: not the S3 bucket test_media_s3 puts in the environment on import.
             **{k: v for k, v in os.environ.items() if k not in S3_STORAGE_VARIABLES},
