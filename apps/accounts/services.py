@@ -476,7 +476,8 @@ def account_standing_set(
     event delivered twice has one effect. A suspended or disabled account's tokens
     are refused from the next request (``core.authentication`` reads the standing
     on the row it loads anyway) and no new one is issued (:mod:`apps.accounts.oauth`);
-    they are kept, so lifting the standing restores everything. Returns the account, or None when it no longer exists (logged, nothing to do).
+    they are kept, so lifting the standing restores everything. Returns the account, or
+    None when it no longer exists (logged, nothing to do).
     Raises ValueError for an unknown standing or source, or an ``until`` that is not
     a date and time.
     """
