@@ -9,10 +9,14 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from core import admin_beat  # noqa: F401 (the periodic-task page, schedulable tasks only)
+        from core import (
+            admin_beat,  # noqa: F401 (the periodic-task page, schedulable tasks only)
+            converters,
+        )
         from core.roles import sync_roles_after_migrate
         from core.schedules import register_schedulable
 
+        converters.register()
         post_migrate.connect(sync_roles_after_migrate, sender=self, dispatch_uid="core.sync_roles")
         register_schedulable("core.events.sweep", description="relay events left in the outbox")
         register_schedulable(

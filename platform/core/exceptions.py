@@ -33,6 +33,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core import errors
+from core.errors import flatten
+
 logger = logging.getLogger(__name__)
 
 API_PREFIXES = ("/api/", "/oauth/", "/.well-known/")
@@ -99,13 +102,32 @@ def is_outage(exc: BaseException) -> bool:
     return isinstance(exc, OUTAGE_ERRORS)
 
 
+def _from_platform(exc: errors.PlatformError) -> exceptions.APIException:
+    """A service's :class:`core.errors.PlatformError` as the DRF error of its status."""
+    if isinstance(exc, errors.Invalid):
+        return exceptions.ValidationError(exc.detail, code=exc.code)
+    if isinstance(exc, errors.NotFound):
+        return exceptions.NotFound(exc.detail, code=exc.code)
+    if isinstance(exc, errors.Forbidden):
+        return exceptions.PermissionDenied(exc.detail, code=exc.code)
+    if isinstance(exc, errors.Unavailable):
+        return ServiceUnavailable(exc.detail, code=exc.code)
+    error = exceptions.APIException(exc.detail, code=exc.code)
+    error.status_code = exc.status
+    return error
+
+
 def platform_error(exc: BaseException) -> exceptions.APIException | None:
     """The API error for an exception raised below the views, or None if it is not one.
 
-    Outages become :class:`ServiceUnavailable` (logged with their traceback, since
-    the client sees none of it); Django's upload limits become 413 and 400. Used by
-    the DRF handler and by the middleware for what happens outside DRF's views.
+    The platform's own errors (:mod:`core.errors`, what services raise) become the
+    DRF error of their status. Outages become :class:`ServiceUnavailable` (logged
+    with their traceback, since the client sees none of it); Django's upload limits
+    become 413 and 400. Used by the DRF handler and by the middleware for what
+    happens outside DRF's views.
     """
+    if isinstance(exc, errors.PlatformError):
+        return _from_platform(exc)
     if is_outage(exc):
         logger.warning("service unavailable: %s", type(exc).__name__, exc_info=exc)
         return ServiceUnavailable(_("The service is temporarily unavailable, try again shortly"))
@@ -129,22 +151,10 @@ def platform_error(exc: BaseException) -> exceptions.APIException | None:
 
 def error_response(exc: exceptions.APIException) -> JsonResponse:
     """``exc`` as a plain Django response in the error shape (outside DRF's views)."""
-    response = JsonResponse({"error": "; ".join(_flatten(exc.detail))}, status=exc.status_code)
+    response = JsonResponse({"error": "; ".join(flatten(exc.detail))}, status=exc.status_code)
     if isinstance(exc, ServiceUnavailable):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
-
-
-def _flatten(detail: Any) -> list[str]:
-    if isinstance(detail, dict):
-        out: list[str] = []
-        for key, value in detail.items():
-            for message in _flatten(value):
-                out.append(message if key in ("non_field_errors", "detail") else f"{key} {message}")
-        return out
-    if isinstance(detail, list):
-        return [message for item in detail for message in _flatten(item)]
-    return [str(detail)]
 
 
 def _details(detail: Any) -> dict[str, list[dict[str, str]]]:
@@ -181,7 +191,7 @@ def _django_detail(exc: DjangoValidationError) -> dict[str, list[exceptions.Erro
 
 
 def validation_summary(detail: Any) -> str:
-    return _("Validation failed: %(errors)s") % {"errors": ", ".join(_flatten(detail))}
+    return _("Validation failed: %(errors)s") % {"errors": ", ".join(flatten(detail))}
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -211,7 +221,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, exceptions.Throttled):
         message = _("Too many requests")
     else:
-        message = "; ".join(_flatten(exc.detail)) if hasattr(exc, "detail") else str(exc)
+        message = "; ".join(flatten(exc.detail)) if hasattr(exc, "detail") else str(exc)
     response.data = {"error": message}
     if isinstance(exc, ServiceUnavailable):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -11,6 +11,9 @@ import threading
 import time
 from datetime import datetime
 
+# Ids are signed 64-bit columns: a larger one is a client's error, not the database's.
+MAX_ID = 2**63 - 1
+
 _lock = threading.Lock()
 _last_millis = 0
 _sequence = 0
@@ -45,3 +48,20 @@ def id_time(value: int) -> datetime:
     from datetime import UTC
 
     return datetime.fromtimestamp((value >> _SEQUENCE_BITS) / 1000, tz=UTC)
+
+
+def parse_id(value: object) -> int | None:
+    """``value`` as an id if it is one (a decimal integer from 1 to :data:`MAX_ID`), else None.
+
+    For ids that arrive in a body or a query string; ids in a path arrive through
+    the ``<id:...>`` converter (:mod:`core.converters`) and need no parsing.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit():
+        number = int(value)
+    else:
+        return None
+    return number if 0 < number <= MAX_ID else None

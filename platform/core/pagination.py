@@ -4,24 +4,38 @@ Lists are ordered newest first by a time-ordered id (or any monotonically
 increasing key). ``max_id`` pages backwards (older), ``since_id`` returns the
 newest items above an id, ``min_id`` the items immediately above an id (forward
 paging, still returned newest first). ``limit`` defaults to 20 and is capped at 40.
+
+This module is plain Python (services and selectors take a :class:`PageParams`);
+a view answers a page with :func:`core.api.pagination.paged_response` (cursor
+pages) or :func:`core.api.pagination.offset_paged_response` (lists ordered by
+something other than an id, such as trends, paged by ``offset``), never by setting
+``Link`` itself::
+
+    params = page_params(request)
+    rows = selectors.favourites_page(viewer=request.user, params=params)
+    return paged_response(request, Serializer(rows, many=True).data, rows=rows, params=params)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import ValidationError
-from rest_framework.request import Request
+
+from core.errors import Invalid
+from core.ids import MAX_ID
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
-# Ids are signed 64-bit columns: a larger cursor is a client error, not a database one.
-MAX_ID = 2**63 - 1
+# Offset pages go no deeper than this: past it a client is crawling, not reading.
+MAX_OFFSET = 10_000
 
 
 @dataclass(frozen=True)
@@ -39,11 +53,11 @@ def _int_param(request: Request, name: str) -> int | None:
     try:
         value = int(raw)
     except (TypeError, ValueError):
-        raise ValidationError({name: [_("must be an integer id")]}) from None
+        raise Invalid({name: [_("must be an integer id")]}) from None
     if value < 0:
-        raise ValidationError({name: [_("must not be negative")]})
+        raise Invalid({name: [_("must not be negative")]})
     if value > MAX_ID:
-        raise ValidationError({name: [_("is out of range")]})
+        raise Invalid({name: [_("is out of range")]})
     return value
 
 
@@ -53,11 +67,11 @@ def page_params(
     """Read and validate the paging parameters (a bad value is a 422, never a 500).
 
     ``limit`` defaults to ``default_limit`` and is capped at ``max_limit``; a
-    non-integer, negative, zero limit or an id beyond 64 bits raises ``ValidationError``.
+    non-integer, negative, zero limit or an id beyond 64 bits raises ``Invalid``.
     """
     limit = _int_param(request, "limit")
     if limit == 0:
-        raise ValidationError({"limit": [_("must be at least 1")]})
+        raise Invalid({"limit": [_("must be at least 1")]})
     return PageParams(
         max_id=_int_param(request, "max_id"),
         since_id=_int_param(request, "since_id"),
@@ -100,3 +114,19 @@ def link_header(
     newest = getattr(items[0], key)
     oldest = getattr(items[-1], key)
     return f'<{url(max_id=oldest)}>; rel="next", <{url(min_id=newest)}>; rel="prev"'
+
+
+def offset_param(request: Request, *, max_offset: int = MAX_OFFSET) -> int:
+    """The ``offset`` parameter (default 0); a non-integer, negative or huge one is a 422."""
+    raw = request.query_params.get("offset")
+    if raw in (None, ""):
+        return 0
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise Invalid({"offset": [_("must be a whole number")]}) from None
+    if value < 0:
+        raise Invalid({"offset": [_("must not be negative")]})
+    if value > max_offset:
+        raise Invalid({"offset": [_("is out of range")]})
+    return value

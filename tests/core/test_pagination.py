@@ -1,10 +1,10 @@
 """Mastodon's pagination: max_id, since_id, min_id, limit and the Link header."""
 
 import pytest
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
+from core.errors import Invalid
 from core.models import BackgroundJob
 from core.pagination import link_header, page_params, paginate_queryset
 
@@ -67,7 +67,7 @@ def test_max_id_and_since_id_together_bound_the_page(jobs):
     ],
 )
 def test_bad_values_are_refused(name, value):
-    with pytest.raises(ValidationError) as raised:
+    with pytest.raises(Invalid) as raised:
         page_params(request_for(**{name: value}))
 
     assert list(raised.value.detail) == [name]

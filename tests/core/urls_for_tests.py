@@ -7,8 +7,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.urls import urlpatterns as real_urlpatterns
+from core import errors
+from core.api.pagination import paged_response
 from core.models import BackgroundJob
-from core.pagination import link_header, page_params, paginate_queryset
+from core.pagination import page_params, paginate_queryset
 
 
 class EchoSerializer(serializers.Serializer):
@@ -54,11 +56,35 @@ class PagedView(APIView):
     def get(self, request):
         params = page_params(request)
         page = paginate_queryset(BackgroundJob.objects.all(), params)
-        response = Response([str(job.pk) for job in page])
-        link = link_header(request, page, params)
-        if link:
-            response["Link"] = link
-        return response
+        return paged_response(request, [str(job.pk) for job in page], rows=page, params=params)
+
+
+class RaisingView(APIView):
+    """Raises the platform error named in the path, as a service would."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request, name):
+        error = getattr(errors, name)
+        if error is errors.Invalid:
+            raise error({"visibility": [errors.Invalid.default_message]}, code="blank")
+        raise error("what went wrong")
+
+
+class IdView(APIView):
+    """Echoes an id captured by the ``<id:...>`` converter, with its type."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request, thing_id):
+        return Response({"id": thing_id, "type": type(thing_id).__name__})
+
+
+class LiteralView(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        return Response({"literal": True})
 
 
 test_patterns = [
@@ -66,6 +92,10 @@ test_patterns = [
     path("echo", EchoView.as_view()),
     path("broken", BrokenView.as_view()),
     path("limited", LimitedView.as_view()),
+    path("raise/<str:name>", RaisingView.as_view()),
+    # The id route first: the converter, not the order, keeps the literal path reachable.
+    path("things/<id:thing_id>", IdView.as_view()),
+    path("things/search", LiteralView.as_view()),
 ]
 
 urlpatterns = [path("api/test/", include(test_patterns)), *real_urlpatterns]
