@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
-from rest_framework.test import APIClient
 
 from tests.accounts.factories import AccessTokenFactory, UserFactory
+from tests.api_client import APIClient
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -7,10 +7,10 @@ import jsonschema
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 from PIL import Image
-from rest_framework.test import APIClient
 
 from apps.accounts.models import User
 from tests.accounts.factories import UserFactory
+from tests.api_client import APIClient
 
 VERIFY = "/api/v1/accounts/verify_credentials"
 UPDATE = "/api/v1/accounts/update_credentials"

@@ -9,10 +9,10 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from apps.accounts.models import User
 from tests.accounts.factories import AccessTokenFactory, UserFactory
+from tests.api_client import APIClient
 
 VERIFY = "/api/v1/accounts/verify_credentials"
 

@@ -1,9 +1,9 @@
 """``GET /api/v1/preferences``: the posting defaults an account's apps start from."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from tests.accounts.factories import AccessTokenFactory, UserFactory
+from tests.api_client import APIClient
 
 PREFERENCES = "/api/v1/preferences"
 

@@ -2,10 +2,10 @@
 
 import pytest
 from oauth2_provider.models import get_access_token_model
-from rest_framework.test import APIClient
 
 from apps.accounts.models import User
 from tests.accounts.factories import AccessTokenFactory, ApplicationFactory, UserFactory
+from tests.api_client import APIClient
 
 URL = "/api/v1/accounts"
 STRONG_PASSWORD = "violet-otter-harbour-91"

@@ -21,9 +21,8 @@ TAKEN = [{"error": "ERR_TAKEN", "description": "has already been taken"}]
 @pytest.fixture
 def app_client(db):
 
-    from rest_framework.test import APIClient
-
     from tests.accounts.factories import AccessTokenFactory, ApplicationFactory
+    from tests.api_client import APIClient
 
     application = ApplicationFactory(scopes="read write follow")
     token = AccessTokenFactory(user=None, application=application, scope="read write")

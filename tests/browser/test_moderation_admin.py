@@ -91,7 +91,7 @@ def test_a_moderator_removes_a_reported_status_from_the_admin(live_server, brows
     assert AuditRecord.objects.filter(action="case_remove", actor_id=moderator.pk).count() == 1
     assert AuditRecord.objects.filter(action="case_claimed", actor_id=moderator.pk).count() == 1
     anonymous = Member.__new__(Member)
-    from rest_framework.test import APIClient
+    from tests.api_client import APIClient
 
     anonymous.client = APIClient()
     for viewer in (bob, carol, anonymous):

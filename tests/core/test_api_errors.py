@@ -4,7 +4,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
-from rest_framework.test import APIClient
+
+from tests.api_client import APIClient
 
 
 @pytest.fixture(scope="session")

@@ -9,11 +9,11 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.test import APIClient
 
 from apps.accounts.models import Application
 from apps.feed.models import Status
 from apps.media.models import MediaAttachment
+from tests.api_client import APIClient
 
 
 def nested_json(depth: int) -> str:

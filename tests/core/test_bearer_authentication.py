@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from tests.accounts.factories import AccessTokenFactory, UserFactory
+from tests.api_client import APIClient
 
 VERIFY = "/api/v1/accounts/verify_credentials"
 INVALID = {"error": "The access token is invalid"}

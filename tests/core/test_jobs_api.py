@@ -1,10 +1,10 @@
 """GET /api/agora/v1/jobs/<id>: a background job, for its owner only."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from core.jobs import job_create, job_progress, job_started, job_succeeded
 from tests.accounts.factories import UserFactory
+from tests.api_client import APIClient
 
 NOT_FOUND = {"error": "Record not found"}
 

@@ -18,10 +18,10 @@ import pytest
 import redis
 from django.db import connection
 from prometheus_client import REGISTRY
-from rest_framework.test import APIClient
 
 from apps.accounts.models import Application
 from config.settings.cache import redis_cache
+from tests.api_client import APIClient
 
 OUTAGE_ANSWER_SECONDS = 2.0
 

@@ -1,7 +1,8 @@
 """The OpenAPI schema documents the error answers the platform gives on every operation."""
 
 import pytest
-from rest_framework.test import APIClient
+
+from tests.api_client import APIClient
 
 pytestmark = pytest.mark.django_db
 

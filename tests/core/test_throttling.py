@@ -3,12 +3,12 @@
 from datetime import UTC, datetime
 
 import pytest
-from rest_framework.test import APIClient
 
 from core import entitlements
 from core.entitlements import Entitlements
 from core.throttling import TierRateThrottle
 from tests.accounts.factories import UserFactory
+from tests.api_client import APIClient
 
 LIMITED = "/api/test/limited"
 

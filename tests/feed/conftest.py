@@ -1,7 +1,7 @@
 import pytest
-from rest_framework.test import APIClient
 
 from tests.accounts.factories import AccessTokenFactory, UserFactory
+from tests.api_client import APIClient
 
 
 class Member:

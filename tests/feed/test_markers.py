@@ -1,10 +1,10 @@
 """``/api/v1/markers``: the reading position an account's apps share, as Mastodon keeps it."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from apps.feed.models import Marker
 from tests.accounts.factories import AccessTokenFactory
+from tests.api_client import APIClient
 
 MARKERS = "/api/v1/markers"
 

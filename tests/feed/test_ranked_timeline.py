@@ -5,11 +5,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
-from rest_framework.test import APIClient
 
 from apps.feed.models import RankingModel, Status
 from apps.feed.ranking_tasks import ranking_train_task
 from config.celery import app
+from tests.api_client import APIClient
 from tests.feed.conftest import Member
 
 URL = "/api/agora/v1/timelines/ranked"

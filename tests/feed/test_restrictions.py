@@ -5,10 +5,10 @@ import logging
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from apps.accounts.models import Standing, User
 from core import events
+from tests.api_client import APIClient
 
 pytestmark = pytest.mark.django_db
 

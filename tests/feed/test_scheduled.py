@@ -8,11 +8,11 @@ import jsonschema
 import pytest
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.test import APIClient
 
 from apps.feed.models import ScheduledStatus, Status
 from apps.feed.scheduling import scheduled_statuses_publish_due
 from apps.feed.scheduling_tasks import scheduled_statuses_publish_task
+from tests.api_client import APIClient
 
 pytestmark = pytest.mark.django_db
 

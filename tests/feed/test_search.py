@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from apps.feed.models import ModerationState, Status
 from tests.accounts.factories import UserFactory
+from tests.api_client import APIClient
 from tests.feed.factories import StatusFactory
 
 # The token, the three searches, the statuses with their relations, the viewer's flags,

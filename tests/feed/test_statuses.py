@@ -1,9 +1,9 @@
 """Statuses through the Mastodon API: publish, read, edit, delete, interact."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from apps.feed.models import Notification, Status
+from tests.api_client import APIClient
 
 pytestmark = pytest.mark.django_db
 

@@ -3,10 +3,10 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from apps.feed.models import Notification
 from core import events
+from tests.api_client import APIClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,7 +7,6 @@ import pytest
 import redis
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 from waffle.models import Flag
 
 from apps.accounts.models import Standing, User
@@ -15,6 +14,7 @@ from apps.feed import fanout
 from apps.feed.models import Block, Follow, Mention, Mute, Status
 from core import events, flags
 from tests.accounts.factories import AccessTokenFactory, UserFactory
+from tests.api_client import APIClient
 
 pytestmark = pytest.mark.integration
 

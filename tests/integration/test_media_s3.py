@@ -25,10 +25,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from apps.media.models import MediaAttachment, Upload
 from tests.accounts.factories import AccessTokenFactory, UserFactory
+from tests.api_client import APIClient
 
 pytestmark = pytest.mark.integration
 

@@ -12,12 +12,12 @@ broker; the worker assesses it, writes the assessment, hides the status through
 import time
 
 import pytest
-from rest_framework.test import APIClient
 
 from apps.feed.models import ModerationState, Status
 from apps.moderation.models import Assessment, Case, Policy
 from core import flags
 from tests.accounts.factories import AccessTokenFactory, UserFactory
+from tests.api_client import APIClient
 
 pytestmark = pytest.mark.integration
 

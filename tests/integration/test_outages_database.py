@@ -9,7 +9,8 @@ import time
 
 import pytest
 from django.db import connection, connections
-from rest_framework.test import APIClient
+
+from tests.api_client import APIClient
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -3,11 +3,11 @@
 import pytest
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from rest_framework.test import APIClient
 
 from apps.feed.models import Status
 from apps.feed.search import STATUS_SEARCH_VECTOR
 from tests.accounts.factories import AccessTokenFactory, UserFactory
+from tests.api_client import APIClient
 from tests.feed.factories import FollowFactory, StatusFactory
 
 pytestmark = pytest.mark.integration

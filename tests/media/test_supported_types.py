@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from apps.media import validation
 from core.media_types import canonical_type
+from tests.api_client import APIClient
 
 pytestmark = pytest.mark.django_db
 

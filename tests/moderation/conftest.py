@@ -1,9 +1,9 @@
 """Fixtures of the moderation tests (shared: the pipeline's tests may append theirs)."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from tests.accounts.factories import AccessTokenFactory
+from tests.api_client import APIClient
 from tests.feed.conftest import Member, alice, bob, carol  # noqa: F401
 from tests.security.staff import staff_member, verified_client
 

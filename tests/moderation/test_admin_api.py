@@ -1,10 +1,10 @@
 """Mastodon's admin API: /api/v1/admin/reports and /api/v1/admin/accounts/:id/action."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from apps.moderation.models import AuditRecord, Case, Report, Strike
 from tests.accounts.factories import AccessTokenFactory
+from tests.api_client import APIClient
 from tests.security.staff import staff_member
 
 pytestmark = pytest.mark.django_db

@@ -2,9 +2,9 @@
 through ``core.rules``, the same as ``GET /api/v1/instance/rules``."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from core import rules
+from tests.api_client import APIClient
 from tests.moderation.factories import RuleFactory
 
 pytestmark = pytest.mark.django_db

@@ -108,7 +108,7 @@ def test_wrong_two_factor_codes_count_as_failed_logins(victim):
 
 
 def test_totp_api_password_guessing_is_cut_off(victim, token_for):
-    from rest_framework.test import APIClient
+    from tests.api_client import APIClient
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(victim)}")

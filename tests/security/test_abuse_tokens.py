@@ -7,7 +7,6 @@ the sessions of every other browser.
 
 import pytest
 from django.test import Client
-from rest_framework.test import APIClient
 
 from apps.accounts import services
 from tests.accounts.factories import (
@@ -16,6 +15,7 @@ from tests.accounts.factories import (
     ApplicationFactory,
     UserFactory,
 )
+from tests.api_client import APIClient
 
 VERIFY = "/api/v1/accounts/verify_credentials"
 PASSWORD = "/api/agora/v1/account/password"

@@ -15,9 +15,9 @@ import pytest
 import uvicorn
 from axes.models import AccessAttempt
 from django.test import Client
-from rest_framework.test import APIClient
 
 from tests.accounts.factories import UserFactory
+from tests.api_client import APIClient
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMITED = "/api/test/limited"

@@ -8,10 +8,32 @@ from rest_framework import serializers
 from apps.feed.api.serializers import AccountSerializer, NotificationSerializer
 
 
+@extend_schema_field({"type": "object", "description": "Mastodon 4.3's AccountWarning."})
+class _ModerationWarningField(serializers.Field):
+    """The AccountWarning of a ``moderation_warning`` notification.
+
+    Not a method field: those are read-only, and the schema makes every read-only
+    field required, where Mastodon leaves this one out of other notifications.
+    The serializer only ever renders, so the field is never written.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", required=False, **kwargs)
+
+    def to_representation(self, notification):
+        if notification.type != "moderation_warning" or not notification.payload:
+            return None  # left out of the entity by the serializer
+        return {
+            **notification.payload,
+            "target_account": AccountSerializer(notification.account, context=self.context).data,
+            "appeal": None,
+        }
+
+
 class NotificationEntitySerializer(NotificationSerializer):
     """Notification, plus ``moderation_warning`` (Mastodon 4.3's AccountWarning) when it is one."""
 
-    moderation_warning = serializers.SerializerMethodField()
+    moderation_warning = _ModerationWarningField()
 
     class Meta(NotificationSerializer.Meta):
         fields = [*NotificationSerializer.Meta.fields, "moderation_warning"]
@@ -21,13 +43,3 @@ class NotificationEntitySerializer(NotificationSerializer):
         if data.get("moderation_warning") is None:
             data.pop("moderation_warning", None)
         return data
-
-    @extend_schema_field({"type": "object", "nullable": True})
-    def get_moderation_warning(self, notification):
-        if notification.type != "moderation_warning" or not notification.payload:
-            return None
-        return {
-            **notification.payload,
-            "target_account": AccountSerializer(notification.account, context=self.context).data,
-            "appeal": None,
-        }

@@ -99,7 +99,7 @@ class ScheduledStatusDetailView(APIView):
         )
         return Response(ScheduledStatusSerializer(scheduled).data)
 
-    @extend_schema(responses=EmptySerializer)
+    @extend_schema(responses={200: EmptySerializer})
     def delete(self, request, scheduled_status_id):
         scheduled = self._owned(request, scheduled_status_id)
         scheduling.scheduled_status_cancel(scheduled_status=scheduled, owner=request.user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import status as http
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
@@ -73,7 +73,15 @@ class UserView(APIView):
 class StatusCreateView(UserView):
     required_scopes = {"POST": "write:statuses"}
 
-    @extend_schema(request=StatusCreateSerializer, responses=StatusSerializer)
+    @extend_schema(
+        request=StatusCreateSerializer,
+        # With scheduled_at, Mastodon answers the ScheduledStatus instead of the Status.
+        responses=PolymorphicProxySerializer(
+            component_name="StatusOrScheduledStatus",
+            serializers=[StatusSerializer, ScheduledStatusSerializer],
+            resource_type_field_name=None,
+        ),
+    )
     def post(self, request):
         form = StatusCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -150,7 +158,8 @@ class StatusDetailView(APIView):
             request, selectors.status_get_for_viewer(viewer=request.user, status_id=status.pk)
         )
 
-    @extend_schema(responses=StatusSerializer)
+    # Mastodon answers a deletion with the status and its source text, for "delete and redraft".
+    @extend_schema(responses={200: StatusSerializer})
     def delete(self, request, status_id):
         status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         state = selectors.viewer_state(viewer=request.user, statuses=[status])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework import status as http
 from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -17,6 +18,7 @@ from apps.media.api.serializers import (
     UploadSerializer,
 )
 from apps.media.models import ProcessingState
+from core.api.schema import error_response
 from core.permissions import HasScope, HasUser
 
 
@@ -175,7 +177,13 @@ class UploadDetailView(MediaView):
     }
     parser_classes = [ChunkParser]
 
-    @extend_schema(operation_id="agora_uploads_retrieve", responses=UploadSerializer)
+    @extend_schema(
+        operation_id="agora_uploads_retrieve",
+        responses={
+            200: UploadSerializer,
+            410: error_response("The upload expired or was aborted."),
+        },
+    )
     def get(self, request, upload_id):
         upload = uploads.upload_offset(account=request.user, upload_id=upload_id)
         return _upload_response(upload, parts=uploads.presigned_parts(upload))
@@ -190,7 +198,15 @@ class UploadDetailView(MediaView):
     @extend_schema(
         operation_id="agora_uploads_chunk",
         request={"application/octet-stream": {"type": "string", "format": "binary"}},
-        responses={200: UploadSerializer, 409: UploadSerializer},
+        responses={
+            200: UploadSerializer,
+            409: inline_serializer(
+                "UploadOffsetMismatch",
+                {"error": serializers.CharField(), "offset": serializers.IntegerField()},
+            ),
+            410: error_response("The upload expired or was aborted."),
+            416: error_response("Content-Range is missing or does not fit the upload."),
+        },
     )
     def put(self, request, upload_id):
         length = request.META.get("CONTENT_LENGTH")

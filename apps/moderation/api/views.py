@@ -27,6 +27,7 @@ from apps.moderation.api.serializers import (
 from apps.moderation.audit import audit_records_append
 from apps.moderation.models import Report
 from apps.moderation.services import parse_id
+from core.api.schema import error_response
 from core.pagination import link_header, page_params, paginate_queryset
 from core.params import truthy
 from core.permissions import HasScope, HasUser
@@ -233,7 +234,13 @@ class AdminReportActionView(AdminView):
     action = "resolve"
     ACTIONS = ("assign_to_self", "unassign", "resolve", "reopen")
 
-    @extend_schema(request=None, responses=AdminReportSerializer)
+    @extend_schema(
+        request=None,
+        responses={
+            200: AdminReportSerializer,
+            409: error_response("Another moderator holds the report's case."),
+        },
+    )
     def post(self, request, report_id):
         report = _report_get(report_id)
         try:

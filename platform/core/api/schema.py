@@ -1,6 +1,7 @@
 """OpenAPI (drf-spectacular) descriptions of the kernel's API building blocks."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -27,20 +28,46 @@ ERROR_SCHEMA = {
     "required": ["error"],
 }
 _HAS_BODY = frozenset({"post", "put", "patch"})
+
+
+def _has_body(path: str, method: str, operation: dict) -> bool:
+    return method in _HAS_BODY
+
+
+def _names_a_record(path: str, method: str, operation: dict) -> bool:
+    """An id in the path, a query parameter that looks one up (``acct``, ``id[]``), or a
+    body that names one (``in_reply_to_id``, ``media_ids``, a report's ``account_id``)."""
+    return "{" in path or _has_query(operation) or method in _HAS_BODY
+
+
+def _has_query(operation: dict) -> bool:
+    return any(parameter.get("in") == "query" for parameter in operation.get("parameters", []))
+
+
+def _can_refuse_input(path: str, method: str, operation: dict) -> bool:
+    """A body or query parameters to validate, or an account required (Mastodon answers an
+    app token on an account's endpoint with 422, its ``require_user!``)."""
+    return method in _HAS_BODY or _has_query(operation) or bool(operation.get("security"))
+
+
 PLATFORM_ERRORS: list[tuple[str, str, object]] = [
     ("400", "Malformed request: JSON nested too deep, a NUL character, too many fields.", None),
     ("401", "The access token is invalid.", None),
     ("403", "Outside the token's scopes, or the login is disabled or suspended.", None),
-    ("404", "Record not found.", lambda path, method: "{" in path),
-    ("413", "The request body is too large.", lambda path, method: method in _HAS_BODY),
-    (
-        "422",
-        "Validation failed; details name the fields.",
-        lambda path, method: method in _HAS_BODY,
-    ),
+    ("404", "Record not found.", _names_a_record),
+    ("413", "The request body is too large.", _has_body),
+    ("422", "Validation failed; details name the fields.", _can_refuse_input),
     ("429", "Rate limited; Retry-After says when to try again.", None),
     ("503", "A service it needs is unavailable; Retry-After says when to retry.", None),
 ]
+
+
+def error_response(description: str) -> OpenApiResponse:
+    """A view's own error answer (409, 410, 416...) in the shared ``Error`` entity::
+
+    @extend_schema(responses={200: UploadSerializer, 416: error_response("Bad range.")})
+    """
+    return OpenApiResponse(response={"$ref": "#/components/schemas/Error"}, description=description)
 
 
 def document_platform_errors(result, generator, request, public):
@@ -61,7 +88,9 @@ def document_platform_errors(result, generator, request, public):
                 continue
             responses = operation.setdefault("responses", {})
             for code, description, applies in PLATFORM_ERRORS:
-                if code in responses or (applies is not None and not applies(path, method)):
+                if code in responses or (
+                    applies is not None and not applies(path, method, operation)
+                ):
                     continue
                 responses[code] = {
                     "description": description,
