@@ -3,7 +3,7 @@
 Decisions are carried out only through :mod:`core.events`: ``ContentActioned`` for
 content (approve, hide, remove, sensitive) and ``AccountRestricted`` for accounts
 (limit, suspend); strikes through :mod:`apps.moderation.strikes` (``AccountWarned``).
-Every change writes an audit row (:mod:`apps.moderation.audit`).
+Every change writes an audit row (:mod:`core.audit`).
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 
 from apps.accounts.models import Standing
 from apps.moderation import selectors, strikes
-from apps.moderation.audit import audit_record, case_snapshot
+from apps.moderation.audit import case_snapshot
 from apps.moderation.metrics import (
     content_reports_total,
     human_review_decisions_total,
     moderation_queue_size,
 )
 from apps.moderation.models import Case, CaseAction, Report, Rule, Strike
-from core import events
+from core import audit, events
 
 User = get_user_model()
 logger = logging.getLogger(__name__)
@@ -215,11 +215,9 @@ def queue_for_review(
             case.assessment = assessment
         _recompute(case)
         case.save()
-        audit_record(
-            actor=None,
-            action="case_opened" if created else "case_joined",
-            target_type="case",
-            target_id=case.pk,
+        audit.case_queued(
+            case_id=case.pk,
+            created=created,
             before=before,
             after=case_snapshot(case) | {"source": source, "score": score, "category": category},
         )
@@ -353,11 +351,9 @@ def report_create(
         case.reporter_weight = round(case.reporter_weight + trust, 4)
         _recompute(case)
         case.save()
-        audit_record(
+        audit.report_filed(
             actor=reporter,
-            action="report_filed",
-            target_type="case",
-            target_id=case.pk,
+            case_id=case.pk,
             before=before,
             after=case_snapshot(case) | {"report": report.pk, "category": category},
         )
@@ -401,11 +397,9 @@ def case_claim(*, case: Case, moderator) -> Case:
             minutes=settings.MODERATION_CLAIM_MINUTES
         )
         case.save(update_fields=["assigned_to", "claimed_until", "updated_at"])
-        audit_record(
+        audit.case_claimed(
             actor=moderator,
-            action="case_claimed",
-            target_type="case",
-            target_id=case.pk,
+            case_id=case.pk,
             before=before,
             after=case_snapshot(case),
         )
@@ -422,11 +416,9 @@ def case_unclaim(*, case: Case, moderator) -> Case:
         case.assigned_to = None
         case.claimed_until = None
         case.save(update_fields=["assigned_to", "claimed_until", "updated_at"])
-        audit_record(
+        audit.case_unclaimed(
             actor=moderator,
-            action="case_unclaimed",
-            target_type="case",
-            target_id=case.pk,
+            case_id=case.pk,
             before=before,
             after=case_snapshot(case),
         )
@@ -492,16 +484,17 @@ def case_act(
                         )
                     )
         elif action in ACCOUNT_ACTIONS:
-            # On the account's own trail too: strike expiry lifts only what the policy set.
-            audit_record(
+            # On the account's own trail too; and strike expiry must not lift it.
+            audit.account_decided(
                 actor=moderator,
-                action=f"account_{action}",
-                target_type="account",
-                target_id=case.author_id,
-                before={"restriction": strikes.current_restriction(case.author_id)},
-                after={"restriction": str(ACCOUNT_ACTIONS[action]), "case": case.pk},
+                account_id=case.author_id,
+                decision=action,
+                standing_before=strikes.current_restriction(case.author_id),
+                standing_after=ACCOUNT_ACTIONS[action],
+                case_id=case.pk,
                 note=note,
             )
+            strikes.policy_restriction_clear(account_id=case.author_id)
             events.publish(
                 events.AccountRestricted(
                     account_id=case.author_id,
@@ -527,11 +520,11 @@ def case_act(
         case.reports.filter(outcome=Report.Outcome.PENDING).update(
             outcome=outcome, action_taken_at=now, action_taken_by=moderator
         )
-        audit_record(
+        audit.case_decided(
             actor=moderator,
-            action=f"case_{action}" + ("_bulk" if bulk else ""),
-            target_type="case",
-            target_id=case.pk,
+            case_id=case.pk,
+            decision=action,
+            bulk=bulk,
             before=before,
             after=case_snapshot(case) | {"status_ids": status_ids, "reason": reason},
             note=note,
@@ -600,11 +593,9 @@ def case_reopen(*, case: Case, moderator, note: str = "") -> Case:
         case.reports.update(
             outcome=Report.Outcome.PENDING, action_taken_at=None, action_taken_by=None
         )
-        audit_record(
+        audit.case_reopened(
             actor=moderator,
-            action="case_reopened",
-            target_type="case",
-            target_id=case.pk,
+            case_id=case.pk,
             before=before,
             after=case_snapshot(case),
             note=note,
@@ -660,15 +651,17 @@ def account_action(
             "silence": Standing.LIMITED,
             "suspend": Standing.SUSPENDED,
         }.get(type)
-        audit_record(
+        current = strikes.current_restriction(account.pk)
+        audit.account_decided(
             actor=moderator,
-            action=f"account_{type}",
-            target_type="account",
-            target_id=account.pk,
-            before={"restriction": strikes.current_restriction(account.pk)},
-            after={"restriction": restriction or strikes.current_restriction(account.pk)},
+            account_id=account.pk,
+            decision=type,
+            standing_before=current,
+            standing_after=restriction or current,
             note=text,
         )
+        # A moderator's decision on the account: strike expiry must not undo it.
+        strikes.policy_restriction_clear(account_id=account.pk)
         if restriction:
             events.publish(
                 events.AccountRestricted(
@@ -705,15 +698,15 @@ def account_standing_lift(*, moderator, account, type: str, text: str = "") -> N
     if account.standing_in_force != LIFTS[type]:
         raise PermissionDenied(_("This action is not allowed"))
     with transaction.atomic():
-        audit_record(
+        audit.account_decided(
             actor=moderator,
-            action=f"account_{type}",
-            target_type="account",
-            target_id=account.pk,
-            before={"restriction": str(account.standing_in_force)},
-            after={"restriction": str(Standing.NONE)},
+            account_id=account.pk,
+            decision=type,
+            standing_before=account.standing_in_force,
+            standing_after=Standing.NONE,
             note=text,
         )
+        strikes.policy_restriction_clear(account_id=account.pk)
         events.publish(
             events.AccountRestricted(account_id=account.pk, restriction=str(Standing.NONE))
         )

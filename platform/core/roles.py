@@ -113,7 +113,6 @@ ROLES: dict[str, frozenset[str]] = {
             "moderation.view_report",
             "moderation.view_strike",
             "moderation.view_rule",
-            "moderation.view_auditrecord",
             "core.view_auditentry",
             "moderation.view_assessment",
             "moderation.view_policy",

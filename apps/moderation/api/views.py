@@ -24,9 +24,9 @@ from apps.moderation.api.serializers import (
     ReportSerializer,
     RuleSerializer,
 )
-from apps.moderation.audit import audit_records_append
 from apps.moderation.models import Report
 from apps.moderation.services import parse_id
+from core import audit
 from core.pagination import link_header, page_params, paginate_queryset
 from core.params import truthy
 from core.permissions import HasScope, HasUser
@@ -169,18 +169,16 @@ def _admin_reports_response(request, reports, *, params=None) -> Response:
         ),
     }
     data = AdminReportSerializer(reports, many=True, context=context).data
-    audit_records_append(
-        [
-            {
-                "actor": request.user,
-                "action": "personal_data_viewed",
-                "target_type": "report",
-                "target_id": report.pk,
-                "note": f"admin API: reporter {report.reporter_id}, "
-                f"target {report.target_account_id}",
-            }
+    audit.personal_data_viewed_many(
+        actor=request.user,
+        target_type="report",
+        views=[
+            (
+                report.pk,
+                f"admin API: reporter {report.reporter_id}, target {report.target_account_id}",
+            )
             for report in reports
-        ]
+        ],
     )
     response = Response(data)
     if params is not None:
