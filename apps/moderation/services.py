@@ -21,7 +21,6 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from apps.accounts.models import Standing
 from apps.moderation import selectors, strikes
@@ -33,6 +32,8 @@ from apps.moderation.metrics import (
 )
 from apps.moderation.models import Case, CaseAction, Report, Rule, Strike
 from core import audit, events
+from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.ids import parse_id
 
 User = get_user_model()
 logger = logging.getLogger(__name__)
@@ -56,8 +57,11 @@ CONTENT_ACTIONS = {CaseAction.HIDE, CaseAction.REMOVE, CaseAction.SENSITIVE}
 ACCOUNT_ACTIONS = {CaseAction.LIMIT: Standing.LIMITED, CaseAction.SUSPEND: Standing.SUSPENDED}
 
 
-class CaseError(Exception):
-    """A case action that cannot be carried out; the message says why."""
+class CaseError(Conflict):
+    """A case action that cannot be carried out in the case's state; the message says why.
+
+    A :class:`core.errors.Conflict` (409 in the API); the admin shows its message.
+    """
 
 
 class CaseClaimed(CaseError):
@@ -228,24 +232,12 @@ def queue_for_review(
 # Community reports -----------------------------------------------------------
 
 
-MAX_ID = 2**63 - 1
-
-
-def parse_id(value) -> int | None:
-    """``value`` as a 64-bit id, or None when it is not one."""
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number <= MAX_ID else None
-
-
 def _int_ids(values: Iterable, field: str) -> list[int]:
     ids = []
     for value in values or ():
         number = parse_id(value)
         if number is None:
-            raise ValidationError({field: [_("%(value)s is not an id") % {"value": value}]})
+            raise Invalid({field: [_("%(value)s is not an id") % {"value": value}]})
         ids.append(number)
     return sorted(set(ids))
 
@@ -263,8 +255,8 @@ def report_create(
     """File a community report (Mastodon's ``POST /api/v1/reports``); it joins the target's case.
 
     The case is about the first reported status, or about the account when no status
-    is named. Raises NotFound for an unknown account, ValidationError (422) for any
-    other bad input; nothing is written then.
+    is named. Raises NotFound for an unknown account, Invalid (422) for any other bad
+    input; nothing is written then.
     """
     from apps.feed.models import Status
 
@@ -273,11 +265,11 @@ def report_create(
     if target is None:
         raise NotFound(_("Record not found"))
     if target.pk == reporter.pk:
-        raise ValidationError({"account_id": [_("you cannot report yourself")]})
+        raise Invalid({"account_id": [_("you cannot report yourself")]})
     if not category:
-        raise ValidationError({"category": [_("is missing")]})
+        raise Invalid({"category": [_("is missing")]})
     if category not in Report.Category.values:
-        raise ValidationError(
+        raise Invalid(
             {
                 "category": [
                     _("must be one of %(choices)s") % {"choices": ", ".join(Report.Category.values)}
@@ -294,7 +286,7 @@ def report_create(
         )
         unknown = [i for i in statuses if i not in found]
         if unknown:
-            raise ValidationError(
+            raise Invalid(
                 {
                     "status_ids": [
                         _("unknown status %(ids)s") % {"ids": ", ".join(map(str, unknown))}
@@ -303,7 +295,7 @@ def report_create(
             )
         foreign = [i for i in statuses if found[i] != target.pk]
         if foreign:
-            raise ValidationError(
+            raise Invalid(
                 {
                     "status_ids": [
                         _("status %(ids)s is not by the reported account")
@@ -314,13 +306,13 @@ def report_create(
     rule_objects = list(Rule.objects.filter(pk__in=rules))
     if len(rule_objects) != len(rules):
         missing = sorted(set(rules) - {r.pk for r in rule_objects})
-        raise ValidationError(
+        raise Invalid(
             {"rule_ids": [_("unknown rule %(ids)s") % {"ids": ", ".join(map(str, missing))}]}
         )
     if rules and category != Report.Category.VIOLATION:
-        raise ValidationError({"rule_ids": [_("rules go with the category violation only")]})
+        raise Invalid({"rule_ids": [_("rules go with the category violation only")]})
     if category == Report.Category.VIOLATION and not rules:
-        raise ValidationError({"rule_ids": [_("a violation report names the rules broken")]})
+        raise Invalid({"rule_ids": [_("a violation report names the rules broken")]})
 
     trust = selectors.reporter_trust(reporter_id=reporter.pk)
     content_type, content_id = ("status", statuses[0]) if statuses else ("account", target.pk)
@@ -626,18 +618,16 @@ def account_action(
     and a strike given directly.
     """
     if type not in ADMIN_ACTION_TYPES:
-        raise ValidationError(
-            {"type": [_("must be one of %(t)s") % {"t": ", ".join(ADMIN_ACTION_TYPES)}]}
-        )
+        raise Invalid({"type": [_("must be one of %(t)s") % {"t": ", ".join(ADMIN_ACTION_TYPES)}]})
     if report is not None and report.target_account_id != account.pk:
-        raise ValidationError({"report_id": [_("the report is about another account")]})
+        raise Invalid({"report_id": [_("the report is about another account")]})
     action = ADMIN_ACTION_TYPES[type]
     with transaction.atomic():
         if report is not None and report.case.is_open and action != "disable":
             try:
                 case_act(case=report.case, moderator=moderator, action=action, reason=text)
             except CaseError as error:
-                raise ValidationError({"report_id": [str(error)]}) from None
+                raise Invalid({"report_id": [str(error)]}) from None
             return
         strike_action = {
             "none": Strike.Action.NONE,
@@ -694,9 +684,9 @@ def account_standing_lift(*, moderator, account, type: str, text: str = "") -> N
     standing, through ``AccountRestricted`` with ``none``.
     """
     if type not in LIFTS:
-        raise ValidationError({"type": [_("must be one of %(t)s") % {"t": ", ".join(LIFTS)}]})
+        raise Invalid({"type": [_("must be one of %(t)s") % {"t": ", ".join(LIFTS)}]})
     if account.standing_in_force != LIFTS[type]:
-        raise PermissionDenied(_("This action is not allowed"))
+        raise Forbidden(_("This action is not allowed"))
     with transaction.atomic():
         audit.account_decided(
             actor=moderator,
