@@ -79,25 +79,34 @@ def copy_audit_rows_back(apps, schema_editor):
     )
 
 
-def policy_restrictions_from_audit_rows(apps, schema_editor):
-    """An account whose last row naming a restriction is the policy's is under the policy's."""
-    AuditRecord = apps.get_model("moderation", "AuditRecord")
-    PolicyRestriction = apps.get_model("moderation", "PolicyRestriction")
-    User = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
+def policy_restrictions(rows) -> dict[int, tuple[str, object]]:
+    """Account id -> (restriction, when) the strike policy set and nobody changed since.
+
+    ``rows`` are an account's audit rows, oldest first, as (account id, action, after,
+    created at): the account's last row naming a restriction decides, as strike
+    expiry decided from the trail before.
+    """
     last = {}
-    for account_id, action, after, created_at in (
-        AuditRecord.objects.filter(target_type="account")
-        .order_by("id")
-        .values_list("target_id", "action", "after", "created_at")
-        .iterator()
-    ):
+    for account_id, action, after, created_at in rows:
         if isinstance(after, dict) and "restriction" in after:
             last[account_id] = (action, str(after["restriction"]), created_at)
-    policy = {
+    return {
         account_id: (restriction, created_at)
         for account_id, (action, restriction, created_at) in last.items()
         if action == POLICY_ACTION and restriction != "none"
     }
+
+
+def policy_restrictions_from_audit_rows(apps, schema_editor):
+    AuditRecord = apps.get_model("moderation", "AuditRecord")
+    PolicyRestriction = apps.get_model("moderation", "PolicyRestriction")
+    User = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
+    policy = policy_restrictions(
+        AuditRecord.objects.filter(target_type="account")
+        .order_by("id")
+        .values_list("target_id", "action", "after", "created_at")
+        .iterator()
+    )
     existing = set(User.objects.filter(pk__in=list(policy)).values_list("pk", flat=True))
     PolicyRestriction.objects.bulk_create(
         [
