@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from apps.moderation.audit import personal_data_viewed
 from apps.moderation.models import Case, Report
+from core import audit
 
 
 class CaseAccess:
@@ -26,7 +26,7 @@ class CaseAccess:
         self, *, actor, content_type: str, content_id: int, case_ids: list[int], what: str
     ) -> None:
         cases = ", ".join(str(case_id) for case_id in case_ids)
-        personal_data_viewed(
+        audit.personal_data_viewed(
             actor=actor,
             target_type=content_type,
             target_id=content_id,

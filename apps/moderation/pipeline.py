@@ -9,9 +9,10 @@ app's rows.
 Feature flags (``core.flags``), checked per author because tasks have no request:
 ``ai_moderation`` turns the pipeline on; ``scam_detection`` the scam category;
 ``link_safety_scanning`` the link category; ``human_review_queue`` whether queue and
-hide decisions open a review case. A flag on for a percentage of users puts each
-author in or out by a stable hash of the author id, so one author always gets
-the same answer.
+hide decisions open a review case. Each is decided by :func:`core.flags.flag_is_on_for`
+for the author, fetched once per batch: a flag on for a percentage of users puts
+each author in or out by a stable hash of the author id, so one author always
+gets the same answer.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import zlib
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
@@ -61,32 +61,19 @@ class Snapshot:
 # Flags ---------------------------------------------------------------------
 
 
-def flag_is_on_for(name: str, *, author_id: int | None) -> bool:
-    """Whether waffle flag ``name`` is on for an author, without a request.
+def _authors(author_ids) -> dict[int, Any]:
+    """The authors by id, fetched once for the flag checks (waffle decides per user)."""
+    from django.contrib.auth import get_user_model
 
-    ``everyone`` decides when set; a listed user is in; a percentage rollout puts
-    the author in by a stable hash of (flag, author). A missing flag is off.
-    """
-    from waffle import get_waffle_flag_model
-
-    flag = get_waffle_flag_model().get(name)
-    if not flag.pk:
-        return False
-    if flag.everyone is not None:
-        return bool(flag.everyone)
-    if author_id is not None and author_id in flag._get_user_ids():
-        return True
-    if flag.percent and author_id is not None:
-        bucket = zlib.crc32(f"{name}:{author_id}".encode()) % 1000
-        return bucket < float(flag.percent) * 10
-    return False
+    return get_user_model().objects.in_bulk(sorted(set(author_ids)))
 
 
-def disabled_categories(*, author_id: int | None) -> frozenset[str]:
+def disabled_categories(*, author) -> frozenset[str]:
+    """The categories whose flag is off for ``author`` (None: an author who is gone)."""
     return frozenset(
         category
         for category, name in CATEGORY_FLAGS.items()
-        if not flag_is_on_for(name, author_id=author_id)
+        if not flags.flag_is_on_for(name, user=author)
     )
 
 
@@ -360,13 +347,15 @@ def snapshots_assess(jobs: list[tuple[Snapshot, str, str]]) -> list[Assessment |
     Returns one entry per job (None where automated moderation is off for the author).
     """
     started = time.perf_counter()
+    authors = _authors(snapshot.author_id for snapshot, _trigger, _request_id in jobs)
     flag_memo: dict[int, tuple[bool, frozenset[str]]] = {}
     for snapshot, _trigger, _request_id in jobs:
-        author = snapshot.author_id
-        if author not in flag_memo:
-            flag_memo[author] = (
-                flag_is_on_for(flags.AI_MODERATION, author_id=author),
-                disabled_categories(author_id=author),
+        author_id = snapshot.author_id
+        if author_id not in flag_memo:
+            author = authors.get(author_id)
+            flag_memo[author_id] = (
+                flags.flag_is_on_for(flags.AI_MODERATION, user=author),
+                disabled_categories(author=author),
             )
     groups: dict[frozenset[str], list[int]] = {}
     for index, (snapshot, _trigger, _request_id) in enumerate(jobs):
@@ -467,7 +456,8 @@ def decision_carry_out(*, assessment: Assessment, outcome: Outcome) -> None:
         )
     if decision not in (Decision.QUEUE, Decision.HIDE):
         return
-    if not flag_is_on_for(flags.HUMAN_REVIEW_QUEUE, author_id=assessment.author_id):
+    author = _authors([assessment.author_id]).get(assessment.author_id)
+    if not flags.flag_is_on_for(flags.HUMAN_REVIEW_QUEUE, user=author):
         return
     queue_for_review = _queue_for_review()
     if queue_for_review is None:

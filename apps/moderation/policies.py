@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from apps.moderation.audit import audit_record
 from apps.moderation.models import Category, Decision, KnownMediaHash, Policy
+from core import audit
 
 POLICY_FIELDS = ("is_enabled", "queue_threshold", "hide_threshold", "remove_threshold")
 
@@ -85,11 +85,9 @@ def policy_update(*, policy: Policy, actor) -> Policy:
         before = _policy_state(Policy.objects.select_for_update().get(pk=policy.pk))
         policy.updated_by = actor
         policy.save()
-        audit_record(
+        audit.policy_changed(
             actor=actor,
-            action="policy_changed",
-            target_type="policy",
-            target_id=policy.pk,
+            policy_id=policy.pk,
             before=before,
             after=_policy_state(policy),
             note=policy.category,
@@ -109,11 +107,9 @@ def known_hash_save(*, known: KnownMediaHash, actor) -> KnownMediaHash:
         if previous is None:
             known.added_by = actor
         known.save()
-        audit_record(
+        audit.known_media_hash_saved(
             actor=actor,
-            action="known_media_hash_added" if previous is None else "known_media_hash_changed",
-            target_type="known_media_hash",
-            target_id=known.pk,
+            hash_id=known.pk,
             before=_known_hash_state(previous) if previous else None,
             after=_known_hash_state(known),
             note=known.label,
@@ -127,11 +123,9 @@ def known_hash_delete(*, known: KnownMediaHash, actor) -> None:
         pk = known.pk
         before = _known_hash_state(known)
         known.delete()
-        audit_record(
+        audit.known_media_hash_deleted(
             actor=actor,
-            action="known_media_hash_deleted",
-            target_type="known_media_hash",
-            target_id=pk,
+            hash_id=pk,
             before=before,
             note=before["label"],
         )

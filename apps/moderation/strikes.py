@@ -7,7 +7,8 @@ strictest first) and publishes :class:`core.events.AccountRestricted` when a rul
 met and the account is not already under that restriction or a stricter one.
 Strikes expire after ``MODERATION_STRIKE_EXPIRY_DAYS``: every query counts only
 active ones, and the hourly :func:`strikes_expire` lifts a restriction the policy
-no longer supports.
+no longer supports. Which restrictions the policy set is its own state
+(:class:`~apps.moderation.models.PolicyRestriction`), never read from the audit trail.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import Standing, User
-from apps.moderation.audit import audit_record
-from apps.moderation.models import Case, Strike
-from core import events
+from apps.moderation.models import Case, PolicyRestriction, Strike
+from core import audit, events
 
 # Mildest first: none, limited, suspended, disabled (the accounts app's standings).
 RESTRICTION_ORDER = tuple(Standing)
@@ -89,12 +89,12 @@ def strike_create(
         )
         strike.full_clean()
         strike.save()
-        audit_record(
+        audit.strike_created(
             actor=created_by,
-            action="strike_created",
-            target_type="account",
-            target_id=account.pk,
-            after={"strike": strike.pk, "action": action, "status_ids": strike.status_ids},
+            account_id=account.pk,
+            strike_id=strike.pk,
+            strike_action=action,
+            status_ids=strike.status_ids,
             note=text,
         )
         events.publish(
@@ -141,13 +141,12 @@ def strike_policy_apply(*, account_id: int, actor=None, pending: str = "none") -
     if Standing.severity(current) >= Standing.severity(rule.restriction):
         return None
     reason = f"{rule.count} strikes within {rule.days} days"
-    audit_record(
+    _policy_restriction_record(account_id=account_id, restriction=rule.restriction, now=now)
+    audit.strike_policy_restricted(
         actor=actor,
-        action="strike_policy_restricted",
-        target_type="account",
-        target_id=account_id,
-        before={"restriction": str(current)},
-        after={"restriction": str(rule.restriction)},
+        account_id=account_id,
+        standing_before=current,
+        standing_after=rule.restriction,
         note=reason,
     )
     events.publish(
@@ -158,14 +157,31 @@ def strike_policy_apply(*, account_id: int, actor=None, pending: str = "none") -
     return rule.restriction
 
 
+def _policy_restriction_record(*, account_id: int, restriction: Standing, now: dt.datetime) -> None:
+    """Remember that the policy, not a person, put the account in ``restriction``."""
+    if restriction == Standing.NONE:
+        PolicyRestriction.objects.filter(account_id=account_id).delete()
+        return
+    PolicyRestriction.objects.update_or_create(
+        account_id=account_id, defaults={"restriction": str(restriction), "set_at": now}
+    )
+
+
+def policy_restriction_clear(*, account_id: int) -> None:
+    """A moderator decided the account's standing: expiry must not lift what they decided.
+
+    Call in the transaction that publishes the moderator's decision.
+    """
+    PolicyRestriction.objects.filter(account_id=account_id).delete()
+
+
 def strikes_expire(*, now: dt.datetime | None = None) -> int:
     """Mark strikes past their expiry; lift policy restrictions they no longer support.
 
-    Only restrictions the strike policy set (its audit rows) are lifted, never a
-    moderator's own decision. Returns how many strikes expired.
+    Only a restriction the strike policy set, and still in force as it set it (its
+    :class:`~apps.moderation.models.PolicyRestriction`), is lifted or lowered, never
+    a moderator's own decision. Returns how many strikes expired.
     """
-    from apps.moderation.models import AuditRecord
-
     now = now or timezone.now()
     expired = list(
         Strike.objects.filter(expires_at__lte=now, expired_handled=False).values_list(
@@ -176,29 +192,26 @@ def strikes_expire(*, now: dt.datetime | None = None) -> int:
         return 0
     with transaction.atomic():
         Strike.objects.filter(pk__in=[pk for pk, _ in expired]).update(expired_handled=True)
-        for account_id in sorted({account_id for _, account_id in expired}):
+        account_ids = sorted({account_id for _, account_id in expired})
+        set_by_policy = dict(
+            PolicyRestriction.objects.select_for_update()
+            .filter(account_id__in=account_ids)
+            .values_list("account_id", "restriction")
+        )
+        for account_id in account_ids:
             current = current_restriction(account_id)
-            if current == Standing.NONE:
-                continue
-            last = (
-                AuditRecord.objects.filter(target_type="account", target_id=account_id)
-                .filter(after__has_key="restriction")
-                .order_by("-id")
-                .first()
-            )
-            if last is None or last.action != "strike_policy_restricted":
+            if current == Standing.NONE or set_by_policy.get(account_id) != current:
                 continue
             rule = _policy_restriction(account_id, now=now)
             wanted = rule.restriction if rule else Standing.NONE
             if wanted == current:
                 continue
-            audit_record(
+            _policy_restriction_record(account_id=account_id, restriction=wanted, now=now)
+            audit.strike_policy_restricted(
                 actor=None,
-                action="strike_policy_restricted",
-                target_type="account",
-                target_id=account_id,
-                before={"restriction": str(current)},
-                after={"restriction": str(wanted)},
+                account_id=account_id,
+                standing_before=current,
+                standing_after=wanted,
                 note="strikes expired",
             )
             events.publish(

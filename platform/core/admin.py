@@ -1,5 +1,5 @@
-"""Back-office screens of the platform kernel: background jobs (read-only, revocable) and
-the domain-event outbox (read-only, redeliverable)."""
+"""Back-office screens of the platform kernel: background jobs (read-only, revocable), the
+domain-event outbox (read-only, redeliverable) and the audit trail (read-only)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from core.admin_mixins import ReadOnlyAdminMixin
 from core.events import outbox_redeliver
 from core.jobs import job_revoked
-from core.models import BackgroundJob, OutboxEvent
+from core.models import AuditEntry, BackgroundJob, OutboxEvent
 
 
 class ProgressFilter(admin.SimpleListFilter):
@@ -154,3 +154,19 @@ class OutboxEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit trail: readable by the roles given its view permission, changed by nobody.
+
+    Not even a superuser may edit or delete a row here (the model and a database
+    trigger refuse it as well), and there are no bulk actions.
+    """
+
+    list_display = ["created_at", "actor_name", "action", "target_type", "target_id", "note"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["actor_name", "note", "=target_id"]
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+    date_hierarchy = "created_at"
+    actions = None

@@ -2,10 +2,11 @@
 
 Lower apps show their content in the back office, but a direct message is its
 sender's and recipients' alone: a moderator may read one only when a moderation
-case (or a report in it) concerns it, and every reading is audited. Cases and the
-audit trail belong to moderation, above the feed; moderation fills in this
-interface in its ``AppConfig.ready()`` with :func:`set_provider`. Without it no case
-concerns anything, so private content stays closed.
+case (or a report in it) concerns it, and every reading is audited (a
+``personal_data_viewed`` row, :mod:`core.audit`). Cases belong to moderation, above
+the feed; moderation fills in this interface in its ``AppConfig.ready()`` with
+:func:`set_provider`. Without it no case concerns anything, so private content
+stays closed.
 """
 
 from __future__ import annotations

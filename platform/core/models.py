@@ -1,6 +1,9 @@
-"""Base models shared by every app."""
+"""Base models shared by every app, and the platform's kernel tables (jobs, outbox, audit)."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.ids import generate_id
 
@@ -148,3 +151,115 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} at {self.last_seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class AuditAction(models.TextChoices):
+    """Every audited event, one member each; written only by :mod:`core.audit`.
+
+    The values are the action names moderation's trail used before the trail moved to
+    core, so rows copied from it keep theirs and the back office's filters read the same.
+    """
+
+    # Review cases.
+    CASE_OPENED = "case_opened", _("case opened")
+    CASE_JOINED = "case_joined", _("case joined")
+    REPORT_FILED = "report_filed", _("report filed")
+    CASE_CLAIMED = "case_claimed", _("case claimed")
+    CASE_UNCLAIMED = "case_unclaimed", _("case unclaimed")
+    CASE_REOPENED = "case_reopened", _("case reopened")
+    # A decision on a case, one member per action, alone or as part of a bulk action.
+    CASE_APPROVE = "case_approve", _("case approved")
+    CASE_HIDE = "case_hide", _("case: content hidden")
+    CASE_REMOVE = "case_remove", _("case: content removed")
+    CASE_SENSITIVE = "case_sensitive", _("case: content marked sensitive")
+    CASE_LIMIT = "case_limit", _("case: account limited")
+    CASE_SUSPEND = "case_suspend", _("case: account suspended")
+    CASE_WARN = "case_warn", _("case: author warned")
+    CASE_APPROVE_BULK = "case_approve_bulk", _("case approved (bulk)")
+    CASE_HIDE_BULK = "case_hide_bulk", _("case: content hidden (bulk)")
+    CASE_REMOVE_BULK = "case_remove_bulk", _("case: content removed (bulk)")
+    CASE_SENSITIVE_BULK = "case_sensitive_bulk", _("case: content marked sensitive (bulk)")
+    CASE_LIMIT_BULK = "case_limit_bulk", _("case: account limited (bulk)")
+    CASE_SUSPEND_BULK = "case_suspend_bulk", _("case: account suspended (bulk)")
+    CASE_WARN_BULK = "case_warn_bulk", _("case: author warned (bulk)")
+    # A moderator's decision on an account: from a case, or Mastodon's admin actions.
+    ACCOUNT_NONE = "account_none", _("account warned")
+    ACCOUNT_SENSITIVE = "account_sensitive", _("account's media marked sensitive")
+    ACCOUNT_LIMIT = "account_limit", _("account limited")
+    ACCOUNT_SILENCE = "account_silence", _("account silenced")
+    ACCOUNT_SUSPEND = "account_suspend", _("account suspended")
+    ACCOUNT_DISABLE = "account_disable", _("account disabled")
+    ACCOUNT_ENABLE = "account_enable", _("account enabled")
+    ACCOUNT_UNSILENCE = "account_unsilence", _("account unsilenced")
+    ACCOUNT_UNSUSPEND = "account_unsuspend", _("account unsuspended")
+    # Strikes and the strike policy.
+    STRIKE_CREATED = "strike_created", _("strike given")
+    STRIKE_POLICY_RESTRICTED = "strike_policy_restricted", _("standing set by the strike policy")
+    # The automated pipeline's settings.
+    POLICY_CHANGED = "policy_changed", _("policy changed")
+    KNOWN_MEDIA_HASH_ADDED = "known_media_hash_added", _("known media hash added")
+    KNOWN_MEDIA_HASH_CHANGED = "known_media_hash_changed", _("known media hash changed")
+    KNOWN_MEDIA_HASH_DELETED = "known_media_hash_deleted", _("known media hash deleted")
+    # Someone's personal data seen in the back office.
+    PERSONAL_DATA_VIEWED = "personal_data_viewed", _("personal data viewed")
+    # Back-office roles.
+    ROLE_GRANTED = "role_granted", _("role granted")
+    ROLE_REVOKED = "role_revoked", _("role revoked")
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Append-only: rows are created, never changed or removed, even in bulk."""
+
+    def update(self, **kwargs):
+        raise PermissionDenied(_("Audit entries cannot be changed."))
+
+    def delete(self):
+        raise PermissionDenied(_("Audit entries cannot be deleted."))
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise PermissionDenied(_("Audit entries cannot be changed."))
+
+    def about(self, target_type: str, target_id: int) -> "AuditEntryQuerySet":
+        """The trail of one target, newest first."""
+        return self.filter(target_type=target_type, target_id=target_id)
+
+
+class AuditEntry(models.Model):
+    """Who did what to which target, with the state before and after; never edited.
+
+    Written only through :mod:`core.audit`, by every app (moderation's decisions,
+    role changes, ...); it is a record for people, and no behaviour reads it. The
+    model, its queryset and its admin refuse changes and deletion; on PostgreSQL and
+    SQLite a database trigger refuses UPDATE (and DELETE on PostgreSQL) too, whoever
+    runs it.
+    """
+
+    # Plain ids and a copy of the name, not foreign keys: the trail outlives accounts.
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64, choices=AuditAction.choices, db_index=True)
+    target_type = models.CharField(max_length=32)
+    target_id = models.BigIntegerField()
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="core_audit_target")]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.actor_name or 'system'} {self.action} {self.target_type}:{self.target_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionDenied(_("Audit entries cannot be changed."))
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied(_("Audit entries cannot be deleted."))

@@ -38,10 +38,10 @@ from django.contrib.auth import get_permission_codename
 from django.contrib.auth.models import Group
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-from core import events
+from core import audit, events
 
 logger = logging.getLogger(__name__)
-# Role changes, one line each, for the audit trail.
+# Role changes, one line each, for the logs; the audit trail gets a row too (core.audit).
 audit_logger = logging.getLogger("agora.audit")
 
 MODERATOR = "moderator"
@@ -113,7 +113,7 @@ ROLES: dict[str, frozenset[str]] = {
             "moderation.view_report",
             "moderation.view_strike",
             "moderation.view_rule",
-            "moderation.view_auditrecord",
+            "core.view_auditentry",
             "moderation.view_assessment",
             "moderation.view_policy",
             "moderation.change_policy",
@@ -269,8 +269,8 @@ def _user_roles(user) -> set[str]:
 def role_grant(*, user, role: str, actor: str) -> RoleChange:
     """Put ``user`` in ``role``'s group and make them staff.
 
-    Runs in a transaction, writes an audit log line and publishes
-    :class:`core.events.AccountUpdated` when something changed.
+    Runs in a transaction; when something changed, writes an audit row and a log
+    line and publishes :class:`core.events.AccountUpdated`.
     Raises :class:`UnknownRole` for a name that is not in :data:`ROLES`.
     """
     check_role(role)
@@ -292,8 +292,8 @@ def role_grant(*, user, role: str, actor: str) -> RoleChange:
 def role_revoke(*, user, role: str, actor: str) -> RoleChange:
     """Take ``user`` out of ``role``'s group; the last role gone, they stop being staff.
 
-    A superuser keeps ``is_staff``. Runs in a transaction, writes an audit log line
-    and publishes :class:`core.events.AccountUpdated` when something changed.
+    A superuser keeps ``is_staff``. Runs in a transaction; when something changed,
+    writes an audit row and a log line and publishes :class:`core.events.AccountUpdated`.
     Raises :class:`UnknownRole` for a name that is not in :data:`ROLES`.
     """
     check_role(role)
@@ -314,9 +314,11 @@ def role_revoke(*, user, role: str, actor: str) -> RoleChange:
 
 
 def _record(*, user, action: str, change: RoleChange, actor: str) -> None:
-    """The audit line for a role change (only when something changed), and the event."""
+    """The audit row and log line for a role change (only when something changed), and the event."""
     if not (change.membership_changed or change.staff_changed):
         return
+    entry = audit.role_granted if action == "granted" else audit.role_revoked
+    entry(actor=actor, user=user, role=change.role, is_staff=change.is_staff)
     audit_logger.info(
         "role %s %s %s %s by %s",
         change.role,

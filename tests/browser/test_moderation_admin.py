@@ -8,7 +8,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from apps.moderation.models import AuditRecord, Case, Strike
+from apps.moderation.models import Case, Strike
+from core.models import AuditEntry
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.feed.conftest import Member
 from tests.security.staff import current_code, staff_member
@@ -88,8 +89,8 @@ def test_a_moderator_removes_a_reported_status_from_the_admin(live_server, brows
         "remove",
         moderator.pk,
     )
-    assert AuditRecord.objects.filter(action="case_remove", actor_id=moderator.pk).count() == 1
-    assert AuditRecord.objects.filter(action="case_claimed", actor_id=moderator.pk).count() == 1
+    assert AuditEntry.objects.filter(action="case_remove", actor_id=moderator.pk).count() == 1
+    assert AuditEntry.objects.filter(action="case_claimed", actor_id=moderator.pk).count() == 1
     anonymous = Member.__new__(Member)
     from tests.api_client import APIClient
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from waffle.models import Flag
 
 from core import flags
+from tests.accounts.factories import UserFactory
 from tests.security.staff import staff_member, verified_client
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +103,31 @@ def test_a_moderator_cannot_change_a_flag():
     assert response.status_code == 403
     appeals.refresh_from_db()
     assert appeals.percent == Decimal("50.0")
+
+
+def test_a_percentage_rollout_outside_a_request_is_stable_per_user():
+    # given a flag rolled out to half the users, and a few users
+    Flag.objects.update_or_create(
+        name=flags.AI_MODERATION, defaults={"everyone": None, "percent": 50}
+    )
+    users = UserFactory.create_batch(8)
+
+    # when each user's answer is asked several times
+    answers = {
+        user.pk: {flags.flag_is_on_for(flags.AI_MODERATION, user=user) for _ in range(5)}
+        for user in users
+    }
+
+    # then each user always gets the same answer
+    assert all(len(seen) == 1 for seen in answers.values())
+
+
+def test_a_listed_user_is_in_outside_a_request():
+    flag, _ = Flag.objects.update_or_create(
+        name=flags.SCAM_DETECTION, defaults={"everyone": None, "percent": None}
+    )
+    listed, other = UserFactory(), UserFactory()
+    flag.users.add(listed)
+
+    assert flags.flag_is_on_for(flags.SCAM_DETECTION, user=listed) is True
+    assert flags.flag_is_on_for(flags.SCAM_DETECTION, user=other) is False

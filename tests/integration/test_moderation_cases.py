@@ -10,8 +10,9 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from apps.moderation import services
-from apps.moderation.audit import audit_record
-from apps.moderation.models import AuditRecord, Case, Report, Strike
+from apps.moderation.models import Case, Report, Strike
+from core import audit
+from core.models import AuditEntry
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.integration
@@ -21,14 +22,12 @@ pytestmark = pytest.mark.integration
 @pytest.mark.parametrize(
     "sql",
     [
-        pytest.param(
-            "UPDATE moderation_auditrecord SET note = 'rewritten' WHERE id = %s", id="update"
-        ),
-        pytest.param("DELETE FROM moderation_auditrecord WHERE id = %s", id="delete"),
+        pytest.param("UPDATE core_auditentry SET note = 'rewritten' WHERE id = %s", id="update"),
+        pytest.param("DELETE FROM core_auditentry WHERE id = %s", id="delete"),
     ],
 )
 def test_postgresql_refuses_to_change_or_delete_an_audit_row_even_for_its_superuser(sql):
-    record = audit_record(actor=None, action="case_remove", target_type="case", target_id=1)
+    record = audit.case_reopened(actor=None, case_id=1, before={}, after={})
     with connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         assert cursor.fetchone()[0] is True  # the test connects as a database superuser
@@ -37,7 +36,7 @@ def test_postgresql_refuses_to_change_or_delete_an_audit_row_even_for_its_superu
         with connection.cursor() as cursor:
             cursor.execute(sql, [record.pk])
 
-    assert AuditRecord.objects.get(pk=record.pk).note == ""
+    assert AuditEntry.objects.get(pk=record.pk).note == ""
 
 
 @pytest.mark.django_db(transaction=True)

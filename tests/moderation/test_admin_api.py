@@ -2,7 +2,8 @@
 
 import pytest
 
-from apps.moderation.models import AuditRecord, Case, Report, Strike
+from apps.moderation.models import Case, Report, Strike
+from core.models import AuditEntry
 from tests.accounts.factories import AccessTokenFactory
 from tests.api_client import APIClient
 from tests.security.staff import staff_member
@@ -40,7 +41,7 @@ def test_moderators_list_open_reports_as_admin_report_entities(
     assert [s["id"] for s in entity["statuses"]] == [post["id"]]
     assert entity["assigned_account"] is None
     # Reading reporters' and authors' personal data is audited.
-    assert AuditRecord.objects.filter(action="personal_data_viewed", target_id=report.pk).exists()
+    assert AuditEntry.objects.filter(action="personal_data_viewed", target_id=report.pk).exists()
     resolved = admin_api.get("/api/v1/admin/reports", {"resolved": "true"})
     assert resolved.json() == []
 
@@ -90,7 +91,7 @@ def test_assign_unassign_resolve_and_reopen(filed, admin_api, moderator):
     reopened = admin_api.post(f"{base}/reopen")
     assert reopened.json()["action_taken"] is False
     assert Case.objects.get().state == "open"
-    actions = list(AuditRecord.objects.values_list("action", flat=True).order_by("id"))
+    actions = list(AuditEntry.objects.values_list("action", flat=True).order_by("id"))
     for action in ("case_claimed", "case_unclaimed", "case_approve", "case_reopened"):
         assert action in actions
 
@@ -141,7 +142,7 @@ def test_account_action_without_a_report_suspends(
         )
     assert response.status_code == 200
     assert Strike.objects.get(account=alice.account).action == "suspend"
-    assert AuditRecord.objects.filter(action="account_suspend", target_id=alice.account.pk).exists()
+    assert AuditEntry.objects.filter(action="account_suspend", target_id=alice.account.pk).exists()
 
 
 @pytest.mark.parametrize(
@@ -206,7 +207,6 @@ def test_mastodons_lift_endpoints_restore_the_account(
     admin_api, alice, bob, restriction, lift, django_capture_on_commit_callbacks
 ):
     from apps.accounts.models import Standing, User
-    from apps.moderation.models import AuditRecord
 
     with django_capture_on_commit_callbacks(execute=True):
         admin_api.post(
@@ -220,7 +220,7 @@ def test_mastodons_lift_endpoints_restore_the_account(
     assert response.status_code == 200, response.json()
     assert User.objects.get(pk=alice.account.pk).standing == Standing.NONE
     assert alice.client.get("/api/v1/accounts/verify_credentials").status_code == 200
-    assert AuditRecord.objects.filter(action=f"account_{lift}", target_id=alice.account.pk).exists()
+    assert AuditEntry.objects.filter(action=f"account_{lift}", target_id=alice.account.pk).exists()
 
 
 @pytest.mark.parametrize("lift", ["unsuspend", "unsilence", "enable"])
@@ -228,7 +228,6 @@ def test_lifting_a_standing_the_account_is_not_in_is_403_and_changes_nothing(
     admin_api, alice, lift, django_capture_on_commit_callbacks
 ):
     from apps.accounts.models import Standing, User
-    from apps.moderation.models import AuditRecord
 
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_api.post(f"/api/v1/admin/accounts/{alice.id}/{lift}")
@@ -236,7 +235,7 @@ def test_lifting_a_standing_the_account_is_not_in_is_403_and_changes_nothing(
     assert response.status_code == 403
     assert response.json() == {"error": "This action is not allowed"}
     assert User.objects.get(pk=alice.account.pk).standing == Standing.NONE
-    assert not AuditRecord.objects.filter(action=f"account_{lift}").exists()
+    assert not AuditEntry.objects.filter(action=f"account_{lift}").exists()
 
 
 def test_lifting_needs_a_moderator(alice, bob):

@@ -2,7 +2,8 @@
 
 import pytest
 
-from apps.moderation.models import Assessment, AuditRecord, KnownMediaHash, Policy
+from apps.moderation.models import Assessment, KnownMediaHash, Policy
+from core.models import AuditEntry
 from tests.security.staff import staff_member, verified_client
 
 POLICY_URL = "/admin/moderation/policy/"
@@ -52,7 +53,7 @@ def test_a_moderator_edits_a_policys_thresholds(moderator, moderator_admin, offe
     offensive_policy.refresh_from_db()
     assert (offensive_policy.queue_threshold, offensive_policy.hide_threshold) == (0.4, 0.7)
     assert offensive_policy.updated_by == moderator
-    record = AuditRecord.objects.get(action="policy_changed")
+    record = AuditEntry.objects.get(action="policy_changed")
     assert record.actor_id == moderator.pk
     assert record.before["queue_threshold"] == 0.5
     assert record.after["queue_threshold"] == 0.4
@@ -78,7 +79,7 @@ def test_invalid_thresholds_are_refused_and_nothing_changes(
     assert message in response.content.decode()
     offensive_policy.refresh_from_db()
     assert (offensive_policy.queue_threshold, offensive_policy.hide_threshold) == (0.5, 0.85)
-    assert not AuditRecord.objects.filter(action="policy_changed").exists()
+    assert not AuditEntry.objects.filter(action="policy_changed").exists()
 
 
 def test_thresholds_are_editable_in_the_list(moderator_admin, offensive_policy):
@@ -155,7 +156,7 @@ def test_a_moderator_adds_a_known_media_hash(moderator, moderator_admin):
     assert response.status_code == 302
     known = KnownMediaHash.objects.get()
     assert (known.hash, known.max_distance, known.added_by) == ("c3a5e1f0b2d49687", 6, moderator)
-    record = AuditRecord.objects.get(action="known_media_hash_added")
+    record = AuditEntry.objects.get(action="known_media_hash_added")
     assert record.after["hash"] == "c3a5e1f0b2d49687"
 
 
@@ -173,7 +174,7 @@ def test_a_moderator_deletes_a_known_media_hash(moderator_admin):
     response = moderator_admin.post(f"{HASH_URL}{known.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not KnownMediaHash.objects.exists()
-    assert AuditRecord.objects.get(action="known_media_hash_deleted").before["hash"] == known.hash
+    assert AuditEntry.objects.get(action="known_media_hash_deleted").before["hash"] == known.hash
 
 
 def test_deleting_known_media_hashes_in_bulk_audits_each(moderator, moderator_admin):
@@ -187,7 +188,7 @@ def test_deleting_known_media_hashes_in_bulk_audits_each(moderator, moderator_ad
 
     assert response.status_code == 302
     assert list(KnownMediaHash.objects.all()) == [kept]
-    records = AuditRecord.objects.filter(action="known_media_hash_deleted").order_by("target_id")
+    records = AuditEntry.objects.filter(action="known_media_hash_deleted").order_by("target_id")
     assert [(r.target_id, r.before["hash"], r.actor_id) for r in records] == [
         (k.pk, k.hash, moderator.pk) for k in gone
     ]
@@ -212,7 +213,7 @@ def test_changing_a_policy_in_the_list_is_audited(moderator, moderator_admin, of
     assert response.status_code == 302
     offensive_policy.refresh_from_db()
     assert offensive_policy.hide_threshold == 0.75
-    record = AuditRecord.objects.get(action="policy_changed")
+    record = AuditEntry.objects.get(action="policy_changed")
     assert (record.before["hide_threshold"], record.after["hide_threshold"]) == (0.85, 0.75)
     assert record.actor_id == moderator.pk
 
@@ -224,7 +225,7 @@ def test_an_assessment_is_shown_and_its_viewing_audited(moderator, moderator_adm
     body = response.content.decode()
     assert "the words as they were" in body
     assert "alt-profanity-check 1.9.1" in body
-    record = AuditRecord.objects.get(action="personal_data_viewed")
+    record = AuditEntry.objects.get(action="personal_data_viewed")
     assert (record.actor_id, record.target_type, record.target_id) == (
         moderator.pk,
         "assessment",

@@ -2,8 +2,9 @@
 
 import pytest
 
-from apps.moderation.models import AuditRecord, Case, Report
+from apps.moderation.models import Case, Report
 from core import events
+from core.models import AuditEntry
 from tests.moderation.factories import RuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def test_a_report_is_answered_with_mastodons_report_entity(alice, bob):
         "report",
     )
     assert case.report_count == 1
-    assert AuditRecord.objects.filter(action="report_filed", target_id=case.pk).count() == 1
+    assert AuditEntry.objects.filter(action="report_filed", target_id=case.pk).count() == 1
 
 
 def test_form_encoded_reports_take_mastodons_list_parameters(alice, bob):

@@ -9,7 +9,8 @@ which cases.
 import pytest
 
 from apps.accounts.models import Visibility
-from apps.moderation.models import AuditRecord, Case
+from apps.moderation.models import Case
+from core.models import AuditEntry
 from tests.feed.factories import StatusFactory
 from tests.moderation.factories import CaseFactory, ReportFactory
 from tests.security.staff import staff_member, verified_client
@@ -71,7 +72,7 @@ def test_a_direct_message_no_case_concerns_cannot_be_opened(browser, statuses):
 
     assert "4711" not in response.content.decode()
     assert response.redirect_chain[0][0] == "/admin/"
-    assert not AuditRecord.objects.exists()
+    assert not AuditEntry.objects.exists()
 
 
 def test_a_direct_message_a_case_is_about_opens_and_each_view_is_audited(
@@ -86,7 +87,7 @@ def test_a_direct_message_a_case_is_about_opens_and_each_view_is_audited(
     assert first.status_code == second.status_code == 200
     assert "4711" in first.content.decode()
     rows = list(
-        AuditRecord.objects.order_by("pk").values_list(
+        AuditEntry.objects.order_by("pk").values_list(
             "actor_id", "action", "target_type", "target_id", "note"
         )
     )
@@ -110,7 +111,7 @@ def test_a_direct_message_named_in_a_report_opens_through_the_reports_case(
 
     assert response.status_code == 200
     assert "4711" in response.content.decode()
-    assert list(AuditRecord.objects.values_list("target_id", "note")) == [
+    assert list(AuditEntry.objects.values_list("target_id", "note")) == [
         (dm.pk, f"direct message, through case {report.case_id}")
     ]
 
@@ -119,4 +120,4 @@ def test_opening_a_public_status_is_not_audited(browser, statuses):
     response = browser.get(change_url(statuses["public"]))
 
     assert response.status_code == 200
-    assert not AuditRecord.objects.exists()
+    assert not AuditEntry.objects.exists()

@@ -34,7 +34,7 @@ PAGES = {
     "reports": "admin:moderation_report_changelist",
     "strikes": "admin:moderation_strike_changelist",
     "server_rules": "admin:moderation_rule_changelist",
-    "audit_records": "admin:moderation_auditrecord_changelist",
+    "audit_records": "admin:core_auditentry_changelist",
     "policies": "admin:moderation_policy_changelist",
     "known_media": "admin:moderation_knownmediahash_changelist",
     "assessments": "admin:moderation_assessment_changelist",

@@ -1,5 +1,5 @@
 """The moderator's console: the review queue, case pages with claim and actions, and the
-read-only reports, strikes, rules and audit trail.
+read-only reports, strikes and rules (the audit trail is core's screen).
 
 Views and actions here are interfaces: they check permissions, validate the form
 and call :mod:`apps.moderation.services`. Acting needs ``moderation.act_on_case``,
@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.moderation import selectors, services
-from apps.moderation.audit import personal_data_viewed
-from apps.moderation.models import AuditRecord, Case, CaseAction, Report, Rule, Strike
+from apps.moderation.models import Case, CaseAction, Report, Rule, Strike
+from core import audit
 from core.admin_mixins import ReadOnlyAdminMixin
+from core.models import AuditEntry
 
 User = get_user_model()
 
@@ -270,7 +271,7 @@ class CaseAdmin(admin.ModelAdmin):
                 "-id"
             )[:10]
         )
-        personal_data_viewed(
+        audit.personal_data_viewed(
             actor=request.user,
             target_type="case",
             target_id=case.pk,
@@ -302,7 +303,7 @@ class CaseAdmin(admin.ModelAdmin):
             and case.claimed_until > timezone.now(),
             "claimed_by_other": case.claimed_by_other(request.user),
             "form": CaseActionForm(),
-            "audit": AuditRecord.objects.filter(target_type="case", target_id=case.pk)[:50],
+            "audit": AuditEntry.objects.about("case", case.pk)[:50],
             **(extra_context or {}),
         }
         return TemplateResponse(request, self.change_form_template, context)
@@ -413,7 +414,7 @@ class ReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if request.method == "GET" and object_id and str(object_id).isdigit():
             report = Report.objects.filter(pk=int(object_id)).first()
             if report is not None and self.has_view_permission(request, report):
-                personal_data_viewed(
+                audit.personal_data_viewed(
                     actor=request.user,
                     target_type="report",
                     target_id=report.pk,
@@ -434,14 +435,3 @@ class StrikeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class RuleAdmin(admin.ModelAdmin):
     list_display = ["position", "text", "hint"]
     ordering = ["position", "id"]
-
-
-@admin.register(AuditRecord)
-class AuditRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """The audit trail: readable by moderators, editable and deletable by nobody."""
-
-    list_display = ["created_at", "actor_name", "action", "target_type", "target_id", "note"]
-    list_filter = ["action", "target_type"]
-    search_fields = ["actor_name", "note", "=target_id"]
-    readonly_fields = [f.name for f in AuditRecord._meta.fields]
-    actions = None

@@ -17,9 +17,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from apps.moderation import policies
-from apps.moderation.audit import personal_data_viewed
 from apps.moderation.models import Assessment, KnownMediaHash, Policy
 from apps.moderation.policies import POLICY_FIELDS
+from core import audit
 from core.admin_mixins import ReadOnlyAdminMixin
 
 
@@ -117,7 +117,7 @@ class AssessmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         if response.status_code == 200 and str(object_id).isdigit():
-            personal_data_viewed(
+            audit.personal_data_viewed(
                 actor=request.user,
                 target_type="assessment",
                 target_id=int(object_id),

@@ -24,11 +24,12 @@ from apps.moderation.api.serializers import (
     ReportSerializer,
     RuleSerializer,
 )
-from apps.moderation.audit import audit_records_append
 from apps.moderation.models import Report
-from apps.moderation.services import parse_id
+from core import audit
+from core.api.pagination import paged_response
 from core.api.schema import error_response
-from core.pagination import link_header, page_params, paginate_queryset
+from core.ids import parse_id
+from core.pagination import page_params, paginate_queryset
 from core.params import truthy
 from core.permissions import HasScope, HasUser
 from core.throttling import TierRateThrottle
@@ -127,10 +128,7 @@ class AdminView(APIView):
     permission_classes = [HasScope, HasUser, IsModerator]
 
 
-def _report_get(report_id) -> Report:
-    report_id = parse_id(report_id)
-    if report_id is None:
-        raise NotFound(_("Record not found"))
+def _report_get(report_id: int) -> Report:
     report = (
         Report.objects.select_related(
             "reporter", "target_account", "case", "case__assigned_to", "action_taken_by"
@@ -144,7 +142,7 @@ def _report_get(report_id) -> Report:
     return report
 
 
-def _admin_reports_response(request, reports, *, params=None) -> Response:
+def _admin_reports_data(request, reports) -> list:
     """Render Admin::Report entities; reading reporters' and authors' data is audited."""
     from apps.feed import selectors as feed_selectors
     from apps.feed.api.serializers import StatusSerializer
@@ -170,25 +168,18 @@ def _admin_reports_response(request, reports, *, params=None) -> Response:
         ),
     }
     data = AdminReportSerializer(reports, many=True, context=context).data
-    audit_records_append(
-        [
-            {
-                "actor": request.user,
-                "action": "personal_data_viewed",
-                "target_type": "report",
-                "target_id": report.pk,
-                "note": f"admin API: reporter {report.reporter_id}, "
-                f"target {report.target_account_id}",
-            }
+    audit.personal_data_viewed_many(
+        actor=request.user,
+        target_type="report",
+        views=[
+            (
+                report.pk,
+                f"admin API: reporter {report.reporter_id}, target {report.target_account_id}",
+            )
             for report in reports
-        ]
+        ],
     )
-    response = Response(data)
-    if params is not None:
-        link = link_header(request, reports, params)
-        if link:
-            response["Link"] = link
-    return response
+    return data
 
 
 class AdminReportListView(AdminView):
@@ -215,7 +206,8 @@ class AdminReportListView(AdminView):
                     raise ValidationError({name: [_("must be an integer id")]})
                 queryset = queryset.filter(**{field: parse_id(value)})
         reports = paginate_queryset(queryset, params)
-        return _admin_reports_response(request, reports, params=params)
+        data = _admin_reports_data(request, reports)
+        return paged_response(request, data, rows=reports, params=params)
 
 
 class AdminReportDetailView(AdminView):
@@ -224,7 +216,7 @@ class AdminReportDetailView(AdminView):
     @extend_schema(responses=AdminReportSerializer, operation_id="admin_reports_retrieve")
     def get(self, request, report_id):
         report = _report_get(report_id)
-        return Response(_admin_reports_response(request, [report]).data[0])
+        return Response(_admin_reports_data(request, [report])[0])
 
 
 class AdminReportActionView(AdminView):
@@ -243,20 +235,18 @@ class AdminReportActionView(AdminView):
     )
     def post(self, request, report_id):
         report = _report_get(report_id)
-        try:
-            if self.action == "assign_to_self":
-                services.case_claim(case=report.case, moderator=request.user)
-            elif self.action == "unassign":
-                services.case_unclaim(case=report.case, moderator=request.user)
-            elif self.action == "resolve":
-                if report.case.is_open:
-                    services.case_act(case=report.case, moderator=request.user, action="approve")
-            else:
-                services.case_reopen(case=report.case, moderator=request.user)
-        except services.CaseError as error:
-            return Response({"error": str(error)}, status=409)
+        # A case that cannot take the action raises CaseError, a Conflict: 409.
+        if self.action == "assign_to_self":
+            services.case_claim(case=report.case, moderator=request.user)
+        elif self.action == "unassign":
+            services.case_unclaim(case=report.case, moderator=request.user)
+        elif self.action == "resolve":
+            if report.case.is_open:
+                services.case_act(case=report.case, moderator=request.user, action="approve")
+        else:
+            services.case_reopen(case=report.case, moderator=request.user)
         report = _report_get(report.pk)
-        return Response(_admin_reports_response(request, [report]).data[0])
+        return Response(_admin_reports_data(request, [report])[0])
 
 
 class AdminAccountActionView(AdminView):
@@ -268,8 +258,7 @@ class AdminAccountActionView(AdminView):
         request=AccountActionSerializer, responses=None, operation_id="admin_accounts_action"
     )
     def post(self, request, account_id):
-        account_pk = parse_id(account_id)
-        account = User.objects.filter(pk=account_pk).first() if account_pk else None
+        account = User.objects.filter(pk=account_id).first()
         if account is None:
             raise NotFound(_("Record not found"))
         form = AccountActionSerializer(data=_form(request.data))
@@ -277,7 +266,10 @@ class AdminAccountActionView(AdminView):
         data = form.validated_data
         report = None
         if data["report_id"]:
-            report = _report_get(data["report_id"])
+            report_id = parse_id(data["report_id"])
+            if report_id is None:
+                raise NotFound(_("Record not found"))
+            report = _report_get(report_id)
         services.account_action(
             moderator=request.user,
             account=account,
@@ -296,8 +288,7 @@ class AdminAccountLiftView(AdminView):
 
     @extend_schema(request=None, responses=None)
     def post(self, request, account_id):
-        account_pk = parse_id(account_id)
-        account = User.objects.filter(pk=account_pk).first() if account_pk else None
+        account = User.objects.filter(pk=account_id).first()
         if account is None:
             raise NotFound(_("Record not found"))
         services.account_standing_lift(moderator=request.user, account=account, type=self.action)

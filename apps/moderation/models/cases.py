@@ -1,9 +1,11 @@
-"""The human side: review cases, community reports, server rules, strikes and the audit trail."""
+"""The human side: review cases, community reports, server rules and strikes.
+
+The audit trail is core's (:class:`core.models.AuditEntry`, written through :mod:`core.audit`).
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -12,10 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from core.models import PublicModel, TimestampedModel
 
 __all__ = [
-    "AuditRecord",
-    "AuditRecordQuerySet",
     "Case",
     "CaseAction",
+    "PolicyRestriction",
     "Report",
     "Rule",
     "Strike",
@@ -256,52 +257,20 @@ class Strike(PublicModel):
         return self.expires_at is None or self.expires_at > timezone.now()
 
 
-class AuditRecordQuerySet(models.QuerySet):
-    """Append-only: rows are created, never changed or removed, even in bulk."""
+class PolicyRestriction(models.Model):
+    """The standing the strike policy set on an account, which strike expiry may lift.
 
-    def update(self, **kwargs):
-        raise PermissionDenied(_("Audit records cannot be changed."))
-
-    def delete(self):
-        raise PermissionDenied(_("Audit records cannot be deleted."))
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        raise PermissionDenied(_("Audit records cannot be changed."))
-
-
-class AuditRecord(models.Model):
-    """Who did what to which target, with the state before and after; never edited.
-
-    Written only through :mod:`apps.moderation.audit`. The model, its queryset and
-    its admin refuse changes and deletion; on PostgreSQL and SQLite a database
-    trigger refuses UPDATE (and DELETE on PostgreSQL) too, whoever runs it.
+    Its own state, not read back from the audit trail: the policy
+    (:func:`~apps.moderation.strikes.strike_policy_apply`) writes it when it restricts
+    an account, expiry lowers or removes it, and a moderator's own decision on the account (a case's limit or suspend, an admin
+    API action or lift) removes it, so expiry never undoes what a person decided.
     """
 
-    # Plain ids and a copy of the name, not foreign keys: the trail outlives accounts.
-    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    actor_name = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
-    target_type = models.CharField(max_length=32)
-    target_id = models.BigIntegerField()
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    objects = AuditRecordQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"], name="mod_audit_target")]
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    restriction = models.CharField(max_length=16)
+    set_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
-        return f"{self.actor_name or 'system'} {self.action} {self.target_type}:{self.target_id}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionDenied(_("Audit records cannot be changed."))
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied(_("Audit records cannot be deleted."))
+        return f"{self.restriction} on {self.account_id} by the strike policy"

@@ -1,0 +1,348 @@
+"""The audit trail: one small function per audited event, each appending one row.
+
+Every app writes :class:`~core.models.AuditEntry` rows only through these functions
+(after Saleor's ``giftcard/events.py`` and Zulip's ``RealmAuditLog``), so each
+event's action, target and before/after shape is written in one place, and apps
+below moderation (billing, role changes) have a trail as well. Nothing changes or
+deletes a row, and no behaviour may read one back: a decision that depends on what
+happened before keeps state of its own.
+
+``actor`` is the user who acted, None for the system, or a plain name for someone
+outside the web (``manage.py (alice)``). Arguments are ids and plain values, not
+instances of the apps' models: core sits below every app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from core.models import AuditAction, AuditEntry
+
+Snapshot = dict[str, Any] | None
+
+
+def _actor(actor) -> tuple[int | None, str]:
+    if isinstance(actor, str):
+        return None, actor[:150]
+    return getattr(actor, "pk", None), (getattr(actor, "username", "") or "")[:150]
+
+
+def _entry(
+    *,
+    actor,
+    action: AuditAction,
+    target_type: str,
+    target_id: int,
+    before: Snapshot = None,
+    after: Snapshot = None,
+    note: str = "",
+) -> AuditEntry:
+    actor_id, actor_name = _actor(actor)
+    return AuditEntry(
+        actor_id=actor_id,
+        actor_name=actor_name,
+        action=AuditAction(action),
+        target_type=target_type,
+        target_id=int(target_id),
+        before=before or {},
+        after=after or {},
+        note=note or "",
+    )
+
+
+def _append(**fields) -> AuditEntry:
+    entry = _entry(**fields)
+    entry.save()
+    return entry
+
+
+# Review cases ------------------------------------------------------------------
+
+
+def case_queued(*, case_id: int, created: bool, before: Snapshot, after: Snapshot) -> AuditEntry:
+    """The automated pipeline opened a case (``created``) or joined the open one."""
+    return _append(
+        actor=None,
+        action=AuditAction.CASE_OPENED if created else AuditAction.CASE_JOINED,
+        target_type="case",
+        target_id=case_id,
+        before=before,
+        after=after,
+    )
+
+
+def report_filed(*, actor, case_id: int, before: Snapshot, after: Snapshot) -> AuditEntry:
+    """``actor`` filed a report, which opened or joined case ``case_id``."""
+    return _append(
+        actor=actor,
+        action=AuditAction.REPORT_FILED,
+        target_type="case",
+        target_id=case_id,
+        before=before,
+        after=after,
+    )
+
+
+def case_claimed(*, actor, case_id: int, before: Snapshot, after: Snapshot) -> AuditEntry:
+    return _append(
+        actor=actor,
+        action=AuditAction.CASE_CLAIMED,
+        target_type="case",
+        target_id=case_id,
+        before=before,
+        after=after,
+    )
+
+
+def case_unclaimed(*, actor, case_id: int, before: Snapshot, after: Snapshot) -> AuditEntry:
+    return _append(
+        actor=actor,
+        action=AuditAction.CASE_UNCLAIMED,
+        target_type="case",
+        target_id=case_id,
+        before=before,
+        after=after,
+    )
+
+
+_CASE_DECISIONS = {
+    (decision, bulk): AuditAction(f"case_{decision}" + ("_bulk" if bulk else ""))
+    for decision in ("approve", "hide", "remove", "sensitive", "limit", "suspend", "warn")
+    for bulk in (False, True)
+}
+
+
+def case_decided(
+    *,
+    actor,
+    case_id: int,
+    decision: str,
+    bulk: bool = False,
+    before: Snapshot,
+    after: Snapshot,
+    note: str = "",
+) -> AuditEntry:
+    """``actor`` decided the case (``decision`` is a case action), alone or in a bulk action.
+
+    Raises ValueError for an unknown decision.
+    """
+    try:
+        action = _CASE_DECISIONS[(str(decision), bool(bulk))]
+    except KeyError:
+        raise ValueError(f"unknown case decision {decision!r}") from None
+    return _append(
+        actor=actor,
+        action=action,
+        target_type="case",
+        target_id=case_id,
+        before=before,
+        after=after,
+        note=note,
+    )
+
+
+def case_reopened(
+    *, actor, case_id: int, before: Snapshot, after: Snapshot, note: str = ""
+) -> AuditEntry:
+    return _append(
+        actor=actor,
+        action=AuditAction.CASE_REOPENED,
+        target_type="case",
+        target_id=case_id,
+        before=before,
+        after=after,
+        note=note,
+    )
+
+
+# Accounts ----------------------------------------------------------------------
+
+_ACCOUNT_DECISIONS = {
+    "none": AuditAction.ACCOUNT_NONE,
+    "sensitive": AuditAction.ACCOUNT_SENSITIVE,
+    "limit": AuditAction.ACCOUNT_LIMIT,
+    "silence": AuditAction.ACCOUNT_SILENCE,
+    "suspend": AuditAction.ACCOUNT_SUSPEND,
+    "disable": AuditAction.ACCOUNT_DISABLE,
+    "enable": AuditAction.ACCOUNT_ENABLE,
+    "unsilence": AuditAction.ACCOUNT_UNSILENCE,
+    "unsuspend": AuditAction.ACCOUNT_UNSUSPEND,
+}
+
+
+def account_decided(
+    *,
+    actor,
+    account_id: int,
+    decision: str,
+    standing_before: str,
+    standing_after: str,
+    case_id: int | None = None,
+    note: str = "",
+) -> AuditEntry:
+    """A moderator restricted, warned or lifted an account (from a case or the admin API).
+
+    ``decision`` is a case action (``limit``, ``suspend``) or the type of Mastodon's
+    admin account action (``none``, ``sensitive``, ``silence``, ``suspend``,
+    ``disable``, ``enable``, ``unsilence``, ``unsuspend``). Raises ValueError for another.
+    """
+    try:
+        action = _ACCOUNT_DECISIONS[str(decision)]
+    except KeyError:
+        raise ValueError(f"unknown account decision {decision!r}") from None
+    after: dict[str, Any] = {"restriction": str(standing_after)}
+    if case_id is not None:
+        after["case"] = case_id
+    return _append(
+        actor=actor,
+        action=action,
+        target_type="account",
+        target_id=account_id,
+        before={"restriction": str(standing_before)},
+        after=after,
+        note=note,
+    )
+
+
+def strike_created(
+    *,
+    actor,
+    account_id: int,
+    strike_id: int,
+    strike_action: str,
+    status_ids: Iterable[int] = (),
+    note: str = "",
+) -> AuditEntry:
+    return _append(
+        actor=actor,
+        action=AuditAction.STRIKE_CREATED,
+        target_type="account",
+        target_id=account_id,
+        after={"strike": strike_id, "action": strike_action, "status_ids": list(status_ids)},
+        note=note,
+    )
+
+
+def strike_policy_restricted(
+    *, actor, account_id: int, standing_before: str, standing_after: str, note: str
+) -> AuditEntry:
+    """The strike policy set the account's standing (restricted it, or lifted it on expiry)."""
+    return _append(
+        actor=actor,
+        action=AuditAction.STRIKE_POLICY_RESTRICTED,
+        target_type="account",
+        target_id=account_id,
+        before={"restriction": str(standing_before)},
+        after={"restriction": str(standing_after)},
+        note=note,
+    )
+
+
+# The automated pipeline's settings ----------------------------------------------
+
+
+def policy_changed(
+    *, actor, policy_id: int, before: Snapshot, after: Snapshot, note: str = ""
+) -> AuditEntry:
+    return _append(
+        actor=actor,
+        action=AuditAction.POLICY_CHANGED,
+        target_type="policy",
+        target_id=policy_id,
+        before=before,
+        after=after,
+        note=note,
+    )
+
+
+def known_media_hash_saved(
+    *, actor, hash_id: int, before: Snapshot, after: Snapshot, note: str = ""
+) -> AuditEntry:
+    """A hash added to the known-media list (``before`` None) or changed."""
+    return _append(
+        actor=actor,
+        action=(
+            AuditAction.KNOWN_MEDIA_HASH_ADDED
+            if before is None
+            else AuditAction.KNOWN_MEDIA_HASH_CHANGED
+        ),
+        target_type="known_media_hash",
+        target_id=hash_id,
+        before=before,
+        after=after,
+        note=note,
+    )
+
+
+def known_media_hash_deleted(
+    *, actor, hash_id: int, before: Snapshot, note: str = ""
+) -> AuditEntry:
+    return _append(
+        actor=actor,
+        action=AuditAction.KNOWN_MEDIA_HASH_DELETED,
+        target_type="known_media_hash",
+        target_id=hash_id,
+        before=before,
+        note=note,
+    )
+
+
+# Personal data -------------------------------------------------------------------
+
+
+def personal_data_viewed(*, actor, target_type: str, target_id: int, what: str) -> AuditEntry:
+    """Someone saw personal data in the back office (a case page, an admin API account)."""
+    return _append(
+        actor=actor,
+        action=AuditAction.PERSONAL_DATA_VIEWED,
+        target_type=target_type,
+        target_id=target_id,
+        note=what,
+    )
+
+
+def personal_data_viewed_many(
+    *, actor, target_type: str, views: Iterable[tuple[int, str]]
+) -> list[AuditEntry]:
+    """:func:`personal_data_viewed` for each ``(target_id, what)`` of a page, in one INSERT."""
+    return AuditEntry.objects.bulk_create(
+        [
+            _entry(
+                actor=actor,
+                action=AuditAction.PERSONAL_DATA_VIEWED,
+                target_type=target_type,
+                target_id=target_id,
+                note=what,
+            )
+            for target_id, what in views
+        ]
+    )
+
+
+# Back-office roles ------------------------------------------------------------------
+
+
+def role_granted(*, actor, user, role: str, is_staff: bool) -> AuditEntry:
+    """``actor`` (often a ``manage.py`` operator's name) gave ``user`` the back-office ``role``."""
+    return _append(
+        actor=actor,
+        action=AuditAction.ROLE_GRANTED,
+        target_type="user",
+        target_id=user.pk,
+        after={"role": role, "is_staff": is_staff},
+        note=f"{role} to {user.username}",
+    )
+
+
+def role_revoked(*, actor, user, role: str, is_staff: bool) -> AuditEntry:
+    """``actor`` took the back-office ``role`` from ``user`` (``is_staff``: what they keep)."""
+    return _append(
+        actor=actor,
+        action=AuditAction.ROLE_REVOKED,
+        target_type="user",
+        target_id=user.pk,
+        before={"role": role},
+        after={"is_staff": is_staff},
+        note=f"{role} from {user.username}",
+    )
