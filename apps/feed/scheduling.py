@@ -18,11 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oauth2_provider.models import get_application_model
-from rest_framework.exceptions import APIException, NotFound, ValidationError
 
 from apps.accounts.models import able_to_act_q
 from apps.feed import selectors, services
 from apps.feed.models import ScheduledStatus, Status, Visibility
+from core import errors
 from core.pagination import PageParams, paginate_queryset
 
 logger = logging.getLogger(__name__)
@@ -47,10 +47,10 @@ def scheduled_status_get_for_owner(*, owner, scheduled_status_id) -> ScheduledSt
     try:
         scheduled_status_id = int(scheduled_status_id)
     except (TypeError, ValueError):
-        raise NotFound(_("Record not found")) from None
+        raise errors.NotFound(_("Record not found")) from None
     scheduled = ScheduledStatus.objects.filter(pk=scheduled_status_id, account=owner).first()
     if scheduled is None:
-        raise NotFound(_("Record not found"))
+        raise errors.NotFound(_("Record not found"))
     return scheduled
 
 
@@ -58,17 +58,17 @@ def scheduled_status_get_for_owner(*, owner, scheduled_status_id) -> ScheduledSt
 
 
 def _validate_time(*, account, scheduled_at: dt.datetime, exclude_id: int | None = None) -> None:
-    """Refuse (ValidationError, 422) a time less than 5 minutes ahead, or over the limits."""
+    """Refuse (Invalid, 422) a time less than 5 minutes ahead, or over the limits."""
     if scheduled_at < timezone.now() + MINIMUM_LEAD:
-        raise ValidationError({"scheduled_at": [_("must be at least 5 minutes in the future")]})
+        raise errors.Invalid({"scheduled_at": [_("must be at least 5 minutes in the future")]})
     others = ScheduledStatus.objects.filter(account=account)
     if exclude_id is not None:
         others = others.exclude(pk=exclude_id)
     if exclude_id is None and others.count() >= TOTAL_LIMIT:
-        raise ValidationError({"scheduled_at": [_("total limit of scheduled statuses reached")]})
+        raise errors.Invalid({"scheduled_at": [_("total limit of scheduled statuses reached")]})
     day = scheduled_at.astimezone(dt.UTC).date()
     if others.filter(scheduled_at__date=day).count() >= DAILY_LIMIT:
-        raise ValidationError({"scheduled_at": [_("daily limit of scheduled statuses reached")]})
+        raise errors.Invalid({"scheduled_at": [_("daily limit of scheduled statuses reached")]})
 
 
 def scheduled_status_create(
@@ -86,7 +86,7 @@ def scheduled_status_create(
 ) -> ScheduledStatus:
     """Schedule a status for ``scheduled_at``, checked now as it would be on publishing.
 
-    Raises ValidationError (too soon, over a limit, bad text or visibility) and
+    Raises Invalid (too soon, over a limit, bad text or visibility) and
     NotFound (a parent the author cannot see). With ``idempotency_key`` a repeated
     request within an hour returns the first scheduled status.
     """
@@ -98,12 +98,12 @@ def scheduled_status_create(
             if existing is not None:
                 return existing
     if visibility not in Visibility.values:
-        raise ValidationError({"visibility": [_("is not a valid visibility")]})
+        raise errors.Invalid({"visibility": [_("is not a valid visibility")]})
     services._validate_text(author=author, text=text, spoiler_text=spoiler_text)
     if in_reply_to_id is not None:
         parent = selectors.status_get_for_viewer(viewer=author, status_id=in_reply_to_id)
         if parent.is_reblog:
-            raise ValidationError({"in_reply_to_id": [_("cannot reply to a reblog")]})
+            raise errors.Invalid({"in_reply_to_id": [_("cannot reply to a reblog")]})
     params = {
         "text": text,
         "poll": None,
@@ -133,9 +133,9 @@ def scheduled_status_create(
 def scheduled_status_reschedule(
     *, scheduled_status: ScheduledStatus, owner, scheduled_at: dt.datetime
 ) -> ScheduledStatus:
-    """Move the owner's scheduled status to ``scheduled_at``. Raises NotFound, ValidationError."""
+    """Move the owner's scheduled status to ``scheduled_at``. Raises NotFound, Invalid."""
     if scheduled_status.account_id != owner.pk:
-        raise NotFound(_("Record not found"))
+        raise errors.NotFound(_("Record not found"))
     with transaction.atomic():
         type(owner)._default_manager.select_for_update().filter(pk=owner.pk).first()
         _validate_time(account=owner, scheduled_at=scheduled_at, exclude_id=scheduled_status.pk)
@@ -143,7 +143,7 @@ def scheduled_status_reschedule(
             scheduled_at=scheduled_at, updated_at=timezone.now()
         )
         if not updated:
-            raise NotFound(_("Record not found"))
+            raise errors.NotFound(_("Record not found"))
     scheduled_status.refresh_from_db()
     return scheduled_status
 
@@ -154,7 +154,7 @@ def scheduled_status_cancel(*, scheduled_status: ScheduledStatus, owner) -> None
         pk=scheduled_status.pk, account=owner
     ).delete()
     if not deleted:
-        raise NotFound(_("Record not found"))
+        raise errors.NotFound(_("Record not found"))
 
 
 def _application_name(application_id: int | None) -> str:
@@ -211,10 +211,10 @@ def scheduled_statuses_publish_due(
                 break
             try:
                 status = _publish(scheduled)
-            except APIException as refusal:
+            except errors.PlatformError as refusal:
                 logger.warning(
                     "scheduled status dropped: %s",
-                    refusal.detail,
+                    refusal.message,
                     extra={"scheduled_status_id": scheduled.pk, "account_id": scheduled.account_id},
                 )
             else:

@@ -10,7 +10,6 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import NotFound
 
 from apps.accounts.models import able_to_act_q
 from apps.feed.models import (
@@ -28,6 +27,7 @@ from apps.feed.models import (
     Visibility,
 )
 from apps.media.selectors import media_for_statuses, statuses_with_media
+from core import errors
 from core.pagination import PageParams, paginate_queryset
 
 User = get_user_model()
@@ -117,10 +117,10 @@ def status_get_for_viewer(*, viewer, status_id) -> Status:
     try:
         status_id = int(status_id)
     except (TypeError, ValueError):
-        raise NotFound(_("Record not found")) from None
+        raise errors.NotFound(_("Record not found")) from None
     status = with_relations(Status.objects.visible_to(viewer)).filter(pk=status_id).first()
     if status is None:
-        raise NotFound(_("Record not found"))
+        raise errors.NotFound(_("Record not found"))
     return status
 
 
@@ -129,16 +129,16 @@ def account_get_for_viewer(*, viewer, account_id) -> User:
     try:
         account_id = int(account_id)
     except (TypeError, ValueError):
-        raise NotFound(_("Record not found")) from None
+        raise errors.NotFound(_("Record not found")) from None
     account = User.objects.filter(pk=account_id, is_active=True).first()
     if account is None:
-        raise NotFound(_("Record not found"))
+        raise errors.NotFound(_("Record not found"))
     if (
         viewer is not None
         and viewer.is_authenticated
         and Block.objects.filter(account=account, target=viewer).exists()
     ):
-        raise NotFound(_("Record not found"))
+        raise errors.NotFound(_("Record not found"))
     return account
 
 
@@ -488,14 +488,14 @@ def notification_get(*, viewer, notification_id) -> Notification:
     try:
         notification_id = int(notification_id)
     except (TypeError, ValueError):
-        raise NotFound(_("Record not found")) from None
+        raise errors.NotFound(_("Record not found")) from None
     notification = (
         Notification.objects.filter(account=viewer, pk=notification_id)
         .select_related("from_account", "status")
         .first()
     )
     if notification is None:
-        raise NotFound(_("Record not found"))
+        raise errors.NotFound(_("Record not found"))
     return notification
 
 

@@ -1,9 +1,9 @@
 """Writes of the social core. Each runs in a transaction and emits core.events.
 
 Views, tasks and the admin call these; none of the rules below live anywhere else.
-Refusals raise DRF exceptions (answered in Mastodon's error shape): NotFound for
-what the actor may not see, PermissionDenied for what they see but may not do,
-ValidationError (422) for bad input.
+Refusals raise the platform's errors (:mod:`core.errors`, answered in Mastodon's
+error shape by the one exception handler): NotFound for what the actor may not
+see, Forbidden for what they see but may not do, Invalid (422) for bad input.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from apps.feed import fanout, selectors, streaming
 from apps.feed import text as text_rendering
@@ -38,7 +37,7 @@ from apps.feed.models import (
     Visibility,
 )
 from apps.media import services as media_services
-from core import events
+from core import errors, events
 from core.entitlements import entitlements_for
 
 User = get_user_model()
@@ -53,11 +52,11 @@ def _validate_text(*, author, text: str, spoiler_text: str, has_media: bool = Fa
     limit = entitlements_for(author).max_status_characters
     length = len(text) + len(spoiler_text)
     if length > limit:
-        raise ValidationError(
+        raise errors.Invalid(
             {"text": [_("is too long (maximum is %(limit)d characters)") % {"limit": limit}]}
         )
     if not text.strip() and not has_media:
-        raise ValidationError({"text": [_("can't be blank")]})
+        raise errors.Invalid({"text": [_("can't be blank")]})
 
 
 def _accounts_named(lowered: set[str] | list[str]) -> dict[str, object]:
@@ -104,14 +103,14 @@ def _tag_for(name: str) -> Tag:
 
 
 def _checked_language(language: str) -> str:
-    """``language`` as a lower-case ISO 639 code (or ``""``). Raises ValidationError.
+    """``language`` as a lower-case ISO 639 code (or ``""``). Raises Invalid.
 
     The API takes ISO 639-1 codes only; an account's default language may be any
     ISO 639 code its profile accepted, so a status it falls back to keeps it.
     """
     code = (language or "").strip().lower()
     if code and not (normalise_language(code) or (2 <= len(code) <= 3 and code.isalpha())):
-        raise ValidationError({"language": [_("is not an ISO 639 language code")]})
+        raise errors.Invalid({"language": [_("is not an ISO 639 language code")]})
     return code
 
 
@@ -145,7 +144,7 @@ def status_create(
 
     ``media_ids`` must be the author's own, processed and not yet attached
     (:func:`apps.media.services.media_attach`). A status needs text or media.
-    Raises ValidationError, UnprocessableEntity (media), NotFound (invisible parent).
+    Raises Invalid, Unprocessable (media), NotFound (invisible parent).
     """
     if idempotency_key:
         cache_key = f"feed:idempotency:{author.pk}:{idempotency_key}"
@@ -155,7 +154,7 @@ def status_create(
             if existing is not None:
                 return existing
     if visibility not in Visibility.values:
-        raise ValidationError({"visibility": [_("is not a valid visibility")]})
+        raise errors.Invalid({"visibility": [_("is not a valid visibility")]})
     language = _checked_language(language) or _posting_language(author)
     _validate_text(author=author, text=text, spoiler_text=spoiler_text, has_media=bool(media_ids))
 
@@ -163,7 +162,7 @@ def status_create(
     if in_reply_to_id is not None:
         parent = selectors.status_get_for_viewer(viewer=author, status_id=in_reply_to_id)
         if parent.is_reblog:
-            raise ValidationError({"in_reply_to_id": [_("cannot reply to a reblog")]})
+            raise errors.Invalid({"in_reply_to_id": [_("cannot reply to a reblog")]})
 
     with transaction.atomic():
         status = Status(
@@ -228,7 +227,7 @@ def status_edit(
     left-out ones are detached (:func:`apps.media.services.media_attach`).
     """
     if status.account_id != editor.pk or status.is_reblog:
-        raise NotFound(_("Record not found"))
+        raise errors.NotFound(_("Record not found"))
     spoiler = status.spoiler_text if spoiler_text is None else spoiler_text
     has_media = (
         bool(media_ids)
@@ -280,7 +279,7 @@ def status_edit(
 def status_delete(*, status: Status, actor) -> Status:
     """Delete one's own status (its reblogs go with it). Returns it, with the source, for redraft."""
     if status.account_id != actor.pk:
-        raise NotFound(_("Record not found"))
+        raise errors.NotFound(_("Record not found"))
     with transaction.atomic():
         if status.in_reply_to_id:
             Status.objects.filter(pk=status.in_reply_to_id, replies_count__gt=0).update(
@@ -338,11 +337,11 @@ def status_reblog(*, status: Status, account, visibility: str = Visibility.PUBLI
         status.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED)
         and status.account_id != account.pk
     ):
-        raise PermissionDenied(_("This action is not allowed"))
+        raise errors.Forbidden(_("This action is not allowed"))
     if status.visibility == Visibility.DIRECT:
-        raise PermissionDenied(_("This action is not allowed"))
+        raise errors.Forbidden(_("This action is not allowed"))
     if visibility not in (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE):
-        raise ValidationError({"visibility": [_("is not a valid visibility")]})
+        raise errors.Invalid({"visibility": [_("is not a valid visibility")]})
     existing = Status.objects.filter(account=account, reblog_of=status).first()
     if existing is not None:
         return existing
@@ -387,12 +386,12 @@ def status_unbookmark(*, status: Status, account) -> Status:
 
 def status_pin(*, status: Status, account) -> Status:
     if status.account_id != account.pk or status.is_reblog:
-        raise ValidationError({"status": [_("can only pin your own statuses")]})
+        raise errors.Invalid({"status": [_("can only pin your own statuses")]})
     if status.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE):
-        raise ValidationError({"status": [_("cannot pin a direct message")]})
+        raise errors.Invalid({"status": [_("cannot pin a direct message")]})
     if status.pinned_at is None:
         if Status.objects.filter(account=account, pinned_at__isnull=False).count() >= MAX_PINNED:
-            raise ValidationError(
+            raise errors.Invalid(
                 {"status": [_("you can pin at most %(n)d statuses") % {"n": MAX_PINNED}]}
             )
         status.pinned_at = timezone.now()
@@ -423,13 +422,13 @@ def _refuse_if_blocked(account, target) -> None:
     if Block.objects.filter(
         Q(account=account, target=target) | Q(account=target, target=account)
     ).exists():
-        raise PermissionDenied(_("This action is not allowed"))
+        raise errors.Forbidden(_("This action is not allowed"))
 
 
 def account_follow(*, account, target, reblogs: bool = True, notify: bool = False):
     """Follow ``target``, or ask to when it is locked. Returns the Follow or FollowRequest."""
     if account.pk == target.pk:
-        raise ValidationError({"id": [_("you cannot follow yourself")]})
+        raise errors.Invalid({"id": [_("you cannot follow yourself")]})
     _refuse_if_blocked(account, target)
     with transaction.atomic():
         follow = Follow.objects.filter(account=account, target=target).first()
@@ -482,7 +481,7 @@ def follow_request_authorize(*, account, requester) -> Follow:
             .first()
         )
         if request is None:
-            raise NotFound(_("Record not found"))
+            raise errors.NotFound(_("Record not found"))
         request.delete()
         Notification.objects.filter(
             account=account, from_account=requester, type=Notification.Type.FOLLOW_REQUEST
@@ -498,7 +497,7 @@ def follow_request_reject(*, account, requester) -> None:
             account=requester, target=account
         ).delete()
         if not deleted:
-            raise NotFound(_("Record not found"))
+            raise errors.NotFound(_("Record not found"))
         Notification.objects.filter(
             account=account, from_account=requester, type=Notification.Type.FOLLOW_REQUEST
         ).delete()
@@ -507,7 +506,7 @@ def follow_request_reject(*, account, requester) -> None:
 def account_block(*, account, target) -> Block:
     """Block ``target``: follows both ways end, and neither sees the other."""
     if account.pk == target.pk:
-        raise ValidationError({"id": [_("you cannot block yourself")]})
+        raise errors.Invalid({"id": [_("you cannot block yourself")]})
     with transaction.atomic():
         account_unfollow(account=account, target=target)
         account_unfollow(account=target, target=account)
@@ -522,9 +521,9 @@ def account_unblock(*, account, target) -> None:
 
 def account_mute(*, account, target, notifications: bool = True, duration: int = 0) -> Mute:
     if account.pk == target.pk:
-        raise ValidationError({"id": [_("you cannot mute yourself")]})
+        raise errors.Invalid({"id": [_("you cannot mute yourself")]})
     if duration < 0:
-        raise ValidationError({"duration": [_("must not be negative")]})
+        raise errors.Invalid({"duration": [_("must not be negative")]})
     expires_at = timezone.now() + timedelta(seconds=duration) if duration else None
     mute, _created = Mute.objects.update_or_create(
         account=account, target=target,
@@ -568,7 +567,7 @@ def notification_create(
 def notification_dismiss(*, account, notification_id: int) -> None:
     deleted, _by_model = Notification.objects.filter(account=account, pk=notification_id).delete()
     if not deleted:
-        raise NotFound(_("Record not found"))
+        raise errors.NotFound(_("Record not found"))
 
 
 def notifications_clear(*, account) -> None:
