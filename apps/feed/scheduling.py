@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +21,7 @@ from oauth2_provider.models import get_application_model
 from apps.accounts.models import able_to_act_q
 from apps.feed import selectors, services
 from apps.feed.models import ScheduledStatus, Status, Visibility
-from core import errors
+from core import errors, idempotency
 from core.pagination import PageParams, paginate_queryset
 
 logger = logging.getLogger(__name__)
@@ -31,7 +30,6 @@ MINIMUM_LEAD = dt.timedelta(minutes=5)
 TOTAL_LIMIT = 300
 DAILY_LIMIT = 50
 PUBLISH_BATCH = 500
-IDEMPOTENCY_SECONDS = services.IDEMPOTENCY_SECONDS
 
 
 # Reads ---------------------------------------------------------------------
@@ -90,13 +88,40 @@ def scheduled_status_create(
     NotFound (a parent the author cannot see). With ``idempotency_key`` a repeated
     request within an hour returns the first scheduled status.
     """
-    cache_key = f"feed:idempotency:scheduled:{author.pk}:{idempotency_key}"
-    if idempotency_key:
-        earlier = cache.get(cache_key)
-        if earlier is not None:
-            existing = ScheduledStatus.objects.filter(pk=earlier, account=author).first()
-            if existing is not None:
-                return existing
+    return idempotency.create_once(
+        scope="scheduled_status",
+        account_id=author.pk,
+        key=idempotency_key,
+        find=lambda pk: ScheduledStatus.objects.filter(pk=pk, account=author).first(),
+        create=lambda: _scheduled_status_insert(
+            author=author,
+            scheduled_at=scheduled_at,
+            text=text,
+            visibility=visibility,
+            spoiler_text=spoiler_text,
+            sensitive=sensitive,
+            language=language,
+            in_reply_to_id=in_reply_to_id,
+            application_id=application_id,
+            idempotency_key=idempotency_key,
+        ),
+    )
+
+
+def _scheduled_status_insert(
+    *,
+    author,
+    scheduled_at: dt.datetime,
+    text: str,
+    visibility: str,
+    spoiler_text: str,
+    sensitive: bool,
+    language: str,
+    in_reply_to_id: int | None,
+    application_id: int | None,
+    idempotency_key: str | None,
+) -> ScheduledStatus:
+    """Check and store a scheduled status, its parameters kept as Mastodon's ``params``."""
     if visibility not in Visibility.values:
         raise errors.Invalid({"visibility": [_("is not a valid visibility")]})
     services._validate_text(author=author, text=text, spoiler_text=spoiler_text)
@@ -125,8 +150,6 @@ def scheduled_status_create(
         scheduled = ScheduledStatus(account=author, scheduled_at=scheduled_at, params=params)
         scheduled.full_clean(exclude=["account"])
         scheduled.save()
-    if idempotency_key:
-        cache.set(cache_key, scheduled.pk, IDEMPOTENCY_SECONDS)
     return scheduled
 
 

@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -37,11 +36,10 @@ from apps.feed.models import (
     Visibility,
 )
 from apps.media import services as media_services
-from core import errors, events
+from core import errors, events, idempotency
 from core.entitlements import entitlements_for
 
 User = get_user_model()
-IDEMPOTENCY_SECONDS = 60 * 60
 MAX_PINNED = 5
 
 
@@ -144,15 +142,42 @@ def status_create(
 
     ``media_ids`` must be the author's own, processed and not yet attached
     (:func:`apps.media.services.media_attach`). A status needs text or media.
+    With ``idempotency_key`` a repeated request within an hour returns the first
+    status (:func:`core.idempotency.create_once`).
     Raises Invalid, Unprocessable (media), NotFound (invisible parent).
     """
-    if idempotency_key:
-        cache_key = f"feed:idempotency:{author.pk}:{idempotency_key}"
-        earlier = cache.get(cache_key)
-        if earlier is not None:
-            existing = Status.objects.filter(pk=earlier, account=author).first()
-            if existing is not None:
-                return existing
+    return idempotency.create_once(
+        scope="status",
+        account_id=author.pk,
+        key=idempotency_key,
+        find=lambda pk: Status.objects.filter(pk=pk, account=author).first(),
+        create=lambda: _status_insert(
+            author=author,
+            text=text,
+            visibility=visibility,
+            spoiler_text=spoiler_text,
+            sensitive=sensitive,
+            language=language,
+            in_reply_to_id=in_reply_to_id,
+            application_name=application_name,
+            media_ids=media_ids,
+        ),
+    )
+
+
+def _status_insert(
+    *,
+    author,
+    text: str,
+    visibility: str,
+    spoiler_text: str,
+    sensitive: bool,
+    language: str,
+    in_reply_to_id: int | None,
+    application_name: str,
+    media_ids: list | None,
+) -> Status:
+    """Validate and store a new status with its mentions, tags, notifications and event."""
     if visibility not in Visibility.values:
         raise errors.Invalid({"visibility": [_("is not a valid visibility")]})
     language = _checked_language(language) or _posting_language(author)
@@ -205,8 +230,6 @@ def status_create(
                 content_type="status", content_id=status.pk, author_id=author.pk
             )
         )
-    if idempotency_key:
-        cache.set(cache_key, status.pk, IDEMPOTENCY_SECONDS)
     return status
 
 
