@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -211,20 +211,22 @@ def _status_insert(
         User.objects.filter(pk=author.pk).update(
             statuses_count=F("statuses_count") + 1, last_status_at=timezone.now()
         )
-        for account in mentioned:
-            notification_create(
-                recipient=account, actor=author, type=Notification.Type.MENTION, status=status
-            )
+        notifications_create(
+            recipient_ids=[account.pk for account in mentioned],
+            actor=author,
+            type=Notification.Type.MENTION,
+            status=status,
+        )
         if visibility in (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE):
-            for follow in Follow.objects.filter(target=author, notify=True).select_related(
-                "account"
-            ):
-                notification_create(
-                    recipient=follow.account,
-                    actor=author,
-                    type=Notification.Type.STATUS,
-                    status=status,
-                )
+            # Followers who asked to be told (Mastodon's ``notify``), in one query however many.
+            notifications_create(
+                recipient_ids=Follow.objects.filter(target=author, notify=True).values(
+                    "account_id"
+                ),
+                actor=author,
+                type=Notification.Type.STATUS,
+                status=status,
+            )
         events.publish(
             events.ContentPublished(
                 content_type="status", content_id=status.pk, author_id=author.pk
@@ -284,15 +286,18 @@ def status_edit(
             spoiler_text=status.spoiler_text, sensitive=status.sensitive,
         )  # fmt: skip
         mentioned = _sync_mentions_and_tags(status, rendered)
-        for account in mentioned:
-            notification_create(
-                recipient=account, actor=editor, type=Notification.Type.MENTION, status=status
-            )
-        reblogger_ids = Status.objects.filter(reblog_of=status).values_list("account_id", flat=True)
-        for account in User.objects.filter(pk__in=list(reblogger_ids)):
-            notification_create(
-                recipient=account, actor=editor, type=Notification.Type.UPDATE, status=status
-            )
+        notifications_create(
+            recipient_ids=[account.pk for account in mentioned],
+            actor=editor,
+            type=Notification.Type.MENTION,
+            status=status,
+        )
+        notifications_create(
+            recipient_ids=Status.objects.filter(reblog_of=status).values("account_id"),
+            actor=editor,
+            type=Notification.Type.UPDATE,
+            status=status,
+        )
         events.publish(
             events.ContentUpdated(content_type="status", content_id=status.pk, author_id=editor.pk)
         )
@@ -562,29 +567,59 @@ def account_unmute(*, account, target) -> None:
 # Notifications -------------------------------------------------------------
 
 
+def _notifiable(*, recipient_ids, actor) -> QuerySet:
+    """The accounts among ``recipient_ids`` that ``actor`` may notify, in pk order.
+
+    Not ``actor`` itself, nor anyone who blocks or is blocked by ``actor``, nor anyone
+    muting ``actor``'s notifications (a mute whose time ran out no longer counts).
+    ``recipient_ids`` may be a list or a ``values()`` queryset (then a subquery).
+    """
+    blocks = Block.objects.filter(
+        Q(account=OuterRef("pk"), target=actor) | Q(account=actor, target=OuterRef("pk"))
+    )
+    mutes = Mute.objects.filter(
+        account=OuterRef("pk"), target=actor, hide_notifications=True
+    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+    return (
+        User.objects.filter(pk__in=recipient_ids)
+        .exclude(pk=actor.pk)
+        .exclude(Exists(blocks))
+        .exclude(Exists(mutes))
+        .order_by("pk")
+    )
+
+
+def notifications_create(
+    *, recipient_ids, actor, type: str, status: Status | None = None
+) -> list[Notification]:
+    """Notify each of ``recipient_ids`` that :func:`_notifiable` lets ``actor`` reach.
+
+    Two queries whatever the number of recipients: one choosing them, one inserting
+    the notifications; each is streamed to its recipient after commit.
+    """
+    if isinstance(recipient_ids, list) and not recipient_ids:
+        return []
+    accounts = _notifiable(recipient_ids=recipient_ids, actor=actor).values_list("pk", flat=True)
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(account_id=account_id, from_account=actor, type=type, status=status)
+            for account_id in accounts
+        ]
+    )
+    for notification in notifications:
+        streaming.notification_broadcast_on_commit(notification=notification)
+    return notifications
+
+
 def notification_create(
     *, recipient, actor, type: str, status: Status | None = None
 ) -> Notification | None:
     """Notify ``recipient`` unless it is themselves, blocks or is blocked by ``actor``,
-    or mutes ``actor``'s notifications."""
-    if recipient.pk == actor.pk:
-        return None
-    if Block.objects.filter(
-        Q(account=recipient, target=actor) | Q(account=actor, target=recipient)
-    ).exists():
-        return None
-    now = timezone.now()
-    if (
-        Mute.objects.filter(account=recipient, target=actor, hide_notifications=True)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .exists()
-    ):
-        return None
-    notification = Notification.objects.create(
-        account=recipient, from_account=actor, type=type, status=status
+    or mutes ``actor``'s notifications (:func:`notifications_create`)."""
+    created = notifications_create(
+        recipient_ids=[recipient.pk], actor=actor, type=type, status=status
     )
-    streaming.notification_broadcast_on_commit(notification=notification)
-    return notification
+    return created[0] if created else None
 
 
 def notification_dismiss(*, account, notification_id: int) -> None:
