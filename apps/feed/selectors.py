@@ -239,39 +239,85 @@ def account_statuses(
     return statuses_page(queryset, params)
 
 
+def _thread_ancestor_ids(status: Status) -> list[int]:
+    """Ids of the statuses ``status`` replies to, its parent first, at most ``MAX_CONTEXT``.
+
+    One recursive query up the ``in_reply_to`` chain, whatever its length (Mastodon
+    walks its threads the same way); visibility is applied by the caller.
+    """
+    if status.in_reply_to_id is None:
+        return []
+    table = Status._meta.db_table
+    # Only the table name is formatted in; the values are parameters.
+    sql = f"""
+        WITH RECURSIVE ancestors(id, in_reply_to_id, depth) AS (
+            SELECT id, in_reply_to_id, 1 FROM {table} WHERE id = %s
+            UNION ALL
+            SELECT parent.id, parent.in_reply_to_id, ancestors.depth + 1
+              FROM {table} parent JOIN ancestors ON parent.id = ancestors.in_reply_to_id
+             WHERE ancestors.depth < %s
+        )
+        SELECT id FROM ancestors ORDER BY depth
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [status.in_reply_to_id, MAX_CONTEXT])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _thread_descendant_rows(status: Status) -> list[tuple[int, int]]:
+    """``(id, in_reply_to_id)`` of the replies below ``status``, level by level, at most
+    ``MAX_CONTEXT`` levels and ``MAX_CONTEXT`` rows: one recursive query however deep."""
+    table = Status._meta.db_table
+    # Only the table name is formatted in; the values are parameters.
+    sql = f"""
+        WITH RECURSIVE descendants(id, in_reply_to_id, depth) AS (
+            SELECT id, in_reply_to_id, 1 FROM {table} WHERE in_reply_to_id = %s
+            UNION ALL
+            SELECT reply.id, reply.in_reply_to_id, descendants.depth + 1
+              FROM {table} reply JOIN descendants ON reply.in_reply_to_id = descendants.id
+             WHERE descendants.depth < %s
+        )
+        SELECT id, in_reply_to_id FROM descendants ORDER BY depth, id LIMIT %s
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [status.pk, MAX_CONTEXT, MAX_CONTEXT])
+        return [(row[0], row[1]) for row in cursor.fetchall()]
+
+
 def status_context(*, viewer, status: Status) -> tuple[list[Status], list[Status]]:
-    """Ancestors (oldest first) and descendants (depth first, by time) that ``viewer`` may see."""
-    visible = Status.objects.visible_to(viewer)
-    visible = _without_muted(visible, viewer)
+    """Ancestors (oldest first) and descendants (depth first, by time) that ``viewer`` may see.
+
+    Ancestors end at the first one the viewer may not see (or whose author they
+    mute); a descendant the viewer may not see is left out with the replies below
+    it. Each side holds at most ``MAX_CONTEXT`` statuses. A fixed number of queries
+    however long or deep the thread: one recursive query each way for the ids, one
+    (with its prefetches) for the statuses the viewer may see among them.
+    """
+    ancestor_ids = _thread_ancestor_ids(status)
+    descendant_rows = _thread_descendant_rows(status)
+    wanted = ancestor_ids + [row_id for row_id, _parent_id in descendant_rows]
+    if not wanted:
+        return [], []
+    visible = _without_muted(Status.objects.visible_to(viewer), viewer)
+    by_id = {found.pk: found for found in with_relations(visible).filter(pk__in=wanted)}
+
     ancestors: list[Status] = []
-    parent_id = status.in_reply_to_id
-    seen: set[int] = set()
-    while parent_id and parent_id not in seen and len(ancestors) < MAX_CONTEXT:
-        seen.add(parent_id)
-        parent = with_relations(visible).filter(pk=parent_id).first()
-        if parent is None:
+    for ancestor_id in ancestor_ids:
+        if ancestor_id not in by_id:
             break
-        ancestors.append(parent)
-        parent_id = parent.in_reply_to_id
+        ancestors.append(by_id[ancestor_id])
     ancestors.reverse()
 
-    descendants: list[Status] = []
-    frontier = [status.pk]
     children_of: dict[int, list[Status]] = {}
-    while frontier and len(descendants) < MAX_CONTEXT:
-        children = list(with_relations(visible).filter(in_reply_to_id__in=frontier).order_by("id"))
-        for child in children:
-            children_of.setdefault(child.in_reply_to_id, []).append(child)
-        descendants.extend(children)
-        frontier = [child.pk for child in children]
+    for row_id, parent_id in descendant_rows:  # ordered by id within each parent
+        if row_id in by_id:
+            children_of.setdefault(parent_id, []).append(by_id[row_id])
     ordered: list[Status] = []
-
-    def walk(node_id: int) -> None:
-        for child in children_of.get(node_id, []):
-            ordered.append(child)
-            walk(child.pk)
-
-    walk(status.pk)
+    pending = list(reversed(children_of.get(status.pk, [])))
+    while pending:  # depth first without recursion: threads may be thousands deep
+        node = pending.pop()
+        ordered.append(node)
+        pending.extend(reversed(children_of.get(node.pk, [])))
     return ancestors, ordered
 
 
