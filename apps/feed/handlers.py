@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core import events
+from core import events, relationships
 
 
 def on_content_actioned(event: events.ContentActioned) -> None:
@@ -20,10 +20,21 @@ def on_content_actioned(event: events.ContentActioned) -> None:
         services.status_mark_sensitive(status_id=event.content_id)
 
 
+class Relationships:
+    """The feed's side of :mod:`core.relationships` (registered by :func:`connect`)."""
+
+    def follow_requests_count(self, *, account) -> int:
+        from apps.feed import selectors
+
+        return selectors.follow_requests_count(account=account)
+
+
 def connect() -> None:
+    """Subscribe the feed's handlers and fill in core's interfaces (``FeedConfig.ready``)."""
     from apps.feed import streaming
 
     events.subscribe(events.ContentActioned, on_content_actioned)
+    relationships.set_provider(Relationships())
     streaming.connect()
 
     from apps.feed import account_warnings, fanout

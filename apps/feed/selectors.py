@@ -400,12 +400,18 @@ def mutes_page(*, viewer, params: PageParams):
     return _relation_page(_active_mutes(viewer), params, "target")
 
 
+def _pending_follow_requests(account) -> QuerySet:
+    """Requests waiting for ``account``, from accounts able to act (as the list shows them)."""
+    return FollowRequest.objects.filter(target=account).filter(able_to_act_q("account__"))
+
+
 def follow_requests_page(*, viewer, params: PageParams):
-    return _relation_page(
-        FollowRequest.objects.filter(target=viewer).filter(able_to_act_q("account__")),
-        params,
-        "account",
-    )
+    return _relation_page(_pending_follow_requests(viewer), params, "account")
+
+
+def follow_requests_count(*, account) -> int:
+    """How many requests :func:`follow_requests_page` lists for ``account``, in one query."""
+    return _pending_follow_requests(account).count()
 
 
 @dataclass
