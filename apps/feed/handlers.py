@@ -29,6 +29,13 @@ class Relationships:
         return selectors.follow_requests_count(account=account)
 
 
+def on_account_warned(event: events.AccountWarned) -> None:
+    """Moderation warned an account: it gets Mastodon's ``moderation_warning`` notification."""
+    from apps.feed import services
+
+    services.warning_notify(event=event)
+
+
 def connect() -> None:
     """Subscribe the feed's handlers and fill in core's interfaces (``FeedConfig.ready``)."""
     from apps.feed import streaming
@@ -37,9 +44,9 @@ def connect() -> None:
     relationships.set_provider(Relationships())
     streaming.connect()
 
-    from apps.feed import account_warnings, fanout
+    from apps.feed import fanout
 
     fanout.connect()
-    account_warnings.connect()
+    events.subscribe(events.AccountWarned, on_account_warned)
 
     from apps.feed import scheduling_tasks  # noqa: F401 (registers the Celery task)

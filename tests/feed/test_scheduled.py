@@ -11,8 +11,8 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from apps.feed.models import ScheduledStatus, Status
-from apps.feed.scheduling import scheduled_statuses_publish_due
 from apps.feed.scheduling_tasks import scheduled_statuses_publish_task
+from apps.feed.services import scheduled_statuses_publish_due
 
 pytestmark = pytest.mark.django_db
 

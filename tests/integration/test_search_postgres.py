@@ -6,7 +6,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from apps.feed.models import Status
-from apps.feed.search import STATUS_SEARCH_VECTOR
+from apps.feed.selectors.search import STATUS_SEARCH_VECTOR
 from tests.accounts.factories import AccessTokenFactory, UserFactory
 from tests.feed.factories import FollowFactory, StatusFactory
 

@@ -1,11 +1,12 @@
-"""Scheduled statuses (Mastodon's ScheduledStatus): schedule, list, reschedule, cancel, publish.
+"""Writes of scheduled statuses (Mastodon's ScheduledStatus): schedule, reschedule, cancel, publish.
 
 ``POST /api/v1/statuses`` with ``scheduled_at`` stores the request's parameters in
 a :class:`~apps.feed.models.ScheduledStatus`; the periodic
 ``scheduled_statuses_publish_task`` (every minute, created by migration
-``feed.0003``) publishes the due ones through ``services.status_create``. As on
+``feed.0003``) publishes the due ones through :func:`~apps.feed.services.statuses.status_create`. As on
 Mastodon, ``scheduled_at`` must be at least five minutes ahead, an account may hold
 at most 300 scheduled statuses and at most 50 for any one day.
+Reads are in :mod:`apps.feed.selectors.scheduling`.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from django.utils.translation import gettext as _
 from oauth2_provider.models import get_application_model
 
 from apps.accounts.models import able_to_act_q
-from apps.feed import selectors, services
+from apps.feed import selectors
 from apps.feed.models import ScheduledStatus, Status, Visibility
+from apps.feed.services.statuses import status_create, status_text_validate
 from core import errors, idempotency
-from core.pagination import PageParams, paginate_queryset
 
 logger = logging.getLogger(__name__)
 
@@ -30,29 +31,6 @@ MINIMUM_LEAD = dt.timedelta(minutes=5)
 TOTAL_LIMIT = 300
 DAILY_LIMIT = 50
 PUBLISH_BATCH = 500
-
-
-# Reads ---------------------------------------------------------------------
-
-
-def scheduled_statuses_page(*, owner, params: PageParams) -> list[ScheduledStatus]:
-    """The owner's scheduled statuses, newest id first, paged Mastodon's way."""
-    return paginate_queryset(ScheduledStatus.objects.filter(account=owner), params)
-
-
-def scheduled_status_get_for_owner(*, owner, scheduled_status_id) -> ScheduledStatus:
-    """The owner's scheduled status; NotFound for anyone else's or an unknown id."""
-    try:
-        scheduled_status_id = int(scheduled_status_id)
-    except (TypeError, ValueError):
-        raise errors.NotFound(_("Record not found")) from None
-    scheduled = ScheduledStatus.objects.filter(pk=scheduled_status_id, account=owner).first()
-    if scheduled is None:
-        raise errors.NotFound(_("Record not found"))
-    return scheduled
-
-
-# Writes --------------------------------------------------------------------
 
 
 def _validate_time(*, account, scheduled_at: dt.datetime, exclude_id: int | None = None) -> None:
@@ -124,7 +102,7 @@ def _scheduled_status_insert(
     """Check and store a scheduled status, its parameters kept as Mastodon's ``params``."""
     if visibility not in Visibility.values:
         raise errors.Invalid({"visibility": [_("is not a valid visibility")]})
-    services._validate_text(author=author, text=text, spoiler_text=spoiler_text)
+    status_text_validate(author=author, text=text, spoiler_text=spoiler_text)
     if in_reply_to_id is not None:
         parent = selectors.status_get_for_viewer(viewer=author, status_id=in_reply_to_id)
         if parent.is_reblog:
@@ -195,7 +173,7 @@ def _application_name(application_id: int | None) -> str:
 def _publish(scheduled: ScheduledStatus) -> Status:
     params = scheduled.params
     in_reply_to_id = params.get("in_reply_to_id")
-    return services.status_create(
+    return status_create(
         author=scheduled.account,
         text=params.get("text") or "",
         visibility=params.get("visibility") or Visibility.PUBLIC,
