@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core import events
+from core import events, relationships
 
 
 def on_content_actioned(event: events.ContentActioned) -> None:
@@ -20,15 +20,33 @@ def on_content_actioned(event: events.ContentActioned) -> None:
         services.status_mark_sensitive(status_id=event.content_id)
 
 
+class Relationships:
+    """The feed's side of :mod:`core.relationships` (registered by :func:`connect`)."""
+
+    def follow_requests_count(self, *, account) -> int:
+        from apps.feed import selectors
+
+        return selectors.follow_requests_count(account=account)
+
+
+def on_account_warned(event: events.AccountWarned) -> None:
+    """Moderation warned an account: it gets Mastodon's ``moderation_warning`` notification."""
+    from apps.feed import services
+
+    services.warning_notify(event=event)
+
+
 def connect() -> None:
+    """Subscribe the feed's handlers and fill in core's interfaces (``FeedConfig.ready``)."""
     from apps.feed import streaming
 
     events.subscribe(events.ContentActioned, on_content_actioned)
+    relationships.set_provider(Relationships())
     streaming.connect()
 
-    from apps.feed import account_warnings, fanout
+    from apps.feed import fanout
 
     fanout.connect()
-    account_warnings.connect()
+    events.subscribe(events.AccountWarned, on_account_warned)
 
     from apps.feed import scheduling_tasks  # noqa: F401 (registers the Celery task)

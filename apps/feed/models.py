@@ -364,7 +364,7 @@ class ScheduledStatus(PublicModel):
     """A status to publish at ``scheduled_at`` (Mastodon's ScheduledStatus).
 
     ``params`` holds what ``POST /api/v1/statuses`` received, in the entity's shape;
-    ``scheduled_statuses_publish_due`` (:mod:`apps.feed.scheduling`) publishes the
+    ``scheduled_statuses_publish_due`` (:mod:`apps.feed.services.scheduling`) publishes the
     row through ``services.status_create`` and deletes it in one transaction.
     """
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from apps.feed.ranking import ranking_model_train
+from apps.feed.services.ranking import ranking_model_train
 
 
 @shared_task(name="apps.feed.ranking_tasks.ranking_train_task", ignore_result=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from apps.feed.scheduling import scheduled_statuses_publish_due
+from apps.feed.services.scheduling import scheduled_statuses_publish_due
 
 
 @shared_task(name="apps.feed.scheduling_tasks.scheduled_statuses_publish_task", ignore_result=True)

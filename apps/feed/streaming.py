@@ -29,7 +29,6 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 
 from apps.accounts.models import Standing, able_to_act_q
@@ -47,6 +46,7 @@ from apps.feed.models import (
 )
 from apps.media.selectors import statuses_with_media
 from core import events, realtime
+from core.errors import NotFound
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from apps.feed.models import ScheduledStatus, Status
-from apps.feed.scheduling import scheduled_statuses_publish_due
 from apps.feed.scheduling_tasks import scheduled_statuses_publish_task
+from apps.feed.services import scheduled_statuses_publish_due
 from tests.api_client import APIClient
 
 pytestmark = pytest.mark.django_db

@@ -7,12 +7,12 @@ import io
 import pytest
 from django.core.cache import cache
 from PIL import Image
-from rest_framework.exceptions import ValidationError
 
 from apps.feed import services
 from apps.feed.models import Status
 from apps.media.models import MediaAttachment, ProcessingState
 from config.celery import app as celery_app
+from core.errors import Invalid
 from core.exceptions import UnprocessableEntity
 
 
@@ -59,7 +59,7 @@ def test_media_alone_makes_a_status(alice):
 
 
 def test_text_or_media_is_required(alice):
-    with pytest.raises(ValidationError):
+    with pytest.raises(Invalid):
         services.status_create(author=alice.account, text="", media_ids=[])
 
 

@@ -5,7 +5,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 
 from apps.feed.models import Status
-from apps.feed.search import STATUS_SEARCH_VECTOR
+from apps.feed.selectors.search import STATUS_SEARCH_VECTOR
 from tests.accounts.factories import AccessTokenFactory, UserFactory
 from tests.api_client import APIClient
 from tests.feed.factories import FollowFactory, StatusFactory

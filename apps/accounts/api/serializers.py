@@ -21,6 +21,7 @@ from apps.accounts.models import (
     Visibility,
 )
 from apps.accounts.roles import mastodon_role
+from core import relationships
 from core.base_url import absolute_url
 
 DEFAULT_AVATAR = "accounts/avatar.png"
@@ -247,7 +248,8 @@ class CredentialAccountSerializer(AccountSerializer):
                 {"name": item["name"], "value": item["value"], "verified_at": None}
                 for item in account.fields or []
             ],
-            "follow_requests_count": self._counts(account).follow_requests_count,
+            # Follow requests live in the feed, above accounts: asked through core's port.
+            "follow_requests_count": relationships.follow_requests_count(account=account),
             "indexable": account.indexable,
             "hide_collections": account.hide_collections,
         }

@@ -15,9 +15,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.api.serializers import AccountSerializer
-from apps.feed import ranking, search, selectors, trends
+from apps.feed import selectors
 from apps.feed.api.serializers import StatusSerializer, StatusTagSerializer
 from apps.feed.api.views import UserView
+from apps.feed.selectors import ranking, search, trends
 from core.pagination import page_params
 from core.params import truthy
 from core.permissions import HasScope

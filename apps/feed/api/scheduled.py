@@ -11,7 +11,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.feed import scheduling
+from apps.feed import selectors, services
 from apps.feed.api.serializers import EmptySerializer
 from apps.feed.models import ScheduledStatus
 from core.pagination import link_header, page_params
@@ -62,7 +62,7 @@ class ScheduledStatusListView(APIView):
     @extend_schema(responses=ScheduledStatusSerializer(many=True))
     def get(self, request):
         params = page_params(request)
-        rows = scheduling.scheduled_statuses_page(owner=request.user, params=params)
+        rows = selectors.scheduled_statuses_page(owner=request.user, params=params)
         response = Response(ScheduledStatusSerializer(rows, many=True).data)
         link = link_header(request, rows, params)
         if link:
@@ -79,7 +79,7 @@ class ScheduledStatusDetailView(APIView):
     }
 
     def _owned(self, request, scheduled_status_id) -> ScheduledStatus:
-        return scheduling.scheduled_status_get_for_owner(
+        return selectors.scheduled_status_get_for_owner(
             owner=request.user, scheduled_status_id=scheduled_status_id
         )
 
@@ -92,7 +92,7 @@ class ScheduledStatusDetailView(APIView):
         scheduled = self._owned(request, scheduled_status_id)
         form = ScheduledStatusUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        scheduled = scheduling.scheduled_status_reschedule(
+        scheduled = services.scheduled_status_reschedule(
             scheduled_status=scheduled,
             owner=request.user,
             scheduled_at=form.validated_data["scheduled_at"],
@@ -102,5 +102,5 @@ class ScheduledStatusDetailView(APIView):
     @extend_schema(responses={200: EmptySerializer})
     def delete(self, request, scheduled_status_id):
         scheduled = self._owned(request, scheduled_status_id)
-        scheduling.scheduled_status_cancel(scheduled_status=scheduled, owner=request.user)
+        services.scheduled_status_cancel(scheduled_status=scheduled, owner=request.user)
         return Response({})

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.api.serializers import AccountSerializer
-from apps.feed import scheduling, selectors, services
+from apps.feed import selectors, services
 from apps.feed.api.notifications import NotificationEntitySerializer
 from apps.feed.api.scheduled import ScheduledStatusSerializer
 from apps.feed.api.serializers import (
@@ -92,7 +92,7 @@ class StatusCreateView(UserView):
                 raise ValidationError(
                     {"media_ids": [_("scheduled statuses cannot carry media yet")]}
                 )
-            scheduled = scheduling.scheduled_status_create(
+            scheduled = services.scheduled_status_create(
                 author=request.user,
                 scheduled_at=data["scheduled_at"],
                 text=data["status"],

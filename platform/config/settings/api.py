@@ -116,7 +116,7 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# Discovery and ranking (apps.feed.search, trends, ranking).
+# Discovery and ranking (apps.feed.selectors.search, trends, ranking).
 # FEED_TRENDS_WINDOW_HOURS: the sliding window of /api/v1/trends: tags are ranked by the
 # distinct accounts using them in it, statuses by their engagement in it.
 FEED_TRENDS_WINDOW_HOURS = env.int("FEED_TRENDS_WINDOW_HOURS", default=24)

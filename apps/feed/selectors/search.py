@@ -20,8 +20,8 @@ from django.db import connection
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from apps.feed import selectors
 from apps.feed.models import Block, Follow, Mute, Status, Tag
+from apps.feed.selectors.statuses import statuses_in_order
 from core.base_url import is_local_domain
 
 User = get_user_model()
@@ -199,7 +199,7 @@ def search_statuses(
             queryset = queryset.filter(Q(text__icontains=word) | Q(spoiler_text__icontains=word))
         queryset = queryset.order_by("-id")
     ids = list(queryset.values_list("id", flat=True)[offset : offset + limit])
-    return selectors.statuses_in_order(ids)
+    return statuses_in_order(ids)
 
 
 def _resolve_local_url(*, viewer, query: str) -> SearchResults | None:
@@ -211,7 +211,7 @@ def _resolve_local_url(*, viewer, query: str) -> SearchResults | None:
     if kind == "status":
         if _signed_in(viewer):
             found = searchable_statuses(viewer=viewer).filter(pk=int(key))
-            results.statuses = selectors.statuses_in_order(list(found.values_list("id", flat=True)))
+            results.statuses = statuses_in_order(list(found.values_list("id", flat=True)))
     else:
         exact = account_exact_match(viewer=viewer, query=key)
         if exact is None:

@@ -19,6 +19,8 @@ accounts they follow, visible to them, minus muted accounts and reblogs of follo
 with reblogs off) of the last ``FEED_RANKING_WINDOW_HOURS``, at most
 ``FEED_RANKING_MAX_CANDIDATES`` of the newest. A status reblogged into the feed
 more than once appears once, in its best-ranked form.
+
+Training the model is a write: :mod:`apps.feed.services.ranking`.
 """
 
 from __future__ import annotations
@@ -29,16 +31,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from apps.feed import selectors
-from apps.feed.models import Favourite, Mute, RankingModel, Status
+from apps.feed.models import Favourite, RankingModel, Status
+from apps.feed.selectors.statuses import statuses_in_order
+from apps.feed.selectors.timelines import home_queryset
 
 FEATURES = ("recency", "engagement", "affinity")
+
+
 COMPONENTS = (*FEATURES, "learned")
-KEPT_MODEL_VERSIONS = 10
 
 
 @dataclass(frozen=True)
@@ -83,17 +86,11 @@ def ranking_weights() -> dict[str, float]:
     return {name: float(configured.get(name, 0.0)) for name in COMPONENTS}
 
 
-def _active_mutes(viewer):
-    return Mute.objects.filter(account=viewer).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
-    )
-
-
 def home_candidates(*, viewer, now: dt.datetime) -> list[Candidate]:
     """The newest home timeline statuses of the window, in one query."""
     since = now - dt.timedelta(hours=settings.FEED_RANKING_WINDOW_HOURS)
     rows = (
-        selectors.home_queryset(viewer)
+        home_queryset(viewer)
         .filter(created_at__gte=since, created_at__lte=now)
         .order_by("-id")
         .values_list(
@@ -190,7 +187,8 @@ def candidate_features(
     return features
 
 
-def _sigmoid(z: float) -> float:
+def sigmoid(z: float) -> float:
+    """The logistic function, without overflow for large ``|z|``."""
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
@@ -200,7 +198,7 @@ def _sigmoid(z: float) -> float:
 def model_probability(weights: dict[str, float], features: dict[str, float]) -> float:
     """The logistic model's probability of an interaction for one candidate."""
     z = weights.get("bias", 0.0) + sum(weights.get(name, 0.0) * features[name] for name in FEATURES)
-    return _sigmoid(z)
+    return sigmoid(z)
 
 
 def current_model() -> RankingModel | None:
@@ -251,61 +249,8 @@ def ranked_timeline(
     moved across the page boundary.
     """
     page = rank_home(viewer=viewer, now=now)[offset : offset + limit]
-    statuses = {s.pk: s for s in selectors.statuses_in_order([e.status_id for e in page])}
+    statuses = {s.pk: s for s in statuses_in_order([e.status_id for e in page])}
     return [(statuses[e.status_id], e) for e in page if e.status_id in statuses]
-
-
-# Training ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrainedWeights:
-    weights: dict[str, float]
-    log_loss: float
-
-
-def fit_logistic_regression(
-    examples: Sequence[tuple[dict[str, float], int]],
-    *,
-    iterations: int = 500,
-    learning_rate: float = 1.0,
-    l2: float = 0.001,
-) -> TrainedWeights:
-    """Batch gradient descent on the class-balanced log loss, with a little L2 shrinkage.
-
-    ``examples`` are ``(features, label)`` pairs with both labels present.
-    Deterministic: the same examples give the same weights.
-    """
-    positives = sum(label for _, label in examples)
-    negatives = len(examples) - positives
-    if not positives or not negatives:
-        raise ValueError("both labels are needed to train")
-    n = len(examples)
-    class_weight = {1: n / (2.0 * positives), 0: n / (2.0 * negatives)}
-    rows = [([features[name] for name in FEATURES], label) for features, label in examples]
-    coefficients = [0.0] * len(FEATURES)
-    bias = 0.0
-    for _ in range(iterations):
-        gradient = [0.0] * len(FEATURES)
-        gradient_bias = 0.0
-        for x, label in rows:
-            z = bias + sum(w * v for w, v in zip(coefficients, x, strict=True))
-            error = (_sigmoid(z) - label) * class_weight[label]
-            gradient_bias += error
-            for i, value in enumerate(x):
-                gradient[i] += error * value
-        bias -= learning_rate * gradient_bias / n
-        coefficients = [
-            w - learning_rate * (g / n + l2 * w)
-            for w, g in zip(coefficients, gradient, strict=True)
-        ]
-    loss = 0.0
-    for x, label in rows:
-        p = _sigmoid(bias + sum(w * v for w, v in zip(coefficients, x, strict=True)))
-        p = min(max(p, 1e-12), 1 - 1e-12)
-        loss -= class_weight[label] * (label * math.log(p) + (1 - label) * math.log(1 - p))
-    weights = {"bias": bias, **dict(zip(FEATURES, coefficients, strict=True))}
-    return TrainedWeights(weights=weights, log_loss=loss / n)
 
 
 def _training_accounts(*, now: dt.datetime) -> list[int]:
@@ -373,37 +318,3 @@ def training_examples(*, now: dt.datetime) -> list[tuple[dict[str, float], int]]
             for candidate, values in zip(candidates, features, strict=True)
         )
     return examples
-
-
-def ranking_model_train(*, now: dt.datetime | None = None) -> RankingModel | None:
-    """Train a new model version on recent interactions and make it the current one.
-
-    Returns None (and keeps the current model) when there are fewer than
-    ``FEED_RANKING_TRAINING_MIN_EXAMPLES`` positive or negative examples. Keeps the
-    last ten versions. Safe to run twice: each run adds the next version.
-    """
-    now = now or timezone.now()
-    examples = training_examples(now=now)
-    positives = sum(label for _, label in examples)
-    negatives = len(examples) - positives
-    minimum = settings.FEED_RANKING_TRAINING_MIN_EXAMPLES
-    if positives < minimum or negatives < minimum:
-        return None
-    trained = fit_logistic_regression(examples)
-    with transaction.atomic():
-        latest = RankingModel.objects.select_for_update().order_by("-version").first()
-        model = RankingModel(
-            version=(latest.version + 1) if latest else 1,
-            weights=trained.weights,
-            sample_count=len(examples),
-            positive_count=positives,
-            log_loss=trained.log_loss,
-            trained_at=now,
-        )
-        model.full_clean()
-        model.save()
-        stale = RankingModel.objects.order_by("-version").values_list("pk", flat=True)[
-            KEPT_MODEL_VERSIONS:
-        ]
-        RankingModel.objects.filter(pk__in=list(stale)).delete()
-    return model

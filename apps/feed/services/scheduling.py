@@ -1,11 +1,12 @@
-"""Scheduled statuses (Mastodon's ScheduledStatus): schedule, list, reschedule, cancel, publish.
+"""Writes of scheduled statuses (Mastodon's ScheduledStatus): schedule, reschedule, cancel, publish.
 
 ``POST /api/v1/statuses`` with ``scheduled_at`` stores the request's parameters in
 a :class:`~apps.feed.models.ScheduledStatus`; the periodic
 ``scheduled_statuses_publish_task`` (every minute, created by migration
-``feed.0003``) publishes the due ones through ``services.status_create``. As on
+``feed.0003``) publishes the due ones through :func:`~apps.feed.services.statuses.status_create`. As on
 Mastodon, ``scheduled_at`` must be at least five minutes ahead, an account may hold
 at most 300 scheduled statuses and at most 50 for any one day.
+Reads are in :mod:`apps.feed.selectors.scheduling`.
 """
 
 from __future__ import annotations
@@ -13,17 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oauth2_provider.models import get_application_model
-from rest_framework.exceptions import APIException, NotFound, ValidationError
 
 from apps.accounts.models import able_to_act_q
-from apps.feed import selectors, services
+from apps.feed import selectors
 from apps.feed.models import ScheduledStatus, Status, Visibility
-from core.pagination import PageParams, paginate_queryset
+from apps.feed.services.statuses import status_create, status_text_validate
+from core import errors, idempotency
 
 logger = logging.getLogger(__name__)
 
@@ -31,44 +31,20 @@ MINIMUM_LEAD = dt.timedelta(minutes=5)
 TOTAL_LIMIT = 300
 DAILY_LIMIT = 50
 PUBLISH_BATCH = 500
-IDEMPOTENCY_SECONDS = services.IDEMPOTENCY_SECONDS
-
-
-# Reads ---------------------------------------------------------------------
-
-
-def scheduled_statuses_page(*, owner, params: PageParams) -> list[ScheduledStatus]:
-    """The owner's scheduled statuses, newest id first, paged Mastodon's way."""
-    return paginate_queryset(ScheduledStatus.objects.filter(account=owner), params)
-
-
-def scheduled_status_get_for_owner(*, owner, scheduled_status_id) -> ScheduledStatus:
-    """The owner's scheduled status; NotFound for anyone else's or an unknown id."""
-    try:
-        scheduled_status_id = int(scheduled_status_id)
-    except (TypeError, ValueError):
-        raise NotFound(_("Record not found")) from None
-    scheduled = ScheduledStatus.objects.filter(pk=scheduled_status_id, account=owner).first()
-    if scheduled is None:
-        raise NotFound(_("Record not found"))
-    return scheduled
-
-
-# Writes --------------------------------------------------------------------
 
 
 def _validate_time(*, account, scheduled_at: dt.datetime, exclude_id: int | None = None) -> None:
-    """Refuse (ValidationError, 422) a time less than 5 minutes ahead, or over the limits."""
+    """Refuse (Invalid, 422) a time less than 5 minutes ahead, or over the limits."""
     if scheduled_at < timezone.now() + MINIMUM_LEAD:
-        raise ValidationError({"scheduled_at": [_("must be at least 5 minutes in the future")]})
+        raise errors.Invalid({"scheduled_at": [_("must be at least 5 minutes in the future")]})
     others = ScheduledStatus.objects.filter(account=account)
     if exclude_id is not None:
         others = others.exclude(pk=exclude_id)
     if exclude_id is None and others.count() >= TOTAL_LIMIT:
-        raise ValidationError({"scheduled_at": [_("total limit of scheduled statuses reached")]})
+        raise errors.Invalid({"scheduled_at": [_("total limit of scheduled statuses reached")]})
     day = scheduled_at.astimezone(dt.UTC).date()
     if others.filter(scheduled_at__date=day).count() >= DAILY_LIMIT:
-        raise ValidationError({"scheduled_at": [_("daily limit of scheduled statuses reached")]})
+        raise errors.Invalid({"scheduled_at": [_("daily limit of scheduled statuses reached")]})
 
 
 def scheduled_status_create(
@@ -86,24 +62,51 @@ def scheduled_status_create(
 ) -> ScheduledStatus:
     """Schedule a status for ``scheduled_at``, checked now as it would be on publishing.
 
-    Raises ValidationError (too soon, over a limit, bad text or visibility) and
+    Raises Invalid (too soon, over a limit, bad text or visibility) and
     NotFound (a parent the author cannot see). With ``idempotency_key`` a repeated
     request within an hour returns the first scheduled status.
     """
-    cache_key = f"feed:idempotency:scheduled:{author.pk}:{idempotency_key}"
-    if idempotency_key:
-        earlier = cache.get(cache_key)
-        if earlier is not None:
-            existing = ScheduledStatus.objects.filter(pk=earlier, account=author).first()
-            if existing is not None:
-                return existing
+    return idempotency.create_once(
+        scope="scheduled_status",
+        account_id=author.pk,
+        key=idempotency_key,
+        find=lambda pk: ScheduledStatus.objects.filter(pk=pk, account=author).first(),
+        create=lambda: _scheduled_status_insert(
+            author=author,
+            scheduled_at=scheduled_at,
+            text=text,
+            visibility=visibility,
+            spoiler_text=spoiler_text,
+            sensitive=sensitive,
+            language=language,
+            in_reply_to_id=in_reply_to_id,
+            application_id=application_id,
+            idempotency_key=idempotency_key,
+        ),
+    )
+
+
+def _scheduled_status_insert(
+    *,
+    author,
+    scheduled_at: dt.datetime,
+    text: str,
+    visibility: str,
+    spoiler_text: str,
+    sensitive: bool,
+    language: str,
+    in_reply_to_id: int | None,
+    application_id: int | None,
+    idempotency_key: str | None,
+) -> ScheduledStatus:
+    """Check and store a scheduled status, its parameters kept as Mastodon's ``params``."""
     if visibility not in Visibility.values:
-        raise ValidationError({"visibility": [_("is not a valid visibility")]})
-    services._validate_text(author=author, text=text, spoiler_text=spoiler_text)
+        raise errors.Invalid({"visibility": [_("is not a valid visibility")]})
+    status_text_validate(author=author, text=text, spoiler_text=spoiler_text)
     if in_reply_to_id is not None:
         parent = selectors.status_get_for_viewer(viewer=author, status_id=in_reply_to_id)
         if parent.is_reblog:
-            raise ValidationError({"in_reply_to_id": [_("cannot reply to a reblog")]})
+            raise errors.Invalid({"in_reply_to_id": [_("cannot reply to a reblog")]})
     params = {
         "text": text,
         "poll": None,
@@ -125,17 +128,15 @@ def scheduled_status_create(
         scheduled = ScheduledStatus(account=author, scheduled_at=scheduled_at, params=params)
         scheduled.full_clean(exclude=["account"])
         scheduled.save()
-    if idempotency_key:
-        cache.set(cache_key, scheduled.pk, IDEMPOTENCY_SECONDS)
     return scheduled
 
 
 def scheduled_status_reschedule(
     *, scheduled_status: ScheduledStatus, owner, scheduled_at: dt.datetime
 ) -> ScheduledStatus:
-    """Move the owner's scheduled status to ``scheduled_at``. Raises NotFound, ValidationError."""
+    """Move the owner's scheduled status to ``scheduled_at``. Raises NotFound, Invalid."""
     if scheduled_status.account_id != owner.pk:
-        raise NotFound(_("Record not found"))
+        raise errors.NotFound(_("Record not found"))
     with transaction.atomic():
         type(owner)._default_manager.select_for_update().filter(pk=owner.pk).first()
         _validate_time(account=owner, scheduled_at=scheduled_at, exclude_id=scheduled_status.pk)
@@ -143,7 +144,7 @@ def scheduled_status_reschedule(
             scheduled_at=scheduled_at, updated_at=timezone.now()
         )
         if not updated:
-            raise NotFound(_("Record not found"))
+            raise errors.NotFound(_("Record not found"))
     scheduled_status.refresh_from_db()
     return scheduled_status
 
@@ -154,7 +155,7 @@ def scheduled_status_cancel(*, scheduled_status: ScheduledStatus, owner) -> None
         pk=scheduled_status.pk, account=owner
     ).delete()
     if not deleted:
-        raise NotFound(_("Record not found"))
+        raise errors.NotFound(_("Record not found"))
 
 
 def _application_name(application_id: int | None) -> str:
@@ -172,7 +173,7 @@ def _application_name(application_id: int | None) -> str:
 def _publish(scheduled: ScheduledStatus) -> Status:
     params = scheduled.params
     in_reply_to_id = params.get("in_reply_to_id")
-    return services.status_create(
+    return status_create(
         author=scheduled.account,
         text=params.get("text") or "",
         visibility=params.get("visibility") or Visibility.PUBLIC,
@@ -211,10 +212,10 @@ def scheduled_statuses_publish_due(
                 break
             try:
                 status = _publish(scheduled)
-            except APIException as refusal:
+            except errors.PlatformError as refusal:
                 logger.warning(
                     "scheduled status dropped: %s",
-                    refusal.detail,
+                    refusal.message,
                     extra={"scheduled_status_id": scheduled.pk, "account_id": scheduled.account_id},
                 )
             else:

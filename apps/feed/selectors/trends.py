@@ -19,8 +19,8 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.accounts.models import Standing, User
-from apps.feed import selectors
 from apps.feed.models import ModerationState, Status, Tag, Visibility
+from apps.feed.selectors.statuses import statuses_in_order
 
 HISTORY_DAYS = 7
 
@@ -153,4 +153,4 @@ def trending_statuses(
         reverse=True,
     )
     page = [status_id for _, status_id in scored[offset : offset + limit]]
-    return selectors.statuses_in_order(page)
+    return statuses_in_order(page)

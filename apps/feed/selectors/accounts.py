@@ -1,0 +1,156 @@
+"""Reads of accounts as the feed relates them: lookups, follows, requests, blocks, mutes.
+
+(Named for accounts rather than relationships: :func:`relationships` is a selector
+of its own, which the package re-exports under that name.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import able_to_act_q
+from apps.feed.models import Block, Follow, FollowRequest, Mute
+from core import errors
+from core.pagination import PageParams, paginate_queryset
+
+User = get_user_model()
+
+
+def active_mutes(viewer) -> QuerySet:
+    """The viewer's mutes in force now (a mute whose time ran out no longer counts)."""
+    return Mute.objects.filter(account=viewer).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    )
+
+
+def without_muted(queryset: QuerySet, viewer) -> QuerySet:
+    """Statuses of ``queryset`` less those by, or reblogging, accounts the viewer mutes."""
+    if viewer is None or not viewer.is_authenticated:
+        return queryset
+    muted = active_mutes(viewer).filter(target=OuterRef("account"))
+    muted_original = active_mutes(viewer).filter(target=OuterRef("reblog_of__account"))
+    return queryset.exclude(Exists(muted)).exclude(Exists(muted_original))
+
+
+def account_get_for_viewer(*, viewer, account_id) -> User:
+    """An active account, unless it blocks the viewer (NotFound)."""
+    try:
+        account_id = int(account_id)
+    except (TypeError, ValueError):
+        raise errors.NotFound(_("Record not found")) from None
+    account = User.objects.filter(pk=account_id, is_active=True).first()
+    if account is None:
+        raise errors.NotFound(_("Record not found"))
+    if (
+        viewer is not None
+        and viewer.is_authenticated
+        and Block.objects.filter(account=account, target=viewer).exists()
+    ):
+        raise errors.NotFound(_("Record not found"))
+    return account
+
+
+def _relation_page(queryset: QuerySet, params: PageParams, attribute: str) -> tuple[list, list]:
+    rows = paginate_queryset(queryset.select_related(attribute), params)
+    return rows, [getattr(row, attribute) for row in rows]
+
+
+def _shows_collections(*, account, viewer) -> bool:
+    """Whether ``viewer`` may list whom ``account`` follows and who follows it.
+
+    Never for a suspended or disabled account; to others not when the account hides
+    its network (``hide_collections``), as Mastodon's lists answer then.
+    """
+    if not account.is_able_to_act:
+        return False
+    return not account.hide_collections or getattr(viewer, "pk", None) == account.pk
+
+
+def followers_page(*, account, viewer, params: PageParams):
+    """Who follows ``account``, as ``viewer`` may see it (:func:`_shows_collections`)."""
+    follows = Follow.objects.filter(target=account).filter(able_to_act_q("account__"))
+    if not _shows_collections(account=account, viewer=viewer):
+        follows = follows.none()
+    return _relation_page(follows, params, "account")
+
+
+def following_page(*, account, viewer, params: PageParams):
+    """Whom ``account`` follows, as ``viewer`` may see it (:func:`_shows_collections`)."""
+    follows = Follow.objects.filter(account=account).filter(able_to_act_q("target__"))
+    if not _shows_collections(account=account, viewer=viewer):
+        follows = follows.none()
+    return _relation_page(follows, params, "target")
+
+
+def blocks_page(*, viewer, params: PageParams):
+    return _relation_page(Block.objects.filter(account=viewer), params, "target")
+
+
+def mutes_page(*, viewer, params: PageParams):
+    return _relation_page(active_mutes(viewer), params, "target")
+
+
+def _pending_follow_requests(account) -> QuerySet:
+    """Requests waiting for ``account``, from accounts able to act (as the list shows them)."""
+    return FollowRequest.objects.filter(target=account).filter(able_to_act_q("account__"))
+
+
+def follow_requests_page(*, viewer, params: PageParams):
+    return _relation_page(_pending_follow_requests(viewer), params, "account")
+
+
+def follow_requests_count(*, account) -> int:
+    """How many requests :func:`follow_requests_page` lists for ``account``, in one query."""
+    return _pending_follow_requests(account).count()
+
+
+@dataclass
+class RelationshipSets:
+    """What the viewer has with each of a set of accounts, looked up in one query per relation."""
+
+    following: dict[int, Follow] = field(default_factory=dict)
+    followed_by: set[int] = field(default_factory=set)
+    requested: set[int] = field(default_factory=set)
+    requested_by: set[int] = field(default_factory=set)
+    blocking: set[int] = field(default_factory=set)
+    blocked_by: set[int] = field(default_factory=set)
+    muting: dict[int, Mute] = field(default_factory=dict)
+
+
+def relationships(*, viewer, account_ids: Iterable[int]) -> RelationshipSets:
+    ids = list(account_ids)
+    result = RelationshipSets()
+    if not ids:
+        return result
+    result.following = {
+        f.target_id: f for f in Follow.objects.filter(account=viewer, target_id__in=ids)
+    }
+    result.followed_by = set(
+        Follow.objects.filter(target=viewer, account_id__in=ids).values_list(
+            "account_id", flat=True
+        )
+    )
+    result.requested = set(
+        FollowRequest.objects.filter(account=viewer, target_id__in=ids).values_list(
+            "target_id", flat=True
+        )
+    )
+    result.requested_by = set(
+        FollowRequest.objects.filter(target=viewer, account_id__in=ids).values_list(
+            "account_id", flat=True
+        )
+    )
+    result.blocking = set(
+        Block.objects.filter(account=viewer, target_id__in=ids).values_list("target_id", flat=True)
+    )
+    result.blocked_by = set(
+        Block.objects.filter(target=viewer, account_id__in=ids).values_list("account_id", flat=True)
+    )
+    result.muting = {m.target_id: m for m in active_mutes(viewer).filter(target_id__in=ids)}
+    return result

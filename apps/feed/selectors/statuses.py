@@ -1,0 +1,271 @@
+"""Reads of statuses: one status for a viewer, threads, pages, and what a page needs.
+
+Visibility (``Status.objects.visible_to``) applies everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import able_to_act_q
+from apps.feed.models import Bookmark, Favourite, Mention, Status, Tag
+from apps.feed.selectors.accounts import without_muted
+from apps.media.selectors import media_for_statuses, statuses_with_media
+from core import errors
+from core.pagination import PageParams, paginate_queryset
+
+MAX_CONTEXT = 4096
+
+
+def with_relations(queryset: QuerySet) -> QuerySet:
+    """Everything a Status entity shows, in a fixed number of queries.
+
+    Whether a status (and a reblog's original) has media comes along as a column,
+    so pages without media never query for it (:func:`prefetch_media`).
+    """
+    mentions = Prefetch("mentions", queryset=Mention.objects.select_related("account"))
+    media = statuses_with_media()
+    return (
+        queryset.select_related("account", "reblog_of", "reblog_of__account")
+        .annotate(
+            media_present=Exists(media.filter(status_id=OuterRef("pk"))),
+            original_media_present=Exists(media.filter(status_id=OuterRef("reblog_of_id"))),
+        )
+        .prefetch_related(
+            mentions,
+            "tags",
+            Prefetch("reblog_of__mentions", queryset=Mention.objects.select_related("account")),
+            "reblog_of__tags",
+        )
+    )
+
+
+MEDIA_ATTRIBUTE = "_media_attachments"
+
+
+def prefetch_media(statuses: Iterable[Status]) -> None:
+    """Load the media attachments of ``statuses`` and their originals in one query.
+
+    Each status gets them as ``status._media_attachments`` (read by
+    :func:`status_media`); statuses that already have them are skipped.
+    """
+    pending = []
+    for status in statuses:
+        pending.append((status, getattr(status, "media_present", None)))
+        if status.reblog_of_id is not None and status.reblog_of is not None:
+            pending.append((status.reblog_of, getattr(status, "original_media_present", None)))
+    pending_statuses = []
+    for status, present in pending:
+        if hasattr(status, MEDIA_ATTRIBUTE):
+            continue
+        if present is False:  # known from with_relations: nothing to fetch
+            setattr(status, MEDIA_ATTRIBUTE, [])
+        else:
+            pending_statuses.append(status)
+    pending = pending_statuses
+    if not pending:
+        return
+    found = media_for_statuses(status.pk for status in pending)
+    for status in pending:
+        setattr(status, MEDIA_ATTRIBUTE, found.get(status.pk, []))
+
+
+def status_media(status: Status) -> list:
+    """The media attachments of ``status`` (prefetched, or fetched now)."""
+    if not hasattr(status, MEDIA_ATTRIBUTE):
+        prefetch_media([status])
+    return getattr(status, MEDIA_ATTRIBUTE)
+
+
+def media_only(queryset: QuerySet) -> QuerySet:
+    """Statuses of ``queryset`` with media attached (``only_media`` of the timelines)."""
+    return queryset.filter(pk__in=statuses_with_media())
+
+
+def status_get_for_viewer(*, viewer, status_id) -> Status:
+    """The status if ``viewer`` may see it; NotFound otherwise (private is not revealed)."""
+    try:
+        status_id = int(status_id)
+    except (TypeError, ValueError):
+        raise errors.NotFound(_("Record not found")) from None
+    status = with_relations(Status.objects.visible_to(viewer)).filter(pk=status_id).first()
+    if status is None:
+        raise errors.NotFound(_("Record not found"))
+    return status
+
+
+def statuses_page(queryset: QuerySet, params: PageParams) -> list[Status]:
+    return paginate_queryset(with_relations(queryset), params)
+
+
+def _thread_ancestor_ids(status: Status) -> list[int]:
+    """Ids of the statuses ``status`` replies to, its parent first, at most ``MAX_CONTEXT``.
+
+    One recursive query up the ``in_reply_to`` chain, whatever its length (Mastodon
+    walks its threads the same way); visibility is applied by the caller.
+    """
+    if status.in_reply_to_id is None:
+        return []
+    table = Status._meta.db_table
+    # Only the table name is formatted in; the values are parameters.
+    sql = f"""
+        WITH RECURSIVE ancestors(id, in_reply_to_id, depth) AS (
+            SELECT id, in_reply_to_id, 1 FROM {table} WHERE id = %s
+            UNION ALL
+            SELECT parent.id, parent.in_reply_to_id, ancestors.depth + 1
+              FROM {table} parent JOIN ancestors ON parent.id = ancestors.in_reply_to_id
+             WHERE ancestors.depth < %s
+        )
+        SELECT id FROM ancestors ORDER BY depth
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [status.in_reply_to_id, MAX_CONTEXT])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _thread_descendant_rows(status: Status) -> list[tuple[int, int]]:
+    """``(id, in_reply_to_id)`` of the replies below ``status``, level by level, at most
+    ``MAX_CONTEXT`` levels and ``MAX_CONTEXT`` rows: one recursive query however deep."""
+    table = Status._meta.db_table
+    # Only the table name is formatted in; the values are parameters.
+    sql = f"""
+        WITH RECURSIVE descendants(id, in_reply_to_id, depth) AS (
+            SELECT id, in_reply_to_id, 1 FROM {table} WHERE in_reply_to_id = %s
+            UNION ALL
+            SELECT reply.id, reply.in_reply_to_id, descendants.depth + 1
+              FROM {table} reply JOIN descendants ON reply.in_reply_to_id = descendants.id
+             WHERE descendants.depth < %s
+        )
+        SELECT id, in_reply_to_id FROM descendants ORDER BY depth, id LIMIT %s
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [status.pk, MAX_CONTEXT, MAX_CONTEXT])
+        return [(row[0], row[1]) for row in cursor.fetchall()]
+
+
+def status_context(*, viewer, status: Status) -> tuple[list[Status], list[Status]]:
+    """Ancestors (oldest first) and descendants (depth first, by time) that ``viewer`` may see.
+
+    Ancestors end at the first one the viewer may not see (or whose author they
+    mute); a descendant the viewer may not see is left out with the replies below
+    it. Each side holds at most ``MAX_CONTEXT`` statuses. A fixed number of queries
+    however long or deep the thread: one recursive query each way for the ids, one
+    (with its prefetches) for the statuses the viewer may see among them.
+    """
+    ancestor_ids = _thread_ancestor_ids(status)
+    descendant_rows = _thread_descendant_rows(status)
+    wanted = ancestor_ids + [row_id for row_id, _parent_id in descendant_rows]
+    if not wanted:
+        return [], []
+    visible = without_muted(Status.objects.visible_to(viewer), viewer)
+    by_id = {found.pk: found for found in with_relations(visible).filter(pk__in=wanted)}
+
+    ancestors: list[Status] = []
+    for ancestor_id in ancestor_ids:
+        if ancestor_id not in by_id:
+            break
+        ancestors.append(by_id[ancestor_id])
+    ancestors.reverse()
+
+    children_of: dict[int, list[Status]] = {}
+    for row_id, parent_id in descendant_rows:  # ordered by id within each parent
+        if row_id in by_id:
+            children_of.setdefault(parent_id, []).append(by_id[row_id])
+    ordered: list[Status] = []
+    pending = list(reversed(children_of.get(status.pk, [])))
+    while pending:  # depth first without recursion: threads may be thousands deep
+        node = pending.pop()
+        ordered.append(node)
+        pending.extend(reversed(children_of.get(node.pk, [])))
+    return ancestors, ordered
+
+
+def favourites_page(*, viewer, params: PageParams) -> tuple[list[Favourite], list[Status]]:
+    """The viewer's favourites, paged by favourite id (Mastodon's cursor)."""
+    visible = Status.objects.visible_to(viewer)
+    rows = paginate_queryset(Favourite.objects.filter(account=viewer, status__in=visible), params)
+    return rows, statuses_in_order([row.status_id for row in rows])
+
+
+def bookmarks_page(*, viewer, params: PageParams) -> tuple[list[Bookmark], list[Status]]:
+    visible = Status.objects.visible_to(viewer)
+    rows = paginate_queryset(Bookmark.objects.filter(account=viewer, status__in=visible), params)
+    return rows, statuses_in_order([row.status_id for row in rows])
+
+
+def statuses_in_order(ids: list[int]) -> list[Status]:
+    """The statuses with ``ids``, relations loaded, in the order of ``ids`` (missing ones skipped)."""
+    by_id = {s.pk: s for s in with_relations(Status.objects.filter(pk__in=ids))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def status_favourited_by(*, viewer, status: Status, params: PageParams) -> tuple[list, list]:
+    rows = paginate_queryset(
+        Favourite.objects.filter(status=status)
+        .filter(able_to_act_q("account__"))
+        .select_related("account"),
+        params,
+    )
+    return rows, [row.account for row in rows]
+
+
+def status_reblogged_by(*, viewer, status: Status, params: PageParams) -> tuple[list, list]:
+    rows = paginate_queryset(
+        Status.objects.filter(reblog_of=status)
+        .filter(able_to_act_q("account__"))
+        .select_related("account"),
+        params,
+    )
+    return rows, [row.account for row in rows]
+
+
+@dataclass
+class ViewerState:
+    """Per-viewer flags of a page of statuses, one query whatever the page size."""
+
+    favourited: set[int] = field(default_factory=set)
+    reblogged: set[int] = field(default_factory=set)
+    bookmarked: set[int] = field(default_factory=set)
+
+
+def viewer_state(*, viewer, statuses: Iterable[Status]) -> ViewerState:
+    """The viewer's favourites, reblogs and bookmarks among ``statuses`` (and the
+    originals they reblog), in one query whatever the page size."""
+    state = ViewerState()
+    if viewer is None or not viewer.is_authenticated:
+        return state
+    ids: set[int] = set()
+    for status in statuses:
+        ids.add(status.pk)
+        if status.reblog_of_id:
+            ids.add(status.reblog_of_id)
+    if not ids:
+        return state
+    placeholders = ", ".join(["%s"] * len(ids))
+    # One round trip, written out: the ORM's three-way union costs more to compile
+    # than the database takes to answer it. Only table names and placeholders are
+    # formatted in; every value is a parameter.
+    sql = f"""
+        SELECT 'f', status_id FROM {Favourite._meta.db_table}
+         WHERE account_id = %s AND status_id IN ({placeholders})
+        UNION ALL SELECT 'r', reblog_of_id FROM {Status._meta.db_table}
+         WHERE account_id = %s AND reblog_of_id IN ({placeholders})
+        UNION ALL SELECT 'b', status_id FROM {Bookmark._meta.db_table}
+         WHERE account_id = %s AND status_id IN ({placeholders})
+    """  # noqa: S608
+    ordered = sorted(ids)
+    by_kind = {"f": state.favourited, "r": state.reblogged, "b": state.bookmarked}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [viewer.pk, *ordered] * 3)
+        for kind, status_id in cursor.fetchall():
+            by_kind[kind].add(status_id)
+    return state
+
+
+def tag_get(*, name: str) -> Tag | None:
+    return Tag.objects.filter(name__iexact=name).first()

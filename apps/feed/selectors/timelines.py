@@ -1,0 +1,103 @@
+"""Reads of timelines: home, public, hashtag and an account's statuses, newest first."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from apps.feed.models import Follow, Status, Visibility
+from apps.feed.selectors.accounts import without_muted
+from apps.feed.selectors.statuses import media_only, statuses_page
+from core.pagination import PageParams
+
+
+def home_candidates(viewer) -> QuerySet:
+    """The viewer's own statuses and those of accounts they follow (mutes not applied).
+
+    Reblogs from follows with reblogs turned off are left out. The feed store is
+    rebuilt from this query; mutes apply when the timeline is read.
+    """
+    follows = Follow.objects.filter(account=viewer)
+    followed = Q(account__in=follows.values("target"))
+    no_reblogs = follows.filter(show_reblogs=False).values("target")
+    return (
+        Status.objects.visible_to(viewer)
+        .filter(followed | Q(account=viewer))
+        .exclude(Q(reblog_of__isnull=False) & Q(account__in=no_reblogs))
+        .exclude(Q(visibility=Visibility.DIRECT) & ~Q(account=viewer))
+    )
+
+
+def home_queryset(viewer) -> QuerySet:
+    """Everything the viewer's home timeline may show: :func:`home_candidates` less mutes."""
+    return without_muted(home_candidates(viewer), viewer)
+
+
+def home_timeline(*, viewer, params: PageParams) -> list[Status]:
+    """The viewer's home timeline, newest first: from the feed store when Redis is
+    configured (see :mod:`apps.feed.fanout`), from the database otherwise or when the
+    store cannot vouch for the page."""
+    from apps.feed import fanout
+
+    if fanout.store_enabled():
+        page = fanout.home_timeline_page(viewer=viewer, params=params)
+        if page is not None:
+            return page
+    return statuses_page(home_queryset(viewer), params)
+
+
+def public_timeline(
+    *,
+    viewer,
+    params: PageParams,
+    local: bool = False,
+    remote: bool = False,
+    only_media: bool = False,
+) -> list[Status]:
+    """Public statuses (not unlisted, not reblogs). Agora has only local accounts."""
+    if remote:
+        return []
+    queryset = (
+        Status.objects.visible_to(viewer)
+        .without_limited_accounts()
+        .filter(visibility=Visibility.PUBLIC, reblog_of__isnull=True)
+    )
+    if only_media:
+        queryset = media_only(queryset)
+    return statuses_page(without_muted(queryset, viewer), params)
+
+
+def tag_timeline(*, viewer, tag: str, params: PageParams, only_media: bool = False) -> list[Status]:
+    queryset = (
+        Status.objects.visible_to(viewer)
+        .without_limited_accounts()
+        .filter(visibility=Visibility.PUBLIC, reblog_of__isnull=True, tags__name__iexact=tag)
+    )
+    if only_media:
+        queryset = media_only(queryset)
+    return statuses_page(without_muted(queryset, viewer), params)
+
+
+def account_statuses(
+    *,
+    viewer,
+    account,
+    params: PageParams,
+    exclude_replies: bool = False,
+    exclude_reblogs: bool = False,
+    only_media: bool = False,
+    pinned: bool = False,
+    tagged: str | None = None,
+) -> list[Status]:
+    queryset = Status.objects.visible_to(viewer).filter(account=account)
+    if exclude_replies:
+        # Mastodon keeps self-replies (threads) when excluding replies.
+        queryset = queryset.filter(Q(in_reply_to__isnull=True) | Q(in_reply_to_account=account))
+    if exclude_reblogs:
+        queryset = queryset.filter(reblog_of__isnull=True)
+    if pinned:
+        queryset = queryset.filter(pinned_at__isnull=False)
+    if tagged:
+        queryset = queryset.filter(tags__name__iexact=tagged)
+    if only_media:
+        queryset = media_only(queryset)
+    return statuses_page(queryset, params)

@@ -1,0 +1,99 @@
+"""Writes of the social core, split by area; each runs in a transaction and emits core.events.
+
+Views, tasks, handlers and the admin call these; none of the rules live anywhere
+else. Refusals raise the platform's errors (:mod:`core.errors`, answered in
+Mastodon's error shape by the one exception handler): NotFound for what the actor
+may not see, Forbidden for what they see but may not do, Invalid (422) for bad
+input. Callers use the package (``services.status_create(...)``); the areas are
+modules of their own:
+
+- :mod:`.statuses`: publishing, editing, deleting, moderation's decisions;
+- :mod:`.interactions`: favourites, reblogs, bookmarks, pins;
+- :mod:`.relationships`: follows, follow requests, blocks, mutes;
+- :mod:`.notifications`: notifying, dismissing, moderation warnings;
+- :mod:`.markers`: reading positions;
+- :mod:`.scheduling`: scheduled statuses;
+- :mod:`.ranking`: training the ranked timeline's model.
+"""
+
+from apps.feed.services.interactions import (
+    MAX_PINNED,
+    status_bookmark,
+    status_favourite,
+    status_pin,
+    status_reblog,
+    status_unbookmark,
+    status_unfavourite,
+    status_unpin,
+    status_unreblog,
+)
+from apps.feed.services.markers import markers_save
+from apps.feed.services.notifications import (
+    notification_create,
+    notification_dismiss,
+    notifications_clear,
+    notifications_create,
+    warning_notify,
+)
+from apps.feed.services.ranking import ranking_model_train
+from apps.feed.services.relationships import (
+    account_block,
+    account_follow,
+    account_mute,
+    account_unblock,
+    account_unfollow,
+    account_unmute,
+    follow_request_authorize,
+    follow_request_reject,
+)
+from apps.feed.services.scheduling import (
+    scheduled_status_cancel,
+    scheduled_status_create,
+    scheduled_status_reschedule,
+    scheduled_statuses_publish_due,
+)
+from apps.feed.services.statuses import (
+    status_create,
+    status_delete,
+    status_edit,
+    status_mark_sensitive,
+    status_moderate,
+    status_text_validate,
+)
+
+__all__ = [
+    "MAX_PINNED",
+    "account_block",
+    "account_follow",
+    "account_mute",
+    "account_unblock",
+    "account_unfollow",
+    "account_unmute",
+    "follow_request_authorize",
+    "follow_request_reject",
+    "markers_save",
+    "notification_create",
+    "notification_dismiss",
+    "notifications_clear",
+    "notifications_create",
+    "ranking_model_train",
+    "scheduled_status_cancel",
+    "scheduled_status_create",
+    "scheduled_status_reschedule",
+    "scheduled_statuses_publish_due",
+    "status_bookmark",
+    "status_create",
+    "status_delete",
+    "status_edit",
+    "status_favourite",
+    "status_mark_sensitive",
+    "status_moderate",
+    "status_pin",
+    "status_reblog",
+    "status_text_validate",
+    "status_unbookmark",
+    "status_unfavourite",
+    "status_unpin",
+    "status_unreblog",
+    "warning_notify",
+]

@@ -1,0 +1,238 @@
+"""Queries that must not grow with the data: posting to followers who asked to be
+notified, and a status's context (ancestors and descendants)."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.feed import services
+from apps.feed.models import Block, Follow, Mute, Notification, Status
+from tests.accounts.factories import UserFactory
+from tests.feed.factories import StatusFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def notified_followers(author, count: int) -> list:
+    followers = [UserFactory() for _ in range(count)]
+    Follow.objects.bulk_create(
+        [Follow(account=follower, target=author, notify=True) for follower in followers]
+    )
+    return followers
+
+
+def queries_to_post(author) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        services.status_create(author=author, text="news")
+    return len(captured)
+
+
+def test_posting_costs_the_same_for_one_and_fifty_notified_followers():
+    # given: a first post warms what is cached per process
+    services.status_create(author=UserFactory(), text="warm up")
+    few, many = UserFactory(), UserFactory()
+    notified_followers(few, 1)
+    notified_followers(many, 50)
+
+    # when
+    for_one, for_fifty = queries_to_post(few), queries_to_post(many)
+
+    # then
+    assert for_fifty == for_one
+    assert Notification.objects.filter(from_account=many, type="status").count() == 50
+
+
+def test_a_post_notifies_the_followers_who_asked_except_those_blocked_or_muting():
+    # given
+    author = UserFactory()
+    asked, blocking, blocked, muting, muted_lapsed, unasked = notified_followers(author, 6)
+    Follow.objects.filter(account=unasked).update(notify=False)
+    Block.objects.create(account=blocking, target=author)
+    Block.objects.create(account=author, target=blocked)
+    Mute.objects.create(account=muting, target=author)
+    Mute.objects.create(
+        account=muted_lapsed, target=author, expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+
+    # when
+    status = services.status_create(author=author, text="news")
+
+    # then
+    notified = Notification.objects.filter(from_account=author, type="status", status=status)
+    assert set(notified.values_list("account_id", flat=True)) == {asked.pk, muted_lapsed.pk}
+
+
+def test_a_muter_who_still_wants_notifications_is_notified():
+    # given
+    author = UserFactory()
+    (follower,) = notified_followers(author, 1)
+    Mute.objects.create(account=follower, target=author, hide_notifications=False)
+
+    # when
+    services.status_create(author=author, text="news")
+
+    # then
+    assert Notification.objects.filter(account=follower, type="status").count() == 1
+
+
+@pytest.mark.parametrize(
+    "visibility",
+    [pytest.param("direct", id="direct")],
+)
+def test_a_direct_message_notifies_no_follower(visibility):
+    # given
+    author = UserFactory()
+    notified_followers(author, 2)
+
+    # when
+    services.status_create(author=author, text="psst", visibility=visibility)
+
+    # then
+    assert not Notification.objects.filter(type="status").exists()
+
+
+def test_mentions_cost_the_same_for_one_and_ten_accounts():
+    # given
+    services.status_create(author=UserFactory(), text="warm up")
+    named = [UserFactory(username=f"named{n}") for n in range(10)]
+    author = UserFactory()
+
+    # when
+    with CaptureQueriesContext(connection) as one:
+        services.status_create(author=author, text="hi @named0")
+    with CaptureQueriesContext(connection) as ten:
+        services.status_create(
+            author=author, text=" ".join(f"@{account.username}" for account in named)
+        )
+
+    # then
+    assert len(ten) == len(one)
+    assert Notification.objects.filter(type="mention").count() == 11
+    assert Status.objects.filter(account=author).count() == 2
+
+
+# A status's context ----------------------------------------------------------
+
+
+def chain(length: int, *, root=None, **fields) -> list[Status]:
+    """``length`` statuses, each replying to the one before (to ``root`` first)."""
+    statuses, parent = [], root
+    for _ in range(length):
+        parent = StatusFactory(in_reply_to=parent, **fields)
+        statuses.append(parent)
+    return statuses
+
+
+def context_of(member, status) -> dict:
+    response = member.client.get(f"/api/v1/statuses/{status.pk}/context")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    return {
+        "ancestors": [int(s["id"]) for s in body["ancestors"]],
+        "descendants": [int(s["id"]) for s in body["descendants"]],
+    }
+
+
+def queries_for_context(member, status) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        context_of(member, status)
+    return len(captured)
+
+
+def test_context_costs_the_same_for_one_and_fifty_ancestors(alice):
+    # given
+    short, long = chain(2), chain(51)
+    context_of(alice, chain(2)[-1])  # warm up
+
+    # when
+    for_one, for_fifty = queries_for_context(alice, short[-1]), queries_for_context(alice, long[-1])
+
+    # then
+    assert for_fifty == for_one
+    assert context_of(alice, long[-1])["ancestors"] == [s.pk for s in long[:-1]]
+
+
+def test_context_costs_the_same_for_one_and_fifty_levels_of_descendants(alice):
+    # given
+    short, deep = chain(2), chain(51)
+    context_of(alice, chain(2)[0])  # warm up
+
+    # when
+    for_one, for_fifty = queries_for_context(alice, short[0]), queries_for_context(alice, deep[0])
+
+    # then
+    assert for_fifty == for_one
+    assert context_of(alice, deep[0])["descendants"] == [s.pk for s in deep[1:]]
+
+
+def test_descendants_come_depth_first_each_level_by_id(alice):
+    # given
+    root = StatusFactory()
+    first, second = StatusFactory(in_reply_to=root), StatusFactory(in_reply_to=root)
+    first_child = StatusFactory(in_reply_to=first)
+    second_child = StatusFactory(in_reply_to=second)
+    first_grandchild = StatusFactory(in_reply_to=first_child)
+
+    # when
+    context = context_of(alice, root)
+
+    # then
+    assert context == {
+        "ancestors": [],
+        "descendants": [
+            first.pk, first_child.pk, first_grandchild.pk, second.pk, second_child.pk
+        ],
+    }  # fmt: skip
+
+
+def test_ancestors_end_at_the_first_one_the_viewer_may_not_see(alice):
+    # given: a private status of a stranger in the middle of the thread
+    root = StatusFactory()
+    hidden = StatusFactory(in_reply_to=root, visibility="private")
+    above, reply = chain(2, root=hidden)
+
+    # when
+    context = context_of(alice, reply)
+
+    # then
+    assert context["ancestors"] == [above.pk]
+
+
+def test_descendants_leave_out_what_the_viewer_may_not_see_and_what_replies_to_it(alice):
+    # given
+    root = StatusFactory()
+    hidden = StatusFactory(in_reply_to=root, visibility="private")
+    StatusFactory(in_reply_to=hidden)
+    shown = StatusFactory(in_reply_to=root)
+
+    # when
+    context = context_of(alice, root)
+
+    # then
+    assert context["descendants"] == [shown.pk]
+
+
+def test_context_leaves_out_muted_accounts(alice):
+    # given
+    root = StatusFactory()
+    muted_reply = StatusFactory(in_reply_to=root)
+    StatusFactory(in_reply_to=muted_reply)
+    Mute.objects.create(account=alice.account, target=muted_reply.account)
+    other_reply = StatusFactory(in_reply_to=root)
+
+    # when
+    context = context_of(alice, root)
+
+    # then
+    assert context["descendants"] == [other_reply.pk]
+
+
+def test_a_status_without_a_thread_has_an_empty_context(alice):
+    # when
+    context = context_of(alice, StatusFactory())
+
+    # then
+    assert context == {"ancestors": [], "descendants": []}
