@@ -28,6 +28,7 @@ from apps.media.validation import MediaRejected, ValidatedMedia, validate
 from core import events
 from core.entitlements import entitlements_for
 from core.exceptions import ServiceUnavailable, UnprocessableEntity
+from core.ids import parse_id
 from core.jobs import job_create
 
 logger = logging.getLogger(__name__)
@@ -350,13 +351,13 @@ def media_retry(*, media: MediaAttachment) -> MediaAttachment:
     return locked
 
 
-def media_get_own(*, account, media_id) -> MediaAttachment:
-    """``account``'s own attachment ``media_id``; NotFound for others' and unknown ids."""
-    text = str(media_id)
-    if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
-        raise NotFound(_("Record not found"))
+def media_get_own(*, account, media_id: int) -> MediaAttachment:
+    """``account``'s own attachment ``media_id``; NotFound for others' and unknown ids.
+
+    ``media_id`` is an int: the API's path converter refuses anything else with a 404.
+    """
     try:
-        return MediaAttachment.objects.select_related("job").get(pk=int(text), account=account)
+        return MediaAttachment.objects.select_related("job").get(pk=media_id, account=account)
     except MediaAttachment.DoesNotExist:
         raise NotFound(_("Record not found")) from None
 
@@ -364,7 +365,7 @@ def media_get_own(*, account, media_id) -> MediaAttachment:
 def media_update(
     *,
     account,
-    media_id,
+    media_id: int,
     description: str | None = None,
     focus: str | None = None,
     thumbnail=None,
@@ -429,12 +430,9 @@ def _parse_media_ids(account, media_ids: list) -> list[int]:
         raise UnprocessableEntity(
             _("A status can have at most %(limit)d media attachments.") % {"limit": limit}
         )
-    ids = []
-    for value in media_ids:
-        text = str(value)
-        if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
-            raise UnprocessableEntity(_("media_ids must be media attachment ids"))
-        ids.append(int(text))
+    ids = [parse_id(value) for value in media_ids]
+    if None in ids:
+        raise UnprocessableEntity(_("media_ids must be media attachment ids"))
     if len(set(ids)) != len(ids):
         raise UnprocessableEntity(_("The same media attachment is listed twice."))
     return ids

@@ -141,14 +141,14 @@ def upload_create(
     return upload
 
 
-def upload_get_own(*, account, upload_id, lock: bool = False) -> Upload:
-    """``account``'s upload; NotFound for anybody else's; Gone once it expired or was aborted."""
-    text = str(upload_id)
-    if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
-        raise NotFound(_("Record not found"))
+def upload_get_own(*, account, upload_id: int, lock: bool = False) -> Upload:
+    """``account``'s upload; NotFound for anybody else's; Gone once it expired or was aborted.
+
+    ``upload_id`` is an int: the API's path converter refuses anything else with a 404.
+    """
     queryset = Upload.objects.select_for_update() if lock else Upload.objects
     try:
-        upload = queryset.get(pk=int(text), account=account)
+        upload = queryset.get(pk=upload_id, account=account)
     except Upload.DoesNotExist:
         raise NotFound(_("Record not found")) from None
     if upload.state in (Upload.State.EXPIRED, Upload.State.ABORTED) or (
@@ -179,7 +179,7 @@ def _s3_offset(upload: Upload) -> int:
     return min(offset, upload.size)
 
 
-def upload_offset(*, account, upload_id) -> Upload:
+def upload_offset(*, account, upload_id: int) -> Upload:
     """The upload with its current offset (for S3, read back from S3: direct PUTs count)."""
     upload = upload_get_own(account=account, upload_id=upload_id)
     if upload.backend == "s3" and upload.state == Upload.State.OPEN:
@@ -205,7 +205,7 @@ def parse_content_range(header: str | None, *, size: int) -> tuple[int, int]:
 
 
 def upload_chunk(
-    *, account, upload_id, content_range: str | None, body, length: int | None
+    *, account, upload_id: int, content_range: str | None, body, length: int | None
 ) -> Upload:
     """Write one chunk (``body``: a readable stream of exactly the range's length).
 
@@ -295,7 +295,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def upload_finish(*, account, upload_id) -> MediaAttachment:
+def upload_finish(*, account, upload_id: int) -> MediaAttachment:
     """Check size and checksum, then validate the file into a media attachment.
 
     A finished upload answers with its attachment again. Raises 422 when bytes
@@ -382,7 +382,7 @@ def _abort(upload: Upload, state: str = Upload.State.ABORTED) -> None:
     Upload.objects.filter(pk=upload.pk).update(state=state, updated_at=timezone.now())
 
 
-def upload_abort(*, account, upload_id) -> None:
+def upload_abort(*, account, upload_id: int) -> None:
     """Cancel an open upload and delete its bytes."""
     upload = upload_get_own(account=account, upload_id=upload_id)
     if upload.state == Upload.State.OPEN:

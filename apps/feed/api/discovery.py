@@ -18,6 +18,7 @@ from apps.accounts.api.serializers import AccountSerializer
 from apps.feed import ranking, search, selectors, trends
 from apps.feed.api.serializers import StatusSerializer, StatusTagSerializer
 from apps.feed.api.views import UserView
+from core.ids import parse_id
 from core.pagination import page_params
 from core.params import truthy
 from core.permissions import HasScope
@@ -156,12 +157,11 @@ class SearchView(APIView):
             )
         params = page_params(request)
         offset = _offset(request)
-        account_id = query.get("account_id") or None
-        if account_id is not None:
-            try:
-                account_id = int(account_id)
-            except ValueError:
-                raise ValidationError({"account_id": [_("must be an account id")]}) from None
+        account_id = None
+        if query.get("account_id"):
+            account_id = parse_id(query["account_id"])
+            if account_id is None:
+                raise ValidationError({"account_id": [_("must be an account id")]})
         if not request.user.is_authenticated:
             # Mastodon's own messages for what only signed-in searches may do.
             if offset:

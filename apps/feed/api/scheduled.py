@@ -84,11 +84,11 @@ class ScheduledStatusDetailView(APIView):
         )
 
     @extend_schema(responses=ScheduledStatusSerializer)
-    def get(self, request, scheduled_status_id):
+    def get(self, request, scheduled_status_id: int):
         return Response(ScheduledStatusSerializer(self._owned(request, scheduled_status_id)).data)
 
     @extend_schema(request=ScheduledStatusUpdateSerializer, responses=ScheduledStatusSerializer)
-    def put(self, request, scheduled_status_id):
+    def put(self, request, scheduled_status_id: int):
         scheduled = self._owned(request, scheduled_status_id)
         form = ScheduledStatusUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -100,7 +100,7 @@ class ScheduledStatusDetailView(APIView):
         return Response(ScheduledStatusSerializer(scheduled).data)
 
     @extend_schema(responses=EmptySerializer)
-    def delete(self, request, scheduled_status_id):
+    def delete(self, request, scheduled_status_id: int):
         scheduled = self._owned(request, scheduled_status_id)
         scheduling.scheduled_status_cancel(scheduled_status=scheduled, owner=request.user)
         return Response({})

@@ -25,6 +25,7 @@ from apps.feed.api.serializers import (
     StatusSourceSerializer,
 )
 from apps.feed.models import Notification
+from core.ids import parse_id
 from core.pagination import link_header, page_params
 from core.params import truthy
 from core.permissions import HasScope, HasUser
@@ -125,13 +126,13 @@ class StatusDetailView(APIView):
         return super().get_permissions()
 
     @extend_schema(responses=StatusSerializer)
-    def get(self, request, status_id):
+    def get(self, request, status_id: int):
         return _status_response(
             request, selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         )
 
     @extend_schema(request=StatusCreateSerializer, responses=StatusSerializer)
-    def put(self, request, status_id):
+    def put(self, request, status_id: int):
         status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         form = StatusCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -151,7 +152,7 @@ class StatusDetailView(APIView):
         )
 
     @extend_schema(responses=StatusSerializer)
-    def delete(self, request, status_id):
+    def delete(self, request, status_id: int):
         status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         state = selectors.viewer_state(viewer=request.user, statuses=[status])
         data = StatusSerializer(status, context={"request": request, "viewer_state": state}).data
@@ -165,7 +166,7 @@ class StatusContextView(APIView):
     permission_classes = [HasScope]
 
     @extend_schema(responses=StatusContextSerializer)
-    def get(self, request, status_id):
+    def get(self, request, status_id: int):
         status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         ancestors, descendants = selectors.status_context(viewer=request.user, status=status)
         state = selectors.viewer_state(viewer=request.user, statuses=ancestors + descendants)
@@ -183,7 +184,7 @@ class StatusHistoryView(APIView):
     permission_classes = [HasScope]
 
     @extend_schema(responses=StatusEditSerializer(many=True))
-    def get(self, request, status_id):
+    def get(self, request, status_id: int):
         status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         edits = list(status.edits.select_related("status__account"))
         if not edits:
@@ -198,7 +199,7 @@ class StatusSourceView(UserView):
     required_scopes = {"GET": "read:statuses"}
 
     @extend_schema(responses=StatusSourceSerializer)
-    def get(self, request, status_id):
+    def get(self, request, status_id: int):
         status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         if status.account_id != request.user.pk:
             return Response({"error": _("Record not found")}, status=http.HTTP_404_NOT_FOUND)
@@ -226,7 +227,7 @@ class StatusActionView(UserView):
         super().initial(request, *args, **kwargs)
 
     @extend_schema(request=None, responses=StatusSerializer)
-    def post(self, request, status_id):
+    def post(self, request, status_id: int):
         status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         service = self.ACTIONS[self.action][0]
         kwargs = {}
@@ -244,7 +245,7 @@ class StatusFavouritedByView(APIView):
     relation = "favourited_by"
 
     @extend_schema(responses=AccountSerializer(many=True))
-    def get(self, request, status_id):
+    def get(self, request, status_id: int):
         status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         params = page_params(request)
         selector = (
@@ -326,7 +327,7 @@ class AccountStatusesView(APIView):
     required_scopes = {"GET": "read:statuses"}
 
     @extend_schema(responses=StatusSerializer(many=True))
-    def get(self, request, account_id):
+    def get(self, request, account_id: int):
         account = selectors.account_get_for_viewer(viewer=request.user, account_id=account_id)
         params = page_params(request)
         query = request.query_params
@@ -351,7 +352,7 @@ class AccountRelationListView(APIView):
     relation = "followers"
 
     @extend_schema(responses=AccountSerializer(many=True))
-    def get(self, request, account_id):
+    def get(self, request, account_id: int):
         account = selectors.account_get_for_viewer(viewer=request.user, account_id=account_id)
         params = page_params(request)
         selector = (
@@ -380,9 +381,10 @@ class AccountActionView(UserView):
         super().initial(request, *args, **kwargs)
 
     @extend_schema(request=None, responses=RelationshipSerializer)
-    def post(self, request, account_id):
+    def post(self, request, account_id: int):
         if self.action in ("unblock",):
-            target = User.objects.filter(pk=_int_or_none(account_id)).first()
+            # Unblocking reaches any account, even one that is no longer active.
+            target = User.objects.filter(pk=account_id).first()
             if target is None:
                 return Response({"error": _("Record not found")}, status=http.HTTP_404_NOT_FOUND)
         else:
@@ -418,20 +420,13 @@ class AccountActionView(UserView):
         return _relationship_response(request, target.pk)
 
 
-def _int_or_none(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 class RelationshipsView(UserView):
     required_scopes = {"GET": "read:follows"}
 
     @extend_schema(responses=RelationshipSerializer(many=True))
     def get(self, request):
         raw = request.query_params.getlist("id[]") or request.query_params.getlist("id")
-        ids = [i for i in (_int_or_none(v) for v in raw) if i is not None]
+        ids = [i for i in (parse_id(v) for v in raw) if i is not None]
         if len(ids) != len(raw):
             raise ValidationError({"id": [_("must be account ids")]})
         sets = selectors.relationships(viewer=request.user, account_ids=ids)
@@ -467,8 +462,8 @@ class FollowRequestActionView(UserView):
     action = "authorize"
 
     @extend_schema(request=None, responses=RelationshipSerializer)
-    def post(self, request, account_id):
-        requester = User.objects.filter(pk=_int_or_none(account_id)).first()
+    def post(self, request, account_id: int):
+        requester = User.objects.filter(pk=account_id).first()
         if requester is None:
             return Response({"error": _("Record not found")}, status=http.HTTP_404_NOT_FOUND)
         if self.action == "authorize":
@@ -511,7 +506,7 @@ class NotificationListView(UserView):
             )
         notifications = selectors.notifications_page(
             viewer=request.user, params=params, types=types or None, exclude_types=exclude or None,
-            account_id=_int_or_none(query.get("account_id")),
+            account_id=parse_id(query.get("account_id")),
         )  # fmt: skip
         response = Response(
             NotificationEntitySerializer(
@@ -528,7 +523,7 @@ class NotificationDetailView(UserView):
     required_scopes = {"GET": "read:notifications"}
 
     @extend_schema(responses=NotificationEntitySerializer)
-    def get(self, request, notification_id):
+    def get(self, request, notification_id: int):
         notification = selectors.notification_get(
             viewer=request.user, notification_id=notification_id
         )
@@ -543,7 +538,7 @@ class NotificationDismissView(UserView):
     required_scopes = {"POST": "write:notifications"}
 
     @extend_schema(request=None, responses=EmptySerializer)
-    def post(self, request, notification_id):
+    def post(self, request, notification_id: int):
         notification = selectors.notification_get(
             viewer=request.user, notification_id=notification_id
         )

@@ -96,7 +96,7 @@ class MediaDetailView(MediaView):
             422: OpenApiResponse(description="Processing failed; the error says why."),
         },
     )
-    def get(self, request, media_id):
+    def get(self, request, media_id: int):
         media = services.media_get_own(account=request.user, media_id=media_id)
         if media.state == ProcessingState.FAILED:
             return Response(
@@ -114,7 +114,7 @@ class MediaDetailView(MediaView):
         },
         responses=MediaAttachmentSerializer,
     )
-    def put(self, request, media_id):
+    def put(self, request, media_id: int):
         form = MediaUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
@@ -176,12 +176,12 @@ class UploadDetailView(MediaView):
     parser_classes = [ChunkParser]
 
     @extend_schema(operation_id="agora_uploads_retrieve", responses=UploadSerializer)
-    def get(self, request, upload_id):
+    def get(self, request, upload_id: int):
         upload = uploads.upload_offset(account=request.user, upload_id=upload_id)
         return _upload_response(upload, parts=uploads.presigned_parts(upload))
 
     @extend_schema(operation_id="agora_uploads_offset", responses={200: None})
-    def head(self, request, upload_id):
+    def head(self, request, upload_id: int):
         upload = uploads.upload_offset(account=request.user, upload_id=upload_id)
         response = _upload_response(upload)
         response.data = None
@@ -192,7 +192,7 @@ class UploadDetailView(MediaView):
         request={"application/octet-stream": {"type": "string", "format": "binary"}},
         responses={200: UploadSerializer, 409: UploadSerializer},
     )
-    def put(self, request, upload_id):
+    def put(self, request, upload_id: int):
         length = request.META.get("CONTENT_LENGTH")
         try:
             upload = uploads.upload_chunk(
@@ -212,7 +212,7 @@ class UploadDetailView(MediaView):
         return _upload_response(upload)
 
     @extend_schema(operation_id="agora_uploads_abort", responses={204: None})
-    def delete(self, request, upload_id):
+    def delete(self, request, upload_id: int):
         uploads.upload_abort(account=request.user, upload_id=upload_id)
         return Response(status=http.HTTP_204_NO_CONTENT)
 
@@ -234,6 +234,6 @@ class UploadFinishView(MediaView):
         request=None,
         responses={200: MediaAttachmentSerializer, 202: MediaAttachmentSerializer},
     )
-    def post(self, request, upload_id):
+    def post(self, request, upload_id: int):
         media = uploads.upload_finish(account=request.user, upload_id=upload_id)
         return _media_response(request, media, _created_status(media))
