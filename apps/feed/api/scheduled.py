@@ -14,7 +14,8 @@ from rest_framework.views import APIView
 from apps.feed import scheduling
 from apps.feed.api.serializers import EmptySerializer
 from apps.feed.models import ScheduledStatus
-from core.pagination import link_header, page_params
+from core.api.pagination import paged_response
+from core.pagination import page_params
 from core.permissions import HasScope, HasUser
 
 
@@ -63,11 +64,8 @@ class ScheduledStatusListView(APIView):
     def get(self, request):
         params = page_params(request)
         rows = scheduling.scheduled_statuses_page(owner=request.user, params=params)
-        response = Response(ScheduledStatusSerializer(rows, many=True).data)
-        link = link_header(request, rows, params)
-        if link:
-            response["Link"] = link
-        return response
+        data = ScheduledStatusSerializer(rows, many=True).data
+        return paged_response(request, data, rows=rows, params=params)
 
 
 class ScheduledStatusDetailView(APIView):

@@ -25,27 +25,23 @@ from apps.feed.api.serializers import (
     StatusSourceSerializer,
 )
 from apps.feed.models import Notification
+from core.api.pagination import paged_response
 from core.ids import parse_id
-from core.pagination import link_header, page_params
+from core.pagination import page_params
 from core.params import truthy
 from core.permissions import HasScope, HasUser
 
 User = get_user_model()
 
 
-def _statuses_response(
-    request, statuses, *, cursor_rows=None, params=None, status_code=200
-) -> Response:
+def _statuses_response(request, statuses, *, params, cursor_rows=None) -> Response:
+    """A page of statuses; ``cursor_rows`` when the page's cursors are other rows' ids."""
     state = selectors.viewer_state(viewer=request.user, statuses=statuses)
     data = StatusSerializer(
         statuses, many=True, context={"request": request, "viewer_state": state}
     ).data
-    response = Response(data, status=status_code)
-    if params is not None:
-        link = link_header(request, cursor_rows if cursor_rows is not None else statuses, params)
-        if link:
-            response["Link"] = link
-    return response
+    rows = cursor_rows if cursor_rows is not None else statuses
+    return paged_response(request, data, rows=rows, params=params)
 
 
 def _status_response(request, status, status_code=200) -> Response:
@@ -55,11 +51,9 @@ def _status_response(request, status, status_code=200) -> Response:
 
 
 def _accounts_response(request, accounts, *, cursor_rows, params) -> Response:
-    response = Response(AccountSerializer(accounts, many=True, context={"request": request}).data)
-    link = link_header(request, cursor_rows, params)
-    if link:
-        response["Link"] = link
-    return response
+    """A page of accounts, paged by the rows that link them (a follow, a block, a favourite)."""
+    data = AccountSerializer(accounts, many=True, context={"request": request}).data
+    return paged_response(request, data, rows=cursor_rows, params=params)
 
 
 class UserView(APIView):
@@ -508,15 +502,10 @@ class NotificationListView(UserView):
             viewer=request.user, params=params, types=types or None, exclude_types=exclude or None,
             account_id=parse_id(query.get("account_id")),
         )  # fmt: skip
-        response = Response(
-            NotificationEntitySerializer(
-                notifications, many=True, context=_notifications_context(request, notifications)
-            ).data
-        )
-        link = link_header(request, notifications, params)
-        if link:
-            response["Link"] = link
-        return response
+        data = NotificationEntitySerializer(
+            notifications, many=True, context=_notifications_context(request, notifications)
+        ).data
+        return paged_response(request, data, rows=notifications, params=params)
 
 
 class NotificationDetailView(UserView):
