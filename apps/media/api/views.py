@@ -204,9 +204,7 @@ class UploadDetailView(MediaView):
             )
         except uploads.OffsetMismatch as exc:
             current = uploads.upload_offset(account=request.user, upload_id=upload_id)
-            response = Response(
-                {"error": str(exc.detail), "offset": current.offset}, status=exc.status_code
-            )
+            response = Response({"error": exc.message, "offset": current.offset}, status=exc.status)
             response["Upload-Offset"] = str(current.offset)
             return response
         return _upload_response(upload)
