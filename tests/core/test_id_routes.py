@@ -55,6 +55,15 @@ def test_a_malformed_path_id_is_a_json_404(auth_client, method, route, bad_id):
     assert response.json() == NOT_FOUND
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "route"), ID_ROUTES, ids=[r for _m, r in ID_ROUTES])
+def test_an_unknown_id_is_the_same_json_404(auth_client, method, route):
+    response = getattr(auth_client, method)(route.format(id=MAX_ID))
+
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
+
+
 @pytest.mark.parametrize(("method", "route"), ID_ROUTES, ids=[r for _m, r in ID_ROUTES])
 def test_the_view_receives_the_id_as_an_int(method, route):
     match = resolve(route.format(id=MAX_ID))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import status as http
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -26,6 +25,7 @@ from apps.feed.api.serializers import (
 )
 from apps.feed.models import Notification
 from core.api.pagination import paged_response
+from core.errors import NotFound
 from core.ids import parse_id
 from core.pagination import page_params
 from core.params import truthy
@@ -196,7 +196,7 @@ class StatusSourceView(UserView):
     def get(self, request, status_id: int):
         status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         if status.account_id != request.user.pk:
-            return Response({"error": _("Record not found")}, status=http.HTTP_404_NOT_FOUND)
+            raise NotFound()
         return Response(StatusSourceSerializer(status).data)
 
 
@@ -380,13 +380,13 @@ class AccountActionView(UserView):
             # Unblocking reaches any account, even one that is no longer active.
             target = User.objects.filter(pk=account_id).first()
             if target is None:
-                return Response({"error": _("Record not found")}, status=http.HTTP_404_NOT_FOUND)
+                raise NotFound()
         else:
             target = selectors.account_get_for_viewer(viewer=request.user, account_id=account_id)
         data = request.data
         if self.action == "follow" and not target.is_able_to_act:
             # As Mastodon's FollowService: an unavailable account cannot be followed.
-            return Response({"error": _("Record not found")}, status=http.HTTP_404_NOT_FOUND)
+            raise NotFound()
         if self.action == "follow":
             services.account_follow(
                 account=request.user, target=target,
@@ -459,7 +459,7 @@ class FollowRequestActionView(UserView):
     def post(self, request, account_id: int):
         requester = User.objects.filter(pk=account_id).first()
         if requester is None:
-            return Response({"error": _("Record not found")}, status=http.HTTP_404_NOT_FOUND)
+            raise NotFound()
         if self.action == "authorize":
             services.follow_request_authorize(account=request.user, requester=requester)
         else:
