@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts.models import User
 from core import events
-from core.exceptions import UnprocessableEntity
+from core.errors import Unprocessable
 
 DEVICE_NAME = "Authenticator app"
 
@@ -44,10 +44,10 @@ def totp_is_enabled(*, user: User) -> bool:
 def totp_setup_start(*, user: User) -> TotpSetup:
     """Create a fresh unconfirmed TOTP device, replacing any earlier unconfirmed one.
 
-    Raises ``UnprocessableEntity`` when two-factor authentication is already on.
+    Raises ``Unprocessable`` when two-factor authentication is already on.
     """
     if totp_is_enabled(user=user):
-        raise UnprocessableEntity(_("Two-factor authentication is already enabled."))
+        raise Unprocessable(_("Two-factor authentication is already enabled."))
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     device = TOTPDevice(user=user, name=DEVICE_NAME, confirmed=False)
     device.full_clean()
@@ -64,13 +64,13 @@ def totp_setup_confirm(*, user: User, code: str) -> TOTPDevice:
 
     Not wrapped in one transaction on purpose: a wrong code must leave its mark
     (django-otp's throttle) even though the call fails.
-    Raises ``UnprocessableEntity`` when no setup is pending or the code is wrong.
+    Raises ``Unprocessable`` when no setup is pending or the code is wrong.
     """
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
     if device is None:
-        raise UnprocessableEntity(_("No two-factor setup is in progress."))
+        raise Unprocessable(_("No two-factor setup is in progress."))
     if not device.verify_token(code):
-        raise UnprocessableEntity(_("The two-factor code is invalid."))
+        raise Unprocessable(_("The two-factor code is invalid."))
     with transaction.atomic():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
@@ -82,13 +82,13 @@ def totp_disable(*, user: User, code: str) -> None:
     """Remove the user's TOTP devices, given a current code from the confirmed one.
 
     As with confirmation, a wrong code's throttle mark outlives the failed call.
-    Raises ``UnprocessableEntity`` when two-factor is off or the code is wrong.
+    Raises ``Unprocessable`` when two-factor is off or the code is wrong.
     """
     device = totp_confirmed_device(user=user)
     if device is None:
-        raise UnprocessableEntity(_("Two-factor authentication is not enabled."))
+        raise Unprocessable(_("Two-factor authentication is not enabled."))
     if not device.verify_token(code):
-        raise UnprocessableEntity(_("The two-factor code is invalid."))
+        raise Unprocessable(_("The two-factor code is invalid."))
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         events.publish(events.AccountUpdated(account_id=user.pk, fields=("two_factor",)))

@@ -24,7 +24,7 @@ urlpatterns = [
     path("api/v1/preferences", accounts_api.PreferencesView.as_view(), name="preferences"),
     path("api/v1/accounts/lookup", accounts_api.AccountLookupView.as_view(), name="account-lookup"),
     path(
-        "api/v1/accounts/<str:account_id>",
+        "api/v1/accounts/<id:account_id>",
         accounts_api.AccountDetailView.as_view(),
         name="account-detail",
     ),

@@ -13,12 +13,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import APIException
 
 from apps.media import services
 from apps.media.api.serializers import PREVIEW_RENDITION, URL_RENDITION, file_url
 from apps.media.models import MediaAttachment, Upload
 from core.admin_mixins import ReadOnlyAdminMixin
+from core.errors import PlatformError
 
 
 @admin.register(MediaAttachment)
@@ -93,8 +93,8 @@ class MediaAttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         for media in queryset:
             try:
                 services.media_retry(media=media)
-            except APIException as exc:
-                refused.append(f"{media.pk}: {exc.detail}")
+            except PlatformError as exc:
+                refused.append(f"{media.pk}: {exc.message}")
             else:
                 retried += 1
         if retried:

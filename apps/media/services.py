@@ -1,9 +1,9 @@
 """Writes of the media app: upload, process, describe, attach, retry and clean up.
 
-Refusals raise DRF exceptions answered in Mastodon's error shape: NotFound for
-media the actor may not see, UnprocessableEntity (422) for a file or value that
-is refused, ServiceUnavailable (503) when ffmpeg or ffprobe is missing. A refused
-upload leaves nothing behind: the row is written last, in a transaction, and
+Refusals raise the platform's errors (:mod:`core.errors`), which the API answers
+in Mastodon's error shape and the admin shows as a message: NotFound for media
+the actor may not see, Unprocessable (422) for a file or value that is refused,
+Unavailable (503) when ffmpeg or ffprobe is missing. A refused upload leaves nothing behind: the row is written last, in a transaction, and
 every stored file is deleted when anything fails.
 """
 
@@ -20,14 +20,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import NotFound
 
 from apps.media import ffmpeg, processing, validation
 from apps.media.models import MediaAttachment, MediaType, ProcessingState
 from apps.media.validation import MediaRejected, ValidatedMedia, validate
 from core import events
 from core.entitlements import entitlements_for
-from core.exceptions import ServiceUnavailable, UnprocessableEntity
+from core.errors import NotFound, Unavailable, Unprocessable
+from core.ids import parse_id
 from core.jobs import job_create
 
 logger = logging.getLogger(__name__)
@@ -51,8 +51,8 @@ def unavailable_message(missing: Iterable[str]) -> str:
     }
 
 
-def _unavailable() -> ServiceUnavailable:
-    return ServiceUnavailable(unavailable_message(ffmpeg.missing_tools() or ["ffmpeg"]))
+def _unavailable() -> Unavailable:
+    return Unavailable(unavailable_message(ffmpeg.missing_tools() or ["ffmpeg"]))
 
 
 def scratch_dir() -> tempfile.TemporaryDirectory:
@@ -70,15 +70,15 @@ def parse_focus(value: str | None) -> tuple[float, float] | None:
         x_text, y_text = str(value).split(",")
         x, y = float(x_text), float(y_text)
     except ValueError:
-        raise UnprocessableEntity(_("focus must be two numbers: x,y")) from None
+        raise Unprocessable(_("focus must be two numbers: x,y")) from None
     if not (-1.0 <= x <= 1.0 and -1.0 <= y <= 1.0):
-        raise UnprocessableEntity(_("focus must be two numbers from -1.0 to 1.0"))
+        raise Unprocessable(_("focus must be two numbers from -1.0 to 1.0"))
     return x, y
 
 
 def _check_description(description: str) -> str:
     if len(description) > DESCRIPTION_MAX:
-        raise UnprocessableEntity(
+        raise Unprocessable(
             _("description is too long (at most %(limit)d characters)") % {"limit": DESCRIPTION_MAX}
         )
     return description
@@ -99,7 +99,7 @@ def _validate(path: Path, *, account) -> ValidatedMedia:
     try:
         return validate(path, entitlements=entitlements_for(account))
     except MediaRejected as exc:
-        raise UnprocessableEntity(str(exc)) from None
+        raise Unprocessable(str(exc)) from None
     except ffmpeg.ToolMissing:
         raise _unavailable() from None
 
@@ -115,7 +115,7 @@ def media_create(
     by a :data:`JOB_KIND` background job. ``file`` is an uploaded file or any
     readable binary file object; ``thumbnail`` an optional image shown as the
     preview of video and audio (validated and re-encoded like any image).
-    Raises UnprocessableEntity, ServiceUnavailable.
+    Raises Unprocessable, Unavailable.
     """
     description = _check_description(description or "")
     point = parse_focus(focus)
@@ -144,14 +144,14 @@ def media_create_from_path(
 def _store_thumbnail(path: Path, *, work: Path, prefix: str, saved: list[str]) -> tuple[str, str]:
     """Validate, re-encode and store a custom thumbnail; returns (storage name, blurhash)."""
     if validation.sniff(path) not in validation.IMAGE_TYPES:
-        raise UnprocessableEntity(_("thumbnail must be a JPEG, PNG, GIF or WebP image"))
+        raise Unprocessable(_("thumbnail must be a JPEG, PNG, GIF or WebP image"))
     try:
         width, height = validation.image_size(path)
     except MediaRejected as exc:
-        raise UnprocessableEntity(_("thumbnail: %(reason)s") % {"reason": exc}) from None
+        raise Unprocessable(_("thumbnail: %(reason)s") % {"reason": exc}) from None
     # A thumbnail is decoded within the request: no larger than an image processed there.
     if width * height > SYNC_IMAGE_PIXELS:
-        raise UnprocessableEntity(
+        raise Unprocessable(
             _("thumbnail: the image is %(width)d x %(height)d pixels; at most %(side)d x %(side)d "
               "are allowed.") % {"width": width, "height": height, "side": SYNC_IMAGE_SIDE}
         )  # fmt: skip
@@ -160,7 +160,7 @@ def _store_thumbnail(path: Path, *, work: Path, prefix: str, saved: list[str]) -
     try:
         clean, image = validation.reencode_image(path, folder)
     except MediaRejected as exc:
-        raise UnprocessableEntity(_("thumbnail: %(reason)s") % {"reason": exc}) from None
+        raise Unprocessable(_("thumbnail: %(reason)s") % {"reason": exc}) from None
     image.thumbnail(processing.SMALL_BOX)
     small = folder / f"small{clean.suffix}"
     image.save(small, format="PNG" if clean.suffix == ".png" else "JPEG", quality=85)
@@ -199,7 +199,7 @@ def _create_from_local(
             try:
                 result = processing.process_image(source, work=work, prefix=prefix, saved=saved)
             except MediaRejected as exc:
-                raise UnprocessableEntity(str(exc)) from None
+                raise Unprocessable(str(exc)) from None
             _apply(media, result)
             media.full_clean(exclude=["account", "job"])
             with transaction.atomic():
@@ -343,20 +343,20 @@ def media_retry(*, media: MediaAttachment) -> MediaAttachment:
     with transaction.atomic():
         locked = MediaAttachment.objects.select_for_update().get(pk=media.pk)
         if locked.state != ProcessingState.FAILED:
-            raise UnprocessableEntity(_("Only media whose processing failed can be retried."))
+            raise Unprocessable(_("Only media whose processing failed can be retried."))
         if not locked.files.get("source"):
-            raise UnprocessableEntity(_("The uploaded file is gone; it cannot be processed again."))
+            raise Unprocessable(_("The uploaded file is gone; it cannot be processed again."))
         _enqueue(locked)
     return locked
 
 
-def media_get_own(*, account, media_id) -> MediaAttachment:
-    """``account``'s own attachment ``media_id``; NotFound for others' and unknown ids."""
-    text = str(media_id)
-    if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
-        raise NotFound(_("Record not found"))
+def media_get_own(*, account, media_id: int) -> MediaAttachment:
+    """``account``'s own attachment ``media_id``; NotFound for others' and unknown ids.
+
+    ``media_id`` is an int: the API's path converter refuses anything else with a 404.
+    """
     try:
-        return MediaAttachment.objects.select_related("job").get(pk=int(text), account=account)
+        return MediaAttachment.objects.select_related("job").get(pk=media_id, account=account)
     except MediaAttachment.DoesNotExist:
         raise NotFound(_("Record not found")) from None
 
@@ -364,7 +364,7 @@ def media_get_own(*, account, media_id) -> MediaAttachment:
 def media_update(
     *,
     account,
-    media_id,
+    media_id: int,
     description: str | None = None,
     focus: str | None = None,
     thumbnail=None,
@@ -385,7 +385,7 @@ def media_update(
     new_thumbnail = blur = ""
     if thumbnail is not None:
         if media.type == MediaType.IMAGE:
-            raise UnprocessableEntity(_("Only video and audio take a thumbnail."))
+            raise Unprocessable(_("Only video and audio take a thumbnail."))
         with scratch_dir() as folder:
             work = Path(folder)
             path = _copy_to(thumbnail, work / "thumbnail-upload")
@@ -426,17 +426,14 @@ def media_update(
 def _parse_media_ids(account, media_ids: list) -> list[int]:
     limit = entitlements_for(account).max_media_attachments
     if len(media_ids) > limit:
-        raise UnprocessableEntity(
+        raise Unprocessable(
             _("A status can have at most %(limit)d media attachments.") % {"limit": limit}
         )
-    ids = []
-    for value in media_ids:
-        text = str(value)
-        if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
-            raise UnprocessableEntity(_("media_ids must be media attachment ids"))
-        ids.append(int(text))
+    ids = [parse_id(value) for value in media_ids]
+    if None in ids:
+        raise Unprocessable(_("media_ids must be media attachment ids"))
     if len(set(ids)) != len(ids):
-        raise UnprocessableEntity(_("The same media attachment is listed twice."))
+        raise Unprocessable(_("The same media attachment is listed twice."))
     return ids
 
 
@@ -463,12 +460,12 @@ def media_attach(
             .order_by("pk")
         }
         if len(found) != len(ids):
-            raise UnprocessableEntity(_("Media attachment not found: it is not yours."))
+            raise Unprocessable(_("Media attachment not found: it is not yours."))
         for media in found.values():
             if media.status_id is not None and not (replace and media.status_id == status_id):
-                raise UnprocessableEntity(_("Media attachment is already attached to a status."))
+                raise Unprocessable(_("Media attachment is already attached to a status."))
             if not media.is_ready:
-                raise UnprocessableEntity(
+                raise Unprocessable(
                     _(
                         "Cannot attach files that have not finished processing. Try again in a moment!"
                     )

@@ -24,13 +24,11 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import status as http
-from rest_framework.exceptions import APIException, NotFound
 
 from apps.media import services
 from apps.media.models import MediaAttachment, Upload
 from core.entitlements import entitlements_for
-from core.exceptions import Gone, UnprocessableEntity
+from core.errors import Conflict, Gone, NotFound, RangeNotSatisfiable, Unprocessable
 
 logger = logging.getLogger(__name__)
 
@@ -41,18 +39,14 @@ S3_MIN_PART = 5 * 1024 * 1024
 S3_MAX_PARTS = 10000
 
 
-class OffsetMismatch(APIException):
-    """409: a chunk that does not start where the upload stands."""
+class OffsetMismatch(Conflict):
+    """A chunk that does not start where the upload stands (409).
 
-    status_code = http.HTTP_409_CONFLICT
-    default_detail = "The chunk does not start at the upload's offset."
+    A class of its own so the API can answer it with the offset to continue from.
+    """
+
+    default_message = "The chunk does not start at the upload's offset."
     default_code = "offset_mismatch"
-
-
-class RangeInvalid(APIException):
-    status_code = http.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE
-    default_detail = "Content-Range is missing or does not fit the upload."
-    default_code = "range_invalid"
 
 
 def is_s3() -> bool:
@@ -102,10 +96,10 @@ def presigned_parts(upload: Upload) -> list[dict] | None:
 def upload_create(
     *, account, size: int, checksum: str, content_type: str = "", description: str = ""
 ) -> Upload:
-    """Start a resumable upload of ``size`` bytes. Raises 422 above the plan's limit."""
+    """Start a resumable upload of ``size`` bytes. Raises Unprocessable above the plan's limit."""
     limit = entitlements_for(account).max_upload_bytes
     if size > limit:
-        raise UnprocessableEntity(
+        raise Unprocessable(
             _("The file is %(size)d bytes; your plan allows at most %(limit)d bytes.")
             % {"size": size, "limit": limit}
         )
@@ -141,14 +135,14 @@ def upload_create(
     return upload
 
 
-def upload_get_own(*, account, upload_id, lock: bool = False) -> Upload:
-    """``account``'s upload; NotFound for anybody else's; Gone once it expired or was aborted."""
-    text = str(upload_id)
-    if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
-        raise NotFound(_("Record not found"))
+def upload_get_own(*, account, upload_id: int, lock: bool = False) -> Upload:
+    """``account``'s upload; NotFound for anybody else's; Gone once it expired or was aborted.
+
+    ``upload_id`` is an int: the API's path converter refuses anything else with a 404.
+    """
     queryset = Upload.objects.select_for_update() if lock else Upload.objects
     try:
-        upload = queryset.get(pk=int(text), account=account)
+        upload = queryset.get(pk=upload_id, account=account)
     except Upload.DoesNotExist:
         raise NotFound(_("Record not found")) from None
     if upload.state in (Upload.State.EXPIRED, Upload.State.ABORTED) or (
@@ -179,7 +173,7 @@ def _s3_offset(upload: Upload) -> int:
     return min(offset, upload.size)
 
 
-def upload_offset(*, account, upload_id) -> Upload:
+def upload_offset(*, account, upload_id: int) -> Upload:
     """The upload with its current offset (for S3, read back from S3: direct PUTs count)."""
     upload = upload_get_own(account=account, upload_id=upload_id)
     if upload.backend == "s3" and upload.state == Upload.State.OPEN:
@@ -191,13 +185,13 @@ def upload_offset(*, account, upload_id) -> Upload:
 
 
 def parse_content_range(header: str | None, *, size: int) -> tuple[int, int]:
-    """``bytes start-end/total`` -> (start, end exclusive). Raises 416 when it does not fit."""
+    """``bytes start-end/total`` -> (start, end exclusive); RangeNotSatisfiable when it does not fit."""
     match = CONTENT_RANGE.match((header or "").strip())
     if not match:
-        raise RangeInvalid(_("Send each chunk with Content-Range: bytes start-end/total."))
+        raise RangeNotSatisfiable(_("Send each chunk with Content-Range: bytes start-end/total."))
     start, last, total = (int(value) for value in match.groups())
     if total != size or start > last or last >= size:
-        raise RangeInvalid(
+        raise RangeNotSatisfiable(
             _("Content-Range %(range)s does not fit an upload of %(size)d bytes.")
             % {"range": header, "size": size}
         )
@@ -205,21 +199,22 @@ def parse_content_range(header: str | None, *, size: int) -> tuple[int, int]:
 
 
 def upload_chunk(
-    *, account, upload_id, content_range: str | None, body, length: int | None
+    *, account, upload_id: int, content_range: str | None, body, length: int | None
 ) -> Upload:
     """Write one chunk (``body``: a readable stream of exactly the range's length).
 
-    Raises 416 for a bad range, 409 when it does not start at the offset (the
-    answer carries the offset to continue from), 422 for a chunk of the wrong size.
+    Raises RangeNotSatisfiable (416) for a bad range, OffsetMismatch (409) when it
+    does not start at the offset (the answer carries the offset to continue from),
+    Unprocessable (422) for a chunk of the wrong size.
     """
     with transaction.atomic():
         upload = upload_get_own(account=account, upload_id=upload_id, lock=True)
         if upload.state != Upload.State.OPEN:
-            raise UnprocessableEntity(_("This upload is already finished."))
+            raise Unprocessable(_("This upload is already finished."))
         start, end = parse_content_range(content_range, size=upload.size)
         expected = end - start
         if length is not None and length != expected:
-            raise RangeInvalid(_("The body's length does not match Content-Range."))
+            raise RangeNotSatisfiable(_("The body's length does not match Content-Range."))
         if upload.backend == "s3":
             return _s3_chunk(upload, start=start, end=end, body=body)
         if start != upload.offset:
@@ -228,7 +223,7 @@ def upload_chunk(
                 % {"start": start, "offset": upload.offset}
             )
         if expected > upload.part_size:
-            raise UnprocessableEntity(
+            raise Unprocessable(
                 _("A chunk may be at most %(limit)d bytes.") % {"limit": upload.part_size}
             )
         written = 0
@@ -242,7 +237,7 @@ def upload_chunk(
                 written += len(piece)
             target.truncate(start + written)
         if written != expected:
-            raise RangeInvalid(_("The body ended before the end of Content-Range."))
+            raise RangeNotSatisfiable(_("The body ended before the end of Content-Range."))
         upload.offset = end
         upload.save(update_fields=["offset", "updated_at"])
     return upload
@@ -258,7 +253,7 @@ def _s3_chunk(upload: Upload, *, start: int, end: int, body) -> Upload:
             % {"start": start, "offset": offset}
         )
     if start % upload.part_size or (end - start != upload.part_size and end != upload.size):
-        raise UnprocessableEntity(
+        raise Unprocessable(
             _("With this storage every chunk but the last must be exactly %(size)d bytes.")
             % {"size": upload.part_size}
         )
@@ -272,7 +267,7 @@ def _s3_chunk(upload: Upload, *, start: int, end: int, body) -> Upload:
             spool.write(piece)
             copied += len(piece)
         if copied != end - start:
-            raise RangeInvalid(_("The body ended before the end of Content-Range."))
+            raise RangeNotSatisfiable(_("The body ended before the end of Content-Range."))
         spool.seek(0)
         client.upload_part(
             Bucket=bucket,
@@ -295,7 +290,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def upload_finish(*, account, upload_id) -> MediaAttachment:
+def upload_finish(*, account, upload_id: int) -> MediaAttachment:
     """Check size and checksum, then validate the file into a media attachment.
 
     A finished upload answers with its attachment again. Raises 422 when bytes
@@ -306,7 +301,7 @@ def upload_finish(*, account, upload_id) -> MediaAttachment:
     if upload.state == Upload.State.FINISHED and upload.media_id:
         return MediaAttachment.objects.select_related("job").get(pk=upload.media_id)
     if upload.offset != upload.size:
-        raise UnprocessableEntity(
+        raise Unprocessable(
             _("The upload holds %(offset)d of %(size)d bytes; send the rest first.")
             % {"offset": upload.offset, "size": upload.size}
         )
@@ -318,7 +313,7 @@ def upload_finish(*, account, upload_id) -> MediaAttachment:
             path = Path(upload.local_path)
         try:
             if _sha256(path) != upload.checksum:
-                raise UnprocessableEntity(
+                raise Unprocessable(
                     _("The checksum does not match the bytes received; the upload is discarded.")
                 )
             media = services.media_create_from_path(
@@ -382,7 +377,7 @@ def _abort(upload: Upload, state: str = Upload.State.ABORTED) -> None:
     Upload.objects.filter(pk=upload.pk).update(state=state, updated_at=timezone.now())
 
 
-def upload_abort(*, account, upload_id) -> None:
+def upload_abort(*, account, upload_id: int) -> None:
     """Cancel an open upload and delete its bytes."""
     upload = upload_get_own(account=account, upload_id=upload_id)
     if upload.state == Upload.State.OPEN:

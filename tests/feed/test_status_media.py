@@ -12,8 +12,7 @@ from apps.feed import services
 from apps.feed.models import Status
 from apps.media.models import MediaAttachment, ProcessingState
 from config.celery import app as celery_app
-from core.errors import Invalid
-from core.exceptions import UnprocessableEntity
+from core.errors import Invalid, Unprocessable
 
 
 def upload_image(member, color=(200, 30, 30), description="") -> dict:
@@ -67,7 +66,7 @@ def test_someone_elses_media_cannot_be_attached(alice, bob):
     # given alice's image
     media = upload_image(alice)
     # when bob tries to attach it
-    with pytest.raises(UnprocessableEntity, match="not yours"):
+    with pytest.raises(Unprocessable, match="not yours"):
         post_with_media(bob, [media["id"]])
     # then nothing changed: no status, the media still unattached
     assert not Status.objects.filter(account=bob.account).exists()
@@ -77,7 +76,7 @@ def test_someone_elses_media_cannot_be_attached(alice, bob):
 def test_attached_media_cannot_be_attached_again(alice):
     media = upload_image(alice)
     first = post_with_media(alice, [media["id"]])
-    with pytest.raises(UnprocessableEntity, match="already attached"):
+    with pytest.raises(Unprocessable, match="already attached"):
         post_with_media(alice, [media["id"]], text="again")
     assert MediaAttachment.objects.get(pk=media["id"]).status_id == first.pk
     assert Status.objects.filter(account=alice.account).count() == 1
@@ -87,23 +86,23 @@ def test_media_still_processing_cannot_be_attached(alice):
     media = MediaAttachment.objects.create(
         account=alice.account, type="video", state=ProcessingState.PROCESSING
     )
-    with pytest.raises(UnprocessableEntity, match="finished processing"):
+    with pytest.raises(Unprocessable, match="finished processing"):
         post_with_media(alice, [str(media.pk)])
     assert not Status.objects.exists()
 
 
 def test_at_most_four_attachments(alice):
     ids = [upload_image(alice, (i * 40, 0, 0))["id"] for i in range(5)]
-    with pytest.raises(UnprocessableEntity, match="at most 4"):
+    with pytest.raises(Unprocessable, match="at most 4"):
         post_with_media(alice, ids)
     assert MediaAttachment.objects.filter(status_id__isnull=False).count() == 0
 
 
 def test_duplicate_and_malformed_ids_are_refused(alice):
     media = upload_image(alice)
-    with pytest.raises(UnprocessableEntity, match="twice"):
+    with pytest.raises(Unprocessable, match="twice"):
         post_with_media(alice, [media["id"], media["id"]])
-    with pytest.raises(UnprocessableEntity, match="media attachment ids"):
+    with pytest.raises(Unprocessable, match="media attachment ids"):
         post_with_media(alice, ["abc"])
 
 
@@ -293,9 +292,9 @@ def test_edit_cannot_take_someone_elses_or_attached_media(alice, bob):
     other = post_with_media(alice, [upload_image(alice)["id"]], text="other")
     on_other = MediaAttachment.objects.get(status_id=other.pk).pk
 
-    with pytest.raises(UnprocessableEntity, match="not yours"):
+    with pytest.raises(Unprocessable, match="not yours"):
         edit(alice, Status.objects.get(pk=status.pk), [mine, theirs])
-    with pytest.raises(UnprocessableEntity, match="already attached"):
+    with pytest.raises(Unprocessable, match="already attached"):
         edit(alice, Status.objects.get(pk=status.pk), [str(on_other)])
 
     status.refresh_from_db()

@@ -191,3 +191,12 @@ def test_read_only_token_cannot_post(alice):
 
     assert response.status_code == 403
     assert response.json() == {"error": "This action is outside the authorized scopes"}
+
+
+def test_the_source_of_another_accounts_status_is_not_found(alice, bob):
+    status = alice.post("mine")
+
+    response = bob.client.get(f"/api/v1/statuses/{status['id']}/source")
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "Record not found"}

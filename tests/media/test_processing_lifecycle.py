@@ -10,6 +10,7 @@ from django.utils import timezone
 from apps.media import services
 from apps.media.models import MediaAttachment, ProcessingState
 from apps.media.tasks import media_remove_unattached_task
+from core import errors
 from core.models import BackgroundJob
 from tests.media.conftest import stored_files
 
@@ -58,7 +59,7 @@ def test_failing_transcode_is_retried_then_fails_with_a_reason(alice, samples, p
 
 def test_only_failed_media_can_be_retried(alice, samples):
     media = MediaAttachment.objects.get(pk=alice.upload(samples["jpeg"]).json()["id"])
-    with pytest.raises(services.UnprocessableEntity):
+    with pytest.raises(errors.Unprocessable):
         services.media_retry(media=media)
 
 
@@ -102,6 +103,7 @@ def test_video_upload_says_processing_is_unavailable(alice, samples, without_ffp
     assert response.json()["error"] == (
         "Media processing is unavailable: ffprobe not installed on this server."
     )
+    assert response["Retry-After"] == "5"
     assert MediaAttachment.objects.count() == 0
     assert stored_files() == []
 

@@ -71,7 +71,11 @@ def test_interrupted_upload_resumes_and_becomes_media(alice, samples, eager, set
     # and a chunk sent from the wrong place is refused with the offset
     wrong = send(alice, upload["id"], data, 2 * CHUNK, 3 * CHUNK)
     assert wrong.status_code == 409
-    assert wrong.json()["offset"] == CHUNK
+    assert wrong.json() == {
+        "error": f"The chunk starts at {2 * CHUNK} but the upload is at {CHUNK}.",
+        "offset": CHUNK,
+    }
+    assert wrong["Upload-Offset"] == str(CHUNK)
 
     # when she continues from the offset to the end and finishes
     position = CHUNK
@@ -123,7 +127,9 @@ def test_checksum_mismatch_is_422_and_discards(alice, samples):
     assert "checksum" in finished.json()["error"]
     assert MediaAttachment.objects.count() == 0
     assert not Path(Upload.objects.get(pk=upload["id"]).local_path).exists()
-    assert alice.client.get(f"/api/agora/v1/uploads/{upload['id']}").status_code == 410
+    expired = alice.client.get(f"/api/agora/v1/uploads/{upload['id']}")
+    assert expired.status_code == 410
+    assert expired.json() == {"error": "This upload has expired; start a new one."}
 
 
 def test_finishing_early_is_422_and_keeps_the_upload(alice, samples):
@@ -169,6 +175,7 @@ def test_bad_content_range(alice, header, status):
         **extra,
     )
     assert response.status_code == status
+    assert list(response.json()) == ["error"]
     assert response.json()["error"]
     assert Upload.objects.get(pk=upload["id"]).offset == 0
 

@@ -166,7 +166,7 @@ class AccountDetailView(APIView):
     required_scopes = {"GET": "read:accounts"}
 
     @extend_schema(responses=AccountSerializer, operation_id="account_get")
-    def get(self, request: Request, account_id: str) -> Response:
+    def get(self, request: Request, account_id: int) -> Response:
         account = selectors.account_get(account_id=account_id)
         return Response(AccountSerializer(account, context={"request": request}).data)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -19,28 +17,11 @@ from apps.feed import selectors
 from apps.feed.api.serializers import StatusSerializer, StatusTagSerializer
 from apps.feed.api.views import UserView
 from apps.feed.selectors import ranking, search, trends
-from core.pagination import page_params
+from core.api.pagination import offset_paged_response
+from core.ids import parse_id
+from core.pagination import offset_param, page_params
 from core.params import truthy
 from core.permissions import HasScope
-
-# An offset past this is refused: deep offsets cost the database a scan for nothing.
-MAX_OFFSET = 10_000
-
-
-def _offset(request: Request) -> int:
-    """The ``offset`` parameter (default 0); a non-integer, negative or huge one is a 422."""
-    raw = request.query_params.get("offset")
-    if raw in (None, ""):
-        return 0
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise ValidationError({"offset": [_("must be a whole number")]}) from None
-    if value < 0:
-        raise ValidationError({"offset": [_("must not be negative")]})
-    if value > MAX_OFFSET:
-        raise ValidationError({"offset": [_("is out of range")]})
-    return value
 
 
 def _serialize_statuses(request: Request, statuses) -> list:
@@ -59,13 +40,6 @@ def _tags_entities(tags, histories) -> list[dict]:
         }
         for tag in tags
     ]
-
-
-def _next_link(request: Request, *, offset: int, limit: int) -> str:
-    query = [(k, v) for k, values in request.query_params.lists() for v in values]
-    query = [(k, v) for k, v in query if k not in ("offset", "limit")]
-    query += [("limit", str(limit)), ("offset", str(offset + limit))]
-    return f'<{request.build_absolute_uri(request.path)}?{urlencode(query)}>; rel="next"'
 
 
 class _TagHistorySerializer(serializers.Serializer):
@@ -156,13 +130,12 @@ class SearchView(APIView):
                 }
             )
         params = page_params(request)
-        offset = _offset(request)
-        account_id = query.get("account_id") or None
-        if account_id is not None:
-            try:
-                account_id = int(account_id)
-            except ValueError:
-                raise ValidationError({"account_id": [_("must be an account id")]}) from None
+        offset = offset_param(request)
+        account_id = None
+        if query.get("account_id"):
+            account_id = parse_id(query["account_id"])
+            if account_id is None:
+                raise ValidationError({"account_id": [_("must be an account id")]})
         if not request.user.is_authenticated:
             # Mastodon's own messages for what only signed-in searches may do.
             if offset:
@@ -217,12 +190,12 @@ class TrendingTagsView(APIView):
     )
     def get(self, request):
         params = page_params(request, default_limit=10, max_limit=20)
-        offset = _offset(request)
+        offset = offset_param(request)
         tags = trends.trending_tags(limit=params.limit, offset=offset)
-        response = Response(_tags_entities(tags, trends.tag_histories(tags=tags)))
-        if len(tags) == params.limit:
-            response["Link"] = _next_link(request, offset=offset, limit=params.limit)
-        return response
+        data = _tags_entities(tags, trends.tag_histories(tags=tags))
+        return offset_paged_response(
+            request, data, offset=offset, limit=params.limit, count=len(tags)
+        )
 
 
 @extend_schema_view(get=extend_schema(operation_id="trends"))
@@ -242,12 +215,12 @@ class TrendingStatusesView(APIView):
     )
     def get(self, request):
         params = page_params(request)
-        offset = _offset(request)
+        offset = offset_param(request)
         statuses = trends.trending_statuses(viewer=request.user, limit=params.limit, offset=offset)
-        response = Response(_serialize_statuses(request, statuses))
-        if len(statuses) == params.limit:
-            response["Link"] = _next_link(request, offset=offset, limit=params.limit)
-        return response
+        data = _serialize_statuses(request, statuses)
+        return offset_paged_response(
+            request, data, offset=offset, limit=params.limit, count=len(statuses)
+        )
 
 
 class RankedTimelineView(UserView):
@@ -269,13 +242,12 @@ class RankedTimelineView(UserView):
     )
     def get(self, request):
         params = page_params(request)
-        offset = _offset(request)
+        offset = offset_param(request)
         page = ranking.ranked_timeline(viewer=request.user, limit=params.limit, offset=offset)
         weights = ranking.ranking_weights()
         data = _serialize_statuses(request, [status for status, _entry in page])
         for entity, (_status, entry) in zip(data, page, strict=True):
             entity["agora_ranking"] = entry.explanation(weights)
-        response = Response(data)
-        if len(page) == params.limit:
-            response["Link"] = _next_link(request, offset=offset, limit=params.limit)
-        return response
+        return offset_paged_response(
+            request, data, offset=offset, limit=params.limit, count=len(page)
+        )

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from apps.feed import selectors, services
 from apps.feed.models import Marker
+from core.ids import MAX_ID
 from core.permissions import HasScope, HasUser
 
 TIMELINES = [choice.value for choice in Marker.Timeline]
@@ -33,7 +34,7 @@ class MarkersSaveSerializer(serializers.Serializer):
     def get_fields(self):
         return {
             f"{timeline}[last_read_id]": serializers.IntegerField(
-                min_value=1, max_value=2**63 - 1, required=False
+                min_value=1, max_value=MAX_ID, required=False
             )
             for timeline in TIMELINES
         }

@@ -14,7 +14,8 @@ from rest_framework.views import APIView
 from apps.feed import selectors, services
 from apps.feed.api.serializers import EmptySerializer
 from apps.feed.models import ScheduledStatus
-from core.pagination import link_header, page_params
+from core.api.pagination import paged_response
+from core.pagination import page_params
 from core.permissions import HasScope, HasUser
 
 
@@ -63,11 +64,8 @@ class ScheduledStatusListView(APIView):
     def get(self, request):
         params = page_params(request)
         rows = selectors.scheduled_statuses_page(owner=request.user, params=params)
-        response = Response(ScheduledStatusSerializer(rows, many=True).data)
-        link = link_header(request, rows, params)
-        if link:
-            response["Link"] = link
-        return response
+        data = ScheduledStatusSerializer(rows, many=True).data
+        return paged_response(request, data, rows=rows, params=params)
 
 
 class ScheduledStatusDetailView(APIView):
@@ -84,11 +82,11 @@ class ScheduledStatusDetailView(APIView):
         )
 
     @extend_schema(responses=ScheduledStatusSerializer)
-    def get(self, request, scheduled_status_id):
+    def get(self, request, scheduled_status_id: int):
         return Response(ScheduledStatusSerializer(self._owned(request, scheduled_status_id)).data)
 
     @extend_schema(request=ScheduledStatusUpdateSerializer, responses=ScheduledStatusSerializer)
-    def put(self, request, scheduled_status_id):
+    def put(self, request, scheduled_status_id: int):
         scheduled = self._owned(request, scheduled_status_id)
         form = ScheduledStatusUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -100,7 +98,7 @@ class ScheduledStatusDetailView(APIView):
         return Response(ScheduledStatusSerializer(scheduled).data)
 
     @extend_schema(responses={200: EmptySerializer})
-    def delete(self, request, scheduled_status_id):
+    def delete(self, request, scheduled_status_id: int):
         scheduled = self._owned(request, scheduled_status_id)
         services.scheduled_status_cancel(scheduled_status=scheduled, owner=request.user)
         return Response({})

@@ -5,34 +5,34 @@ from django.urls import path, re_path
 from apps.feed.api import discovery, markers, scheduled, streaming, views
 
 status_actions = [
-    path(f"api/v1/statuses/<str:status_id>/{action}", views.StatusActionView.as_view(action=action))
+    path(f"api/v1/statuses/<id:status_id>/{action}", views.StatusActionView.as_view(action=action))
     for action in views.StatusActionView.ACTIONS
 ]
 account_actions = [
     path(
-        f"api/v1/accounts/<str:account_id>/{action}", views.AccountActionView.as_view(action=action)
+        f"api/v1/accounts/<id:account_id>/{action}", views.AccountActionView.as_view(action=action)
     )
     for action in views.AccountActionView.SCOPES
 ]
 
 urlpatterns = [
     path("api/v1/statuses", views.StatusCreateView.as_view()),
-    path("api/v1/statuses/<str:status_id>", views.StatusDetailView.as_view()),
-    path("api/v1/statuses/<str:status_id>/context", views.StatusContextView.as_view()),
-    path("api/v1/statuses/<str:status_id>/history", views.StatusHistoryView.as_view()),
-    path("api/v1/statuses/<str:status_id>/source", views.StatusSourceView.as_view()),
+    path("api/v1/statuses/<id:status_id>", views.StatusDetailView.as_view()),
+    path("api/v1/statuses/<id:status_id>/context", views.StatusContextView.as_view()),
+    path("api/v1/statuses/<id:status_id>/history", views.StatusHistoryView.as_view()),
+    path("api/v1/statuses/<id:status_id>/source", views.StatusSourceView.as_view()),
     path(
-        "api/v1/statuses/<str:status_id>/favourited_by",
+        "api/v1/statuses/<id:status_id>/favourited_by",
         views.StatusFavouritedByView.as_view(relation="favourited_by"),
     ),
     path(
-        "api/v1/statuses/<str:status_id>/reblogged_by",
+        "api/v1/statuses/<id:status_id>/reblogged_by",
         views.StatusFavouritedByView.as_view(relation="reblogged_by"),
     ),
     *status_actions,
     path("api/v1/scheduled_statuses", scheduled.ScheduledStatusListView.as_view()),
     path(
-        "api/v1/scheduled_statuses/<str:scheduled_status_id>",
+        "api/v1/scheduled_statuses/<id:scheduled_status_id>",
         scheduled.ScheduledStatusDetailView.as_view(),
     ),
     path("api/v1/favourites", views.FavouritesView.as_view()),
@@ -42,13 +42,13 @@ urlpatterns = [
     path("api/v1/timelines/public", views.PublicTimelineView.as_view()),
     path("api/v1/timelines/tag/<str:hashtag>", views.TagTimelineView.as_view()),
     path("api/v1/accounts/relationships", views.RelationshipsView.as_view()),
-    path("api/v1/accounts/<str:account_id>/statuses", views.AccountStatusesView.as_view()),
+    path("api/v1/accounts/<id:account_id>/statuses", views.AccountStatusesView.as_view()),
     path(
-        "api/v1/accounts/<str:account_id>/followers",
+        "api/v1/accounts/<id:account_id>/followers",
         views.AccountRelationListView.as_view(relation="followers"),
     ),
     path(
-        "api/v1/accounts/<str:account_id>/following",
+        "api/v1/accounts/<id:account_id>/following",
         views.AccountRelationListView.as_view(relation="following"),
     ),
     *account_actions,
@@ -56,11 +56,11 @@ urlpatterns = [
     path("api/v1/mutes", views.ViewerAccountListView.as_view(relation="mutes")),
     path("api/v1/follow_requests", views.ViewerAccountListView.as_view(relation="follow_requests")),
     path(
-        "api/v1/follow_requests/<str:account_id>/authorize",
+        "api/v1/follow_requests/<id:account_id>/authorize",
         views.FollowRequestActionView.as_view(action="authorize"),
     ),
     path(
-        "api/v1/follow_requests/<str:account_id>/reject",
+        "api/v1/follow_requests/<id:account_id>/reject",
         views.FollowRequestActionView.as_view(action="reject"),
     ),
     path("api/v2/search", discovery.SearchView.as_view()),
@@ -75,9 +75,9 @@ urlpatterns = [
     ),
     path("api/v1/notifications", views.NotificationListView.as_view()),
     path("api/v1/notifications/clear", views.NotificationClearView.as_view()),
-    path("api/v1/notifications/<str:notification_id>", views.NotificationDetailView.as_view()),
+    path("api/v1/notifications/<id:notification_id>", views.NotificationDetailView.as_view()),
     path(
-        "api/v1/notifications/<str:notification_id>/dismiss",
+        "api/v1/notifications/<id:notification_id>/dismiss",
         views.NotificationDismissView.as_view(),
     ),
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
-from rest_framework import status as http
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -25,26 +24,24 @@ from apps.feed.api.serializers import (
     StatusSourceSerializer,
 )
 from apps.feed.models import Notification
-from core.pagination import link_header, page_params
+from core.api.pagination import paged_response
+from core.errors import NotFound
+from core.ids import parse_id
+from core.pagination import page_params
 from core.params import truthy
 from core.permissions import HasScope, HasUser
 
 User = get_user_model()
 
 
-def _statuses_response(
-    request, statuses, *, cursor_rows=None, params=None, status_code=200
-) -> Response:
+def _statuses_response(request, statuses, *, params, cursor_rows=None) -> Response:
+    """A page of statuses; ``cursor_rows`` when the page's cursors are other rows' ids."""
     state = selectors.viewer_state(viewer=request.user, statuses=statuses)
     data = StatusSerializer(
         statuses, many=True, context={"request": request, "viewer_state": state}
     ).data
-    response = Response(data, status=status_code)
-    if params is not None:
-        link = link_header(request, cursor_rows if cursor_rows is not None else statuses, params)
-        if link:
-            response["Link"] = link
-    return response
+    rows = cursor_rows if cursor_rows is not None else statuses
+    return paged_response(request, data, rows=rows, params=params)
 
 
 def _status_response(request, status, status_code=200) -> Response:
@@ -54,11 +51,9 @@ def _status_response(request, status, status_code=200) -> Response:
 
 
 def _accounts_response(request, accounts, *, cursor_rows, params) -> Response:
-    response = Response(AccountSerializer(accounts, many=True, context={"request": request}).data)
-    link = link_header(request, cursor_rows, params)
-    if link:
-        response["Link"] = link
-    return response
+    """A page of accounts, paged by the rows that link them (a follow, a block, a favourite)."""
+    data = AccountSerializer(accounts, many=True, context={"request": request}).data
+    return paged_response(request, data, rows=cursor_rows, params=params)
 
 
 class UserView(APIView):
@@ -133,13 +128,13 @@ class StatusDetailView(APIView):
         return super().get_permissions()
 
     @extend_schema(responses=StatusSerializer)
-    def get(self, request, status_id):
+    def get(self, request, status_id: int):
         return _status_response(
             request, selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         )
 
     @extend_schema(request=StatusCreateSerializer, responses=StatusSerializer)
-    def put(self, request, status_id):
+    def put(self, request, status_id: int):
         status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         form = StatusCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -160,7 +155,7 @@ class StatusDetailView(APIView):
 
     # Mastodon answers a deletion with the status and its source text, for "delete and redraft".
     @extend_schema(responses={200: StatusSerializer})
-    def delete(self, request, status_id):
+    def delete(self, request, status_id: int):
         status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         state = selectors.viewer_state(viewer=request.user, statuses=[status])
         data = StatusSerializer(status, context={"request": request, "viewer_state": state}).data
@@ -174,7 +169,7 @@ class StatusContextView(APIView):
     permission_classes = [HasScope]
 
     @extend_schema(responses=StatusContextSerializer)
-    def get(self, request, status_id):
+    def get(self, request, status_id: int):
         status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         ancestors, descendants = selectors.status_context(viewer=request.user, status=status)
         state = selectors.viewer_state(viewer=request.user, statuses=ancestors + descendants)
@@ -192,7 +187,7 @@ class StatusHistoryView(APIView):
     permission_classes = [HasScope]
 
     @extend_schema(responses=StatusEditSerializer(many=True))
-    def get(self, request, status_id):
+    def get(self, request, status_id: int):
         status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         edits = list(status.edits.select_related("status__account"))
         if not edits:
@@ -207,10 +202,10 @@ class StatusSourceView(UserView):
     required_scopes = {"GET": "read:statuses"}
 
     @extend_schema(responses=StatusSourceSerializer)
-    def get(self, request, status_id):
+    def get(self, request, status_id: int):
         status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         if status.account_id != request.user.pk:
-            return Response({"error": _("Record not found")}, status=http.HTTP_404_NOT_FOUND)
+            raise NotFound()
         return Response(StatusSourceSerializer(status).data)
 
 
@@ -235,7 +230,7 @@ class StatusActionView(UserView):
         super().initial(request, *args, **kwargs)
 
     @extend_schema(request=None, responses=StatusSerializer)
-    def post(self, request, status_id):
+    def post(self, request, status_id: int):
         status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         service = self.ACTIONS[self.action][0]
         kwargs = {}
@@ -253,7 +248,7 @@ class StatusFavouritedByView(APIView):
     relation = "favourited_by"
 
     @extend_schema(responses=AccountSerializer(many=True))
-    def get(self, request, status_id):
+    def get(self, request, status_id: int):
         status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         params = page_params(request)
         selector = (
@@ -335,7 +330,7 @@ class AccountStatusesView(APIView):
     required_scopes = {"GET": "read:statuses"}
 
     @extend_schema(responses=StatusSerializer(many=True))
-    def get(self, request, account_id):
+    def get(self, request, account_id: int):
         account = selectors.account_get_for_viewer(viewer=request.user, account_id=account_id)
         params = page_params(request)
         query = request.query_params
@@ -360,7 +355,7 @@ class AccountRelationListView(APIView):
     relation = "followers"
 
     @extend_schema(responses=AccountSerializer(many=True))
-    def get(self, request, account_id):
+    def get(self, request, account_id: int):
         account = selectors.account_get_for_viewer(viewer=request.user, account_id=account_id)
         params = page_params(request)
         selector = (
@@ -389,17 +384,18 @@ class AccountActionView(UserView):
         super().initial(request, *args, **kwargs)
 
     @extend_schema(request=None, responses=RelationshipSerializer)
-    def post(self, request, account_id):
+    def post(self, request, account_id: int):
         if self.action in ("unblock",):
-            target = User.objects.filter(pk=_int_or_none(account_id)).first()
+            # Unblocking reaches any account, even one that is no longer active.
+            target = User.objects.filter(pk=account_id).first()
             if target is None:
-                return Response({"error": _("Record not found")}, status=http.HTTP_404_NOT_FOUND)
+                raise NotFound()
         else:
             target = selectors.account_get_for_viewer(viewer=request.user, account_id=account_id)
         data = request.data
         if self.action == "follow" and not target.is_able_to_act:
             # As Mastodon's FollowService: an unavailable account cannot be followed.
-            return Response({"error": _("Record not found")}, status=http.HTTP_404_NOT_FOUND)
+            raise NotFound()
         if self.action == "follow":
             services.account_follow(
                 account=request.user, target=target,
@@ -427,20 +423,13 @@ class AccountActionView(UserView):
         return _relationship_response(request, target.pk)
 
 
-def _int_or_none(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 class RelationshipsView(UserView):
     required_scopes = {"GET": "read:follows"}
 
     @extend_schema(responses=RelationshipSerializer(many=True))
     def get(self, request):
         raw = request.query_params.getlist("id[]") or request.query_params.getlist("id")
-        ids = [i for i in (_int_or_none(v) for v in raw) if i is not None]
+        ids = [i for i in (parse_id(v) for v in raw) if i is not None]
         if len(ids) != len(raw):
             raise ValidationError({"id": [_("must be account ids")]})
         sets = selectors.relationships(viewer=request.user, account_ids=ids)
@@ -476,10 +465,10 @@ class FollowRequestActionView(UserView):
     action = "authorize"
 
     @extend_schema(request=None, responses=RelationshipSerializer)
-    def post(self, request, account_id):
-        requester = User.objects.filter(pk=_int_or_none(account_id)).first()
+    def post(self, request, account_id: int):
+        requester = User.objects.filter(pk=account_id).first()
         if requester is None:
-            return Response({"error": _("Record not found")}, status=http.HTTP_404_NOT_FOUND)
+            raise NotFound()
         if self.action == "authorize":
             services.follow_request_authorize(account=request.user, requester=requester)
         else:
@@ -520,24 +509,19 @@ class NotificationListView(UserView):
             )
         notifications = selectors.notifications_page(
             viewer=request.user, params=params, types=types or None, exclude_types=exclude or None,
-            account_id=_int_or_none(query.get("account_id")),
+            account_id=parse_id(query.get("account_id")),
         )  # fmt: skip
-        response = Response(
-            NotificationEntitySerializer(
-                notifications, many=True, context=_notifications_context(request, notifications)
-            ).data
-        )
-        link = link_header(request, notifications, params)
-        if link:
-            response["Link"] = link
-        return response
+        data = NotificationEntitySerializer(
+            notifications, many=True, context=_notifications_context(request, notifications)
+        ).data
+        return paged_response(request, data, rows=notifications, params=params)
 
 
 class NotificationDetailView(UserView):
     required_scopes = {"GET": "read:notifications"}
 
     @extend_schema(responses=NotificationEntitySerializer)
-    def get(self, request, notification_id):
+    def get(self, request, notification_id: int):
         notification = selectors.notification_get(
             viewer=request.user, notification_id=notification_id
         )
@@ -552,7 +536,7 @@ class NotificationDismissView(UserView):
     required_scopes = {"POST": "write:notifications"}
 
     @extend_schema(request=None, responses=EmptySerializer)
-    def post(self, request, notification_id):
+    def post(self, request, notification_id: int):
         notification = selectors.notification_get(
             viewer=request.user, notification_id=notification_id
         )

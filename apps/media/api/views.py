@@ -98,7 +98,7 @@ class MediaDetailView(MediaView):
             422: OpenApiResponse(description="Processing failed; the error says why."),
         },
     )
-    def get(self, request, media_id):
+    def get(self, request, media_id: int):
         media = services.media_get_own(account=request.user, media_id=media_id)
         if media.state == ProcessingState.FAILED:
             return Response(
@@ -116,7 +116,7 @@ class MediaDetailView(MediaView):
         },
         responses=MediaAttachmentSerializer,
     )
-    def put(self, request, media_id):
+    def put(self, request, media_id: int):
         form = MediaUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
@@ -184,12 +184,12 @@ class UploadDetailView(MediaView):
             410: error_response("The upload expired or was aborted."),
         },
     )
-    def get(self, request, upload_id):
+    def get(self, request, upload_id: int):
         upload = uploads.upload_offset(account=request.user, upload_id=upload_id)
         return _upload_response(upload, parts=uploads.presigned_parts(upload))
 
     @extend_schema(operation_id="agora_uploads_offset", responses={200: None})
-    def head(self, request, upload_id):
+    def head(self, request, upload_id: int):
         upload = uploads.upload_offset(account=request.user, upload_id=upload_id)
         response = _upload_response(upload)
         response.data = None
@@ -208,7 +208,7 @@ class UploadDetailView(MediaView):
             416: error_response("Content-Range is missing or does not fit the upload."),
         },
     )
-    def put(self, request, upload_id):
+    def put(self, request, upload_id: int):
         length = request.META.get("CONTENT_LENGTH")
         try:
             upload = uploads.upload_chunk(
@@ -220,15 +220,13 @@ class UploadDetailView(MediaView):
             )
         except uploads.OffsetMismatch as exc:
             current = uploads.upload_offset(account=request.user, upload_id=upload_id)
-            response = Response(
-                {"error": str(exc.detail), "offset": current.offset}, status=exc.status_code
-            )
+            response = Response({"error": exc.message, "offset": current.offset}, status=exc.status)
             response["Upload-Offset"] = str(current.offset)
             return response
         return _upload_response(upload)
 
     @extend_schema(operation_id="agora_uploads_abort", responses={204: None})
-    def delete(self, request, upload_id):
+    def delete(self, request, upload_id: int):
         uploads.upload_abort(account=request.user, upload_id=upload_id)
         return Response(status=http.HTTP_204_NO_CONTENT)
 
@@ -250,6 +248,6 @@ class UploadFinishView(MediaView):
         request=None,
         responses={200: MediaAttachmentSerializer, 202: MediaAttachmentSerializer},
     )
-    def post(self, request, upload_id):
+    def post(self, request, upload_id: int):
         media = uploads.upload_finish(account=request.user, upload_id=upload_id)
         return _media_response(request, media, _created_status(media))

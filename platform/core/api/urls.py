@@ -6,5 +6,5 @@ from core.api import schema  # noqa: F401  (registers the OpenAPI extensions)
 from core.api.views import JobDetailView
 
 urlpatterns = [
-    path("jobs/<str:job_id>", JobDetailView.as_view(), name="agora-job-detail"),
+    path("jobs/<id:job_id>", JobDetailView.as_view(), name="agora-job-detail"),
 ]

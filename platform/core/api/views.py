@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,11 +19,7 @@ class JobDetailView(APIView):
     permission_classes = [IsAuthenticated, HasScope]
     required_scopes = {"GET": "read"}
 
-    @extend_schema(
-        operation_id="agora_job_retrieve",
-        parameters=[OpenApiParameter("job_id", OpenApiTypes.STR, OpenApiParameter.PATH)],
-        responses=BackgroundJobSerializer,
-    )
-    def get(self, request: Request, job_id: str) -> Response:
+    @extend_schema(operation_id="agora_job_retrieve", responses=BackgroundJobSerializer)
+    def get(self, request: Request, job_id: int) -> Response:
         job = job_get_for_owner(owner=request.user, job_id=job_id)
         return Response(BackgroundJobSerializer(job).data)
