@@ -26,9 +26,10 @@ def connect() -> None:
     events.subscribe(events.ContentActioned, on_content_actioned)
     streaming.connect()
 
-    from apps.feed import account_warnings, fanout
+    from apps.feed import account_warnings
+    from apps.feed.fanout import handlers as fanout_handlers
 
-    fanout.connect()
+    fanout_handlers.connect()
     account_warnings.connect()
 
     from apps.feed import scheduling_tasks  # noqa: F401 (registers the Celery task)
