@@ -88,7 +88,7 @@ def rebuild(*, viewer) -> int:
 FETCH_SLACK = 4
 
 
-def _shown(*, viewer, ids: list[int]) -> list[Status]:
+def shown_among(*, viewer, ids: list[int]) -> list[Status]:
     """The statuses of ``ids`` the home timeline still shows: the rows with their authors
     (and reblogged statuses) in one query, one query of the viewer's relations to them,
     and the rules applied in Python."""
@@ -113,9 +113,9 @@ def _fetch(*, viewer, ids: list[int], query: RangeQuery, limit: int) -> list[Sta
     if not ids:
         return []
     cut = limit + FETCH_SLACK
-    shown = _shown(viewer=viewer, ids=ids[:cut])
+    shown = shown_among(viewer=viewer, ids=ids[:cut])
     if len(shown) < limit and len(ids) > cut:
-        shown += _shown(viewer=viewer, ids=ids[cut:])
+        shown += shown_among(viewer=viewer, ids=ids[cut:])
     page = sorted(shown, key=lambda status: status.pk, reverse=not query.ascending)[:limit]
     return sorted(page, key=lambda status: status.pk, reverse=True)
 
