@@ -32,7 +32,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from apps.accounts.models import Standing, able_to_act_q
+from apps.accounts.models import BARRING_STANDINGS, able_to_act_q
 from apps.feed import selectors
 from apps.feed.models import (
     Block,
@@ -83,10 +83,7 @@ def on_account_restricted(event: events.AccountRestricted) -> None:
     from django.contrib.auth import get_user_model
 
     account = get_user_model().objects.filter(pk=event.account_id).first()
-    if account is not None and account.standing_in_force in (
-        Standing.SUSPENDED,
-        Standing.DISABLED,
-    ):
+    if account is not None and account.standing_in_force in BARRING_STANDINGS:
         realtime.broadcast(sessions_group(account.pk), {"type": "stream.close"})
 
 
@@ -127,7 +124,7 @@ def _is_broadcastable(status: Status) -> bool:
         and status.reblog_of_id is None
         and status.moderation_state == ModerationState.VISIBLE
         and status.account.is_able_to_act
-        and status.account.standing_in_force != Standing.LIMITED
+        and not status.account.is_limited
     )
 
 

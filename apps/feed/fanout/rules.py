@@ -18,21 +18,29 @@ from typing import NamedTuple
 from django.db import connection
 from django.utils import timezone
 
-from apps.accounts.models import BARRING_STANDINGS, Standing, User
+from apps.accounts.models import BARRING_STANDINGS
 from apps.feed.models import Block, Follow, Mention, ModerationState, Mute, Status, Visibility
 
 
 class HomeRow(NamedTuple):
-    """The columns of a feed entry the home timeline's rules look at."""
+    """The columns of a feed entry the home timeline's rules look at.
+
+    The authors' standings are read from the account rows loaded with the status, through
+    the accounts app's own reading of a standing in force (``User.is_able_to_act``,
+    ``User.is_limited``, ``User.standing_in_force``), not written out again here.
+    """
 
     pk: int
     account_id: int
     visibility: str
     moderation_state: str
     reblog_of_id: int | None
-    account_is_active: bool
-    original_moderation_state: str | None
-    original_account_id: int | None
+    account_is_able_to_act: bool
+    account_is_limited: bool
+    original_moderation_state: str | None = None
+    original_account_id: int | None = None
+    original_account_is_barred: bool = False
+    original_account_is_limited: bool = False
 
 
 @dataclass
@@ -48,19 +56,17 @@ class HomeRelations:
     blocked: set[int]
     muted: set[int]
     mentioned: set[int]
-    limited: set[int]
-    hidden: set[int]
 
 
 def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
-    """Follows (with show_reblogs), blocks either way, active mutes, mentions of the
-    viewer and restrictions in force, for the accounts and statuses of ``rows``."""
+    """Follows (with show_reblogs), blocks either way, active mutes and mentions of the
+    viewer, for the accounts and statuses of ``rows``."""
     account_ids = sorted(
         {r.account_id for r in rows}
         | {r.original_account_id for r in rows if r.original_account_id is not None}
     )
     status_ids = [r.pk for r in rows]
-    relations = HomeRelations({}, set(), set(), set(), set(), set())
+    relations = HomeRelations({}, set(), set(), set())
     if not rows:
         return relations
     accounts_in = ", ".join(["%s"] * len(account_ids))
@@ -79,9 +85,6 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
            AND (expires_at IS NULL OR expires_at > %s)
         UNION ALL SELECT 'mention', status_id, FALSE FROM {Mention._meta.db_table}
          WHERE account_id = %s AND status_id IN ({statuses_in})
-        UNION ALL SELECT standing, id, FALSE FROM {User._meta.db_table}
-         WHERE id IN ({accounts_in}) AND standing <> %s
-           AND (standing_until IS NULL OR standing_until > %s)
     """  # noqa: S608
     params = [
         viewer.pk, *account_ids,
@@ -89,9 +92,7 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
         viewer.pk, *account_ids,
         viewer.pk, *account_ids, now,
         viewer.pk, *status_ids,
-        *account_ids, Standing.NONE.value, now,
     ]  # fmt: skip
-    hiding = {str(standing) for standing in BARRING_STANDINGS}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for kind, target, flag in cursor.fetchall():
@@ -103,10 +104,6 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
                 relations.muted.add(target)
             elif kind == "mention":
                 relations.mentioned.add(target)
-            elif kind == Standing.LIMITED:
-                relations.limited.add(target)
-            elif kind in hiding:
-                relations.hidden.add(target)
     return relations
 
 
@@ -122,9 +119,9 @@ def shown_on_home(*, viewer, status: HomeRow, relations: HomeRelations) -> bool:
     author = status.account_id
     own = author == me
     follows = relations.follows
-    if status.moderation_state == ModerationState.REMOVED or not status.account_is_active:
+    if status.moderation_state == ModerationState.REMOVED or not status.account_is_able_to_act:
         return False
-    if author in relations.hidden or author in relations.blocked or author in relations.muted:
+    if author in relations.blocked or author in relations.muted:
         return False
     if not own and (author not in follows or status.visibility == Visibility.DIRECT):
         return False
@@ -137,33 +134,49 @@ def shown_on_home(*, viewer, status: HomeRow, relations: HomeRelations) -> bool:
             return False
         if status.visibility == Visibility.DIRECT and status.pk not in relations.mentioned:
             return False
-    if author in relations.limited and not (own or author in follows):
+    if status.account_is_limited and not (own or author in follows):
         return False
     if status.reblog_of_id is None:
         return True
     origin = status.original_account_id
     if origin is None or follows.get(author) is False:
         return False
-    if origin in relations.hidden or origin in relations.blocked or origin in relations.muted:
+    if (
+        status.original_account_is_barred
+        or origin in relations.blocked
+        or origin in relations.muted
+    ):
         return False
     if not (
         status.original_moderation_state == ModerationState.VISIBLE
         or (origin == me and status.original_moderation_state == ModerationState.HIDDEN)
     ):
         return False
-    return origin not in relations.limited or origin == me or origin in follows
+    return not status.original_account_is_limited or origin == me or origin in follows
 
 
 def home_row(status: Status) -> HomeRow:
-    """The row of ``status`` (loaded with its account, and a reblog's original) the rules read."""
-    original = status.reblog_of if status.reblog_of_id is not None else None
-    return HomeRow(
+    """The row the rules read of ``status``, loaded with its account (and for a reblog, the
+    original with its account: ``select_related("account", "reblog_of__account")``).
+
+    A reblog's original counts only the author's standing, not ``is_active``, as
+    ``visible_to`` does.
+    """
+    row = HomeRow(
         pk=status.pk,
         account_id=status.account_id,
         visibility=status.visibility,
         moderation_state=status.moderation_state,
         reblog_of_id=status.reblog_of_id,
-        account_is_active=status.account.is_active,
-        original_moderation_state=original.moderation_state if original else None,
-        original_account_id=original.account_id if original else None,
+        account_is_able_to_act=status.account.is_able_to_act,
+        account_is_limited=status.account.is_limited,
+    )
+    if status.reblog_of_id is None:
+        return row
+    original = status.reblog_of
+    return row._replace(
+        original_moderation_state=original.moderation_state,
+        original_account_id=original.account_id,
+        original_account_is_barred=original.account.standing_in_force in BARRING_STANDINGS,
+        original_account_is_limited=original.account.is_limited,
     )
