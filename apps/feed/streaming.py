@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
@@ -34,6 +35,7 @@ from django.utils import timezone
 
 from apps.accounts.models import BARRING_STANDINGS, able_to_act_q
 from apps.feed import selectors
+from apps.feed.fanout.audience import audience_ids
 from apps.feed.models import (
     Block,
     Follow,
@@ -103,18 +105,28 @@ def hashtag_group(tag: str, *, local: bool = False) -> str:
 
 
 def _home_audience(status: Status) -> set[int]:
-    """Accounts whose home timeline ``status`` enters: its author, and followers or the mentioned."""
-    audience = {status.account_id}
+    """Accounts whose ``user`` stream hears of ``status``: the feed store's audience rule
+    (:func:`apps.feed.fanout.audience.audience_ids`: its author, and followers or the
+    mentioned), less followers who cannot hold a stream open (suspended or disabled)."""
+    follower_rows: Iterable[tuple[int, bool]] = ()
+    mentioned: Iterable[int] = ()
     if status.visibility == Visibility.DIRECT:
-        audience.update(status.mentions.values_list("account_id", flat=True))
-        return audience
-    followers = Follow.objects.filter(target_id=status.account_id).filter(
-        able_to_act_q("account__")
+        mentioned = status.mentions.values_list("account_id", flat=True)
+    else:
+        follower_rows = (
+            Follow.objects.filter(target_id=status.account_id)
+            .filter(able_to_act_q("account__"))
+            .values_list("account_id", "show_reblogs")
+        )
+    return set(
+        audience_ids(
+            author_id=status.account_id,
+            visibility=status.visibility,
+            is_reblog=status.reblog_of_id is not None,
+            follower_rows=follower_rows,
+            mentioned_ids=mentioned,
+        )
     )
-    if status.reblog_of_id is not None:
-        followers = followers.filter(show_reblogs=True)
-    audience.update(followers.values_list("account_id", flat=True))
-    return audience
 
 
 def _is_broadcastable(status: Status) -> bool:
