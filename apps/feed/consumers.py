@@ -8,20 +8,27 @@ subscribes or unsubscribes with messages such as ``{"type": "subscribe", "stream
 
     {"stream": ["user"], "event": "update", "payload": "<the Status entity as JSON>"}
 
-The consumer only authenticates, validates and delivers; who hears what and how an entity
-looks to its viewer is :mod:`apps.feed.streaming`.
+The consumer only authenticates, validates and delivers; who hears what, and which entity
+each viewer is shown, is :mod:`apps.feed.streaming`. The entity is rendered here, in the
+interface layer, by the REST API's own serializers (:func:`status_event_payload`,
+:func:`notification_event_payload`, which the Server-Sent Events view uses too), so a streamed
+entity is the one ``GET`` answers and the streaming module below needs no interface import.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from rest_framework.renderers import JSONRenderer
 
 from apps.feed import streaming
+from apps.feed.api.notifications import NotificationEntitySerializer
+from apps.feed.api.serializers import StatusSerializer
 from core.params import truthy
 from core.permissions import scope_is_granted, token_scopes
 
@@ -88,6 +95,31 @@ def resolve_stream(*, name, tag, account_id: int, token, only_media=None) -> Sub
     if not isinstance(tag, str) or not tag.strip():
         raise StreamRefused("No tag for stream provided", 400)
     return Subscription(streaming.hashtag_group(tag, local=name == "hashtag:local"), (name, tag))
+
+
+def _render(data: Any) -> str:
+    return JSONRenderer().render(data).decode()
+
+
+def status_event_payload(*, viewer, status_id: int) -> str | None:
+    """The Status entity ``viewer`` sees, as a JSON string; None if they may not see it
+    (:func:`apps.feed.streaming.status_for_viewer` decides)."""
+    found = streaming.status_for_viewer(viewer=viewer, status_id=status_id)
+    if found is None:
+        return None
+    status, state = found
+    return _render(StatusSerializer(status, context={"viewer_state": state}).data)
+
+
+def notification_event_payload(*, viewer, notification_id: int) -> str | None:
+    """The Notification entity for ``viewer`` as a JSON string, or None
+    (:func:`apps.feed.streaming.notification_for_viewer` decides)."""
+    found = streaming.notification_for_viewer(viewer=viewer, notification_id=notification_id)
+    if found is None:
+        return None
+    notification, state = found
+    context = {"viewer_state": state}
+    return _render(NotificationEntitySerializer(notification, context=context).data)
 
 
 class StreamingConsumer(AsyncWebsocketConsumer):
@@ -187,7 +219,7 @@ class StreamingConsumer(AsyncWebsocketConsumer):
         subscription = self.subscriptions.get(message["group"])
         if subscription is None:
             return
-        payload = await database_sync_to_async(streaming.status_event_payload)(
+        payload = await database_sync_to_async(status_event_payload)(
             viewer=self.user, status_id=message["status_id"]
         )
         if payload is not None:
@@ -207,7 +239,7 @@ class StreamingConsumer(AsyncWebsocketConsumer):
         subscription = self.subscriptions.get(message["group"])
         if subscription is None or not self.reads_notifications:
             return
-        payload = await database_sync_to_async(streaming.notification_event_payload)(
+        payload = await database_sync_to_async(notification_event_payload)(
             viewer=self.user, notification_id=message["notification_id"]
         )
         if payload is not None:

@@ -44,9 +44,9 @@ def connect() -> None:
     relationships.set_provider(Relationships())
     streaming.connect()
 
-    from apps.feed import fanout
+    from apps.feed.fanout import handlers as fanout_handlers
 
-    fanout.connect()
+    fanout_handlers.connect()
     events.subscribe(events.AccountWarned, on_account_warned)
 
     from apps.feed import scheduling_tasks  # noqa: F401 (registers the Celery task)

@@ -9,10 +9,12 @@ Committed feed changes become channel-layer messages to one group per stream:
 - ``timeline.hashtag.<tag>`` and ``timeline.hashtag.<tag>.local``: public statuses with the tag.
 
 A message names a status or notification by id and the group it was sent to; the consumer
-(:mod:`apps.feed.consumers`) renders it for its own viewer with :func:`status_event_payload` and
-:func:`notification_event_payload`, which apply visibility, blocks and mutes, so a message sent
-to a group never shows anyone more than the REST API would. Only ``delete`` (an id) is the same
-for everyone.
+(:mod:`apps.feed.consumers`) looks it up for its own viewer with :func:`status_for_viewer` and
+:func:`notification_for_viewer`, which apply visibility, blocks and mutes, so a message sent
+to a group never shows anyone more than the REST API would, and renders what they return with
+the API's serializers. Only ``delete`` (an id) is the same for everyone. This module renders
+nothing: services call it to broadcast, so it must not depend on the interface layer
+(``apps.feed.api``); ``tests/feed/test_feed_layers.py`` holds it to that.
 
 Mastodon's rules for the audience (FanOutOnWriteService): a status reaches its author and the
 author's followers (reblogs only those who show the author's reblogs); a direct status its author
@@ -25,16 +27,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from rest_framework.renderers import JSONRenderer
 
-from apps.accounts.models import Standing, able_to_act_q
+from apps.accounts.models import BARRING_STANDINGS, able_to_act_q
 from apps.feed import selectors
-from apps.feed.api.notifications import NotificationEntitySerializer
-from apps.feed.api.serializers import StatusSerializer
+from apps.feed.fanout.audience import audience_ids
 from apps.feed.models import (
     Block,
     Follow,
@@ -46,7 +47,6 @@ from apps.feed.models import (
 )
 from apps.media.selectors import statuses_with_media
 from core import events, realtime
-from core.errors import NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -85,10 +85,7 @@ def on_account_restricted(event: events.AccountRestricted) -> None:
     from django.contrib.auth import get_user_model
 
     account = get_user_model().objects.filter(pk=event.account_id).first()
-    if account is not None and account.standing_in_force in (
-        Standing.SUSPENDED,
-        Standing.DISABLED,
-    ):
+    if account is not None and account.standing_in_force in BARRING_STANDINGS:
         realtime.broadcast(sessions_group(account.pk), {"type": "stream.close"})
 
 
@@ -108,18 +105,28 @@ def hashtag_group(tag: str, *, local: bool = False) -> str:
 
 
 def _home_audience(status: Status) -> set[int]:
-    """Accounts whose home timeline ``status`` enters: its author, and followers or the mentioned."""
-    audience = {status.account_id}
+    """Accounts whose ``user`` stream hears of ``status``: the feed store's audience rule
+    (:func:`apps.feed.fanout.audience.audience_ids`: its author, and followers or the
+    mentioned), less followers who cannot hold a stream open (suspended or disabled)."""
+    follower_rows: Iterable[tuple[int, bool]] = ()
+    mentioned: Iterable[int] = ()
     if status.visibility == Visibility.DIRECT:
-        audience.update(status.mentions.values_list("account_id", flat=True))
-        return audience
-    followers = Follow.objects.filter(target_id=status.account_id).filter(
-        able_to_act_q("account__")
+        mentioned = status.mentions.values_list("account_id", flat=True)
+    else:
+        follower_rows = (
+            Follow.objects.filter(target_id=status.account_id)
+            .filter(able_to_act_q("account__"))
+            .values_list("account_id", "show_reblogs")
+        )
+    return set(
+        audience_ids(
+            author_id=status.account_id,
+            visibility=status.visibility,
+            is_reblog=status.reblog_of_id is not None,
+            follower_rows=follower_rows,
+            mentioned_ids=mentioned,
+        )
     )
-    if status.reblog_of_id is not None:
-        followers = followers.filter(show_reblogs=True)
-    audience.update(followers.values_list("account_id", flat=True))
-    return audience
 
 
 def _is_broadcastable(status: Status) -> bool:
@@ -129,7 +136,7 @@ def _is_broadcastable(status: Status) -> bool:
         and status.reblog_of_id is None
         and status.moderation_state == ModerationState.VISIBLE
         and status.account.is_able_to_act
-        and status.account.standing_in_force != Standing.LIMITED
+        and not status.account.is_limited
     )
 
 
@@ -240,11 +247,7 @@ def connect() -> None:
     events.subscribe(events.AccountRestricted, on_account_restricted)
 
 
-# Rendering for one viewer --------------------------------------------------
-
-
-def _render(data: Any) -> str:
-    return JSONRenderer().render(data).decode()
+# What one viewer hears ------------------------------------------------------
 
 
 def _is_muted(viewer, status: Status) -> bool:
@@ -258,27 +261,30 @@ def _is_muted(viewer, status: Status) -> bool:
     )
 
 
-def status_event_payload(*, viewer, status_id: int) -> str | None:
-    """The Status entity ``viewer`` sees, as a JSON string; None if they may not see it.
+def _visible_status(*, viewer, status_id: int) -> Status | None:
+    """The status with everything its entity shows, if ``visible_to`` lets ``viewer`` see it."""
+    visible = Status.objects.visible_to(viewer)
+    return selectors.with_relations(visible).filter(pk=status_id).first()
+
+
+def status_for_viewer(*, viewer, status_id: int) -> tuple[Status, selectors.ViewerState] | None:
+    """The status ``viewer`` is streamed, with their own flags; None if they may not see it.
 
     Visibility and blocks as everywhere (``Status.objects.visible_to``); a status by (or
     reblogging) an account the viewer mutes is not streamed either, as Mastodon's home feed
     and streaming server filter them. The viewer's flags (favourited, reblogged, bookmarked)
     are their own. A fixed number of queries whatever the status holds.
     """
-    try:
-        status = selectors.status_get_for_viewer(viewer=viewer, status_id=status_id)
-    except NotFound:
+    status = _visible_status(viewer=viewer, status_id=status_id)
+    if status is None or _is_muted(viewer, status):
         return None
-    if _is_muted(viewer, status):
-        return None
-    state = selectors.viewer_state(viewer=viewer, statuses=[status])
-    context = {"viewer_state": state}
-    return _render(StatusSerializer(status, context=context).data)
+    return status, selectors.viewer_state(viewer=viewer, statuses=[status])
 
 
-def notification_event_payload(*, viewer, notification_id: int) -> str | None:
-    """The Notification entity for ``viewer`` (its recipient) as a JSON string, or None.
+def notification_for_viewer(
+    *, viewer, notification_id: int
+) -> tuple[Notification, selectors.ViewerState] | None:
+    """The notification streamed to ``viewer`` (its recipient), with their flags, or None.
 
     None when it is not theirs, its author is disabled or blocked by them, or its status is
     no longer visible to them (the rules of ``GET /api/v1/notifications``).
@@ -297,13 +303,9 @@ def notification_event_payload(*, viewer, notification_id: int) -> str | None:
         return None
     statuses = []
     if notification.status_id is not None:
-        try:
-            notification.status = selectors.status_get_for_viewer(
-                viewer=viewer, status_id=notification.status_id
-            )
-        except NotFound:
+        status = _visible_status(viewer=viewer, status_id=notification.status_id)
+        if status is None:
             return None
-        statuses = [notification.status]
-    state = selectors.viewer_state(viewer=viewer, statuses=statuses)
-    context = {"viewer_state": state}
-    return _render(NotificationEntitySerializer(notification, context=context).data)
+        notification.status = status
+        statuses = [status]
+    return notification, selectors.viewer_state(viewer=viewer, statuses=statuses)

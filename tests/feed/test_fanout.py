@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.feed import fanout
+from apps.feed.fanout import audience, paging, store
 from apps.feed.models import Visibility
 from core.pagination import PageParams
 
@@ -14,16 +14,16 @@ def page(max_id=None, since_id=None, min_id=None, limit=20) -> PageParams:
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        (page(), fanout.RangeQuery(ascending=False, lowest=None, highest=None, count=48)),
-        (page(max_id=90), fanout.RangeQuery(ascending=False, lowest=None, highest=90, count=48)),
-        (page(since_id=10, limit=5), fanout.RangeQuery(False, 10, None, 18)),
-        (page(min_id=10, since_id=30), fanout.RangeQuery(True, 30, None, 48)),
+        (page(), paging.RangeQuery(ascending=False, lowest=None, highest=None, count=48)),
+        (page(max_id=90), paging.RangeQuery(ascending=False, lowest=None, highest=90, count=48)),
+        (page(since_id=10, limit=5), paging.RangeQuery(False, 10, None, 18)),
+        (page(min_id=10, since_id=30), paging.RangeQuery(True, 30, None, 48)),
     ],
     ids=["top", "older-than-max-id", "newer-than-since-id", "just-above-min-id"],
 )
 def test_a_page_becomes_one_range_read(params, expected):
     # given paging parameters / when turned into a range read / then it is the expected one
-    assert fanout.range_query(params) == expected
+    assert paging.range_query(params) == expected
 
 
 def test_ids_are_cut_exactly_at_the_cursors_and_ordered_by_direction():
@@ -31,24 +31,24 @@ def test_ids_are_cut_exactly_at_the_cursors_and_ordered_by_direction():
     members = [b"2000000000000000005", b"2000000000000000003", b"2000000000000000001"]
 
     # when cut by exclusive cursors, both ways
-    down = fanout.RangeQuery(False, 2000000000000000001, 2000000000000000005, 10)
-    up = fanout.RangeQuery(True, 2000000000000000001, None, 10)
+    down = paging.RangeQuery(False, 2000000000000000001, 2000000000000000005, 10)
+    up = paging.RangeQuery(True, 2000000000000000001, None, 10)
 
     # then only the ids strictly inside remain, newest first or oldest first
-    assert fanout.ids_in_range(members, down) == [2000000000000000003]
-    assert fanout.ids_in_range(members, up) == [2000000000000000003, 2000000000000000005]
+    assert paging.ids_in_range(members, down) == [2000000000000000003]
+    assert paging.ids_in_range(members, up) == [2000000000000000003, 2000000000000000005]
 
 
 @pytest.mark.parametrize(
     ("query", "floor", "page_size", "read_everything", "answers"),
     [
-        (fanout.RangeQuery(False, None, None, 48), 100, 20, False, True),
-        (fanout.RangeQuery(False, None, None, 48), None, 3, True, True),
-        (fanout.RangeQuery(False, None, None, 48), 100, 3, True, False),
-        (fanout.RangeQuery(False, None, None, 48), None, 3, False, False),
-        (fanout.RangeQuery(True, 50, None, 48), 100, 20, False, False),
-        (fanout.RangeQuery(True, 150, None, 48), 100, 20, False, True),
-        (fanout.RangeQuery(False, 150, None, 48), 100, 3, True, True),
+        (paging.RangeQuery(False, None, None, 48), 100, 20, False, True),
+        (paging.RangeQuery(False, None, None, 48), None, 3, True, True),
+        (paging.RangeQuery(False, None, None, 48), 100, 3, True, False),
+        (paging.RangeQuery(False, None, None, 48), None, 3, False, False),
+        (paging.RangeQuery(True, 50, None, 48), 100, 20, False, False),
+        (paging.RangeQuery(True, 150, None, 48), 100, 20, False, True),
+        (paging.RangeQuery(False, 150, None, 48), 100, 3, True, True),
     ],
     ids=[
         "full-page",
@@ -64,7 +64,7 @@ def test_the_store_answers_only_pages_it_can_vouch_for(
     query, floor, page_size, read_everything, answers
 ):
     # given a page cut from the store / when checked / then the store answers or defers
-    result = fanout.store_answers(
+    result = paging.store_answers(
         query=query, floor=floor, page_size=page_size, limit=20, read_everything=read_everything
     )
     assert result is answers
@@ -83,7 +83,7 @@ def test_the_store_answers_only_pages_it_can_vouch_for(
 )
 def test_the_audience_follows_mastodons_visibility_rules(visibility, is_reblog, expected):
     # given author 1, followers 2 (shows reblogs) and 3 (reblogs off), 9 mentioned
-    audience = fanout.audience_ids(
+    feeds = audience.audience_ids(
         author_id=1,
         visibility=visibility,
         is_reblog=is_reblog,
@@ -92,7 +92,7 @@ def test_the_audience_follows_mastodons_visibility_rules(visibility, is_reblog, 
     )
 
     # then the feeds are the expected ones
-    assert audience == expected
+    assert feeds == expected
 
 
 def test_without_redis_the_home_timeline_reads_the_database(alice, bob, settings):
@@ -105,5 +105,5 @@ def test_without_redis_the_home_timeline_reads_the_database(alice, bob, settings
     response = alice.client.get("/api/v1/timelines/home")
 
     # then the database answers, with no feed store involved
-    assert fanout.store_enabled() is False
+    assert store.store_enabled() is False
     assert [s["id"] for s in response.json()] == [status["id"]]

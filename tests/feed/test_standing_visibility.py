@@ -1,6 +1,7 @@
 """The feed's two readings of an account's standing agree: ``Status.objects.visible_to``
-(with the home query) and the fan-out's written-out SQL (``home_relations`` and
-``shown_on_home``), for every standing and every ``until``."""
+(with the home query) and the feed store's read filter (``home_row`` reads the standing in
+force from the account rows, ``shown_on_home`` applies it), for every standing and every
+``until``."""
 
 import datetime as dt
 
@@ -8,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from apps.accounts.models import Standing, User
-from apps.feed import fanout, selectors
+from apps.feed import selectors
+from apps.feed.fanout import rules
 from apps.feed.models import Follow, Status
 from tests.accounts.factories import UserFactory
 
@@ -49,9 +51,11 @@ def test_the_visibility_rule_and_the_fanout_sql_agree_on_standing(
 
     # when the database's rule and the fan-out's rule each decide
     in_database = selectors.home_queryset(viewer).filter(pk=status.pk).exists()
-    row = fanout._home_row(Status.objects.select_related("account", "reblog_of").get(pk=status.pk))
-    relations = fanout.home_relations(viewer=viewer, rows=[row])
-    in_store = fanout.shown_on_home(viewer=viewer, status=row, relations=relations)
+    row = rules.home_row(
+        Status.objects.select_related("account", "reblog_of__account").get(pk=status.pk)
+    )
+    relations = rules.home_relations(viewer=viewer, rows=[row])
+    in_store = rules.shown_on_home(viewer=viewer, status=row, relations=relations)
 
     # then they agree, and say what the standing means
     assert (in_database, in_store) == (shown, shown)
@@ -79,8 +83,10 @@ def test_a_limited_account_reaches_only_its_followers_in_both_rules(
     )
 
     in_database = selectors.home_queryset(stranger).filter(pk=status.pk).exists()
-    row = fanout._home_row(Status.objects.select_related("account", "reblog_of").get(pk=status.pk))
-    relations = fanout.home_relations(viewer=stranger, rows=[row])
-    in_store = fanout.shown_on_home(viewer=stranger, status=row, relations=relations)
+    row = rules.home_row(
+        Status.objects.select_related("account", "reblog_of__account").get(pk=status.pk)
+    )
+    relations = rules.home_relations(viewer=stranger, rows=[row])
+    in_store = rules.shown_on_home(viewer=stranger, status=row, relations=relations)
 
     assert (in_database, in_store) == (seen_by_stranger, seen_by_stranger)

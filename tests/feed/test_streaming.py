@@ -17,7 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
-from apps.feed import streaming
+from apps.feed import consumers
 from apps.feed.models import Status
 from config.asgi import application
 from core import events
@@ -398,7 +398,7 @@ def test_rendering_an_update_takes_the_same_queries_however_much_the_status_hold
     # when each is rendered for a viewer, as the consumer does per event
     def render(status_id: str) -> int:
         with CaptureQueriesContext(connection) as queries:
-            payload = streaming.status_event_payload(viewer=viewer, status_id=int(status_id))
+            payload = consumers.status_event_payload(viewer=viewer, status_id=int(status_id))
         assert payload is not None
         return len(queries)
 

@@ -22,6 +22,7 @@ from apps.accounts.api.serializers import (
     RegistrationSerializer,
     TokenSerializer,
 )
+from core.api.schema import error_response
 from core.permissions import HasScope, HasUser, scope_is_granted, token_scopes
 
 # The body's keys update_credentials hands to the service as they are.
@@ -179,7 +180,7 @@ class AccountLookupView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("acct", str, required=True)],
-        responses=AccountSerializer,
+        responses={200: AccountSerializer, 404: error_response("No account by that name.")},
         operation_id="account_lookup",
     )
     def get(self, request: Request) -> Response:

@@ -20,7 +20,13 @@ from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
 from apps.feed import streaming
-from apps.feed.consumers import StreamRefused, resolve_stream, token_grants
+from apps.feed.consumers import (
+    StreamRefused,
+    notification_event_payload,
+    resolve_stream,
+    status_event_payload,
+    token_grants,
+)
 from core.websocket import token_user
 
 HEARTBEAT_SECONDS = 15.0
@@ -82,14 +88,14 @@ async def streaming_events(request, stream: str):
     async def render(message) -> tuple[str, str] | None:
         kind = message.get("type")
         if kind == "stream.status":
-            payload = await database_sync_to_async(streaming.status_event_payload)(
+            payload = await database_sync_to_async(status_event_payload)(
                 viewer=user, status_id=message["status_id"]
             )
             return None if payload is None else (message["event"], payload)
         if kind == "stream.delete":
             return "delete", str(message["status_id"])
         if kind == "stream.notification" and reads_notifications:
-            payload = await database_sync_to_async(streaming.notification_event_payload)(
+            payload = await database_sync_to_async(notification_event_payload)(
                 viewer=user, notification_id=message["notification_id"]
             )
             return None if payload is None else ("notification", payload)

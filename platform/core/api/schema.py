@@ -35,9 +35,10 @@ def _has_body(path: str, method: str, operation: dict) -> bool:
 
 
 def _names_a_record(path: str, method: str, operation: dict) -> bool:
-    """An id in the path, a query parameter that looks one up (``acct``, ``id[]``), or a
-    body that names one (``in_reply_to_id``, ``media_ids``, a report's ``account_id``)."""
-    return "{" in path or _has_query(operation) or method in _HAS_BODY
+    """An id in the path, or a body that names one (``in_reply_to_id``, ``media_ids``, a
+    report's ``account_id``). A view that looks one up by a query parameter (``acct``)
+    documents its 404 itself."""
+    return "{" in path or method in _HAS_BODY
 
 
 def _has_query(operation: dict) -> bool:
