@@ -44,9 +44,9 @@ from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from rest_framework.exceptions import NotFound
 
 from core import events
+from core.errors import NotFound
 from core.models import BackgroundJob
 
 logger = logging.getLogger(__name__)

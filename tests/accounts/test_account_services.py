@@ -20,8 +20,15 @@ NEW_PASSWORD = "amber-kettle-lantern-42"
 
 
 @pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """``with committed():`` runs what a commit would run at the end of the block: the
+    outbox relays events after commit, and the test's transaction never commits."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
 def heard():
-    """The domain events published while the test runs."""
+    """The domain events published (and relayed after commit) while the test runs."""
     received = []
     for event_type in (events.CredentialsChanged, events.AccountUpdated, events.AccountCreated):
         events.subscribe(event_type, received.append)
@@ -65,8 +72,8 @@ def sessions_of(account):
     ]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_password_change_ends_tokens_and_sessions(account_with_credentials, heard):
+@pytest.mark.django_db
+def test_password_change_ends_tokens_and_sessions(account_with_credentials, heard, committed):
     # Given
     account = account_with_credentials
     bystander = UserFactory()
@@ -76,9 +83,10 @@ def test_password_change_ends_tokens_and_sessions(account_with_credentials, hear
     assert len(sessions_of(account)) == 2
 
     # When
-    services.account_change_password(
-        account=account, current_password=DEFAULT_PASSWORD, new_password=NEW_PASSWORD
-    )
+    with committed():
+        services.account_change_password(
+            account=account, current_password=DEFAULT_PASSWORD, new_password=NEW_PASSWORD
+        )
 
     # Then
     account.refresh_from_db()
@@ -118,14 +126,17 @@ def test_refused_password_change_changes_nothing(account_with_credentials, curre
     assert len(sessions_of(account)) == 2
 
 
-@pytest.mark.django_db(transaction=True)
-def test_disable_ends_everything_and_enable_brings_nothing_back(account_with_credentials, heard):
+@pytest.mark.django_db
+def test_disable_ends_everything_and_enable_brings_nothing_back(
+    account_with_credentials, heard, committed
+):
     # Given
     account = account_with_credentials
     admin = UserFactory(is_staff=True)
 
     # When
-    services.account_disable(account=account, actor=admin, reason="spam")
+    with committed():
+        services.account_disable(account=account, actor=admin, reason="spam")
 
     # Then
     account.refresh_from_db()
@@ -135,7 +146,8 @@ def test_disable_ends_everything_and_enable_brings_nothing_back(account_with_cre
     assert heard == [events.CredentialsChanged(account_id=account.pk, reason="disabled")]
 
     # When enabled again
-    services.account_enable(account=account, actor=admin)
+    with committed():
+        services.account_enable(account=account, actor=admin)
 
     # Then
     account.refresh_from_db()
@@ -144,13 +156,14 @@ def test_disable_ends_everything_and_enable_brings_nothing_back(account_with_cre
     assert heard[-1] == events.CredentialsChanged(account_id=account.pk, reason="enabled")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_disabling_a_disabled_account_changes_nothing(heard):
+@pytest.mark.django_db
+def test_disabling_a_disabled_account_changes_nothing(heard, committed):
     # Given
     account = UserFactory(is_active=False)
 
     # When
-    services.account_disable(account=account, actor=None)
+    with committed():
+        services.account_disable(account=account, actor=None)
 
     # Then
     assert User.objects.get(pk=account.pk).is_active is False
@@ -173,24 +186,26 @@ def test_revoke_tokens_keeps_the_password_and_other_accounts(account_with_creden
     assert get_access_token_model().objects.filter(pk=other_token.pk).exists()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_register_publishes_account_created(heard):
+@pytest.mark.django_db
+def test_register_publishes_account_created(heard, committed):
     # When
-    account = services.account_register(
-        username="eventful", email="eventful@example.org", password=NEW_PASSWORD, agreement=True
-    )
+    with committed():
+        account = services.account_register(
+            username="eventful", email="eventful@example.org", password=NEW_PASSWORD, agreement=True
+        )
 
     # Then
     assert heard == [events.AccountCreated(account_id=account.pk)]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_profile_update_publishes_the_changed_fields(heard):
+@pytest.mark.django_db
+def test_profile_update_publishes_the_changed_fields(heard, committed):
     # Given
     account = UserFactory()
 
     # When
-    services.account_update_profile(account=account, display_name="New", bot=True)
+    with committed():
+        services.account_update_profile(account=account, display_name="New", bot=True)
 
     # Then
     assert heard == [events.AccountUpdated(account_id=account.pk, fields=("bot", "display_name"))]

@@ -8,7 +8,7 @@ from apps.feed.models import Notification
 from core import events
 from tests.api_client import APIClient
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def ids(response) -> list[str]:
@@ -182,20 +182,26 @@ def test_notifications_filters_and_dismiss(alice, bob):
     assert alice.client.get("/api/v1/notifications").json() == []
 
 
-def test_removed_status_disappears_everywhere_and_hidden_stays_with_its_author(alice, bob):
+def test_removed_status_disappears_everywhere_and_hidden_stays_with_its_author(
+    alice, bob, django_capture_on_commit_callbacks
+):
     bob.follow(alice)
     removed = alice.post("bad #topic")
     hidden = alice.post("unclear")
     bob.client.post(f"/api/v1/statuses/{removed['id']}/favourite")
 
-    events.publish(
-        events.ContentActioned(
-            content_type="status", content_id=int(removed["id"]), action="remove"
+    # The outbox relays after commit: run what the commit would have run.
+    with django_capture_on_commit_callbacks(execute=True):
+        events.publish(
+            events.ContentActioned(
+                content_type="status", content_id=int(removed["id"]), action="remove"
+            )
         )
-    )
-    events.publish(
-        events.ContentActioned(content_type="status", content_id=int(hidden["id"]), action="hide")
-    )
+        events.publish(
+            events.ContentActioned(
+                content_type="status", content_id=int(hidden["id"]), action="hide"
+            )
+        )
 
     assert ids(bob.client.get("/api/v1/timelines/home")) == []
     assert ids(bob.client.get("/api/v1/timelines/tag/topic")) == []
