@@ -56,4 +56,5 @@ def test_the_check_catches_a_service_reaching_the_api_through_streaming(graph):
         graph.remove_import(importer="apps.feed.streaming", imported="apps.feed.api.serializers")
 
     assert found["apps.feed.streaming"] == ["apps.feed.streaming", "apps.feed.api.serializers"]
-    assert found["apps.feed.services"][:2] == ["apps.feed.services", "apps.feed.streaming"]
+    assert found["apps.feed.services"][0] == "apps.feed.services"
+    assert "apps.feed.streaming" in found["apps.feed.services"]
