@@ -9,6 +9,8 @@ class FeedConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.feed import handlers, ranking_tasks  # noqa: F401 (registers the Celery task)
+        from apps.feed.grants import ROLE_GRANTS
+        from core.roles import register_grants
         from core.schedules import register_schedulable
 
         handlers.connect()
@@ -19,3 +21,4 @@ class FeedConfig(AppConfig):
         register_schedulable(
             "apps.feed.ranking_tasks.ranking_train_task", description="retrain the feed ranking"
         )
+        register_grants(self.label, ROLE_GRANTS)

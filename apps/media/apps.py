@@ -9,6 +9,8 @@ class MediaConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.media import handlers, readiness, tasks  # noqa: F401 (registers the tasks)
+        from apps.media.grants import ROLE_GRANTS
+        from core.roles import register_grants
         from core.schedules import register_schedulable
 
         handlers.connect()
@@ -19,3 +21,4 @@ class MediaConfig(AppConfig):
         register_schedulable(
             "apps.media.tasks.uploads_expire_task", description="expire abandoned uploads"
         )
+        register_grants(self.label, ROLE_GRANTS)

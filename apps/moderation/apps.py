@@ -10,7 +10,9 @@ class ModerationConfig(AppConfig):
     def ready(self) -> None:
         from apps.moderation import handlers
         from apps.moderation.case_access import CaseAccess
+        from apps.moderation.grants import ROLE_GRANTS
         from core import case_access, rules
+        from core.roles import register_grants
         from core.schedules import register_schedulable
 
         handlers.connect()
@@ -23,6 +25,7 @@ class ModerationConfig(AppConfig):
             "apps.moderation.tasks.content_assess_sweep_task",
             description="assess what a lost drain left pending",
         )
+        register_grants(self.label, ROLE_GRANTS)
 
 
 def server_rules() -> list[dict[str, str]]:
