@@ -15,10 +15,8 @@ class FeedConfig(AppConfig):
 
         handlers.connect()
         register_schedulable(
-            "apps.feed.scheduling_tasks.scheduled_statuses_publish_task",
+            "feed.scheduled_statuses.publish",
             description="publish scheduled statuses that are due",
         )
-        register_schedulable(
-            "apps.feed.ranking_tasks.ranking_train_task", description="retrain the feed ranking"
-        )
+        register_schedulable("feed.ranking.train", description="retrain the feed ranking")
         register_grants(self.label, ROLE_GRANTS)

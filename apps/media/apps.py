@@ -15,10 +15,6 @@ class MediaConfig(AppConfig):
 
         handlers.connect()
         readiness.register()
-        register_schedulable(
-            "apps.media.tasks.media_remove_unattached_task", description="remove unattached media"
-        )
-        register_schedulable(
-            "apps.media.tasks.uploads_expire_task", description="expire abandoned uploads"
-        )
+        register_schedulable("media.remove_unattached", description="remove unattached media")
+        register_schedulable("media.uploads.expire", description="expire abandoned uploads")
         register_grants(self.label, ROLE_GRANTS)

@@ -18,11 +18,9 @@ class ModerationConfig(AppConfig):
         handlers.connect()
         rules.set_provider(server_rules)
         case_access.set_provider(CaseAccess())
+        register_schedulable("moderation.strikes.expire", description="expire strikes")
         register_schedulable(
-            "apps.moderation.case_tasks.strikes_expire_task", description="expire strikes"
-        )
-        register_schedulable(
-            "apps.moderation.tasks.content_assess_sweep_task",
+            "moderation.assess.sweep",
             description="assess what a lost drain left pending",
         )
         register_grants(self.label, ROLE_GRANTS)
