@@ -40,19 +40,17 @@ pytestmark = pytest.mark.app_removal
 
 
 def app_layers() -> list[set[str]]:
-    """The Agora apps of each layer of the contract, highest first, landed apps only."""
+    """The Agora apps of each layer of the apps contract, highest first, landed apps only."""
     contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"][
         "contracts"
     ]
-    (layers,) = [contract["layers"] for contract in contracts if "config" in contract["layers"]]
+    (layers,) = [
+        contract["layers"] for contract in contracts if contract.get("containers") == ["apps"]
+    ]
     found = []
     for layer in layers:
-        names = {name.strip("() ") for name in re.split(r"[|:]", layer)}
-        landed = {
-            name
-            for name in names
-            if name.startswith("apps.") and (ROOT / Path(*name.split("."))).is_dir()
-        }
+        names = {f"apps.{name.strip('() ')}" for name in re.split(r"[|:]", layer)}
+        landed = {name for name in names if (ROOT / Path(*name.split("."))).is_dir()}
         if landed:
             found.append(landed)
     return found
