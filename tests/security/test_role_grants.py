@@ -129,3 +129,47 @@ def test_each_group_holds_exactly_its_pinned_permissions_after_a_sync():
             "content_type__app_label", "codename"
         )
         assert {f"{app_label}.{codename}" for app_label, codename in held} == wanted, role
+
+
+def test_each_app_grants_only_permissions_on_its_own_models():
+    from apps.accounts import grants as accounts_grants
+    from apps.feed import grants as feed_grants
+    from apps.media import grants as media_grants
+    from apps.moderation import grants as moderation_grants
+
+    for label, module in [
+        ("accounts", accounts_grants),
+        ("feed", feed_grants),
+        ("media", media_grants),
+        ("moderation", moderation_grants),
+    ]:
+        names = {name for names in module.ROLE_GRANTS.values() for name in names}
+        assert names, label
+        assert {name.split(".")[0] for name in names} == {label}
+
+
+def test_core_grants_name_no_agora_app():
+    from core.roles import CORE_GRANTS
+
+    labels = {name.split(".")[0] for names in CORE_GRANTS.values() for name in names}
+    assert not labels & {"accounts", "feed", "media", "moderation"}
+
+
+def test_registering_grants_again_replaces_them_and_an_unknown_role_is_refused(monkeypatch):
+    from core import roles
+
+    monkeypatch.setattr(roles, "_grants", dict(roles._grants))
+    before = {role: set(wanted) for role, wanted in roles.ROLES.items()}
+    try:
+        # when an app registers, then registers again with less
+        roles.register_grants("notlanded", {roles.REVIEWER: {"notlanded.view_appeal"}})
+        roles.register_grants("notlanded", {roles.REVIEWER: set()})
+
+        # then only the second registration counts
+        assert roles.ROLES[roles.REVIEWER] == before[roles.REVIEWER]
+        with pytest.raises(roles.UnknownRole):
+            roles.register_grants("notlanded", {"janitor": {"notlanded.view_appeal"}})
+    finally:
+        roles._grants.pop("notlanded", None)
+        roles._compose()
+    assert {role: set(wanted) for role, wanted in roles.ROLES.items()} == before
