@@ -9,5 +9,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.accounts import handlers
+        from apps.accounts.grants import ROLE_GRANTS
+        from core.roles import register_grants
 
         handlers.connect()
+        register_grants(self.label, ROLE_GRANTS)

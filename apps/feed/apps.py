@@ -9,13 +9,14 @@ class FeedConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.feed import handlers, ranking_tasks  # noqa: F401 (registers the Celery task)
+        from apps.feed.grants import ROLE_GRANTS
+        from core.roles import register_grants
         from core.schedules import register_schedulable
 
         handlers.connect()
         register_schedulable(
-            "apps.feed.scheduling_tasks.scheduled_statuses_publish_task",
+            "feed.scheduled_statuses.publish",
             description="publish scheduled statuses that are due",
         )
-        register_schedulable(
-            "apps.feed.ranking_tasks.ranking_train_task", description="retrain the feed ranking"
-        )
+        register_schedulable("feed.ranking.train", description="retrain the feed ranking")
+        register_grants(self.label, ROLE_GRANTS)

@@ -12,7 +12,7 @@ from celery import shared_task
 from apps.feed.services.ranking import ranking_model_train
 
 
-@shared_task(name="apps.feed.ranking_tasks.ranking_train_task", ignore_result=True)
+@shared_task(name="feed.ranking.train", ignore_result=True)
 def ranking_train_task() -> int | None:
     """Train the next ranking model version; the new version, or None when data is short."""
     model = ranking_model_train()

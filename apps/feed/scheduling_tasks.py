@@ -11,7 +11,7 @@ from celery import shared_task
 from apps.feed.services.scheduling import scheduled_statuses_publish_due
 
 
-@shared_task(name="apps.feed.scheduling_tasks.scheduled_statuses_publish_task", ignore_result=True)
+@shared_task(name="feed.scheduled_statuses.publish", ignore_result=True)
 def scheduled_statuses_publish_task() -> int:
     """Publish every scheduled status that is due; safe to run twice (rows are locked)."""
     return len(scheduled_statuses_publish_due())

@@ -9,13 +9,12 @@ class MediaConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.media import handlers, readiness, tasks  # noqa: F401 (registers the tasks)
+        from apps.media.grants import ROLE_GRANTS
+        from core.roles import register_grants
         from core.schedules import register_schedulable
 
         handlers.connect()
         readiness.register()
-        register_schedulable(
-            "apps.media.tasks.media_remove_unattached_task", description="remove unattached media"
-        )
-        register_schedulable(
-            "apps.media.tasks.uploads_expire_task", description="expire abandoned uploads"
-        )
+        register_schedulable("media.remove_unattached", description="remove unattached media")
+        register_schedulable("media.uploads.expire", description="expire abandoned uploads")
+        register_grants(self.label, ROLE_GRANTS)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from apps.media import ffmpeg, processing, validation
 from apps.media.models import MediaAttachment, MediaType, ProcessingState
 from apps.media.validation import MediaRejected, ValidatedMedia, validate
-from core import events
+from core import events, queue
 from core.entitlements import entitlements_for
 from core.errors import NotFound, Unavailable, Unprocessable
 from core.ids import parse_id
@@ -245,15 +245,13 @@ def _published(media: MediaAttachment) -> None:
 
 def _enqueue(media: MediaAttachment) -> None:
     """Create the processing job and send its task once the transaction commits."""
-    from apps.media.tasks import media_process_task
-
     job = job_create(owner=media.account, kind=JOB_KIND)
     media.job = job
     media.state = ProcessingState.PENDING
     media.failure_reason = ""
     media.save(update_fields=["job", "state", "failure_reason", "updated_at"])
     media_id, job_id = media.pk, job.pk
-    transaction.on_commit(lambda: media_process_task.delay(job_id=job_id, media_id=media_id))
+    queue.send_on_commit("media.process", job_id=job_id, media_id=media_id)
 
 
 def media_process(*, media_id: int, progress: Callable[[int], None] | None = None) -> dict:

@@ -41,25 +41,25 @@ def media_process_task(self, *, job_id: int, media_id: int) -> dict:
         raise JobError(reason) from None
 
 
-@shared_task(name="apps.media.tasks.media_remove_unattached_task", ignore_result=True)
+@shared_task(name="media.remove_unattached", ignore_result=True)
 def media_remove_unattached_task() -> int:
     """Periodic: delete media no status attached within MEDIA_UNATTACHED_MAX_HOURS."""
     return services.media_remove_unattached()
 
 
-@shared_task(name="apps.media.tasks.uploads_expire_task", ignore_result=True)
+@shared_task(name="media.uploads.expire", ignore_result=True)
 def uploads_expire_task() -> int:
     """Periodic: expire unfinished resumable uploads and delete their parts."""
     return uploads.uploads_expire()
 
 
-@shared_task(name="apps.media.tasks.media_delete_for_status_task", ignore_result=True)
+@shared_task(name="media.delete_for_status", ignore_result=True)
 def media_delete_for_status_task(*, status_id: int) -> int:
     """After a status is deleted: delete its attachments and their files."""
     return services.media_delete_for_status(status_id=status_id)
 
 
-@shared_task(name="apps.media.tasks.media_moderate_task", ignore_result=True)
+@shared_task(name="media.moderate", ignore_result=True)
 def media_moderate_task(*, media_id: int, action: str) -> bool:
     """Moderation decided on unattached media (``ContentActioned``)."""
     return services.media_moderate(media_id=media_id, action=action)

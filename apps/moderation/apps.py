@@ -10,19 +10,20 @@ class ModerationConfig(AppConfig):
     def ready(self) -> None:
         from apps.moderation import handlers
         from apps.moderation.case_access import CaseAccess
+        from apps.moderation.grants import ROLE_GRANTS
         from core import case_access, rules
+        from core.roles import register_grants
         from core.schedules import register_schedulable
 
         handlers.connect()
         rules.set_provider(server_rules)
         case_access.set_provider(CaseAccess())
+        register_schedulable("moderation.strikes.expire", description="expire strikes")
         register_schedulable(
-            "apps.moderation.case_tasks.strikes_expire_task", description="expire strikes"
-        )
-        register_schedulable(
-            "apps.moderation.tasks.content_assess_sweep_task",
+            "moderation.assess.sweep",
             description="assess what a lost drain left pending",
         )
+        register_grants(self.label, ROLE_GRANTS)
 
 
 def server_rules() -> list[dict[str, str]]:

@@ -12,7 +12,7 @@ from celery import shared_task
 from apps.moderation import services, strikes
 
 
-@shared_task(name="apps.moderation.case_tasks.strikes_expire_task", ignore_result=True)
+@shared_task(name="moderation.strikes.expire", ignore_result=True)
 def strikes_expire_task() -> int:
     """Expire strikes past their date and lift policy restrictions they no longer support."""
     expired = strikes.strikes_expire()

@@ -15,7 +15,7 @@ from apps.moderation import pipeline
 
 
 @shared_task(
-    name="apps.moderation.tasks.content_assess_task",
+    name="moderation.assess",
     ignore_result=True,
     autoretry_for=(DatabaseError,),
     retry_backoff=True,
@@ -31,7 +31,7 @@ def content_assess_task(
 
 
 @shared_task(
-    name="apps.moderation.tasks.content_assess_drain_task",
+    name="moderation.assess.drain",
     ignore_result=True,
     autoretry_for=(DatabaseError,),
     retry_backoff=True,
@@ -42,14 +42,14 @@ def content_assess_drain_task() -> int:
     return pipeline.pending_drain(batch_size=settings.MODERATION_BATCH_SIZE)
 
 
-@shared_task(name="apps.moderation.tasks.content_assess_sweep_task", ignore_result=True)
+@shared_task(name="moderation.assess.sweep", ignore_result=True)
 def content_assess_sweep_task() -> int:
     """Every minute (beat): take over a pending list whose drain task was lost."""
     return pipeline.pending_sweep(batch_size=settings.MODERATION_BATCH_SIZE)
 
 
 @shared_task(
-    name="apps.moderation.tasks.media_assess_task",
+    name="moderation.media.assess",
     ignore_result=True,
     autoretry_for=(DatabaseError,),
     retry_backoff=True,

@@ -1,10 +1,11 @@
-"""WebSocket routes. Apps add their consumers here as they arrive."""
+"""WebSocket routes: each installed app's ``routing.websocket_urlpatterns``.
 
-from django.urls import re_path
+An app adds a consumer in its own ``routing.py``; it is routed only while the app is
+installed (see :mod:`config.wiring`).
+"""
 
-from apps.feed.consumers import StreamingConsumer
+from config.wiring import app_modules
 
 websocket_urlpatterns: list = [
-    # Mastodon's streaming API; clients connect with or without a trailing slash.
-    re_path(r"^api/v1/streaming/?$", StreamingConsumer.as_asgi()),
+    route for module in app_modules("routing") for route in module.websocket_urlpatterns
 ]

@@ -1,4 +1,7 @@
-"""Agora's URLs: the Mastodon client API, the platform API, OAuth, admin and operations."""
+"""Agora's URLs: the Mastodon client API, the platform API, OAuth, admin and operations.
+
+Each app's URLs are included only while it is installed (:mod:`config.wiring`).
+"""
 
 from django.conf import settings
 from django.conf.urls.static import static
@@ -6,6 +9,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.wiring import app_modules
 from core import pages
 from core.admin_site import AgoraAdminSite
 
@@ -19,10 +23,8 @@ urlpatterns = [
     # The pages /api/v2/instance names as configuration.urls.about and .privacy_policy.
     path("about", pages.about, name="about"),
     path("privacy-policy", pages.privacy_policy, name="privacy-policy"),
-    path("", include("apps.media.api.urls")),
-    path("", include("apps.feed.api.urls")),
-    path("", include("apps.moderation.api.urls")),
-    path("", include("apps.accounts.urls")),
+    # Each installed app's URLconf, from the highest layer down (see config.wiring).
+    *(path("", include(module)) for module in app_modules("urls", "api.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

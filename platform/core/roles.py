@@ -1,20 +1,26 @@
 """Back-office roles: one auth group per role, with exactly the permissions it needs.
 
-:data:`ROLES` is the single source of truth. Each role maps to the set of
-permissions its group holds, written ``"<app_label>.<codename>"``. :func:`sync_roles`
-makes every group's permissions exactly that set: it creates missing groups and
-permission rows, adds what is listed and removes what is not. It runs
+:data:`ROLES` maps each role to the set of permissions its group holds, written
+``"<app_label>.<codename>"``. Core names the roles and holds its own grants
+(:data:`CORE_GRANTS`); every app contributes the grants on its own models from
+``apps/<app>/grants.py``, registered with :func:`register_grants` in its
+``AppConfig.ready()``, so an app that is not installed grants nothing and core names
+no app's permissions. :func:`sync_roles` makes every group's permissions exactly
+that set: it creates missing groups and permission rows, adds what is listed and
+removes what is not. It runs
 
 - in the migration ``core.0002_roles``, so a fresh database has the groups, and
 - after every ``migrate`` (``post_migrate``, connected in :class:`core.apps.CoreConfig`),
   so permissions of apps whose tables a later migration creates are attached too.
 
-Giving a role more to do, when an app lands (moderation, appeals, ...):
+Giving a role more to do, when an app lands (appeals, billing, ...):
 
-1. add the app's ``"<app_label>.<codename>"`` strings to the role's set below,
+1. list the app's ``"<app_label>.<codename>"`` strings per role in its ``grants.py``
+   (``ROLE_GRANTS``) and call ``register_grants`` from its ``ready()``:
    ``view_*`` for what the role reads, ``change_*`` only for what it edits, and a
    custom permission (``Meta.permissions``) for an action such as "resolve report";
-2. extend ``tests/security/test_role_matrix.py`` with the app's admin pages;
+2. extend ``tests/security/test_role_matrix.py`` with the app's admin pages and
+   ``tests/security/test_role_grants.py`` (every role's pinned set);
 3. run ``manage.py migrate``: the ``post_migrate`` sync attaches the new
    permissions, no migration of your own is needed.
 
@@ -29,7 +35,7 @@ Staff get and lose roles with ``manage.py grant_role`` / ``revoke_role``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.apps import apps as global_apps
@@ -89,41 +95,13 @@ _BILLING_MODELS = (
     "djstripe.event",
 )
 
-ROLES: dict[str, frozenset[str]] = {
-    # The feed's screens are read-only:
-    # statuses (with their edits and mentions inline), tags, notifications, account limits.
-    MODERATOR: frozenset(
-        {"accounts.view_user"}
-        | _crud(
-            "feed.status",
-            "feed.statusedit",
-            "feed.mention",
-            "feed.tag",
-            "feed.notification",
-            actions=("view",),
-        )
-        # Moderation: the review queue (view and act on cases; "change" covers claiming),
-        # reports, strikes and server rules to read, the audit trail read-only (only
-        # services write it), the automated side's evidence to read, and the known-media
-        # hash list and policies moderators maintain.
-        | {
-            "moderation.view_case",
-            "moderation.change_case",
-            "moderation.act_on_case",
-            "moderation.view_report",
-            "moderation.view_strike",
-            "moderation.view_rule",
-            "core.view_auditentry",
-            "moderation.view_assessment",
-            "moderation.view_policy",
-            "moderation.change_policy",
-        }
-        | _crud("moderation.knownmediahash")
-        # Media: the library and resumable uploads, to read.
-        | {"media.view_mediaattachment", "media.view_upload"}
-    ),
+# Core's own grants: the platform's models and the third-party apps it installs.
+CORE_GRANTS: dict[str, frozenset[str]] = {
+    # The audit trail, read-only: only services write it (core.audit).
+    MODERATOR: frozenset({"core.view_auditentry"}),
     # Appeal queues join when apps.appeals lands.
-    REVIEWER: frozenset({"accounts.view_user"}),
+    REVIEWER: frozenset(),
+    # dj-stripe is installed by the platform; apps.billing will own this grant when it lands.
     FINANCE: frozenset(_crud(*_BILLING_MODELS, actions=("view",))),
     OPERATOR: frozenset(
         _crud("waffle.flag", "waffle.switch", "waffle.sample")
@@ -141,10 +119,36 @@ ROLES: dict[str, frozenset[str]] = {
         # delete an access attempt to lift a lockout; the logs are read-only.
         | {"axes.view_accessattempt", "axes.delete_accessattempt"}
         | {"axes.view_accessfailurelog", "axes.view_accesslog"}
-        # Media: the library, and its "retry processing" action (a custom permission).
-        | {"media.view_mediaattachment", "media.retry_mediaattachment", "media.view_upload"}
     ),
 }
+
+# Grants by source ("core", then each app's label), as registered.
+_grants: dict[str, dict[str, frozenset[str]]] = {"core": CORE_GRANTS}
+
+# Every role's permissions: the union of every registered source's grants. Recomputed
+# in place by register_grants, so a module holding a reference sees the current set.
+ROLES: dict[str, frozenset[str]] = {}
+
+
+def _compose() -> None:
+    for role in CORE_GRANTS:
+        ROLES[role] = frozenset().union(*(grants.get(role, ()) for grants in _grants.values()))
+
+
+def register_grants(source: str, grants: Mapping[str, Iterable[str]]) -> None:
+    """Add ``source``'s grants (role -> ``"<app_label>.<codename>"`` names) to :data:`ROLES`.
+
+    An app calls it from its ``AppConfig.ready()`` with its label as ``source``;
+    registering the same source again replaces its grants, so it is idempotent.
+    Raises :class:`UnknownRole` for a role core does not define: roles are core's.
+    """
+    for role in grants:
+        check_role(role)
+    _grants[source] = {role: frozenset(names) for role, names in grants.items()}
+    _compose()
+
+
+_compose()
 
 
 class UnknownRole(ValueError):
@@ -157,7 +161,7 @@ def role_names() -> list[str]:
 
 def check_role(name: str) -> str:
     """Return ``name`` if it is a role; raise :class:`UnknownRole` otherwise."""
-    if name not in ROLES:
+    if name not in CORE_GRANTS:
         raise UnknownRole(f"Unknown role {name!r}; the roles are: {', '.join(role_names())}.")
     return name
 

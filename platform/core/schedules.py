@@ -3,7 +3,7 @@
 An app schedules its task in one of its migrations, so a fresh database has it and
 operators can change or disable it in the admin (Periodic tasks) afterwards::
 
-    operations = [schedule_interval_task("feed: do it", "apps.feed.tasks.do_it", every=1, period="hours")]
+    operations = [schedule_interval_task("feed: do it", "feed.do_it", every=1, period="hours")]
 
 Reversing the migration removes the row. The migration must depend on
 ``("django_celery_beat", "0019_alter_periodictasks_options")``.
@@ -13,7 +13,7 @@ app registers its periodic tasks in its ``AppConfig.ready()`` with
 :func:`register_schedulable`, with the keyword arguments the task takes as form
 fields (its schema). The periodic-task admin (``core.admin_beat``) offers only these
 and validates arguments with :func:`schedulable_arguments_clean`; a task that
-deletes or changes content on a caller's word (``media_delete_for_status_task``)
+deletes or changes content on a caller's word (``"media.delete_for_status"``)
 is never registered.
 """
 

@@ -119,23 +119,72 @@ def test_import_contract_is_kept():
     result = lint_imports(ROOT)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 1 kept, 0 broken." in result.stdout
+    assert "Contracts: 3 kept, 0 broken." in result.stdout
+
+
+def copy_of_the_code(tmp_path: Path) -> Path:
+    """A copy of the packages lint-imports reads and its configuration, to plant imports in."""
+    for name in ("platform", "apps"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
 
 
 def test_import_contract_catches_core_importing_an_app(tmp_path):
     # given a copy of the code where core imports the accounts app (a layer above it)
-    for name in ("platform", "apps"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    (tmp_path / "platform" / "core" / "upward.py").write_text("import apps.accounts.models\n")
+    copy = copy_of_the_code(tmp_path)
+    (copy / "platform" / "core" / "upward.py").write_text("import apps.accounts.models\n")
 
     # when the contract is checked
-    result = lint_imports(tmp_path)
+    result = lint_imports(copy)
 
     # then it is broken, naming the import
     assert result.returncode == 1
-    assert "Contracts: 0 kept, 1 broken." in result.stdout
+    assert "Contracts: 2 kept, 1 broken." in result.stdout
     assert "core.upward -> apps.accounts.models" in result.stdout
+
+
+def test_import_contract_catches_a_lower_app_importing_a_higher_one(tmp_path):
+    # given a copy of the code where media imports the feed (a layer above it)
+    copy = copy_of_the_code(tmp_path)
+    (copy / "apps" / "media" / "upward.py").write_text("import apps.feed.models\n")
+
+    # when the contract is checked
+    result = lint_imports(copy)
+
+    # then it is broken, naming the import
+    assert result.returncode == 1
+    assert "Contracts: 2 kept, 1 broken." in result.stdout
+    assert "apps.media.upward -> apps.feed.models" in result.stdout
+
+
+def test_import_contract_catches_an_inversion_inside_an_app(tmp_path):
+    # given a copy of the code where media's selectors import media's API (an interface)
+    copy = copy_of_the_code(tmp_path)
+    selectors = copy / "apps" / "media" / "selectors.py"
+    selectors.write_text(selectors.read_text() + "\nimport apps.media.api.views  # noqa\n")
+
+    # when the contract is checked
+    result = lint_imports(copy)
+
+    # then it is broken, naming the import
+    assert result.returncode == 1
+    assert "Contracts: 2 kept, 1 broken." in result.stdout
+    assert "apps.media.selectors is not allowed to import apps.media.api" in result.stdout
+
+
+def test_import_contract_catches_an_app_it_does_not_place(tmp_path):
+    # given a copy of the code with a new app under apps/ that the contract does not list
+    copy = copy_of_the_code(tmp_path)
+    (copy / "apps" / "newapp").mkdir()
+    (copy / "apps" / "newapp" / "__init__.py").write_text("")
+
+    # when the contract is checked
+    result = lint_imports(copy)
+
+    # then it fails, naming the app
+    assert result.returncode == 1
+    assert "apps.newapp" in result.stdout + result.stderr
 
 
 @pytest.mark.django_db

@@ -2,6 +2,7 @@
 changes nothing. Staff are signed in with two-factor verified (tests/security/staff.py)."""
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 
 from apps.feed.models import Notification, Status, Tag
@@ -51,7 +52,7 @@ def test_a_moderator_lists_statuses_with_author_state_and_counts(moderator_clien
         "reblogs_count",
         "favourites_count",
         # Added by apps.moderation (its admin/feed.py), when installed.
-        "report_count",
+        *(["report_count"] if apps.is_installed("apps.moderation") else []),
     ]
     assert 'href="/admin/feed/status/add/"' not in html
 

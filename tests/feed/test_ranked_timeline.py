@@ -199,7 +199,7 @@ def test_query_count_does_not_grow_with_the_page(alice, bob, carol, django_asser
 def test_training_is_scheduled_hourly_and_registered_with_celery(db):
     task = PeriodicTask.objects.get(name="feed: train the ranked timeline model")
 
-    assert task.task == "apps.feed.ranking_tasks.ranking_train_task"
+    assert task.task == "feed.ranking.train"
     assert (task.interval.every, task.interval.period) == (1, "hours")
     assert task.enabled
     assert task.task in app.tasks

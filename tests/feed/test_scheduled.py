@@ -382,5 +382,5 @@ def test_the_migration_schedules_the_task_every_minute():
 
     task = PeriodicTask.objects.get(name="feed: publish due scheduled statuses")
 
-    assert task.task == "apps.feed.scheduling_tasks.scheduled_statuses_publish_task"
+    assert task.task == "feed.scheduled_statuses.publish"
     assert (task.interval.every, task.interval.period, task.enabled) == (1, "minutes", True)

@@ -269,7 +269,7 @@ def test_the_expiry_task_is_scheduled():
     from django_celery_beat.models import PeriodicTask
 
     task = PeriodicTask.objects.get(name="moderation: expire strikes and apply the strike policy")
-    assert task.task == "apps.moderation.case_tasks.strikes_expire_task"
+    assert task.task == "moderation.strikes.expire"
     assert task.enabled
 
 

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_beat_runs_the_sweep_every_minute():
-    task = PeriodicTask.objects.get(task="apps.moderation.tasks.content_assess_sweep_task")
+    task = PeriodicTask.objects.get(task="moderation.assess.sweep")
 
     assert task.enabled
     assert (task.interval.every, task.interval.period) == (1, "minutes")

@@ -16,8 +16,8 @@ from core import schedules
 from tests.security.staff import staff_member, verified_client
 
 ADD = "/admin/django_celery_beat/periodictask/add/"
-SAFE = "apps.media.tasks.media_remove_unattached_task"
-DANGEROUS = "apps.media.tasks.media_delete_for_status_task"
+SAFE = "media.remove_unattached"
+DANGEROUS = "media.delete_for_status"
 WITH_ARGUMENTS = "tests.security.schedulable_with_arguments"
 
 

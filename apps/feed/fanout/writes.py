@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import transaction
-
 from apps.feed.fanout.audience import removal_audience, status_audience
 from apps.feed.fanout.scripts import scripts
 from apps.feed.fanout.store import (
@@ -28,6 +26,7 @@ from apps.feed.fanout.store import (
     ttl_seconds,
 )
 from apps.feed.models import Follow, ModerationState, Status, Visibility
+from core import queue
 
 REBLOG_FALLOFF = 40
 
@@ -149,9 +148,8 @@ def relationship_changed(*, account_id: int, target_id: int, following: bool) ->
     """Hook for services: after commit, merge (follow) or unmerge (unfollow, block)."""
     if not store_enabled():
         return
-    from apps.feed import tasks
-
-    task = tasks.feed_merge_task if following else tasks.feed_unmerge_task
-    transaction.on_commit(
-        lambda: task.delay(follower_id=account_id, followee_id=target_id), robust=True
+    queue.send_on_commit(
+        "feed.merge" if following else "feed.unmerge",
+        follower_id=account_id,
+        followee_id=target_id,
     )

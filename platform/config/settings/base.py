@@ -66,6 +66,18 @@ INSTALLED_APPS = [
     "apps.feed",
     "apps.moderation",
 ]
+# AGORA_DISABLED_APPS: Agora apps left out of INSTALLED_APPS (comma separated, e.g.
+# "apps.moderation"). An app above accounts can be removed without breaking the apps
+# below it: its URLs, routes, grants, handlers and tasks go with it (the app-removal
+# test, tests/core/test_app_removal.py, runs each app's removal this way).
+AGORA_DISABLED_APPS = env.list("AGORA_DISABLED_APPS", default=[])
+_removable = [name for name in INSTALLED_APPS if name.startswith("apps.")][1:]
+if set(AGORA_DISABLED_APPS) - set(_removable):
+    raise ImproperlyConfigured(
+        f"AGORA_DISABLED_APPS may name only {', '.join(_removable)}; "
+        f"got {', '.join(AGORA_DISABLED_APPS)}."
+    )
+INSTALLED_APPS = [name for name in INSTALLED_APPS if name not in AGORA_DISABLED_APPS]
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",

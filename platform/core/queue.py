@@ -1,0 +1,35 @@
+"""Sending a Celery task by its stable name, once the caller's transaction commits.
+
+Services sit below tasks in each app (tasks are thin and call services), so a
+service must not import its app's ``tasks`` module to enqueue one. Task names are
+stable and path-free (``"feed.fanout"``, ``"media.process"``), so a service names
+the task instead::
+
+    from core import queue
+
+    queue.send_on_commit("media.process", job_id=job.pk, media_id=media.pk)
+
+The task is looked up in the Celery app's registry, so it runs exactly as calling
+it would: in the calling process under ``CELERY_TASK_ALWAYS_EAGER``, with the
+task's own options otherwise. After commit, so a worker never picks up a row the
+transaction has not yet made visible; ``robust``: a broker that refuses is logged
+and does not undo the committed work (a reaper or sweep picks the work up).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import current_app
+from django.db import transaction
+
+
+def send(name: str, /, **kwargs: Any) -> None:
+    """Send the task registered as ``name`` now, with ``kwargs``."""
+    current_app.tasks[name].delay(**kwargs)
+
+
+def send_on_commit(name: str, /, **kwargs: Any) -> None:
+    """Send the task registered as ``name`` with ``kwargs`` when the transaction commits."""
+    task = current_app.tasks[name]  # an unknown name fails here, in the caller, not later
+    transaction.on_commit(lambda: task.delay(**kwargs), robust=True)

@@ -1,0 +1,50 @@
+"""config.wiring: each installed app's URLs and WebSocket routes, found, never listed."""
+
+from django.apps import apps
+from django.urls import URLResolver, get_resolver
+
+from config import wiring
+
+
+def included_app_urlconfs() -> list[str]:
+    return [
+        pattern.urlconf_module.__name__
+        for pattern in get_resolver().url_patterns
+        if isinstance(pattern, URLResolver)
+        and getattr(pattern.urlconf_module, "__name__", "").startswith("apps.")
+    ]
+
+
+def test_every_installed_apps_urlconf_is_included_from_the_highest_layer_down():
+    # accounts' api/v1/accounts/<str:...> must come after the feed's literal account paths
+    assert included_app_urlconfs() == [
+        "apps.moderation.api.urls",
+        "apps.feed.api.urls",
+        "apps.media.api.urls",
+        "apps.accounts.urls",
+    ]
+
+
+def test_the_streaming_route_comes_from_the_feeds_routing_module():
+    from apps.feed import routing as feed_routing
+    from config.routing import websocket_urlpatterns
+
+    assert websocket_urlpatterns == feed_routing.websocket_urlpatterns
+    assert [route.pattern.regex.pattern for route in websocket_urlpatterns] == [
+        r"^api/v1/streaming/?$"
+    ]
+
+
+def test_an_app_that_is_not_installed_is_not_wired(monkeypatch):
+    # given the registry without moderation
+    configs = [config for config in apps.get_app_configs() if config.label != "moderation"]
+    monkeypatch.setattr(wiring.apps, "get_app_configs", lambda: configs)
+
+    # then
+    assert wiring.agora_apps() == ["apps.feed", "apps.media", "apps.accounts"]
+    assert [module.__name__ for module in wiring.app_modules("urls", "api.urls")] == [
+        "apps.feed.api.urls",
+        "apps.media.api.urls",
+        "apps.accounts.urls",
+    ]
+    assert [module.__name__ for module in wiring.app_modules("routing")] == ["apps.feed.routing"]
