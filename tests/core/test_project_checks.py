@@ -119,7 +119,7 @@ def test_import_contract_is_kept():
     result = lint_imports(ROOT)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 3 kept, 0 broken." in result.stdout
+    assert "Contracts: 4 kept, 0 broken." in result.stdout
 
 
 def copy_of_the_code(tmp_path: Path) -> Path:
@@ -140,7 +140,7 @@ def test_import_contract_catches_core_importing_an_app(tmp_path):
 
     # then it is broken, naming the import
     assert result.returncode == 1
-    assert "Contracts: 2 kept, 1 broken." in result.stdout
+    assert "Contracts: 3 kept, 1 broken." in result.stdout
     assert "core.upward -> apps.accounts.models" in result.stdout
 
 
@@ -154,7 +154,7 @@ def test_import_contract_catches_a_lower_app_importing_a_higher_one(tmp_path):
 
     # then it is broken, naming the import
     assert result.returncode == 1
-    assert "Contracts: 2 kept, 1 broken." in result.stdout
+    assert "Contracts: 3 kept, 1 broken." in result.stdout
     assert "apps.media.upward -> apps.feed.models" in result.stdout
 
 
@@ -167,10 +167,25 @@ def test_import_contract_catches_an_inversion_inside_an_app(tmp_path):
     # when the contract is checked
     result = lint_imports(copy)
 
+    # then it is broken, naming the import (and, through the API, DRF below the interfaces)
+    assert result.returncode == 1
+    assert "Contracts: 2 kept, 2 broken." in result.stdout
+    assert "apps.media.selectors is not allowed to import apps.media.api" in result.stdout
+
+
+def test_import_contract_catches_a_service_speaking_drf(tmp_path):
+    # given a copy of the code where a media service raises DRF's errors
+    copy = copy_of_the_code(tmp_path)
+    services = copy / "apps" / "media" / "services.py"
+    services.write_text(services.read_text() + "\nimport rest_framework.exceptions  # noqa\n")
+
+    # when the contract is checked
+    result = lint_imports(copy)
+
     # then it is broken, naming the import
     assert result.returncode == 1
-    assert "Contracts: 2 kept, 1 broken." in result.stdout
-    assert "apps.media.selectors is not allowed to import apps.media.api" in result.stdout
+    assert "Contracts: 3 kept, 1 broken." in result.stdout
+    assert "apps.media.services is not allowed to import rest_framework" in result.stdout
 
 
 def test_import_contract_catches_an_app_it_does_not_place(tmp_path):

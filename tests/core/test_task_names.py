@@ -20,7 +20,7 @@ from core.schedules import schedulable_tasks
 
 ROOT = Path(__file__).resolve().parents[2]
 STABLE_NAME = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
-rename = importlib.import_module("core.migrations.0006_task_names")
+rename = importlib.import_module("core.migrations.0007_task_names")
 
 
 def agora_task_names() -> set[str]:
