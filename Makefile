@@ -66,10 +66,11 @@ integration: install messages  ## Run the integration suite against PostgreSQL a
 baseline: install  ## Regenerate the shipped migrated SQLite database (core/baseline) after editing a migration
 	DEBUG=true LOG_LEVEL=WARNING $(MANAGE) baseline --write
 
-lint: install  ## ruff, the import-linter contract, and makemigrations --check
+lint: install  ## ruff, the import-linter contracts, mypy (django-stubs) and makemigrations --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	PYTHONPATH=platform:. $(BIN)/lint-imports --no-cache
+	DEBUG=true LOG_LEVEL=WARNING $(BIN)/mypy
 	DEBUG=true LOG_LEVEL=WARNING $(MANAGE) makemigrations --check --dry-run
 
 format: install  ## Format and fix what ruff can
