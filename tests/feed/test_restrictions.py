@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from apps.accounts.models import Standing, User
+from apps.feed.models import Notification
 from core import events
 from tests.api_client import APIClient
 
@@ -196,3 +197,15 @@ def test_the_public_timeline_query_count_stays_flat_with_limits(
     # then
     with django_assert_max_num_queries(small_count):
         assert len(ids(carol.client.get("/api/v1/timelines/public"))) == 20
+
+
+def test_a_suspended_account_is_neither_mentioned_nor_notified(alice, carol, restrict):
+    # given
+    restrict(carol, "suspend")
+
+    # when
+    posted = alice.post("hello @carol")
+
+    # then the name stays plain text, and carol (once lifted) finds nothing waiting
+    assert posted["mentions"] == []
+    assert not Notification.objects.filter(account=carol.account).exists()

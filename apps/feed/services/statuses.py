@@ -41,12 +41,15 @@ def status_text_validate(*, author, text: str, spoiler_text: str, has_media: boo
 
 
 def _accounts_named(lowered: set[str] | list[str]) -> dict[str, object]:
-    """Active accounts whose usernames match ``lowered`` (case-insensitively), in one query."""
+    """Accounts able to act whose usernames match ``lowered`` (case-insensitively), in one query.
+
+    A suspended or disabled account is not mentioned (nor notified), as Mastodon skips an
+    unavailable account when it processes mentions."""
     if not lowered:
         return {}
     match = Q(*[Q(username__iexact=name) for name in lowered], _connector=Q.OR)
     return {
-        account.username.lower(): account for account in User.objects.filter(match, is_active=True)
+        account.username.lower(): account for account in User.objects.able_to_act().filter(match)
     }
 
 
