@@ -39,7 +39,9 @@ def account_key(request, credentials) -> str | None:
     typed, lower-cased: "Alice", "alice" and alice's e-mail address are one account.
     """
     data = credentials if credentials else getattr(request, "data", None) or request.POST
-    identifier = (data.get(settings.AXES_USERNAME_FORM_FIELD) or "").strip()
+    # axes.conf gives the setting its default at import, out of the stubs' sight.
+    field = settings.AXES_USERNAME_FORM_FIELD  # type: ignore[misc]
+    identifier = (data.get(field) or "").strip()
     if not identifier:
         return None
     account = account_for_identifier(identifier)

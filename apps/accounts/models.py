@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
@@ -118,7 +119,9 @@ class AccountManager(UserManager.from_queryset(AccountQuerySet)):  # type: ignor
     pass
 
 
-class User(AbstractUser):
+# oauth2_provider ships no type information, so the plugin cannot see the manager of
+# Application, whose ``user`` foreign key gives User its ``accounts_application``.
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """An account: the person signing in and the profile Mastodon clients show.
 
     ``username`` is unique without regard to case, as Mastodon's are; ``email`` is
@@ -134,7 +137,10 @@ class User(AbstractUser):
         help_text=_("Letters, numbers and underscores; at most 30 characters."),
         error_messages={"unique": _("has already been taken")},
     )
-    email = models.EmailField(_("email address"), unique=True, null=True, blank=True)
+    # NULL, not "", when absent: unique, yet many accounts may have none.
+    email = models.EmailField(  # type: ignore[assignment]  # AbstractUser's is never None
+        _("email address"), unique=True, null=True, blank=True
+    )
     display_name = models.CharField(max_length=DISPLAY_NAME_MAX_LENGTH, blank=True)
     note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
     avatar = models.ImageField(upload_to="accounts/avatars/", blank=True)
@@ -194,7 +200,7 @@ class User(AbstractUser):
     )
     standing_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    objects = AccountManager()
+    objects: ClassVar[AccountManager] = AccountManager()
 
     class Meta:
         verbose_name = _("account")

@@ -319,7 +319,12 @@ def account_update_profile(
     account.save()
     if old_files:
         storage = User._meta.get_field("avatar").storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in old_files])
+
+        def delete_old_files() -> None:
+            for name in old_files:
+                storage.delete(name)
+
+        transaction.on_commit(delete_old_files)
     if changed:
         events.publish(events.AccountUpdated(account_id=account.pk, fields=tuple(sorted(changed))))
     return account

@@ -8,6 +8,7 @@ counts failures; a wrong two-factor code is reported to axes as a failed login t
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
@@ -24,6 +25,9 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
 from apps.accounts.otp import totp_is_enabled, totp_verify_login_code
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 PENDING_SESSION_KEY = "agora_login_pending"
 #: Seconds a correct password stays good while the two-factor code is awaited.
@@ -49,7 +53,7 @@ class LoginForm(forms.Form):
 
     def __init__(self, request: HttpRequest, *args, **kwargs):
         self.request = request
-        self.user = None
+        self.user: User | None = None
         super().__init__(*args, **kwargs)
 
     def clean(self):
@@ -94,7 +98,8 @@ def _redirect_after_login(request: HttpRequest) -> HttpResponse:
 def login_view(request: HttpRequest) -> HttpResponse:
     """Step one: e-mail address (or username) and password."""
     form = LoginForm(request, data=request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    # A valid form has authenticated its user.
+    if request.method == "POST" and form.is_valid() and form.user is not None:
         user = form.user
         if totp_is_enabled(user=user):
             request.session[PENDING_SESSION_KEY] = {
@@ -138,8 +143,9 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         credentials = {"username": user.get_username()}
         if not AxesProxyHandler.is_allowed(request, credentials):
-            request.axes_locked_out = True
-            request.axes_credentials = credentials
+            # What axes' middleware reads off the request to answer a lockout.
+            request.axes_locked_out = True  # type: ignore[attr-defined]
+            request.axes_credentials = credentials  # type: ignore[attr-defined]
             return HttpResponse(status=429)
         device = totp_verify_login_code(user=user, code=form.cleaned_data["code"].strip())
         if device is not None:

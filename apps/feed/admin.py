@@ -54,7 +54,7 @@ class AuthorFilter(admin.SimpleListFilter):
 class StatusEditInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = StatusEdit
     extra = 0
-    fields = ["created_at", "text", "spoiler_text", "sensitive"]
+    fields = ("created_at", "text", "spoiler_text", "sensitive")
     readonly_fields = fields
     verbose_name = _("earlier revision")
     verbose_name_plural = _("edit history")
@@ -63,7 +63,7 @@ class StatusEditInline(ReadOnlyAdminMixin, admin.TabularInline):
 class MentionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Mention
     extra = 0
-    fields = ["account"]
+    fields = ("account",)
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -190,7 +190,7 @@ class TagAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["name"]
     ordering = ["name"]
     show_full_result_count = False
-    fields = ["name", "created_at"]
+    fields = ("name", "created_at")
     readonly_fields = fields
 
 
@@ -203,7 +203,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_help_text = _("The exact username of the recipient or of the actor.")
     ordering = ["-id"]
     show_full_result_count = False
-    fields = ["id", "type", "account", "from_account", "status", "created_at"]
+    fields = ("id", "type", "account", "from_account", "status", "created_at")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

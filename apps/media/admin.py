@@ -8,6 +8,8 @@ Moderators hold only the view permissions. The list is a fixed number of queries
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -19,6 +21,9 @@ from apps.media.api.serializers import PREVIEW_RENDITION, URL_RENDITION, file_ur
 from apps.media.models import MediaAttachment, Upload
 from core.admin_mixins import ReadOnlyAdminMixin
 from core.errors import PlatformError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 @admin.register(MediaAttachment)
@@ -32,12 +37,12 @@ class MediaAttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["=id", "account__username", "description"]
     date_hierarchy = "created_at"
     actions = ["retry_processing"]
-    fields = [
+    fields = (
         "id", "account", "type", "state", "failure_reason", "job_link", "progress",
         "content_type", "file_size", "status_id", "position", "description", "focus_x",
         "focus_y", "blurhash", "perceptual_hashes", "meta", "files", "processed_at",
         "created_at", "updated_at",
-    ]  # fmt: skip
+    )  # fmt: skip
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -51,13 +56,14 @@ class MediaAttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def progress(self, media: MediaAttachment) -> str:
         if media.is_ready:
             return "100%"
-        return f"{media.job.progress}%" if media.job_id else "—"
+        job = media.job
+        return f"{job.progress}%" if job is not None else "—"
 
     @admin.display(description=_("job"))
     def job_status(self, media: MediaAttachment) -> str:
-        if not media.job_id:
-            return "—"
         job = media.job
+        if job is None:
+            return "—"
         return f"{job.get_status_display()} ({job.attempts} attempt{'s' * (job.attempts != 1)})"
 
     @admin.display(description=_("job"))
@@ -69,7 +75,7 @@ class MediaAttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         )
 
     @admin.display(description=_("status"))
-    def attached_to(self, media: MediaAttachment) -> str:
+    def attached_to(self, media: MediaAttachment) -> str | StrPromise:
         return str(media.status_id) if media.status_id else _("unattached")
 
     @admin.display(description=_("preview"))
@@ -111,8 +117,8 @@ class UploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["state", "backend"]
     list_select_related = ["account"]
     search_fields = ["=id", "account__username"]
-    readonly_fields = [
+    readonly_fields = (
         "id", "account", "state", "size", "offset", "part_size", "checksum", "content_type",
         "backend", "s3_key", "expires_at", "media", "created_at", "updated_at",
-    ]  # fmt: skip
+    )  # fmt: skip
     fields = readonly_fields

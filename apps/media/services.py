@@ -427,9 +427,12 @@ def _parse_media_ids(account, media_ids: list) -> list[int]:
         raise Unprocessable(
             _("A status can have at most %(limit)d media attachments.") % {"limit": limit}
         )
-    ids = [parse_id(value) for value in media_ids]
-    if None in ids:
-        raise Unprocessable(_("media_ids must be media attachment ids"))
+    ids = []
+    for value in media_ids:
+        media_id = parse_id(value)
+        if media_id is None:
+            raise Unprocessable(_("media_ids must be media attachment ids"))
+        ids.append(media_id)
     if len(set(ids)) != len(ids):
         raise Unprocessable(_("The same media attachment is listed twice."))
     return ids

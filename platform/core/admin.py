@@ -58,7 +58,7 @@ class BackgroundJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
     actions = ["revoke_jobs"]
-    fields = [
+    fields = (
         "id",
         "kind",
         "owner",
@@ -73,7 +73,7 @@ class BackgroundJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "updated_at",
         "started_at",
         "finished_at",
-    ]
+    )
     readonly_fields = fields
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
@@ -122,7 +122,7 @@ class OutboxEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["event_type", "last_error"]
     date_hierarchy = "created_at"
     actions = ["redeliver_events"]
-    fields = [
+    fields = (
         "id",
         "event_type",
         "payload",
@@ -133,7 +133,7 @@ class OutboxEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
         "next_attempt_at",
         "finished_at",
-    ]
+    )
     readonly_fields = fields
 
     def has_redeliver_permission(self, request: HttpRequest) -> bool:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import inspect
 import json
 import os
 import sqlite3
@@ -43,7 +44,8 @@ def migration_hashes() -> dict[str, str]:
     hashes = {}
     for key in sorted(loader.disk_migrations):
         module = sys.modules[loader.disk_migrations[key].__module__]
-        hashes[".".join(key)] = hashlib.sha256(Path(module.__file__).read_bytes()).hexdigest()
+        source = Path(inspect.getfile(module))  # a TypeError for a module without a file
+        hashes[".".join(key)] = hashlib.sha256(source.read_bytes()).hexdigest()
     return hashes
 
 

@@ -9,6 +9,7 @@ OAuth's shape, ``{"error": "...", "error_description": "..."}``.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qs, urlsplit
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -17,6 +18,9 @@ from django.utils.translation import gettext as _
 from oauth2_provider import views as oauth_views
 
 from apps.accounts.oauth import OOB_REDIRECT_URI
+
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
 
 JSON_CONTENT_TYPES = ("application/json",)
 
@@ -60,7 +64,7 @@ def use_json_body_as_form(request: HttpRequest) -> HttpResponse | None:
             value = " ".join(_as_form_value(item) for item in value)
         form[str(key)] = _as_form_value(value)
     form._mutable = False
-    request.POST = form
+    request.POST = cast("_ImmutableQueryDict", form)  # immutable now, as Django's own
     return None
 
 

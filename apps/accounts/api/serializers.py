@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django.templatetags.static import static
 from django.utils.html import escape, linebreaks
@@ -88,7 +88,9 @@ class AccountSerializer(serializers.Serializer):
     last_status_at = serializers.SerializerMethodField()
     emojis = serializers.SerializerMethodField()
     # Serializer.get_fields is DRF's own: the method for "fields" needs another name.
-    fields = serializers.SerializerMethodField(method_name="profile_fields")
+    fields = serializers.SerializerMethodField(  # type: ignore[assignment]  # as Serializer.fields
+        method_name="profile_fields"
+    )
     # Present only when true, as Mastodon sends them (not read-only, so the schema
     # does not list them as required).
     suspended = serializers.BooleanField(source="is_suspended", required=False)
@@ -123,7 +125,8 @@ class AccountSerializer(serializers.Serializer):
         return data
 
     def _counts(self, account: User) -> selectors.AccountCounts:
-        cache = self.context.setdefault("_account_counts", {})
+        # The context is the dict the view passed, shared by every entity it serializes.
+        cache = cast(dict[str, Any], self.context).setdefault("_account_counts", {})
         if account.pk not in cache:
             cache[account.pk] = selectors.account_counts(account=account)
         return cache[account.pk]
@@ -218,7 +221,7 @@ class SourceSerializer(serializers.Serializer):
     sensitive = serializers.BooleanField()
     language = serializers.CharField(allow_blank=True)
     note = serializers.CharField(allow_blank=True, help_text="plain text")
-    fields = PlainFieldSerializer(many=True)
+    fields = PlainFieldSerializer(many=True)  # type: ignore[assignment]  # as Serializer.fields
     follow_requests_count = serializers.IntegerField()
     indexable = serializers.BooleanField()
     hide_collections = serializers.BooleanField()
@@ -227,7 +230,7 @@ class SourceSerializer(serializers.Serializer):
 class CredentialAccountSerializer(AccountSerializer):
     """Mastodon's CredentialAccount: the Account plus the editable ``source`` values and role."""
 
-    source = serializers.SerializerMethodField()
+    source = serializers.SerializerMethodField()  # type: ignore[assignment]  # as Field.source
     role = serializers.SerializerMethodField()
 
     @extend_schema_field(RoleSerializer)
@@ -325,10 +328,11 @@ class CredentialsUpdateSerializer(serializers.Serializer):
     discoverable = serializers.BooleanField(required=False)
     indexable = serializers.BooleanField(required=False)
     hide_collections = serializers.BooleanField(required=False)
-    fields_attributes = ProfileFieldInputSerializer(
+    # many=True makes a ListSerializer, which takes max_length; the stubs type the child.
+    fields_attributes = ProfileFieldInputSerializer(  # type: ignore[call-arg]
         many=True, required=False, max_length=MAX_PROFILE_FIELDS
     )
-    source = SourceInputSerializer(required=False)
+    source = SourceInputSerializer(required=False)  # type: ignore[assignment]  # as Field.source
 
     def to_internal_value(self, data):
         return super().to_internal_value(normalise_credentials_body(data))

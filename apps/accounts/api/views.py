@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
 from django.utils.translation import gettext as _
@@ -22,6 +24,7 @@ from apps.accounts.api.serializers import (
     RegistrationSerializer,
     TokenSerializer,
 )
+from apps.accounts.models import User
 from core.api.schema import error_response
 from core.permissions import HasScope, HasUser, scope_is_granted, token_scopes
 
@@ -37,6 +40,11 @@ PROFILE_KEYS = (
     "indexable",
     "hide_collections",
 )
+
+
+def signed_in_account(request: Request) -> User:
+    """The account a view behind ``HasUser`` acts for: that permission refused the rest."""
+    return cast(User, request.user)
 
 
 class HasAnyScope(BasePermission):
@@ -100,7 +108,7 @@ class VerifyCredentialsView(APIView):
 
     @extend_schema(responses=CredentialAccountSerializer, operation_id="verify_credentials")
     def get(self, request: Request) -> Response:
-        account = selectors.account_get(account_id=request.user.pk)
+        account = selectors.account_get(account_id=signed_in_account(request).pk)
         return Response(CredentialAccountSerializer(account, context={"request": request}).data)
 
 
@@ -116,7 +124,7 @@ class PreferencesView(APIView):
 
     @extend_schema(responses={200: dict}, operation_id="preferences")
     def get(self, request: Request) -> Response:
-        account = request.user
+        account = signed_in_account(request)
         return Response(
             {
                 "posting:default:visibility": account.default_privacy,
@@ -156,7 +164,7 @@ class UpdateCredentialsView(APIView):
         ):
             if source_key in source:
                 changes[service_key] = source[source_key]
-        account = services.account_update_profile(account=request.user, **changes)
+        account = services.account_update_profile(account=signed_in_account(request), **changes)
         return Response(CredentialAccountSerializer(account, context={"request": request}).data)
 
 
@@ -207,14 +215,15 @@ class PasswordChangeView(APIView):
         session_key = None
         if request.auth is None and hasattr(request, "session"):
             session_key = request.session.session_key
+        account = signed_in_account(request)
         services.account_change_password(
-            account=request.user,
+            account=account,
             current_password=body.validated_data["current_password"],
             new_password=body.validated_data["new_password"],
             keep_session_key=session_key,
         )
         if session_key:
             # The password hash changed: refresh the kept session's copy of it.
-            request.user.refresh_from_db()
-            update_session_auth_hash(request._request, request.user)
+            account.refresh_from_db()
+            update_session_auth_hash(request._request, account)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -26,7 +26,7 @@ from core.permissions import HasScope
 
 def _serialize_statuses(request: Request, statuses) -> list:
     state = selectors.viewer_state(viewer=request.user, statuses=statuses)
-    return StatusSerializer(
+    return StatusSerializer(  # type: ignore[return-value]  # many=True: a list
         statuses, many=True, context={"request": request, "viewer_state": state}
     ).data
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -132,7 +134,7 @@ class StatusSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(MediaAttachmentSerializer(many=True))
     def get_media_attachments(self, status) -> list:
-        return MediaAttachmentSerializer(
+        return MediaAttachmentSerializer(  # type: ignore[return-value]  # many=True: a list
             status_media(status), many=True, context={"request": self.context.get("request")}
         ).data
 
@@ -278,7 +280,7 @@ class RelationshipSerializer(serializers.Serializer):
     endorsed = serializers.BooleanField()
     note = serializers.CharField()
 
-    def to_representation(self, account_id):
+    def to_representation(self, account_id: int) -> dict[str, Any]:
         sets: RelationshipSets = self.context["relationships"]
         follow = sets.following.get(account_id)
         mute = sets.muting.get(account_id)

@@ -9,17 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts.models import able_to_act_q
+from apps.accounts.models import User, able_to_act_q
 from apps.feed.models import Block, Follow, FollowRequest, Mute
 from core import errors
 from core.pagination import PageParams, paginate_queryset
-
-User = get_user_model()
 
 
 def active_mutes(viewer) -> QuerySet:

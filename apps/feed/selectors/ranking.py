@@ -300,7 +300,7 @@ def training_examples(*, now: dt.datetime) -> list[tuple[dict[str, float], int]]
     from django.contrib.auth import get_user_model
 
     accounts = get_user_model().objects.in_bulk(_training_accounts(now=now))
-    examples = []
+    examples: list[tuple[dict[str, float], int]] = []
     for account in accounts.values():
         candidates = [
             c

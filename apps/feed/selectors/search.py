@@ -14,17 +14,15 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.feed.models import Block, Follow, Mute, Status, Tag
 from apps.feed.selectors.statuses import statuses_in_order
 from core.base_url import is_local_domain
-
-User = get_user_model()
 
 SEARCH_TYPES = ("accounts", "hashtags", "statuses")
 # The text search configuration of the index: "simple" (no stemming), since statuses
@@ -115,7 +113,7 @@ def _is_exact_acct(query: str, *, resolve: bool) -> bool:
     return resolve or "@" in query.strip()
 
 
-def account_exact_match(*, viewer, query: str) -> object | None:
+def account_exact_match(*, viewer, query: str) -> User | None:
     """The account whose acct is exactly ``query``, even when ``viewer`` blocks it.
 
     Mastodon's search resolves an exact acct whatever the viewer blocks, so that

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -18,6 +19,9 @@ from apps.feed.selectors.accounts import without_muted
 from apps.media.selectors import media_for_statuses, statuses_with_media
 from core import errors
 from core.pagination import PageParams, paginate_queryset
+
+# A queryset of statuses, kept as its own class (StatusQuerySet) by a filter.
+_Statuses = TypeVar("_Statuses", bound=QuerySet)
 
 MAX_CONTEXT = 4096
 
@@ -67,11 +71,10 @@ def prefetch_media(statuses: Iterable[Status]) -> None:
             setattr(status, MEDIA_ATTRIBUTE, [])
         else:
             pending_statuses.append(status)
-    pending = pending_statuses
-    if not pending:
+    if not pending_statuses:
         return
-    found = media_for_statuses(status.pk for status in pending)
-    for status in pending:
+    found = media_for_statuses(status.pk for status in pending_statuses)
+    for status in pending_statuses:
         setattr(status, MEDIA_ATTRIBUTE, found.get(status.pk, []))
 
 
@@ -82,7 +85,7 @@ def status_media(status: Status) -> list:
     return getattr(status, MEDIA_ATTRIBUTE)
 
 
-def media_only(queryset: QuerySet) -> QuerySet:
+def media_only(queryset: _Statuses) -> _Statuses:
     """Statuses of ``queryset`` with media attached (``only_media`` of the timelines)."""
     return queryset.filter(pk__in=statuses_with_media())
 

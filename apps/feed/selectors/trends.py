@@ -71,7 +71,7 @@ def trending_tags(*, limit: int, offset: int = 0, now: dt.datetime | None = None
     """Tags used by the most distinct accounts in the window; each has ``accounts`` and ``uses``."""
     now = now or timezone.now()
     Through = Status.tags.through
-    rows = (
+    rows = list(
         Through.objects.filter(_trend_status_filter("status__"))
         .filter(status__created_at__gte=_window_start(now), status__created_at__lte=now)
         .values("tag_id")
@@ -81,13 +81,13 @@ def trending_tags(*, limit: int, offset: int = 0, now: dt.datetime | None = None
         )
         .order_by("-accounts", "-uses", "tag_id")[offset : offset + limit]
     )
-    rows = list(rows)
     tags = Tag.objects.in_bulk([row["tag_id"] for row in rows])
     ordered = []
     for row in rows:
         tag = tags[row["tag_id"]]
-        tag.accounts = row["accounts"]
-        tag.uses = row["uses"]
+        # Counts carried as .annotate() would carry them: Tag has no such fields.
+        tag.accounts = row["accounts"]  # type: ignore[attr-defined]
+        tag.uses = row["uses"]  # type: ignore[attr-defined]
         ordered.append(tag)
     return ordered
 
@@ -108,7 +108,8 @@ def tag_histories(
         Through.objects.filter(_trend_status_filter("status__"))
         .filter(tag_id__in=tag_ids, status__created_at__gte=since, status__created_at__lte=now)
         .annotate(day=TruncDate("status__created_at", tzinfo=dt.UTC))
-        .values("tag_id", "day")
+        # The plugin looks for day among the model's fields, not the annotation above.
+        .values("tag_id", "day")  # type: ignore[misc]
         .annotate(
             uses=Count("status", distinct=True),
             accounts=Count("status__account", distinct=True),

@@ -43,7 +43,7 @@ def status_unfavourite(*, status: Status, account) -> Status:
 
 def status_reblog(*, status: Status, account, visibility: str = Visibility.PUBLIC) -> Status:
     """Reblog a visible public or unlisted status (once). Returns the reblog."""
-    if status.is_reblog:
+    if status.reblog_of is not None:  # reblogging a reblog reblogs its original
         status = status.reblog_of
     if (
         status.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED)
@@ -78,7 +78,7 @@ def status_reblog(*, status: Status, account, visibility: str = Visibility.PUBLI
 
 
 def status_unreblog(*, status: Status, account) -> Status:
-    original = status.reblog_of if status.is_reblog else status
+    original = status.reblog_of if status.reblog_of is not None else status
     reblog = Status.objects.filter(account=account, reblog_of=original).first()
     if reblog is not None:
         status_delete(status=reblog, actor=account)

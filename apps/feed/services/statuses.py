@@ -6,12 +6,12 @@ Each runs in a transaction and emits ``core.events``; refusals raise ``core.erro
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.models import User
 from apps.feed import selectors, streaming
 from apps.feed import text as text_rendering
 from apps.feed.languages import normalise_language
@@ -21,8 +21,6 @@ from apps.media import services as media_services
 from apps.media.selectors import statuses_with_media
 from core import errors, events, idempotency
 from core.entitlements import entitlements_for
-
-User = get_user_model()
 
 
 def status_text_validate(*, author, text: str, spoiler_text: str, has_media: bool = False) -> None:
@@ -40,7 +38,7 @@ def status_text_validate(*, author, text: str, spoiler_text: str, has_media: boo
         raise errors.Invalid({"text": [_("can't be blank")]})
 
 
-def _accounts_named(lowered: set[str] | list[str]) -> dict[str, object]:
+def _accounts_named(lowered: set[str] | list[str]) -> dict[str, User]:
     """Accounts able to act whose usernames match ``lowered`` (case-insensitively), in one query.
 
     A suspended or disabled account is not mentioned (nor notified), as Mastodon skips an

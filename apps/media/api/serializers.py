@@ -9,13 +9,14 @@ from rest_framework import serializers
 from apps.media.models import MediaAttachment, MediaType, ProcessingState
 from core.base_url import absolute_url
 
-URL_RENDITION = {
+# Keyed by the type as stored, a plain string: each MediaType equals and hashes as its value.
+URL_RENDITION: dict[str, str] = {
     MediaType.IMAGE: "original",
     MediaType.GIFV: "mp4",
     MediaType.VIDEO: "mp4",
     MediaType.AUDIO: "audio",
 }
-PREVIEW_RENDITION = {
+PREVIEW_RENDITION: dict[str, str] = {
     MediaType.IMAGE: "small",
     MediaType.GIFV: "poster",
     MediaType.VIDEO: "poster",

@@ -160,11 +160,11 @@ def _bulk_action(action: str):
         return HttpResponseRedirect(f"{url}?ids={ids}&action={action}")
 
     run.__name__ = f"bulk_{action}"
-    run.short_description = _("%(action)s the selected cases…") % {
-        "action": CaseAction(action).label
-    }
-    run.allowed_permissions = ("act",)
-    return run
+    return admin.action(
+        run,
+        description=_("%(action)s the selected cases…") % {"action": CaseAction(action).label},
+        permissions=("act",),
+    )
 
 
 @admin.register(Case)

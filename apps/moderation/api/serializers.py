@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
@@ -86,7 +88,8 @@ class AdminAccountSerializer(serializers.Serializer):
 
     def _restriction(self, user) -> str:
         """From ``context["restrictions"]`` (filled for a whole page in one query) or the account."""
-        limits = self.context.setdefault("restrictions", {})
+        # The context is the dict the view passed, shared by every entity it serializes.
+        limits = cast(dict[str, Any], self.context).setdefault("restrictions", {})
         if user.pk not in limits:
             from apps.moderation.strikes import current_restriction
 
@@ -163,9 +166,7 @@ class AdminReportSerializer(serializers.Serializer):
     statuses = serializers.SerializerMethodField()
     rules = serializers.SerializerMethodField()
 
-    def _account(self, user) -> dict | None:
-        if user is None:
-            return None
+    def _account(self, user) -> dict:
         return AdminAccountSerializer(user, context=self.context).data
 
     def get_id(self, report) -> str:
@@ -189,7 +190,8 @@ class AdminReportSerializer(serializers.Serializer):
         return [statuses[i] for i in report.status_ids if i in statuses]
 
     def get_rules(self, report) -> list[dict]:
-        return RuleSerializer(report.rules.all(), many=True).data
+        rules = RuleSerializer(report.rules.all(), many=True)
+        return rules.data  # type: ignore[return-value]  # many=True: a list
 
 
 class AccountActionSerializer(serializers.Serializer):

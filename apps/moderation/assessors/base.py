@@ -67,7 +67,10 @@ class Context:
 
 class Assessor(Protocol):
     name: str
-    categories: tuple[str, ...]
+
+    # Read-only, as the pipeline uses it: an assessor may declare it as a tuple of any length.
+    @property
+    def categories(self) -> tuple[str, ...]: ...
 
     @property
     def version(self) -> str: ...

@@ -71,7 +71,8 @@ class MediaMatchAssessor:
     def assess_hashes(self, hashes: Sequence[str], known: list[KnownHash]) -> list[Score]:
         if not hashes:
             return []
-        best_score, best_distance, best_entry = 0.0, None, None
+        best_score = 0.0
+        best_match: tuple[int, KnownHash] | None = None  # its distance, and the hash
         for value in hashes:
             parsed = parse_hash(value)
             if parsed is None:
@@ -83,9 +84,10 @@ class MediaMatchAssessor:
                 distance = hamming(number, entry.value)
                 score = match_score(distance, entry.max_distance)
                 if score > best_score:
-                    best_score, best_distance, best_entry = score, distance, entry
-        if best_entry is None:
+                    best_score, best_match = score, (distance, entry)
+        if best_match is None:
             return [Score("media_match", 0.0, 0.9 if known else 0.0, self.name)]
+        best_distance, best_entry = best_match
         confidence = 1.0 - best_distance / best_entry.bits
         signal = f"known_hash:{best_entry.pk}:distance={best_distance}"
         return [Score("media_match", best_score, confidence, self.name, (signal,))]

@@ -88,8 +88,9 @@ class SpamAssessor:
             }
             for fp, key in print_keys.items()
         }
-        # Per new author: [[time, content key], ...] within the burst window.
-        bursts: dict[int, list[list]] = {
+        # Per new author: [[time, content key], ...] within the burst window (pairs as
+        # the cache gives them back, lists or tuples).
+        bursts: dict[int, list[list | tuple]] = {
             author: [
                 entry
                 for entry in (stored.get(key) or [])

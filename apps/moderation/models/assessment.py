@@ -111,7 +111,7 @@ class Policy(models.Model):
         if not self.queue_threshold <= self.hide_threshold <= self.remove_threshold:
             raise ValidationError(_("Thresholds must not decrease: queue ≤ hide ≤ remove."))
 
-    def decide(self, score: float) -> str:
+    def decide(self, score: float) -> Decision:
         if not self.is_enabled:
             return Decision.ALLOW
         if score >= self.remove_threshold:

@@ -31,8 +31,9 @@ from .queue import refresh_metrics_on_commit
 
 User = get_user_model()
 
-# The strike each action gives the author (approve gives none).
-STRIKE_FOR_ACTION = {
+# The strike each action gives the author (approve gives none). These tables are keyed
+# by the action as callers pass it, a plain string: each CaseAction equals its value.
+STRIKE_FOR_ACTION: dict[str, Strike.Action] = {
     CaseAction.HIDE: Strike.Action.NONE,
     CaseAction.REMOVE: Strike.Action.DELETE_STATUSES,
     CaseAction.SENSITIVE: Strike.Action.MARK_STATUSES_AS_SENSITIVE,
@@ -41,7 +42,10 @@ STRIKE_FOR_ACTION = {
     CaseAction.WARN: Strike.Action.NONE,
 }
 CONTENT_ACTIONS = {CaseAction.HIDE, CaseAction.REMOVE, CaseAction.SENSITIVE}
-ACCOUNT_ACTIONS = {CaseAction.LIMIT: Standing.LIMITED, CaseAction.SUSPEND: Standing.SUSPENDED}
+ACCOUNT_ACTIONS: dict[str, Standing] = {
+    CaseAction.LIMIT: Standing.LIMITED,
+    CaseAction.SUSPEND: Standing.SUSPENDED,
+}
 
 
 class CaseError(Conflict):
@@ -75,10 +79,12 @@ def case_claim(*, case: Case, moderator) -> Case:
         case = _locked(case)
         if not case.is_open:
             raise CaseClosed(_("This case is already resolved."))
-        if case.claimed_by_other(moderator):
+        holder, until = case.assigned_to, case.claimed_until
+        # Another's claim holds only while both are set.
+        if holder is not None and until is not None and case.claimed_by_other(moderator):
             raise CaseClaimed(
                 _("%(name)s is reviewing this case until %(until)s.")
-                % {"name": case.assigned_to.username, "until": case.claimed_until.strftime("%H:%M")}
+                % {"name": holder.username, "until": until.strftime("%H:%M")}
             )
         before = case_snapshot(case)
         case.assigned_to = moderator
@@ -122,10 +128,11 @@ def _case_to_decide(case: Case, *, moderator) -> Case:
     case = _locked(case)
     if not case.is_open:
         raise CaseClosed(_("Case %(id)s is already resolved.") % {"id": case.pk})
-    if case.claimed_by_other(moderator):
+    holder = case.assigned_to
+    # Another's claim holds only while it has a holder.
+    if holder is not None and case.claimed_by_other(moderator):
         raise CaseClaimed(
-            _("Case %(id)s is claimed by %(name)s.")
-            % {"id": case.pk, "name": case.assigned_to.username}
+            _("Case %(id)s is claimed by %(name)s.") % {"id": case.pk, "name": holder.username}
         )
     return case
 

@@ -11,6 +11,7 @@ import functools
 import logging
 import math
 import time
+from typing import TypedDict
 
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, transaction
@@ -76,13 +77,20 @@ def case_recompute(case: Case) -> None:
 # The queue gauge reads the database when /metrics is scraped (in every process), at most
 # once per QUEUE_METRICS_MAX_AGE seconds; changes made here refresh it at once.
 QUEUE_METRICS_MAX_AGE = 10.0
-_queue_sizes = {"at": float("-inf"), "sizes": {"high": 0, "medium": 0, "low": 0}}
+
+
+class _QueueSizes(TypedDict):
+    at: float  # time.monotonic() of the last read
+    sizes: dict[str, int]
+
+
+_queue_sizes: _QueueSizes = {"at": float("-inf"), "sizes": {"high": 0, "medium": 0, "low": 0}}
 
 
 def queue_metrics_refresh() -> dict[str, int]:
     """Read the open cases per priority band for ``moderation_queue_size{priority}``."""
     sizes = selectors.queue_sizes()
-    _queue_sizes.update(at=time.monotonic(), sizes=sizes)
+    _queue_sizes.update({"at": time.monotonic(), "sizes": sizes})
     return sizes
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
@@ -21,6 +22,9 @@ from apps.accounts.management.otp import has_totp_device, totp_enrol
 from apps.accounts.services import account_register
 from core import events
 from core.roles import role_grant, role_names
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
 DEMO_USERS = ("alice", "bob")
@@ -71,7 +75,7 @@ class Command(BaseCommand):
         self._print(logins)
 
     @transaction.atomic
-    def _account(self, username: str, *, is_staff: bool) -> tuple[object, str]:
+    def _account(self, username: str, *, is_staff: bool) -> tuple[User, str]:
         """The account, and its new password ("" when it already existed).
 
         Users sign up through the public registration service; staff accounts are

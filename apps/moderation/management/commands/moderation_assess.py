@@ -71,11 +71,11 @@ class Command(BaseCommand):
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
-            result = parse_line(number, line)
-            if isinstance(result, str):
-                errors.append(result)
+            item_or_error = parse_line(number, line)
+            if isinstance(item_or_error, str):
+                errors.append(item_or_error)
             else:
-                parsed.append(result)
+                parsed.append(item_or_error)
         if errors:
             for message in errors[:MAX_REPORTED_ERRORS]:
                 self.stderr.write(message)
