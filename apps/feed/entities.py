@@ -44,8 +44,8 @@ def entity_key(status: Status) -> str:
     digest = blake2b(base_url().encode(), digest_size=16)
     digest.update(_row(status))
     digest.update(_row(status.account))
-    if status.reblog_of_id is not None:
-        original = status.reblog_of
+    original = status.reblog_of  # no query when it is not a reblog
+    if original is not None:
         digest.update(_row(original))
         digest.update(_row(original.account))
     return f"entity:status:{status.pk}:{digest.hexdigest()}"

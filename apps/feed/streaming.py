@@ -252,7 +252,7 @@ def connect() -> None:
 
 def _is_muted(viewer, status: Status) -> bool:
     authors = {status.account_id}
-    if status.reblog_of_id is not None:
+    if status.reblog_of is not None:  # no query when it is not a reblog
         authors.add(status.reblog_of.account_id)
     return (
         Mute.objects.filter(account=viewer, target_id__in=authors)

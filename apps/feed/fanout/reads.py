@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import cast
 
 from apps.feed import selectors
 from apps.feed.fanout.paging import RangeQuery, ids_in_range, range_query, store_answers
@@ -33,7 +34,9 @@ from core.pagination import PageParams
 
 def feed_ids(account_id: int) -> list[int]:
     """Every id in a feed, newest first (tests and the bench look inside)."""
-    return [int(m) for m in client().zrevrange(feed_key(account_id), 0, -1)]
+    # Members are ids; without scores redis-py answers a plain list of them.
+    members = cast("list[bytes]", client().zrevrange(feed_key(account_id), 0, -1))
+    return [int(m) for m in members]
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ def read_range(*, account_id: int, query: RangeQuery, now: float | None = None) 
     key, reblogs, truncated = feed_keys(account_id)
     pipe = client().pipeline(transaction=False)
     pipe.zscore(ACTIVE_KEY, account_id)
-    pipe.zadd(ACTIVE_KEY, {account_id: moment})
+    pipe.zadd(ACTIVE_KEY, {str(account_id): moment})
     pipe.exists(key)
     pipe.exists(truncated)
     pipe.zrange(key, 0, 0)

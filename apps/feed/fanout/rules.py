@@ -171,9 +171,9 @@ def home_row(status: Status) -> HomeRow:
         account_is_able_to_act=status.account.is_able_to_act,
         account_is_limited=status.account.is_limited,
     )
-    if status.reblog_of_id is None:
+    original = status.reblog_of  # no query when it is not a reblog
+    if original is None:
         return row
-    original = status.reblog_of
     return row._replace(
         original_moderation_state=original.moderation_state,
         original_account_id=original.account_id,

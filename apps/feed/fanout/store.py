@@ -74,7 +74,7 @@ def active_among(account_ids: Sequence[int], *, now: float | None = None) -> lis
     active: list[int] = []
     for start in range(0, len(account_ids), BATCH_SIZE * 10):
         chunk = account_ids[start : start + BATCH_SIZE * 10]
-        scores = connection.zmscore(ACTIVE_KEY, chunk)
+        scores = connection.zmscore(ACTIVE_KEY, [str(a) for a in chunk])
         active.extend(
             a for a, s in zip(chunk, scores, strict=True) if s is not None and s >= cutoff
         )
@@ -87,4 +87,4 @@ def mark_active(account_ids: Sequence[int], *, now: float | None = None) -> None
     connection = client()
     for start in range(0, len(account_ids), BATCH_SIZE * 10):
         chunk = account_ids[start : start + BATCH_SIZE * 10]
-        connection.zadd(ACTIVE_KEY, dict.fromkeys(chunk, moment))
+        connection.zadd(ACTIVE_KEY, dict.fromkeys((str(a) for a in chunk), moment))

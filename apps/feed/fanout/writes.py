@@ -11,6 +11,7 @@ feeds pipelined into one round trip. Called by the Celery tasks of
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from apps.feed.fanout.audience import removal_audience, status_audience
 from apps.feed.fanout.scripts import scripts
@@ -44,7 +45,14 @@ def push(*, entry: Entry, account_ids: Sequence[int]) -> int:
     if not account_ids:
         return 0
     add, _remove = scripts()
-    args = [max_entries(), REBLOG_FALLOFF, ttl_seconds(), "push", 0, *_pairs([entry])]
+    args: list[int | float | str] = [
+        max_entries(),
+        REBLOG_FALLOFF,
+        ttl_seconds(),
+        "push",
+        0,
+        *_pairs([entry]),
+    ]
     pipe = client().pipeline(transaction=False)
     for start in range(0, len(account_ids), BATCH_SIZE):
         keys = [key for a in account_ids[start : start + BATCH_SIZE] for key in feed_keys(a)]
@@ -132,7 +140,8 @@ def merge_followee(*, follower_id: int, followee_id: int) -> int:
 
 def unmerge_followee(*, follower_id: int, followee_id: int) -> int:
     """After an unfollow or a block: the former followee's statuses leave the feed."""
-    oldest = client().zrange(feed_key(follower_id), 0, 0)
+    # Without scores redis-py answers a plain list of members (ids).
+    oldest = cast("list[bytes]", client().zrange(feed_key(follower_id), 0, 0))
     if not oldest:
         return 0
     rows = (

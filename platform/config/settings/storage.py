@@ -21,6 +21,7 @@ AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None
 AWS_S3_FILE_OVERWRITE = False
 AWS_DEFAULT_ACL = None
 
+_media_backend: dict[str, object]
 if AWS_STORAGE_BUCKET_NAME:
     _media_backend = {"BACKEND": "storages.backends.s3.S3Storage"}
 else:
