@@ -6,6 +6,8 @@ the decision and tell the strike policy it no longer owns the restriction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -18,13 +20,28 @@ from core.errors import Forbidden, Invalid
 
 from .cases import CaseError, case_act
 
-# POST /api/v1/admin/accounts/:id/action "type" -> the case action (None: a warning only).
-ADMIN_ACTION_TYPES = {
-    "none": CaseAction.WARN,
-    "sensitive": CaseAction.SENSITIVE,
-    "disable": "disable",
-    "silence": CaseAction.LIMIT,
-    "suspend": CaseAction.SUSPEND,
+
+@dataclass(frozen=True)
+class AdminAction:
+    """What one of Mastodon's admin account action types means here, in one row.
+
+    ``case_action``: how an open report's case is decided (None: not through the case,
+    as disabling a login is no verdict on content); ``strike``: the strike recorded;
+    ``standing``: the standing it puts the account in (None: a warning only).
+    """
+
+    case_action: str | None
+    strike: str
+    standing: Standing | None
+
+
+# POST /api/v1/admin/accounts/:id/action "type": Mastodon's names, this platform's meaning.
+ADMIN_ACTION_TYPES: dict[str, AdminAction] = {
+    "none": AdminAction(CaseAction.WARN, Strike.Action.NONE, None),
+    "sensitive": AdminAction(CaseAction.SENSITIVE, Strike.Action.SENSITIVE, None),
+    "disable": AdminAction(None, Strike.Action.DISABLE, Standing.DISABLED),
+    "silence": AdminAction(CaseAction.LIMIT, Strike.Action.SILENCE, Standing.LIMITED),
+    "suspend": AdminAction(CaseAction.SUSPEND, Strike.Action.SUSPEND, Standing.SUSPENDED),
 }
 
 
@@ -45,24 +62,15 @@ def account_action(
         raise Invalid({"report_id": [_("the report is about another account")]})
     action = ADMIN_ACTION_TYPES[type]
     with transaction.atomic():
-        if report is not None and report.case.is_open and action != "disable":
+        if report is not None and report.case.is_open and action.case_action is not None:
             try:
-                case_act(case=report.case, moderator=moderator, action=action, reason=text)
+                case_act(
+                    case=report.case, moderator=moderator, action=action.case_action, reason=text
+                )
             except CaseError as error:
                 raise Invalid({"report_id": [str(error)]}) from None
             return
-        strike_action = {
-            "none": Strike.Action.NONE,
-            "sensitive": Strike.Action.SENSITIVE,
-            "disable": Strike.Action.DISABLE,
-            "silence": Strike.Action.SILENCE,
-            "suspend": Strike.Action.SUSPEND,
-        }[type]
-        restriction = {
-            "disable": Standing.DISABLED,
-            "silence": Standing.LIMITED,
-            "suspend": Standing.SUSPENDED,
-        }.get(type)
+        restriction = action.standing
         current = strikes.current_restriction(account.pk)
         audit.account_decided(
             actor=moderator,
@@ -82,12 +90,13 @@ def account_action(
             )
         strikes.strike_create(
             account=account,
-            action=strike_action,
+            action=action.strike,
             text=text,
             created_by=moderator,
             restriction=restriction or "none",
         )
-        transaction.on_commit(lambda: human_review_decisions_total.labels(action=str(action)).inc())
+        label = action.case_action or type
+        transaction.on_commit(lambda: human_review_decisions_total.labels(action=label).inc())
 
 
 # POST /api/v1/admin/accounts/:id/{enable,unsilence,unsuspend} -> the standing each lifts.
