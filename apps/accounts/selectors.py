@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from core.base_url import is_local_domain
+from core.ids import parse_id
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,9 @@ def account_get(*, account_id: int | str) -> User:
     Raises :class:`~django.http.Http404` for an unknown, malformed or disabled id:
     a disabled account is indistinguishable from one that never existed.
     """
-    try:
-        pk = int(account_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    pk = parse_id(account_id)
+    if pk is None:
+        raise Http404
     account = account_list_visible().filter(pk=pk).first()
     if account is None:
         raise Http404

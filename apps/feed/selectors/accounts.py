@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User, able_to_act_q
 from apps.feed.models import Block, Follow, FollowRequest, Mute
 from core import errors
+from core.ids import parse_id
 from core.pagination import PageParams, paginate_queryset
 
 
@@ -37,10 +38,9 @@ def without_muted(queryset: QuerySet, viewer) -> QuerySet:
 
 def account_get_for_viewer(*, viewer, account_id) -> User:
     """An active account, unless it blocks the viewer (NotFound)."""
-    try:
-        account_id = int(account_id)
-    except (TypeError, ValueError):
-        raise errors.NotFound(_("Record not found")) from None
+    account_id = parse_id(account_id)  # ids from a path are ints already; a body's may be text
+    if account_id is None:
+        raise errors.NotFound(_("Record not found"))
     account = User.objects.filter(pk=account_id, is_active=True).first()
     if account is None:
         raise errors.NotFound(_("Record not found"))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import able_to_act_q
 from apps.feed.models import Block, Mention, Notification, Status
 from core import errors
+from core.ids import parse_id
 from core.pagination import PageParams, paginate_queryset
 
 
@@ -45,10 +46,11 @@ def notifications_page(
 
 
 def notification_get(*, viewer, notification_id) -> Notification:
-    try:
-        notification_id = int(notification_id)
-    except (TypeError, ValueError):
-        raise errors.NotFound(_("Record not found")) from None
+    notification_id = parse_id(
+        notification_id
+    )  # ids from a path are ints already; a body's may be text
+    if notification_id is None:
+        raise errors.NotFound(_("Record not found"))
     notification = (
         Notification.objects.filter(account=viewer, pk=notification_id)
         .select_related("from_account", "status")

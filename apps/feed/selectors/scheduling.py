@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from apps.feed.models import ScheduledStatus
 from core import errors
+from core.ids import parse_id
 from core.pagination import PageParams, paginate_queryset
 
 
@@ -16,10 +17,11 @@ def scheduled_statuses_page(*, owner, params: PageParams) -> list[ScheduledStatu
 
 def scheduled_status_get_for_owner(*, owner, scheduled_status_id) -> ScheduledStatus:
     """The owner's scheduled status; NotFound for anyone else's or an unknown id."""
-    try:
-        scheduled_status_id = int(scheduled_status_id)
-    except (TypeError, ValueError):
-        raise errors.NotFound(_("Record not found")) from None
+    scheduled_status_id = parse_id(
+        scheduled_status_id
+    )  # ids from a path are ints already; a body's may be text
+    if scheduled_status_id is None:
+        raise errors.NotFound(_("Record not found"))
     scheduled = ScheduledStatus.objects.filter(pk=scheduled_status_id, account=owner).first()
     if scheduled is None:
         raise errors.NotFound(_("Record not found"))

@@ -18,6 +18,7 @@ from apps.feed.models import Bookmark, Favourite, Mention, Status, Tag
 from apps.feed.selectors.accounts import without_muted
 from apps.media.selectors import media_for_statuses, statuses_with_media
 from core import errors
+from core.ids import parse_id
 from core.pagination import PageParams, paginate_queryset
 
 # A queryset of statuses, kept as its own class (StatusQuerySet) by a filter.
@@ -92,10 +93,9 @@ def media_only(queryset: _Statuses) -> _Statuses:
 
 def status_get_for_viewer(*, viewer, status_id) -> Status:
     """The status if ``viewer`` may see it; NotFound otherwise (private is not revealed)."""
-    try:
-        status_id = int(status_id)
-    except (TypeError, ValueError):
-        raise errors.NotFound(_("Record not found")) from None
+    status_id = parse_id(status_id)  # ids from a path are ints already; a body's may be text
+    if status_id is None:
+        raise errors.NotFound(_("Record not found"))
     status = with_relations(Status.objects.visible_to(viewer)).filter(pk=status_id).first()
     if status is None:
         raise errors.NotFound(_("Record not found"))
