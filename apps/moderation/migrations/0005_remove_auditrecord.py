@@ -44,13 +44,15 @@ TRIGGERS = {
 def drop_triggers(apps, schema_editor):
     forward, _ = TRIGGERS.get(schema_editor.connection.vendor, ([], []))
     for statement in forward:
-        schema_editor.execute(statement)
+        # No parameters: the SQL holds a literal % (PL/pgSQL RAISE), not placeholders.
+        schema_editor.execute(statement, params=None)
 
 
 def create_triggers(apps, schema_editor):
     _, backward = TRIGGERS.get(schema_editor.connection.vendor, ([], []))
     for statement in backward:
-        schema_editor.execute(statement)
+        # No parameters: the SQL holds a literal % (PL/pgSQL RAISE), not placeholders.
+        schema_editor.execute(statement, params=None)
 
 
 class Migration(migrations.Migration):

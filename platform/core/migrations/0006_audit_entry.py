@@ -91,13 +91,15 @@ ACTION_CHOICES = [
 def create_audit_triggers(apps, schema_editor):
     forward, _ = AUDIT_TRIGGERS.get(schema_editor.connection.vendor, ([], []))
     for statement in forward:
-        schema_editor.execute(statement)
+        # No parameters: the SQL holds a literal % (PL/pgSQL RAISE), not placeholders.
+        schema_editor.execute(statement, params=None)
 
 
 def drop_audit_triggers(apps, schema_editor):
     _, backward = AUDIT_TRIGGERS.get(schema_editor.connection.vendor, ([], []))
     for statement in backward:
-        schema_editor.execute(statement)
+        # No parameters: the SQL holds a literal % (PL/pgSQL RAISE), not placeholders.
+        schema_editor.execute(statement, params=None)
 
 
 class Migration(migrations.Migration):
