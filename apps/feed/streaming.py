@@ -227,14 +227,25 @@ def status_delete_broadcast_on_commit(*, status: Status) -> None:
 
 def notification_broadcast_on_commit(*, notification: Notification) -> None:
     """Queue a ``notification`` event to its recipient's ``user`` and ``user:notification`` streams."""
-    groups = [user_group(notification.account_id), notification_group(notification.account_id)]
+    notifications_broadcast_on_commit(notifications=[notification])
+
+
+def notifications_broadcast_on_commit(*, notifications: list[Notification]) -> None:
+    """Queue each notification to its recipient's streams, in one trip into the channel layer.
+
+    A post that notifies many followers sends one batch after commit, not one per recipient.
+    """
     realtime.broadcast_many_on_commit(
         [
             (
                 group,
                 {"type": "stream.notification", "notification_id": notification.pk, "group": group},
             )
-            for group in groups
+            for notification in notifications
+            for group in (
+                user_group(notification.account_id),
+                notification_group(notification.account_id),
+            )
         ]
     )
 

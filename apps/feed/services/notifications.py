@@ -58,8 +58,7 @@ def notifications_create(
             for account_id in accounts
         ]
     )
-    for notification in notifications:
-        streaming.notification_broadcast_on_commit(notification=notification)
+    streaming.notifications_broadcast_on_commit(notifications=notifications)
     return notifications
 
 
