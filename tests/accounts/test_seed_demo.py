@@ -53,7 +53,7 @@ def test_seed_demo_creates_users_a_superuser_and_one_staff_account_per_role():
     ]
     for role in ["finance", "moderator", "operator", "reviewer"]:
         assert list(User.objects.get(username=role).groups.values_list("name", flat=True)) == [role]
-    assert "http://127.0.0.1:8000/admin/" in output
+    assert "http://localhost:8000/admin/" in output  # on the base URL, as every URL Agora writes
 
 
 def test_the_printed_passwords_sign_in():
@@ -159,3 +159,15 @@ def test_force_runs_with_debug_off(settings):
 
     # then
     assert User.objects.filter(username="admin", is_superuser=True).exists()
+
+
+def test_the_admin_link_follows_the_domain_it_serves(settings):
+    # given the platform served on another port (make run AGORA_PORT=8080)
+    settings.AGORA_DOMAIN = "localhost:8080"
+    output = StringIO()
+
+    # when
+    call_command("seed_demo", stdout=output)
+
+    # then
+    assert "http://localhost:8080/admin/" in output.getvalue()

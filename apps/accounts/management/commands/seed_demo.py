@@ -16,17 +16,18 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 
 from apps.accounts.management.lookup import command_actor
 from apps.accounts.management.otp import has_totp_device, totp_enrol
 from apps.accounts.services import account_register
 from core import events
+from core.base_url import absolute_url
 from core.roles import role_grant, role_names
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
 
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
 DEMO_USERS = ("alice", "bob")
 SUPERUSER = "admin"
 BACKUP_CODES = 5
@@ -128,7 +129,9 @@ class Command(BaseCommand):
     def _print(self, logins: list[DemoLogin]) -> None:
         write = self.stdout.write
         write(self.style.MIGRATE_HEADING("Agora demo logins"))
-        write(f"  Admin (staff sign in with password + two-factor code): {ADMIN_URL}")
+        write(
+            f"  Admin (staff sign in with password + two-factor code): {absolute_url(reverse('admin:index'))}"
+        )
         write("  API users sign in through an OAuth client (POST /api/v1/apps, /oauth/token).")
         for login in logins:
             write("")
