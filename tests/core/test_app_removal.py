@@ -69,10 +69,17 @@ def removals() -> dict[str, list[str]]:
 
 
 def subprocess_env(removed: list[str]) -> dict[str, str]:
+    """The environment of a removal run: always the embedded SQLite database.
+
+    What removal can break is wiring (imports, URLs, routes, grants, tasks), the same
+    on every database; and a PostgreSQL test database shared with the session running
+    this test would hold the removed apps' tables, whose foreign keys stop the lower
+    apps' transactional tests from emptying it.
+    """
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("PYTEST_", "DJANGO_SETTINGS_MODULE"))
+        if not key.startswith(("PYTEST_", "DJANGO_SETTINGS_MODULE")) and key != "DATABASE_URL"
     }
     env.update(
         AGORA_DISABLED_APPS=",".join(removed),

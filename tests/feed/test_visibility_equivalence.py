@@ -124,13 +124,16 @@ def build_world() -> World:
     author also viewing its own statuses; one author per standing, with one status per
     (visibility, moderation), each also reblogged by the two boosters every viewer follows."""
     now = timezone.now()
-    authors = {name: UserFactory(username=f"author-{name}") for name in STANDINGS}
+    # Usernames stay short: accounts' usernames are at most 30 characters (PostgreSQL holds
+    # them to it); what each account stands for is in its Viewer or Post, not its name.
+    authors = {name: UserFactory(username=f"author{index}") for index, name in enumerate(STANDINGS)}
     booster = UserFactory(username="booster")
     quiet_booster = UserFactory(username="quiet-booster")
     bystander = UserFactory(username="bystander")
     viewers = [Viewer(author, "self") for author in authors.values()]
-    for relation, block, mute in itertools.product(RELATIONS, BLOCKS, MUTES):
-        account = UserFactory(username=f"viewer-{relation}-{block}-{mute}")
+    combinations = itertools.product(RELATIONS, BLOCKS, MUTES)
+    for index, (relation, block, mute) in enumerate(combinations):
+        account = UserFactory(username=f"viewer{index}")
         viewers.append(Viewer(account, relation, block, mute))
 
     follows, requests, blocks, mutes = [], [], [], []
