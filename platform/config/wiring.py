@@ -3,9 +3,10 @@
 An app is wired only when it is in ``INSTALLED_APPS``: removing it takes away its
 URLs and routes with it, and a new app plugs in by having the module, with no edit
 here. Apps are visited from the highest layer down (``INSTALLED_APPS`` lists Agora's
-apps from the lowest up, as the layer contract in ``pyproject.toml`` orders them), so
-a higher app's literal path (feed's ``api/v1/accounts/relationships``) is tried before
-a lower app's pattern that would also match it (accounts' ``api/v1/accounts/<str:...>``).
+apps from the lowest up, as the layer contract in ``pyproject.toml`` orders them): a
+fixed order, so the URLconf is the same on every start. Ids in paths go through the
+``<id:...>`` converter (:mod:`core.converters`), so no app's id route can capture
+another app's literal path (feed's ``api/v1/accounts/relationships``) whatever the order.
 """
 
 from __future__ import annotations

@@ -24,11 +24,6 @@ from celery import current_app
 from django.db import transaction
 
 
-def send(name: str, /, **kwargs: Any) -> None:
-    """Send the task registered as ``name`` now, with ``kwargs``."""
-    current_app.tasks[name].delay(**kwargs)
-
-
 def send_on_commit(name: str, /, **kwargs: Any) -> None:
     """Send the task registered as ``name`` with ``kwargs`` when the transaction commits."""
     task = current_app.tasks[name]  # an unknown name fails here, in the caller, not later
