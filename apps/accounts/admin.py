@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
@@ -11,7 +12,8 @@ from django.utils.translation import ngettext
 from oauth2_provider.admin import ApplicationAdmin as OAuthApplicationAdmin
 
 from apps.accounts import services
-from apps.accounts.models import Application, User
+from apps.accounts.models import Announcement, Application, CustomEmoji, User
+from apps.accounts.selectors import forget_custom_emojis
 
 # Only superusers may change these: they decide who can sign in and what they may do.
 SUPERUSER_ONLY_FIELDS = ("password", "is_staff", "is_superuser", "groups", "user_permissions")
@@ -160,3 +162,77 @@ class ApplicationAdmin(OAuthApplicationAdmin):
 
     list_display = ("pk", "name", "client_id", "user", "scopes", "authorization_grant_type")
     search_fields = ("name", "client_id", "website")
+
+
+class CustomEmojiForm(forms.ModelForm):
+    class Meta:
+        model = CustomEmoji
+        fields = ("shortcode", "image", "category", "visible_in_picker", "disabled")
+
+    def clean_image(self):
+        image = self.cleaned_data["image"]
+        if image is not None and getattr(image, "size", 0) > CustomEmoji.MAX_IMAGE_BYTES:
+            raise forms.ValidationError(_("An emoji image may be at most 256 KB."))
+        content_type = getattr(image, "content_type", None)
+        if content_type is not None and content_type not in CustomEmoji.IMAGE_TYPES:
+            raise forms.ValidationError(_("An emoji image must be a PNG, GIF or WebP file."))
+        return image
+
+
+@admin.register(CustomEmoji)
+class CustomEmojiAdmin(admin.ModelAdmin):
+    """The instance's custom emojis: uploaded, categorised, hidden from the picker or disabled."""
+
+    form = CustomEmojiForm
+    list_display = ("shortcode", "category", "visible_in_picker", "disabled", "updated_at")
+    list_filter = ("disabled", "visible_in_picker", "category")
+    search_fields = ("shortcode", "category")
+    actions = ("enable", "disable")
+
+    @admin.action(description=_("Enable the selected emojis"), permissions=["change"])
+    def enable(self, request, queryset) -> None:
+        count = queryset.update(disabled=False)
+        forget_custom_emojis()
+        self.message_user(
+            request, ngettext("%d emoji enabled.", "%d emojis enabled.", count) % count
+        )
+
+    @admin.action(description=_("Disable the selected emojis"), permissions=["change"])
+    def disable(self, request, queryset) -> None:
+        count = queryset.update(disabled=True)
+        forget_custom_emojis()
+        self.message_user(
+            request, ngettext("%d emoji disabled.", "%d emojis disabled.", count) % count
+        )
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        forget_custom_emojis()
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    """Notices to every account: written here, shown once published until they end."""
+
+    list_display = ("__str__", "published", "published_at", "starts_at", "ends_at")
+    list_filter = ("published",)
+    search_fields = ("text",)
+    fields = ("text", "starts_at", "ends_at", "all_day", "published", "published_at")
+    readonly_fields = ("published", "published_at")
+    actions = ("publish", "unpublish")
+
+    @admin.action(description=_("Publish the selected announcements"), permissions=["change"])
+    def publish(self, request, queryset) -> None:
+        count = services.publish_announcements(queryset)
+        self.message_user(
+            request,
+            ngettext("%d announcement published.", "%d announcements published.", count) % count,
+        )
+
+    @admin.action(description=_("Withdraw the selected announcements"), permissions=["change"])
+    def unpublish(self, request, queryset) -> None:
+        count = services.unpublish_announcements(queryset)
+        self.message_user(
+            request,
+            ngettext("%d announcement withdrawn.", "%d announcements withdrawn.", count) % count,
+        )

@@ -13,4 +13,16 @@ class AccountsConfig(AppConfig):
         from core.roles import register_grants
 
         handlers.connect()
+        self._forget_emojis_on_change()
         register_grants(self.label, ROLE_GRANTS)
+
+    def _forget_emojis_on_change(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from apps.accounts.models import CustomEmoji
+        from apps.accounts.selectors import forget_custom_emojis
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                forget_custom_emojis, sender=CustomEmoji, dispatch_uid=f"emojis-{signal}"
+            )

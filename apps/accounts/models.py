@@ -284,3 +284,124 @@ class Application(AbstractApplication):
     @property
     def scope_set(self) -> set[str]:
         return set(self.scopes.split())
+
+
+shortcode_validator = RegexValidator(
+    regex=r"^[A-Za-z0-9_]{2,}\Z",
+    message=_("must be at least two letters, numbers or underscores"),
+    code="invalid",
+)
+
+
+class CustomEmoji(models.Model):
+    """An emoji the instance's operators uploaded, shown for ``:shortcode:`` in text.
+
+    Mastodon's CustomEmoji, local only. Rendered in statuses, display names, profile
+    notes and announcements, and listed by ``GET /api/v1/custom_emojis``.
+    """
+
+    MAX_IMAGE_BYTES = 256 * 1024
+    IMAGE_TYPES = ("image/png", "image/gif", "image/webp")
+
+    shortcode = models.CharField(max_length=128, validators=[shortcode_validator])
+    image = models.ImageField(
+        upload_to="custom_emojis/",
+        help_text=_("PNG, GIF or WebP, at most 256 KB; shown at 1.2em in text."),
+    )
+    category = models.CharField(max_length=64, blank=True)
+    visible_in_picker = models.BooleanField(default=True)
+    disabled = models.BooleanField(
+        default=False, help_text=_("Disabled emojis stay stored but are no longer rendered.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("custom emoji")
+        verbose_name_plural = _("custom emojis")
+        ordering = ["shortcode"]
+        constraints = [
+            models.UniqueConstraint(Lower("shortcode"), name="accounts_customemoji_shortcode_ci")
+        ]
+
+    def __str__(self) -> str:
+        return f":{self.shortcode}:"
+
+
+class Announcement(models.Model):
+    """A notice from the instance's operators to every account (Mastodon's Announcement).
+
+    Shown by ``GET /api/v1/announcements`` while published and not ended; each account
+    may dismiss it and react to it with emojis.
+    """
+
+    text = models.TextField(help_text=_("Plain text; links are made clickable."))
+    published = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    all_day = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(ends_at__isnull=True)
+                | Q(ends_at__gt=models.F("starts_at")),
+                name="accounts_announcement_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class AnnouncementDismissal(models.Model):
+    """An account has read (dismissed) an announcement."""
+
+    account = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.CASCADE, related_name="dismissals"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "announcement"], name="accounts_announcement_dismissed_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} read {self.announcement_id}"
+
+
+class AnnouncementReaction(models.Model):
+    """An account's emoji reaction to an announcement: a Unicode emoji or a custom one."""
+
+    MAX_DISTINCT = 8  # distinct reactions per announcement, as Mastodon's ReactionValidator
+
+    account = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.CASCADE, related_name="reactions"
+    )
+    name = models.CharField(max_length=128)
+    custom_emoji = models.ForeignKey(
+        CustomEmoji, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "announcement", "name"], name="accounts_reaction_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} by {self.account_id} on {self.announcement_id}"

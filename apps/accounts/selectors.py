@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from apps.accounts.models import User
-from core.base_url import is_local_domain
+from apps.accounts.models import (
+    Announcement,
+    AnnouncementDismissal,
+    AnnouncementReaction,
+    CustomEmoji,
+    User,
+)
+from core.base_url import absolute_url, is_local_domain
 from core.ids import parse_id
 
 
@@ -113,3 +123,161 @@ def instance_stats() -> InstanceStats:
     )
     cache.set(INSTANCE_STATS_CACHE_KEY, asdict(stats), INSTANCE_STATS_CACHE_SECONDS)
     return stats
+
+
+# Custom emojis --------------------------------------------------------------
+
+CUSTOM_EMOJIS_CACHE_KEY = "accounts:custom-emojis:v1"
+CUSTOM_EMOJIS_CACHE_SECONDS = 3600
+SHORTCODE_IN_TEXT = re.compile(r":([A-Za-z0-9_]{2,}):")
+
+
+@dataclass(frozen=True)
+class EmojiTable:
+    """Every enabled custom emoji as Mastodon's CustomEmoji entity, by lower-case shortcode.
+
+    ``digest`` changes whenever any emoji does: rendered entities that show emojis
+    put it in their cache key (``apps.feed.entities``), so an emoji that is changed or
+    disabled never stays visible in a cached status.
+    """
+
+    entities: dict[str, dict[str, object]] = field(default_factory=dict)
+    digest: str = ""
+
+    def used_in(self, *texts: str | None) -> list[dict[str, object]]:
+        """The emojis whose ``:shortcode:`` appears in ``texts``, once each, in order of use."""
+        found: dict[str, dict[str, object]] = {}
+        for text in texts:
+            for shortcode in SHORTCODE_IN_TEXT.findall(text or ""):
+                entity = self.entities.get(shortcode.lower())
+                if entity is not None:
+                    found.setdefault(shortcode.lower(), entity)
+        return list(found.values())
+
+
+def custom_emoji_entity(emoji: CustomEmoji) -> dict[str, object]:
+    url = absolute_url(emoji.image.url)
+    return {
+        "shortcode": emoji.shortcode,
+        "url": url,
+        "static_url": url,
+        "visible_in_picker": emoji.visible_in_picker,
+        "category": emoji.category or None,
+    }
+
+
+def custom_emoji_table() -> EmojiTable:
+    """The enabled emojis, from the cache (one read) or the database (one query)."""
+    cached = cache.get(CUSTOM_EMOJIS_CACHE_KEY)
+    if cached is not None:
+        return EmojiTable(**cached)
+    entities = {
+        emoji.shortcode.lower(): custom_emoji_entity(emoji)
+        for emoji in CustomEmoji.objects.filter(disabled=False).order_by("shortcode")
+    }
+    digest = hashlib.blake2b(
+        json.dumps(entities, sort_keys=True).encode(), digest_size=8
+    ).hexdigest()
+    table = EmojiTable(entities=entities, digest=digest)
+    cache.set(CUSTOM_EMOJIS_CACHE_KEY, asdict(table), CUSTOM_EMOJIS_CACHE_SECONDS)
+    return table
+
+
+def has_shortcodes(*texts: str | None) -> bool:
+    """Whether any of ``texts`` holds something shaped like ``:shortcode:`` (no query)."""
+    return any(SHORTCODE_IN_TEXT.search(text or "") for text in texts)
+
+
+class LazyEmojiTable:
+    """The emoji table, read only when a text that could use an emoji is rendered.
+
+    Most entities have no ``:shortcode:`` at all; they cost no cache read or query.
+    """
+
+    def __init__(self) -> None:
+        self._table: EmojiTable | None = None
+
+    def load(self) -> EmojiTable:
+        if self._table is None:
+            self._table = custom_emoji_table()
+        return self._table
+
+    @property
+    def entities(self) -> dict[str, dict[str, object]]:
+        return self.load().entities
+
+    @property
+    def digest(self) -> str:
+        return self.load().digest
+
+    def used_in(self, *texts: str | None) -> list[dict[str, object]]:
+        return self.load().used_in(*texts) if has_shortcodes(*texts) else []
+
+
+def forget_custom_emojis(**_kwargs: object) -> None:
+    """Drop the cached table (connected to CustomEmoji's save and delete signals)."""
+    cache.delete(CUSTOM_EMOJIS_CACHE_KEY)
+
+
+def custom_emoji_list() -> list[dict[str, object]]:
+    """``GET /api/v1/custom_emojis``: every enabled emoji, by shortcode."""
+    return list(custom_emoji_table().entities.values())
+
+
+# Announcements ----------------------------------------------------------------
+
+
+def active_announcements(*, viewer: User, with_dismissed: bool = False) -> QuerySet[Announcement]:
+    """Published announcements that have not ended, newest first, with ``read`` for ``viewer``."""
+    now = timezone.now()
+    dismissed = AnnouncementDismissal.objects.filter(announcement=OuterRef("pk"), account=viewer)
+    announcements = (
+        Announcement.objects.filter(published=True)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .annotate(read=Exists(dismissed))
+        .order_by("-published_at", "-pk")
+    )
+    if not with_dismissed:
+        announcements = announcements.filter(read=False)
+    return announcements
+
+
+def announcement_for(*, announcement_id: int) -> Announcement:
+    """A published announcement (dismissed or not); anything else is not found."""
+    return Announcement.objects.filter(published=True).get(pk=announcement_id)
+
+
+@dataclass(frozen=True)
+class ReactionCount:
+    name: str
+    count: int
+    me: bool
+    custom_emoji: dict[str, object] | None
+
+
+def announcement_reactions(
+    *, announcement_ids: Iterable[int], viewer: User
+) -> dict[int, list[ReactionCount]]:
+    """Each announcement's reactions, counted by name, in order of first use (one query)."""
+    rows = (
+        AnnouncementReaction.objects.filter(announcement_id__in=list(announcement_ids))
+        .values("announcement_id", "name")
+        .annotate(
+            count=Count("pk"),
+            me=Count("pk", filter=Q(account=viewer)),
+            first=Min("pk"),
+        )
+        .order_by("announcement_id", "first")
+    )
+    table = custom_emoji_table()
+    reactions: dict[int, list[ReactionCount]] = {}
+    for row in rows:
+        reactions.setdefault(row["announcement_id"], []).append(
+            ReactionCount(
+                name=row["name"],
+                count=row["count"],
+                me=bool(row["me"]),
+                custom_emoji=table.entities.get(row["name"].lower()),
+            )
+        )
+    return reactions

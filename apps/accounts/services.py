@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import emoji as unicode_emoji
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.sessions.models import Session
@@ -35,13 +36,18 @@ from apps.accounts.models import (
     MAX_PROFILE_FIELDS,
     NOTE_MAX_LENGTH,
     PROFILE_FIELD_MAX_LENGTH,
+    Announcement,
+    AnnouncementDismissal,
+    AnnouncementReaction,
     Application,
+    CustomEmoji,
     Standing,
     StandingSource,
     User,
     Visibility,
 )
 from core import events
+from core.errors import Invalid, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -526,3 +532,69 @@ def account_standing_set(
         extra={"account_id": account.pk, "standing": str(wanted), "source": str(source)},
     )
     return account
+
+
+# Announcements ----------------------------------------------------------------
+
+
+def _published_announcement(announcement_id: int) -> Announcement:
+    try:
+        return selectors.announcement_for(announcement_id=announcement_id)
+    except Announcement.DoesNotExist:
+        raise NotFound() from None
+
+
+def publish_announcements(announcements) -> int:
+    """Publish ``announcements`` (a queryset) that are not published yet; returns how many."""
+    return announcements.filter(published=False).update(
+        published=True, published_at=timezone.now(), updated_at=timezone.now()
+    )
+
+
+def unpublish_announcements(announcements) -> int:
+    """Withdraw ``announcements``: they leave every account's list; returns how many."""
+    return announcements.filter(published=True).update(published=False, updated_at=timezone.now())
+
+
+def dismiss_announcement(*, account: User, announcement_id: int) -> None:
+    """Mark a published announcement as read by ``account`` (idempotent)."""
+    announcement = _published_announcement(announcement_id)
+    AnnouncementDismissal.objects.get_or_create(account=account, announcement=announcement)
+
+
+def _reaction_name(name: str) -> tuple[str, CustomEmoji | None]:
+    """``name`` as stored: a single Unicode emoji, or an enabled custom emoji's shortcode."""
+    if unicode_emoji.is_emoji(name):
+        return name, None
+    custom = CustomEmoji.objects.filter(shortcode__iexact=name, disabled=False).first()
+    if custom is None:
+        raise Invalid({"name": [_("is not a recognized emoji")]})
+    return custom.shortcode, custom
+
+
+@transaction.atomic
+def react_to_announcement(*, account: User, announcement_id: int, name: str) -> None:
+    """Add ``account``'s reaction ``name`` (idempotent), as Mastodon's ReactionValidator allows.
+
+    At most ``AnnouncementReaction.MAX_DISTINCT`` different reactions per announcement.
+    """
+    announcement = _published_announcement(announcement_id)
+    name, custom = _reaction_name(name)
+    Announcement.objects.select_for_update().filter(pk=announcement.pk).first()
+    reactions = AnnouncementReaction.objects.filter(announcement=announcement)
+    if reactions.filter(account=account, name=name).exists():
+        return
+    names = set(reactions.values_list("name", flat=True).distinct())
+    if name not in names and len(names) >= AnnouncementReaction.MAX_DISTINCT:
+        raise Invalid({"name": [_("has reached the limit of different reactions")]})
+    AnnouncementReaction.objects.create(
+        account=account, announcement=announcement, name=name, custom_emoji=custom
+    )
+
+
+def remove_announcement_reaction(*, account: User, announcement_id: int, name: str) -> None:
+    """Remove ``account``'s reaction ``name`` (idempotent: a missing one is no error)."""
+    announcement = _published_announcement(announcement_id)
+    AnnouncementReaction.objects.filter(
+        account=account, announcement=announcement, name__iexact=name
+    ).delete()

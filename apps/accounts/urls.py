@@ -3,6 +3,7 @@
 from django.urls import path
 
 from apps.accounts import web
+from apps.accounts.api import announcements as announcements_api
 from apps.accounts.api import apps as apps_api
 from apps.accounts.api import instance as instance_api
 from apps.accounts.api import oauth as oauth_api
@@ -53,5 +54,15 @@ urlpatterns = [
         "api/agora/v1/account/totp/confirm",
         totp_api.TotpConfirmView.as_view(),
         name="account-totp-confirm",
+    ),
+    path("api/v1/custom_emojis", announcements_api.CustomEmojisView.as_view()),
+    path("api/v1/announcements", announcements_api.AnnouncementsView.as_view()),
+    path(
+        "api/v1/announcements/<id:announcement_id>/dismiss",
+        announcements_api.AnnouncementDismissView.as_view(),
+    ),
+    path(
+        "api/v1/announcements/<id:announcement_id>/reactions/<str:name>",
+        announcements_api.AnnouncementReactionView.as_view(),
     ),
 ]

@@ -7,7 +7,9 @@ column of the rows it is rendered from (the status, its account, and for a reblo
 the original and its account) and of the instance's base URL (``core.base_url``). Any change to those rows
 (an edit, a counter, a moderation or profile change, a parent deleted) changes the
 key, so a stale entity is never read and needs no invalidation: it simply expires.
-Mentions and tags change only with an edit, which changes the status's row too.
+Mentions and tags change only with an edit, which changes the status's row too. Custom
+emojis are looked up by shortcode in the instance's emoji table, whose digest is in the key
+of every status whose texts could use one (the table is read only for those).
 
 A page of statuses costs one cache read; only the statuses missing from the cache
 have their mentions, tags and media attachments fetched (one query per relation)
@@ -25,6 +27,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Prefetch, prefetch_related_objects
 
+from apps.accounts.selectors import LazyEmojiTable, has_shortcodes
 from apps.feed.models import Mention, Status
 from apps.feed.selectors import ViewerState, prefetch_media
 from core.base_url import base_url
@@ -39,9 +42,13 @@ def _row(obj) -> bytes:
     return repr(tuple(values.get(f.attname) for f in obj._meta.concrete_fields)).encode()
 
 
-def entity_key(status: Status) -> str:
-    """The cache key of ``status``'s rendering: its id and a digest of its rows and base URL."""
+def entity_key(status: Status, *, emojis: str = "") -> str:
+    """The cache key of ``status``'s rendering: its id and a digest of its rows and base URL.
+
+    ``emojis`` is the custom emoji table's digest: a changed or disabled emoji changes it.
+    """
     digest = blake2b(base_url().encode(), digest_size=16)
+    digest.update(emojis.encode())
     digest.update(_row(status))
     digest.update(_row(status.account))
     original = status.reblog_of  # no query when it is not a reblog
@@ -49,6 +56,19 @@ def entity_key(status: Status) -> str:
         digest.update(_row(original))
         digest.update(_row(original.account))
     return f"entity:status:{status.pk}:{digest.hexdigest()}"
+
+
+def _may_use_emojis(status: Status) -> bool:
+    """Whether ``status``'s rendering could show a custom emoji (its texts or its accounts')."""
+    texts: list[str | None] = []
+    for shown in (status, status.reblog_of):
+        if shown is None:
+            continue
+        account = shown.account
+        texts += [shown.text, shown.spoiler_text, account.display_name, account.note]
+        for item in account.fields or []:
+            texts += [item.get("name"), item.get("value")]
+    return has_shortcodes(*texts)
 
 
 def prefetch_relations(statuses: Sequence[Status]) -> None:
@@ -79,12 +99,23 @@ def with_viewer(entity: dict[str, Any], state: ViewerState) -> dict[str, Any]:
 def render(serializer, statuses: Sequence[Status]) -> list[dict[str, Any]]:
     """``statuses`` as ``serializer`` (a StatusSerializer) renders them, through the cache."""
     context = serializer.context
-    keys = [entity_key(status) for status in statuses]
+    emojis = LazyEmojiTable()
+    keys = [
+        entity_key(status, emojis=emojis.digest if _may_use_emojis(status) else "")
+        for status in statuses
+    ]
     found = cache.get_many(set(keys))
     missing = {key: status for key, status in zip(keys, statuses, strict=True) if key not in found}
     if missing:
         prefetch_relations(list(missing.values()))
-        plain = type(serializer)(context={**context, "viewer_state": ViewerState(), PLAIN: True})
+        plain = type(serializer)(
+            context={
+                **context,
+                "viewer_state": ViewerState(),
+                PLAIN: True,
+                "_custom_emojis": emojis,
+            }
+        )
         rendered = {key: plain.to_representation(status) for key, status in missing.items()}
         cache.set_many(rendered, ENTITY_SECONDS)
         found.update(rendered)

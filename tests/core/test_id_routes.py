@@ -41,6 +41,8 @@ ID_ROUTES = [
     ("get", "/api/agora/v1/uploads/{id}"),
     ("post", "/api/agora/v1/uploads/{id}/finish"),
     ("get", "/api/agora/v1/jobs/{id}"),
+    ("post", "/api/v1/announcements/{id}/dismiss"),
+    ("put", "/api/v1/announcements/{id}/reactions/%F0%9F%91%8D"),
 ]
 BAD_IDS = ["abc", "12a", "-1", "1.5", str(MAX_ID + 1), "9" * 20, "%C2%B2"]
 

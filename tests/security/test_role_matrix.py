@@ -40,6 +40,8 @@ PAGES = {
     "assessments": "admin:moderation_assessment_changelist",
     "media_library": "admin:media_mediaattachment_changelist",
     "uploads": "admin:media_upload_changelist",
+    "custom_emojis": "admin:accounts_customemoji_changelist",
+    "announcements": "admin:accounts_announcement_changelist",
 }
 
 OK, DENIED, LOGIN = 200, 403, "login"
@@ -74,6 +76,8 @@ ALLOWED = {
         "lockouts",
         "media_library",
         "uploads",
+        "custom_emojis",
+        "announcements",
     },
     "superuser": set(PAGES),
 }

@@ -28,6 +28,18 @@ DEFAULT_AVATAR = "accounts/avatar.png"
 DEFAULT_HEADER = "accounts/header.png"
 
 
+def emoji_table(context: Any) -> selectors.LazyEmojiTable:
+    """The custom emojis, read at most once per serializer context (a page of entities
+    shares it), and only if a rendered text could use one."""
+    if context is None:
+        return selectors.LazyEmojiTable()
+    table = context.get("_custom_emojis")
+    if table is None:
+        table = selectors.LazyEmojiTable()
+        cast(dict[str, Any], context)["_custom_emojis"] = table
+    return table
+
+
 def note_html(text: str) -> str:
     """A plain-text profile note as Mastodon's HTML: escaped, in paragraphs and line breaks."""
     text = text.strip()
@@ -200,7 +212,10 @@ class AccountSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_emojis(self, account: User) -> list:
-        return []
+        texts = [account.display_name, account.note]
+        for item in account.fields or []:
+            texts += [item.get("name"), item.get("value")]
+        return emoji_table(self.context).used_in(*texts)
 
     @extend_schema_field(AccountFieldSerializer(many=True))
     def profile_fields(self, account: User) -> list[dict[str, Any]]:

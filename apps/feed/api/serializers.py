@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from apps.accounts.api.serializers import AccountSerializer
+from apps.accounts.api.serializers import AccountSerializer, emoji_table
 from apps.feed import entities
 from apps.feed.languages import normalise_language
 from apps.feed.models import Notification, Status, StatusEdit, Visibility
@@ -129,8 +129,9 @@ class StatusSerializer(serializers.ModelSerializer):
     def get_pinned(self, status) -> bool:
         return status.pinned_at is not None
 
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_emojis(self, status) -> list:
-        return []
+        return emoji_table(self.context).used_in(status.spoiler_text, status.text)
 
     @extend_schema_field(MediaAttachmentSerializer(many=True))
     def get_media_attachments(self, status) -> list:
@@ -201,8 +202,9 @@ class StatusEditSerializer(serializers.ModelSerializer):
     def get_media_attachments(self, edit) -> list:
         return []
 
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_emojis(self, edit) -> list:
-        return []
+        return emoji_table(self.context).used_in(edit.spoiler_text, edit.text)
 
 
 def _polls_unsupported() -> ErrorDetail:
