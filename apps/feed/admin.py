@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Visibility
-from apps.feed.models import Mention, Notification, Status, StatusEdit, Tag
+from apps.feed.models import Mention, Notification, PreviewCard, Status, StatusEdit, Tag
 from core import case_access
 from core.admin_mixins import ReadOnlyAdminMixin
 
@@ -208,3 +208,27 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("account", "from_account", "status")
+
+
+@admin.register(PreviewCard)
+class PreviewCardAdmin(admin.ModelAdmin):
+    """Link previews the worker fetched. Nothing is edited here; a moderator may delete a
+    card (a misleading or harmful preview): its statuses then show none until edited."""
+
+    list_display = ["title", "url", "provider_name", "type", "updated_at"]
+    list_filter = ["type"]
+    search_fields = ["url", "title", "provider_name"]
+    ordering = ["-updated_at"]
+    show_full_result_count = False
+    fields = (
+        "url", "title", "description", "type", "provider_name", "author_name", "image",
+        "image_description", "width", "height", "language", "published_at", "created_at",
+        "updated_at",
+    )  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -7,7 +7,8 @@ column of the rows it is rendered from (the status, its account, and for a reblo
 the original and its account) and of the instance's base URL (``core.base_url``). Any change to those rows
 (an edit, a counter, a moderation or profile change, a parent deleted) changes the
 key, so a stale entity is never read and needs no invalidation: it simply expires.
-Mentions and tags change only with an edit, which changes the status's row too. Custom
+Mentions and tags change only with an edit, which changes the status's row too; a
+link preview arrives after the status is posted, and attaching it saves the status's row. Custom
 emojis are looked up by shortcode in the instance's emoji table, whose digest is in the key
 of every status whose texts could use one (the table is read only for those).
 
@@ -80,6 +81,8 @@ def prefetch_relations(statuses: Sequence[Status]) -> None:
         "tags",
         Prefetch("reblog_of__mentions", queryset=mentions),
         "reblog_of__tags",
+        "preview_card",
+        "reblog_of__preview_card",
     )
     prefetch_media(statuses)
 

@@ -4,7 +4,7 @@ from core.roles import MODERATOR
 
 ROLE_GRANTS: dict[str, frozenset[str]] = {
     # The feed's screens are read-only: statuses (with their edits and mentions
-    # inline), tags, notifications.
+    # inline), tags, notifications; a harmful link preview may be deleted.
     MODERATOR: frozenset(
         {
             "feed.view_status",
@@ -12,6 +12,8 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
             "feed.view_mention",
             "feed.view_tag",
             "feed.view_notification",
+            "feed.view_previewcard",
+            "feed.delete_previewcard",
         }
     ),
 }

@@ -36,6 +36,15 @@ def on_account_warned(event: events.AccountWarned) -> None:
     services.warning_notify(event=event)
 
 
+def on_content_written(event: events.ContentPublished | events.ContentUpdated) -> None:
+    """A status was posted or edited: its link preview is fetched by the worker."""
+    if event.content_type != "status":
+        return
+    from apps.feed.services import cards
+
+    cards.status_card_schedule(status_id=event.content_id)
+
+
 def connect() -> None:
     """Subscribe the feed's handlers and fill in core's interfaces (``FeedConfig.ready``)."""
     from apps.feed import streaming
@@ -48,5 +57,7 @@ def connect() -> None:
 
     fanout_handlers.connect()
     events.subscribe(events.AccountWarned, on_account_warned)
+    events.subscribe(events.ContentPublished, on_content_written)
+    events.subscribe(events.ContentUpdated, on_content_written)
 
-    from apps.feed import scheduling_tasks  # noqa: F401 (registers the Celery task)
+    from apps.feed import card_tasks, scheduling_tasks  # noqa: F401 (register the Celery tasks)

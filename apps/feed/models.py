@@ -148,6 +148,14 @@ class Status(PublicModel):
     reblogs_count = models.PositiveIntegerField(default=0)
     replies_count = models.PositiveIntegerField(default=0)
     tags = models.ManyToManyField("feed.Tag", blank=True, related_name="statuses")
+    preview_card = models.ForeignKey(
+        "feed.PreviewCard",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="statuses",
+        help_text=_("The preview of the status's first link, fetched by the worker."),
+    )
 
     objects = StatusQuerySet.as_manager()
 
@@ -409,3 +417,43 @@ class Marker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} read {self.timeline} to {self.last_read_id}"
+
+
+class PreviewCard(models.Model):
+    """A link's preview, as Mastodon's PreviewCard: fetched once per URL, shared by statuses.
+
+    The worker fetches the page a status links to first (:mod:`apps.feed.services.cards`),
+    reads its OpenGraph, Twitter and HTML metadata, and keeps a resized local copy of its
+    image, so viewers never load anything from the linked site.
+    """
+
+    class Type(models.TextChoices):
+        LINK = "link", _("link")
+        PHOTO = "photo", _("photo")
+        VIDEO = "video", _("video")
+        RICH = "rich", _("rich")
+
+    url = models.URLField(max_length=2048, unique=True)
+    title = models.CharField(max_length=400, blank=True)
+    description = models.TextField(blank=True)
+    type = models.CharField(max_length=8, choices=Type.choices, default=Type.LINK)
+    author_name = models.CharField(max_length=200, blank=True)
+    author_url = models.URLField(max_length=2048, blank=True)
+    provider_name = models.CharField(max_length=200, blank=True)
+    provider_url = models.URLField(max_length=2048, blank=True)
+    image = models.ImageField(upload_to="cards/", blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    blurhash = models.CharField(max_length=100, blank=True)
+    image_description = models.CharField(max_length=1500, blank=True)
+    embed_url = models.URLField(max_length=2048, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("preview card")
+
+    def __str__(self) -> str:
+        return self.title or self.url

@@ -43,6 +43,8 @@ ROLE_PERMISSIONS = {
         "core.view_auditentry",
         "feed.view_mention",
         "feed.view_notification",
+        "feed.view_previewcard",
+        "feed.delete_previewcard",
         "feed.view_status",
         "feed.view_statusedit",
         "feed.view_tag",

@@ -40,6 +40,7 @@ PAGES = {
     "assessments": "admin:moderation_assessment_changelist",
     "media_library": "admin:media_mediaattachment_changelist",
     "uploads": "admin:media_upload_changelist",
+    "preview_cards": "admin:feed_previewcard_changelist",
     "custom_emojis": "admin:accounts_customemoji_changelist",
     "announcements": "admin:accounts_announcement_changelist",
 }
@@ -63,6 +64,7 @@ ALLOWED = {
         "assessments",
         "media_library",
         "uploads",
+        "preview_cards",
     },  # fmt: skip
     "reviewer": {"index", "users"},
     "finance": {"index", "stripe_customers", "stripe_invoices"},

@@ -13,10 +13,10 @@ from rest_framework.exceptions import ErrorDetail
 from apps.accounts.api.serializers import AccountSerializer, emoji_table
 from apps.feed import entities
 from apps.feed.languages import normalise_language
-from apps.feed.models import Notification, Status, StatusEdit, Visibility
+from apps.feed.models import Notification, PreviewCard, Status, StatusEdit, Visibility
 from apps.feed.selectors import RelationshipSets, ViewerState, status_media
 from apps.media.api.serializers import MediaAttachmentSerializer
-from core.base_url import base_url
+from core.base_url import absolute_url, base_url
 
 
 class StatusMentionSerializer(serializers.Serializer):
@@ -40,6 +40,47 @@ class StatusTagSerializer(serializers.Serializer):
 class StatusApplicationSerializer(serializers.Serializer):
     name = serializers.CharField()
     website = serializers.CharField(allow_null=True)
+
+
+class PreviewCardSerializer(serializers.ModelSerializer):
+    """Mastodon's PreviewCard: a link's preview, its image served from Agora's storage."""
+
+    # Mastodon sends "" for a URL it does not know: plain strings, not URIs, in the schema.
+    url = serializers.CharField()
+    author_url = serializers.CharField()
+    provider_url = serializers.CharField()
+    embed_url = serializers.CharField()
+    html = serializers.SerializerMethodField()
+    image = serializers.SerializerMethodField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    blurhash = serializers.SerializerMethodField()
+    image_description = serializers.CharField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    authors = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PreviewCard
+        fields = [
+            "url", "title", "description", "type", "author_name", "author_url",
+            "provider_name", "provider_url", "html", "width", "height", "image",
+            "image_description", "embed_url", "blurhash", "language", "published_at", "authors",
+        ]  # fmt: skip
+
+    def get_html(self, card) -> str:
+        return ""  # no embedded players: Agora never renders another site's markup
+
+    def get_image(self, card) -> str | None:
+        return absolute_url(card.image.url) if card.image else None
+
+    def get_blurhash(self, card) -> str | None:
+        return card.blurhash or None
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_authors(self, card) -> list:
+        if not card.author_name:
+            return []
+        return [{"name": card.author_name, "url": card.author_url, "account": None}]
 
 
 class StatusListSerializer(serializers.ListSerializer):
@@ -145,9 +186,11 @@ class StatusSerializer(serializers.ModelSerializer):
             return None
         return {"name": status.application_name, "website": None}
 
-    @extend_schema_field({"type": "object", "nullable": True})
+    @extend_schema_field(PreviewCardSerializer(allow_null=True))
     def get_card(self, status):
-        return None
+        if status.preview_card_id is None:
+            return None
+        return PreviewCardSerializer(status.preview_card).data
 
     @extend_schema_field({"type": "object", "nullable": True})
     def get_poll(self, status):

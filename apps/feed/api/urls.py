@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from apps.feed.api import discovery, instance, markers, scheduled, streaming, views
+from apps.feed.api import discovery, instance, links, markers, scheduled, streaming, views
 
 status_actions = [
     path(f"api/v1/statuses/<id:status_id>/{action}", views.StatusActionView.as_view(action=action))
@@ -67,6 +67,8 @@ urlpatterns = [
     path("api/v1/trends", discovery.TrendsView.as_view()),
     path("api/v1/trends/tags", discovery.TrendingTagsView.as_view()),
     path("api/v1/trends/statuses", discovery.TrendingStatusesView.as_view()),
+    path("api/v1/trends/links", links.TrendingLinksView.as_view()),
+    path("api/v1/timelines/link", links.LinkTimelineView.as_view()),
     path("api/agora/v1/timelines/ranked", discovery.RankedTimelineView.as_view()),
     path("api/v1/streaming/health", streaming.streaming_health),
     re_path(

@@ -101,3 +101,14 @@ def account_statuses(
     if only_media:
         queryset = media_only(queryset)
     return statuses_page(queryset, params)
+
+
+def link_timeline(*, viewer, card_id: int, params: PageParams) -> list[Status]:
+    """Public statuses sharing a link (its preview card), newest first, as Mastodon 4.3's
+    ``/api/v1/timelines/link``."""
+    queryset = (
+        Status.objects.visible_to(viewer)
+        .without_limited_accounts()
+        .filter(visibility=Visibility.PUBLIC, reblog_of__isnull=True, preview_card_id=card_id)
+    )
+    return statuses_page(without_muted(queryset, viewer), params)

@@ -19,7 +19,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.accounts.models import Standing, User
-from apps.feed.models import ModerationState, Status, Tag, Visibility
+from apps.feed.models import ModerationState, PreviewCard, Status, Tag, Visibility
 from apps.feed.selectors.statuses import statuses_in_order
 
 HISTORY_DAYS = 7
@@ -155,3 +155,62 @@ def trending_statuses(
     )
     page = [status_id for _, status_id in scored[offset : offset + limit]]
     return statuses_in_order(page)
+
+
+def trending_links(
+    *, limit: int, offset: int = 0, now: dt.datetime | None = None
+) -> list[PreviewCard]:
+    """Links (preview cards) shared by the most distinct accounts in the window, as
+    Mastodon's Trends::Links; each card has ``accounts`` and ``uses``. Sensitive
+    statuses do not count, as Mastodon keeps them out of trends."""
+    now = now or timezone.now()
+    rows = list(
+        Status.objects.filter(_trend_status_filter(), sensitive=False)
+        .filter(preview_card__isnull=False, created_at__gte=_window_start(now), created_at__lte=now)
+        .values("preview_card_id")
+        .annotate(accounts=Count("account", distinct=True), uses=Count("pk"))
+        .order_by("-accounts", "-uses", "-preview_card_id")[offset : offset + limit]
+    )
+    cards = PreviewCard.objects.in_bulk([row["preview_card_id"] for row in rows])
+    ordered = []
+    for row in rows:
+        card = cards[row["preview_card_id"]]
+        card.accounts = row["accounts"]  # type: ignore[attr-defined]
+        card.uses = row["uses"]  # type: ignore[attr-defined]
+        ordered.append(card)
+    return ordered
+
+
+def link_histories(
+    *, cards: Iterable[PreviewCard], now: dt.datetime | None = None
+) -> dict[int, list[TagDay]]:
+    """The last seven UTC days of each link, newest first, in one query whatever the count."""
+    card_ids = [card.pk for card in cards]
+    if not card_ids:
+        return {}
+    now = now or timezone.now()
+    today = now.astimezone(dt.UTC).date()
+    days = [today - dt.timedelta(days=n) for n in range(HISTORY_DAYS)]
+    since = dt.datetime.combine(days[-1], dt.time.min, tzinfo=dt.UTC)
+    rows = (
+        Status.objects.filter(_trend_status_filter(), sensitive=False)
+        .filter(preview_card_id__in=card_ids, created_at__gte=since, created_at__lte=now)
+        .annotate(day=TruncDate("created_at", tzinfo=dt.UTC))
+        .values("preview_card_id", "day")
+        .annotate(uses=Count("pk"), accounts=Count("account", distinct=True))
+        .order_by()
+    )
+    counts = {(row["preview_card_id"], row["day"]): (row["uses"], row["accounts"]) for row in rows}
+    return {
+        card_id: [TagDay(day, *counts.get((card_id, day), (0, 0))) for day in days]
+        for card_id in card_ids
+    }
+
+
+def is_trending_link(url: str, *, now: dt.datetime | None = None) -> PreviewCard | None:
+    """The card of ``url`` if it trends now (``/api/v1/timelines/link`` serves only those)."""
+    card = PreviewCard.objects.filter(url=url).first()
+    if card is None:
+        return None
+    trending = trending_links(limit=settings.FEED_TRENDING_LINKS_MAX, now=now)
+    return card if any(candidate.pk == card.pk for candidate in trending) else None

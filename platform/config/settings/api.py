@@ -107,7 +107,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Status visibility and the account's default privacy share one set of choices.
-    "ENUM_NAME_OVERRIDES": {"VisibilityEnum": "apps.accounts.models.Visibility"},
+    "ENUM_NAME_OVERRIDES": {
+        "VisibilityEnum": "apps.accounts.models.Visibility",
+        "PreviewCardTypeEnum": "apps.feed.models.PreviewCard.Type",
+    },
     # Every operation lists the error answers the platform gives whatever the view
     # (malformed input, tokens, scopes, rate limits, outages), in Mastodon's error shape.
     "POSTPROCESSING_HOOKS": [
