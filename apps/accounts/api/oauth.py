@@ -12,12 +12,17 @@ import json
 from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qs, urlsplit
 
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from oauth2_provider import views as oauth_views
+from oauth2_provider.models import get_application_model
 
 from apps.accounts.oauth import OOB_REDIRECT_URI
+from core.params import truthy
 
 if TYPE_CHECKING:
     from django.http.request import _ImmutableQueryDict
@@ -98,7 +103,34 @@ class AuthorizationView(oauth_views.AuthorizationView):
     template_name = "oauth2_provider/authorize.html"
     oob_template_name = "oauth2_provider/authorized-oob.html"
 
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "GET" and truthy(request.GET.get("force_login", "")):
+            return self.sign_in_again(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def sign_in_again(self, request: HttpRequest) -> HttpResponse:
+        """``force_login=true``: sign out and send the user to the login page, which
+        brings them back to the same authorization request (without ``force_login``,
+        so it is asked once), as Mastodon does for apps adding a second account.
+        """
+        query = request.GET.copy()
+        query.pop("force_login", None)
+        logout(request)
+        response = redirect_to_login(f"{request.path}?{query.urlencode()}", self.get_login_url())
+        add_never_cache_headers(response)
+        return response
+
     def redirect(self, redirect_to, application):
+        if application is None:
+            # django-oauth-toolkit passes no application for errors found while
+            # validating the request; the redirect URI was checked against this
+            # client's by then, so its own schemes (icecubesapp://...) apply.
+            client_id = self.request.GET.get("client_id") or self.request.POST.get("client_id")
+            application = (
+                get_application_model().objects.filter(client_id=client_id).first()
+                if client_id
+                else None
+            )
         if redirect_to.split("?", 1)[0] == OOB_REDIRECT_URI:
             query = parse_qs(urlsplit(redirect_to).query)
             context = {
@@ -106,6 +138,6 @@ class AuthorizationView(oauth_views.AuthorizationView):
                 "code": (query.get("code") or [""])[0],
                 "error": (query.get("error") or [""])[0],
             }
-            status = 200 if context["code"] else 403
+            status = 200 if context["code"] else 403 if context["error"] == "access_denied" else 400
             return render(self.request, self.oob_template_name, context, status=status)
         return super().redirect(redirect_to, application)
