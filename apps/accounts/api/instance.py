@@ -211,7 +211,7 @@ NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.0"
 def oauth_server_metadata() -> dict[str, Any]:
     """RFC 8414 authorization server metadata, the fields Mastodon 4.3+ publishes."""
     return {
-        "issuer": absolute_url("/"),
+        "issuer": settings.OAUTH2_PROVIDER["OIDC_ISS_ENDPOINT"],
         "service_documentation": "https://docs.joinmastodon.org/",
         "authorization_endpoint": absolute_url(reverse("oauth-authorize")),
         "token_endpoint": absolute_url(reverse("oauth-token")),

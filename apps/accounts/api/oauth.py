@@ -93,6 +93,20 @@ class RevokeTokenView(oauth_views.RevokeTokenView):
         return response
 
 
+def _keep_empty_authority(redirect_to: str, registered: list[str]) -> str:
+    """``icecubesapp://?code=...`` as registered, not ``icecubesapp:?code=...``.
+
+    oauthlib rebuilds the redirect URI with ``urlunparse``, which drops an empty
+    authority; Mastodon answers with the URI exactly as the app registered it.
+    """
+    for uri in registered:
+        if uri.endswith("://") and redirect_to.startswith(uri[:-2]):
+            rest = redirect_to[len(uri) - 2 :]
+            if not rest.startswith("//"):
+                return uri + rest
+    return redirect_to
+
+
 class AuthorizationView(oauth_views.AuthorizationView):
     """``/oauth/authorize``: asks the signed-in user to allow the app.
 
@@ -131,6 +145,8 @@ class AuthorizationView(oauth_views.AuthorizationView):
                 if client_id
                 else None
             )
+        if application is not None:
+            redirect_to = _keep_empty_authority(redirect_to, application.redirect_uris.split())
         if redirect_to.split("?", 1)[0] == OOB_REDIRECT_URI:
             query = parse_qs(urlsplit(redirect_to).query)
             context = {

@@ -1,5 +1,6 @@
 """The REST API (DRF), its schema (drf-spectacular) and OAuth 2 (django-oauth-toolkit)."""
 
+from .base import AGORA_DOMAIN, AGORA_HTTPS
 from .environment import env
 
 REST_FRAMEWORK = {
@@ -95,6 +96,9 @@ OAUTH2_PROVIDER = {
     # see MastodonOAuth2Validator.validate_grant_type.
     "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    # The issuer: the "iss" of authorization responses and of
+    # /.well-known/oauth-authorization-server, the root URL as Mastodon's.
+    "OIDC_ISS_ENDPOINT": f"{'https' if AGORA_HTTPS else 'http'}://{AGORA_DOMAIN}/",
 }
 
 # Redirect URI schemes no app may register, in any case: a redirect there would run
