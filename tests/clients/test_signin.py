@@ -620,6 +620,32 @@ def test_a_malformed_or_wrong_verifier_is_a_400_and_issues_nothing(
     assert retry.status_code == 200
 
 
+def test_a_code_is_exchanged_only_with_the_redirect_uri_it_was_issued_for(app_client, browser, ada):
+    app = registered_app(f"{ICE_CUBES_REDIRECT} {TUSKY_REDIRECT}")
+    verifier, challenge = pkce_pair()
+    browser.force_login(ada)
+    code = authorized_code(browser, app, challenge)
+
+    response = app_client.post(
+        "/oauth/token",
+        urlencode(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": TUSKY_REDIRECT,
+                "client_id": app.client_id,
+                "client_secret": "pkce-secret",
+                "code_verifier": verifier,
+            }
+        ),
+        content_type=FORM,
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"  # oauthlib: mismatching redirect URI
+    assert not AccessToken.objects.exists()
+
+
 @pytest.mark.parametrize(
     "path",
     ["/oauth/authorize", "/auth/login/", "/admin/login/", "/admin/"],
@@ -660,12 +686,13 @@ def test_oauth_server_metadata_is_mastodons(app_client):
     assert "response_modes_supported" in body
 
 
-def test_nodeinfo_is_discoverable_and_honest(app_client, ada):
+def test_nodeinfo_is_discoverable_and_honest(app_client, ada, django_assert_max_num_queries):
     UserFactory(username="quiet", last_login=None)
 
     discovery = app_client.get("/.well-known/nodeinfo", HTTP_ORIGIN=PHANPY_ORIGIN)
     link = discovery.json()["links"][0]
-    document = app_client.get(urlsplit(link["href"]).path, HTTP_ORIGIN=PHANPY_ORIGIN)
+    with django_assert_max_num_queries(1):
+        document = app_client.get(urlsplit(link["href"]).path, HTTP_ORIGIN=PHANPY_ORIGIN)
 
     assert discovery.status_code == 200
     assert_cors_allows_any_origin_without_credentials(discovery)
