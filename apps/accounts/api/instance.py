@@ -153,7 +153,6 @@ class InstanceV1View(APIView):
                     "statuses": _statuses(),
                     "media_attachments": _media_attachments(),
                     "polls": POLLS,
-                    "translation": {"enabled": False},
                 },
                 "contact_account": None,
                 "rules": rules.server_rules(),
