@@ -8,6 +8,11 @@
   (a top-level scope covers its sub-scopes), refuses the password grant to
   accounts with two-factor authentication, as Mastodon does, and issues no token
   (password, authorization code or refresh token) to a suspended or disabled account.
+  PKCE is optional, S256 only: ``plain``, a malformed challenge or a malformed
+  verifier is ``invalid_request``, a wrong verifier ``invalid_grant``.
+- :class:`RedirectURIValidator` accepts the redirect URIs Mastodon accepts: web
+  URIs, the out-of-band URI and native apps' private-use schemes (RFC 8252), never
+  a scheme that runs code or reads files in the browser.
 - :func:`application_create` registers a client app (``POST /api/v1/apps``).
 """
 

@@ -1,8 +1,10 @@
 """``/oauth/authorize``, ``/oauth/token`` and ``/oauth/revoke`` as Mastodon serves them.
 
 django-oauth-toolkit does the OAuth; these views add what Mastodon clients rely
-on: JSON bodies beside form bodies, the out-of-band redirect that shows the
-authorization code on a page, and ``{}`` from a successful revocation. Errors keep
+on: JSON (and multipart) bodies beside form bodies, the out-of-band redirect that
+shows the authorization code on a page, redirects to native apps' own schemes as
+registered (``icecubesapp://``), ``force_login=true`` to sign in again (a second
+account), and ``{}`` from a successful revocation. Errors keep
 OAuth's shape, ``{"error": "...", "error_description": "..."}``.
 """
 
