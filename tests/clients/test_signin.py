@@ -646,6 +646,22 @@ def test_a_code_is_exchanged_only_with_the_redirect_uri_it_was_issued_for(app_cl
     assert not AccessToken.objects.exists()
 
 
+def test_refusals_carry_cors_so_a_browser_client_can_read_them(app_client):
+    unauthorized = app_client.get("/api/v1/accounts/verify_credentials", HTTP_ORIGIN=PHANPY_ORIGIN)
+    bad_token_request = app_client.post(
+        "/oauth/token",
+        urlencode({"grant_type": "authorization_code", "client_id": "nope", "code": "x"}),
+        content_type=FORM,
+        HTTP_ORIGIN=PHANPY_ORIGIN,
+    )
+
+    assert unauthorized.status_code == 401
+    assert_cors_allows_any_origin_without_credentials(unauthorized)
+    assert bad_token_request.status_code == 401
+    assert bad_token_request.json()["error"] == "invalid_client"
+    assert_cors_allows_any_origin_without_credentials(bad_token_request)
+
+
 @pytest.mark.parametrize(
     "path",
     ["/oauth/authorize", "/auth/login/", "/admin/login/", "/admin/"],
