@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import ClassVar
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
@@ -280,6 +282,19 @@ class Application(AbstractApplication):
 
     def allows_grant_type(self, *grant_types: str) -> bool:
         return bool(set(grant_types) & self.GRANTS)
+
+    def get_allowed_schemes(self) -> list[str]:
+        """Where django-oauth-toolkit may redirect for this app: the configured web
+        schemes, plus the private-use schemes of the URIs it registered (RFC 8252:
+        ``icecubesapp://``, ``oauth2redirect://...``), never a forbidden one.
+        """
+        schemes = list(super().get_allowed_schemes())
+        forbidden = {s.lower() for s in settings.AGORA_OAUTH_FORBIDDEN_REDIRECT_URI_SCHEMES}
+        for uri in self.redirect_uris.split():
+            scheme = urlsplit(uri).scheme.lower()
+            if scheme and scheme not in forbidden and scheme not in schemes:
+                schemes.append(scheme)
+        return schemes
 
     @property
     def scope_set(self) -> set[str]:

@@ -8,10 +8,17 @@
   (a top-level scope covers its sub-scopes), refuses the password grant to
   accounts with two-factor authentication, as Mastodon does, and issues no token
   (password, authorization code or refresh token) to a suspended or disabled account.
+  PKCE is optional, S256 only: ``plain``, a malformed challenge or a malformed
+  verifier is ``invalid_request``, a wrong verifier ``invalid_grant``.
+- :class:`RedirectURIValidator` accepts the redirect URIs Mastodon accepts: web
+  URIs, the out-of-band URI and native apps' private-use schemes (RFC 8252), never
+  a scheme that runs code or reads files in the browser.
 - :func:`application_create` registers a client app (``POST /api/v1/apps``).
 """
 
 from __future__ import annotations
+
+import re
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -72,11 +79,59 @@ def _refuse_unless_able_to_act(user, request) -> None:
         )
 
 
+#: RFC 7636 §4.1: 43 to 128 unreserved characters.
+PKCE_VERIFIER_RE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}\Z")
+#: RFC 7636 §4.2: S256 is BASE64URL(SHA256(verifier)) without padding, 43 characters.
+PKCE_S256_CHALLENGE_RE = re.compile(r"^[A-Za-z0-9\-_]{43}\Z")
+PKCE_METHODS = ("S256",)
+
+
+def _refuse_malformed_pkce_challenge(request) -> None:
+    """Raise ``invalid_request`` unless the authorization request's PKCE is well formed.
+
+    PKCE stays optional (clients without it keep working), but a client that sends it
+    gets S256 only, as Mastodon: no ``plain``, no method without a challenge, and no
+    challenge that SHA-256 could not have produced.
+    """
+    challenge = request.code_challenge
+    method = request.code_challenge_method
+    if challenge is None and method is None:
+        return
+    if challenge is None:
+        description = _("code_challenge_method was sent without a code_challenge.")
+    elif method not in PKCE_METHODS:
+        description = _('Unsupported code_challenge_method: only "S256" is supported.')
+    elif not PKCE_S256_CHALLENGE_RE.match(challenge):
+        description = _("The code_challenge is malformed: it must be 43 base64url characters.")
+    else:
+        return
+    raise oauth_errors.InvalidRequestError(description=description, request=request)
+
+
 class MastodonOAuth2Validator(OAuth2Validator):
     """Mastodon's rules on top of django-oauth-toolkit's validator."""
 
+    def is_pkce_required(self, client_id, request):
+        """PKCE is optional; when an authorization request carries it, it must be S256."""
+        if getattr(request, "response_type", None):
+            _refuse_malformed_pkce_challenge(request)
+        return super().is_pkce_required(client_id, request)
+
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
-        """An authorization code of an account that may still act (else ``invalid_grant``)."""
+        """An authorization code of an account that may still act (else ``invalid_grant``).
+
+        A ``code_verifier`` that RFC 7636 could not have produced is ``invalid_request``
+        before the code is even looked at.
+        """
+        verifier = request.code_verifier
+        if verifier is not None and not PKCE_VERIFIER_RE.match(verifier):
+            raise oauth_errors.InvalidRequestError(
+                description=_(
+                    "The code_verifier is malformed: it must be 43 to 128 characters "
+                    "of A-Z, a-z, 0-9, '-', '.', '_' and '~'."
+                ),
+                request=request,
+            )
         valid = super().validate_code(client_id, code, client, request, *args, **kwargs)
         if valid:
             _refuse_unless_able_to_act(request.user, request)
@@ -145,31 +200,76 @@ def _split_redirect_uris(value: str | list[str] | None) -> list[str]:
     return [str(item).strip() for item in items if str(item).strip()]
 
 
-def validate_redirect_uris(value: str | list[str] | None) -> list[str]:
-    """The redirect URIs of an app registration, split and checked.
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 
-    Each is the out-of-band URI or an absolute URI with an allowed scheme and no
-    fragment. Raises ``ValidationError`` (keyed ``redirect_uris``) otherwise.
+
+class RedirectURIValidator:
+    """One redirect URI of an app registration, as Mastodon accepts them.
+
+    - the out-of-band URI, ``urn:ietf:wg:oauth:2.0:oob``;
+    - ``http`` and ``https`` URIs (``OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"]``),
+      checked by django-oauth-toolkit's :class:`AllowedURIValidator`;
+    - private-use schemes of native apps (RFC 8252 §7.1): ``oauth2redirect://com.example/``
+      and ``com.example.app:/cb``, checked by the same validator with the URI's own
+      scheme, and the bare ``scheme://`` Ice Cubes registers (``icecubesapp://``), which
+      that validator does not accept but Mastodon does.
+
+    Schemes that run code or read local files in a browser
+    (``AGORA_OAUTH_FORBIDDEN_REDIRECT_URI_SCHEMES``) are refused in any spelling, as
+    is anything with whitespace, control characters or a fragment. Raises
+    ``ValidationError`` with ``code`` ``"forbidden"`` or ``"invalid"``.
+    """
+
+    def __init__(self) -> None:
+        provider = settings.OAUTH2_PROVIDER
+        self.web_schemes = [s for s in provider["ALLOWED_REDIRECT_URI_SCHEMES"] if s != "urn"]
+        self.forbidden_schemes = {
+            s.lower() for s in settings.AGORA_OAUTH_FORBIDDEN_REDIRECT_URI_SCHEMES
+        }
+
+    def __call__(self, uri: str) -> None:
+        if uri == OOB_REDIRECT_URI:
+            return
+        if len(uri) > REDIRECT_URI_MAX_LENGTH or any(
+            char.isspace() or not char.isprintable() for char in uri
+        ):
+            raise ValidationError("not an absolute URI", code="invalid")
+        match = _SCHEME_RE.match(uri)
+        if match is None:
+            raise ValidationError("not an absolute URI", code="invalid")
+        scheme = match.group(1).lower()
+        if scheme in self.forbidden_schemes:
+            raise ValidationError("forbidden scheme", code="forbidden")
+        if scheme == "urn" or "#" in uri:
+            raise ValidationError("not a redirect URI", code="invalid")
+        if scheme not in self.web_schemes and uri.lower() == f"{scheme}://":
+            return
+        schemes = self.web_schemes if scheme in self.web_schemes else [scheme]
+        AllowedURIValidator(schemes, name="redirect uri", allow_path=True, allow_query=True)(uri)
+
+
+def validate_redirect_uris(value: str | list[str] | None) -> list[str]:
+    """The redirect URIs of an app registration, split on whitespace and checked.
+
+    Raises ``ValidationError`` (keyed ``redirect_uris``) for none at all, for a URI
+    with a forbidden scheme (Mastodon's "is forbidden by the server") and for one
+    that is not an absolute redirect URI (see :class:`RedirectURIValidator`).
     """
     uris = _split_redirect_uris(value)
     if not uris:
         raise ValidationError({"redirect_uris": [_("can't be blank")]})
-    validator = AllowedURIValidator(
-        settings.OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"],
-        name="redirect uri",
-        allow_path=True,
-        allow_query=True,
-    )
+    validator = RedirectURIValidator()
     for uri in uris:
-        if uri == OOB_REDIRECT_URI:
-            continue
         try:
-            if len(uri) > REDIRECT_URI_MAX_LENGTH or uri.startswith("urn:"):
-                raise ValidationError("not an absolute URI")
             validator(uri)
         except ValidationError as error:
-            raise ValidationError({"redirect_uris": [_("must be absolute URIs")]}) from error
-    return uris
+            message = (
+                _("are forbidden by the server")
+                if error.code == "forbidden"
+                else _("must be absolute URIs")
+            )
+            raise ValidationError({"redirect_uris": [message]}) from error
+    return list(dict.fromkeys(uris))
 
 
 def validate_scopes(value: str | list[str] | None) -> list[str]:

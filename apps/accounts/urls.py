@@ -32,6 +32,13 @@ urlpatterns = [
     path("api/v1/instance", instance_api.InstanceV1View.as_view(), name="instance-v1"),
     path("api/v2/instance", instance_api.InstanceV2View.as_view(), name="instance-v2"),
     path(
+        ".well-known/oauth-authorization-server",
+        instance_api.OAuthServerMetadataView.as_view(),
+        name="oauth-server-metadata",
+    ),
+    path(".well-known/nodeinfo", instance_api.NodeInfoDiscoveryView.as_view(), name="nodeinfo"),
+    path("nodeinfo/2.0", instance_api.NodeInfoView.as_view(), name="nodeinfo-2.0"),
+    path(
         "api/agora/v1/account/password",
         accounts_api.PasswordChangeView.as_view(),
         name="account-password",

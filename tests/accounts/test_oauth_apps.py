@@ -74,6 +74,10 @@ def test_form_body_and_default_scope(api_client):
         ({"client_name": "X", "redirect_uris": "javascript:alert(1)"}, "redirect_uris"),
         ({"client_name": "X", "redirect_uris": "https://a.example/cb#frag"}, "redirect_uris"),
         ({"client_name": "X", "redirect_uris": "urn:other:thing"}, "redirect_uris"),
+        ({"client_name": "X", "redirect_uris": "myapp:"}, "redirect_uris"),
+        ({"client_name": "X", "redirect_uris": "myapp://host/\x07"}, "redirect_uris"),
+        ({"client_name": "X", "redirect_uris": "icecubesapp://#frag"}, "redirect_uris"),
+        ({"client_name": "X", "redirect_uris": "1app://cb"}, "redirect_uris"),
         ({"client_name": "X", "redirect_uris": ""}, "redirect_uris"),
         ({"client_name": "X", "redirect_uris": [1, 2]}, "redirect_uris"),
         ({"client_name": "X"}, "redirect_uris"),
@@ -82,7 +86,8 @@ def test_form_body_and_default_scope(api_client):
     ],
     ids=[
         "unknown-scope", "bare-admin-scope", "not-a-uri", "javascript", "fragment",
-        "other-urn", "blank-uri", "non-string-uris", "missing-uris", "blank-name", "bad-website",
+        "other-urn", "bare-scheme", "control-character", "private-use-fragment",
+        "scheme-starting-with-digit", "blank-uri", "non-string-uris", "missing-uris", "blank-name", "bad-website",
     ],
 )  # fmt: skip
 def test_invalid_registration_is_422_and_creates_nothing(api_client, payload, field):
@@ -136,3 +141,63 @@ def test_verify_credentials_without_a_token_is_401(api_client):
 
     assert response.status_code == 401
     assert response.json() == {"error": "The access token is invalid"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "icecubesapp://",
+        "oauth2redirect://com.keylesspalace.tusky/",
+        "com.tusky://oauth",
+        "com.example.app:/oauth2redirect",
+        "my-app+x.y://callback?x=1",
+        "http://localhost:4000/cb",
+        "http://127.0.0.1:7777/",
+    ],
+)
+def test_native_apps_private_use_and_loopback_redirect_uris_register(api_client, redirect_uri):
+    response = api_client.post(
+        "/api/v1/apps",
+        {"client_name": "Native", "redirect_uris": redirect_uri},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["redirect_uris"] == [redirect_uri]
+    assert Application.objects.get().redirect_uris == redirect_uri
+
+
+@pytest.mark.django_db
+def test_several_redirect_uris_newline_separated_are_kept_in_order(api_client):
+    uris = ["icecubesapp://", "https://a.example/cb", OOB]
+
+    response = api_client.post(
+        "/api/v1/apps",
+        {"client_name": "Several", "redirect_uris": "\n".join(uris)},
+        format="multipart",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["redirect_uri"] == "\n".join(uris)
+    assert response.json()["redirect_uris"] == uris
+    assert Application.objects.get().get_allowed_schemes() == [
+        "https",
+        "http",
+        "urn",
+        "icecubesapp",
+    ]
+
+
+@pytest.mark.django_db
+def test_a_forbidden_scheme_is_refused_with_mastodons_message(api_client):
+    response = api_client.post(
+        "/api/v1/apps",
+        {"client_name": "X", "redirect_uris": "https://ok.example/cb\nJavaScript:alert(1)"},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["details"]["redirect_uris"][0]["description"] == (
+        "are forbidden by the server"
+    )
+    assert Application.objects.count() == 0

@@ -410,7 +410,8 @@ def test_authorize_refuses_a_scope_the_app_did_not_register(web, user):
         },
     )
 
-    assert response.status_code == 403
+    # A malformed request is a 400, as Doorkeeper answers; only the user's "Deny" is a 403.
+    assert response.status_code == 400
     assert response.context["error"] == "invalid_scope"
 
 

@@ -1,4 +1,11 @@
-"""The real Mastodon client library (Mastodon.py) against a live Agora server."""
+"""The real Mastodon client library (Mastodon.py) against a live Agora server.
+
+Mastodon.py reads the OAuth endpoints from ``/.well-known/oauth-authorization-server``,
+so the instance's domain is the live server's, and ``allow_http=True`` lets it sign
+in over the live server's plain HTTP (Mastodon.py's own flag for testing).
+"""
+
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -9,6 +16,11 @@ from oauth2_provider.models import get_access_token_model
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 
 SCOPES = ["read", "write", "follow", "push"]
+
+
+@pytest.fixture(autouse=True)
+def _domain_is_the_live_servers(live_server, settings):
+    settings.AGORA_DOMAIN = urlsplit(live_server.url).netloc
 
 
 @pytest.fixture
@@ -41,12 +53,12 @@ def test_register_log_in_refresh_and_verify_credentials(
         version_check_mode="created",
         session=token_responses,
     )
-    first_token = api.log_in(user.email, DEFAULT_PASSWORD, scopes=SCOPES)
+    first_token = api.log_in(user.email, DEFAULT_PASSWORD, scopes=SCOPES, allow_http=True)
 
     assert api.account_verify_credentials()["username"] == "ada"
     refresh_token = token_responses.token_responses[-1]["refresh_token"]
 
-    second_token = api.log_in(refresh_token=refresh_token, scopes=SCOPES)
+    second_token = api.log_in(refresh_token=refresh_token, scopes=SCOPES, allow_http=True)
 
     assert second_token != first_token
     me = api.account_verify_credentials()
@@ -68,7 +80,7 @@ def test_wrong_password_is_refused(live_server, transactional_db):
     )
     api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=live_server.url)
 
-    with pytest.raises(MastodonIllegalArgumentError):
-        api.log_in(user.email, "not the password", scopes=SCOPES)
+    with pytest.raises(MastodonIllegalArgumentError, match="invalid_grant"):
+        api.log_in(user.email, "not the password", scopes=SCOPES, allow_http=True)
 
     assert not get_access_token_model().objects.exists()

@@ -76,3 +76,18 @@ def test_it_alone_brings_those_crossings_back_to_one(crossings, settings):
 
     assert response.status_code == 200
     assert crossings["to_thread"] <= FIXED_CROSSINGS, crossings
+
+
+def test_cors_comes_before_everything_that_answers_or_refuses():
+    """CORS answers preflights itself, and its headers reach every answer given inside
+    it (API errors, refusals of bad bodies, trailing-slash redirects, lockouts, rate
+    limits), so a browser client can read them. Only the request id comes first, so a
+    preflight is logged with one."""
+    chain = settings.MIDDLEWARE
+    cors = chain.index("corsheaders.middleware.CorsMiddleware")
+
+    assert chain[:cors] == [
+        "django_prometheus.middleware.PrometheusBeforeMiddleware",
+        "core.middleware.RequestIdMiddleware",
+    ]
+    assert import_string(chain[cors]).async_capable

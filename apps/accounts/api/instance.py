@@ -25,10 +25,22 @@ from core import media_types, rules
 from core.base_url import absolute_url, streaming_url
 from core.entitlements import FREE
 
-# The Mastodon API level Agora implements, and Agora's own release (pyproject.toml's).
-MASTODON_COMPATIBLE_VERSION = "4.3.0"
+# The Mastodon release whose client API Agora serves, and Agora's own release
+# (pyproject.toml's), as semver build metadata: "4.2.0+agora.0.1.0". Clients switch
+# features on both numbers, so each says only what is served now:
+# - Ice Cubes reads the first three characters as a number: >= 4.3 turns on grouped
+#   notifications (/api/v2/notifications), the link timeline and notification
+#   policies; >= 4.0 server-side filters (/api/v2/filters).
+# - Phanpy gates "@mastodon/..." features on this version only when NodeInfo names
+#   the software "mastodon"; it switches on MASTODON_API_VERSION (below) instead.
+# Raise each once the features behind it are served.
+MASTODON_COMPATIBLE_VERSION = "4.2.0"
 AGORA_VERSION = "0.1.0"
-VERSION = f"{MASTODON_COMPATIBLE_VERSION} (compatible; Agora {AGORA_VERSION})"
+VERSION = f"{MASTODON_COMPATIBLE_VERSION}+agora.{AGORA_VERSION}"
+# Mastodon's ``api_versions.mastodon`` (4.3+): 2 is grouped notifications (Phanpy
+# >= 2 calls /api/v2/notifications), 5 filter "blur" actions, 7 quotes (Phanpy, Ice
+# Cubes), 9 the profile API, 10 collections. Agora serves none of those yet: 1.
+MASTODON_API_VERSION = 1
 
 SUPPORTED_MIME_TYPES = list(media_types.SUPPORTED_MIME_TYPES)
 # Mastodon's defaults for what media limits Agora does not set itself.
@@ -183,8 +195,91 @@ class InstanceV2View(APIView):
                     "message": None,
                     "url": None,
                 },
-                "api_versions": {"mastodon": 2},
+                "api_versions": {"mastodon": MASTODON_API_VERSION},
                 "contact": {"email": settings.AGORA_CONTACT_EMAIL, "account": None},
                 "rules": rules.server_rules(),
+            }
+        )
+
+
+# --- discovery: OAuth server metadata and NodeInfo ------------------------------------
+
+NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.0"
+
+
+def oauth_server_metadata() -> dict[str, Any]:
+    """RFC 8414 authorization server metadata, the fields Mastodon 4.3+ publishes."""
+    return {
+        "issuer": settings.OAUTH2_PROVIDER["OIDC_ISS_ENDPOINT"],
+        "service_documentation": "https://docs.joinmastodon.org/",
+        "authorization_endpoint": absolute_url(reverse("oauth-authorize")),
+        "token_endpoint": absolute_url(reverse("oauth-token")),
+        "revocation_endpoint": absolute_url(reverse("oauth-revoke")),
+        "app_registration_endpoint": absolute_url(reverse("app-create")),
+        "scopes_supported": list(settings.OAUTH2_PROVIDER["SCOPES"]),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "grant_types_supported": [
+            "authorization_code",
+            "password",
+            "client_credentials",
+            "refresh_token",
+        ],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+    }
+
+
+class OAuthServerMetadataView(APIView):
+    """``GET /.well-known/oauth-authorization-server``: where and how apps sign in."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="oauth_server_metadata")
+    def get(self, request: Request) -> Response:
+        return Response(oauth_server_metadata())
+
+
+class NodeInfoDiscoveryView(APIView):
+    """``GET /.well-known/nodeinfo``: the link to the NodeInfo 2.0 document."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="nodeinfo_discovery")
+    def get(self, request: Request) -> Response:
+        href = absolute_url(reverse("nodeinfo-2.0"))
+        return Response({"links": [{"rel": NODEINFO_SCHEMA, "href": href}]})
+
+
+class NodeInfoView(APIView):
+    """``GET /nodeinfo/2.0``: NodeInfo 2.0, what software this is and how used.
+
+    No federation protocol is spoken, so ``protocols`` is empty.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="nodeinfo")
+    def get(self, request: Request) -> Response:
+        stats = selectors.instance_stats()
+        return Response(
+            {
+                "version": "2.0",
+                "software": {"name": "agora", "version": AGORA_VERSION},
+                "protocols": [],
+                "services": {"outbound": [], "inbound": []},
+                "usage": {
+                    "users": {
+                        "total": stats.user_count,
+                        "activeMonth": stats.active_month,
+                        "activeHalfyear": stats.active_halfyear,
+                    },
+                    "localPosts": stats.status_count,
+                },
+                "openRegistrations": settings.AGORA_REGISTRATIONS_OPEN,
+                "metadata": {"nodeName": settings.AGORA_TITLE, "nodeDescription": _description()},
             }
         )

@@ -1,5 +1,6 @@
 """The REST API (DRF), its schema (drf-spectacular) and OAuth 2 (django-oauth-toolkit)."""
 
+from .base import AGORA_DOMAIN, AGORA_HTTPS
 from .environment import env
 
 REST_FRAMEWORK = {
@@ -85,6 +86,9 @@ OAUTH2_PROVIDER = {
         "OAUTH_REFRESH_TOKEN_SECONDS", default=60 * 60 * 24 * 365
     ),
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
+    # Web redirect URIs. Native apps' private-use schemes (RFC 8252: icecubesapp://,
+    # oauth2redirect://...) are allowed per app, for the URIs it registered
+    # (apps.accounts.models.Application.get_allowed_schemes).
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http", "urn"],
     "ALLOWED_SCHEMES": ["https", "http"],
     # RFC 9700: no access tokens in the query string; the RFC 9207 "iss" in authorization
@@ -92,7 +96,42 @@ OAUTH2_PROVIDER = {
     # see MastodonOAuth2Validator.validate_grant_type.
     "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    # The issuer: the "iss" of authorization responses and of
+    # /.well-known/oauth-authorization-server, the root URL as Mastodon's.
+    "OIDC_ISS_ENDPOINT": f"{'https' if AGORA_HTTPS else 'http'}://{AGORA_DOMAIN}/",
 }
+
+# Redirect URI schemes no app may register, in any case: a redirect there would run
+# code in the browser or read local files (Mastodon forbids the same, and file:).
+AGORA_OAUTH_FORBIDDEN_REDIRECT_URI_SCHEMES = ["javascript", "data", "vbscript", "file"]
+
+# CORS (django-cors-headers), as Mastodon answers it: browser clients (Phanpy, Elk) call
+# the API, the token and revocation endpoints and the discovery documents from any
+# origin with bearer tokens, never cookies. The authorization and login pages, the
+# admin and everything else get no CORS headers.
+CORS_URLS_REGEX = r"^/(api/|oauth/(token|revoke)/?$|\.well-known/|nodeinfo/)"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT"]
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "accept-language",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "user-agent",
+    "x-requested-with",
+]
+CORS_EXPOSE_HEADERS = [
+    "Link",
+    "X-RateLimit-Reset",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-Request-Id",
+    "Idempotency-Key",
+]
+# CORS_PREFLIGHT_MAX_AGE: seconds a browser may cache a preflight answer.
+CORS_PREFLIGHT_MAX_AGE = env.int("CORS_PREFLIGHT_MAX_AGE", default=86400)
 
 # AGORA_VAPID_PUBLIC_KEY: the Web Push public key apps receive as "vapid_key" (blank: no push).
 AGORA_VAPID_PUBLIC_KEY = env.str("AGORA_VAPID_PUBLIC_KEY", default="")

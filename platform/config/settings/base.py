@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "oauth2_provider",
+    "corsheaders",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -82,6 +83,9 @@ INSTALLED_APPS = [name for name in INSTALLED_APPS if name not in AGORA_DISABLED_
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.middleware.RequestIdMiddleware",
+    # CORS early: preflights are answered here, and every answer inside it (errors,
+    # refusals, rate limits) carries the headers a browser client needs to read it.
+    "corsheaders.middleware.CorsMiddleware",
     # JSON errors on API paths (DEBUG too) and 503 for outages, for everything inside it.
     "core.middleware.ApiErrorMiddleware",
     "core.middleware.RejectNulBytesMiddleware",
