@@ -1,15 +1,19 @@
 """Direct conversations (``/api/v1/conversations``), the ``direct`` stream and thread mutes,
 as Mastodon 4.5 has them; and a direct status reaching nobody but its participants."""
 
+import asyncio
+import json
+
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
+from django.test import AsyncClient
 from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import Standing, User
 from apps.feed.models import AccountConversation, ConversationMute, Notification, Status
 from tests.feed.conftest import Member
-from tests.feed.test_streaming import TIMEOUT, open_stream, run
+from tests.feed.test_streaming import TIMEOUT, open_stream, run, settle
 
 pytestmark = pytest.mark.django_db
 
@@ -53,9 +57,7 @@ def test_a_direct_message_is_a_conversation_unread_for_the_recipient_read_for_th
     assert for_bob["id"] != for_alice["id"]
 
 
-def test_a_reply_in_the_thread_moves_the_last_status_and_marks_it_unread_for_the_other(
-    alice, bob
-):
+def test_a_reply_in_the_thread_moves_the_last_status_and_marks_it_unread_for_the_other(alice, bob):
     # given alice wrote to bob
     first = dm(alice, "@bob hello")
 
@@ -88,9 +90,7 @@ def test_public_posts_and_replies_make_no_conversation(alice, bob):
     assert conversations(alice) == conversations(bob) == []
 
 
-def test_conversations_are_newest_last_status_first_and_paged_by_last_status_id(
-    alice, bob, carol
-):
+def test_conversations_are_newest_last_status_first_and_paged_by_last_status_id(alice, bob, carol):
     # given three threads; the oldest one gets a new message last
     oldest = dm(alice, "@bob one")
     middle = dm(alice, "@carol two")
@@ -201,7 +201,9 @@ def test_anothers_or_an_unknown_conversation_is_a_404_and_changes_nothing(
 
     # when carol (not in it) acts on it, and bob on an id that does not exist
     as_carol = getattr(carol.client, method)(f"/api/v1/conversations/{conversation['id']}{suffix}")
-    unknown = getattr(bob.client, method)(f"/api/v1/conversations/{int(conversation['id']) + 1}{suffix}")
+    unknown = getattr(bob.client, method)(
+        f"/api/v1/conversations/{int(conversation['id']) + 1}{suffix}"
+    )
 
     # then both are Mastodon's 404, and nothing changed
     assert (as_carol.status_code, as_carol.json()) == (404, NOT_FOUND)
@@ -402,8 +404,6 @@ def test_muting_needs_the_write_mutes_scope(alice, bob, token_for):
 
 
 async def next_conversation(stream) -> dict:
-    import json
-
     message = await stream.receive_json_from(timeout=TIMEOUT)
     assert message["event"] == "conversation", message
     return {**message, "payload": json.loads(message["payload"])}
@@ -445,5 +445,62 @@ def test_the_direct_stream_needs_a_reading_scope(bob, token_for):
         refusal = await stream.receive_json_from(timeout=TIMEOUT)
         assert refusal == {"error": "Access token does not have the required scopes", "status": 401}
         await stream.disconnect()
+
+    run(scenario)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_direct_status_stays_off_every_stream_of_one_not_in_it(alice, bob, carol, token_for):
+    # given carol follows alice and listens to her user, direct, public and #secret streams
+    carol.follow(alice)
+    token = token_for(carol.account, scope="read")
+
+    async def scenario():
+        stream = await open_stream(token, "stream=user")
+        for subscription in (
+            {"stream": "direct"},
+            {"stream": "public"},
+            {"stream": "hashtag", "tag": "secret"},
+        ):
+            await stream.send_json_to({"type": "subscribe", **subscription})
+        await settle(stream)
+
+        # when alice writes to bob with the tag, then posts a public marker with it
+        await sync_to_async(dm)(alice, "@bob the #secret plan")
+        marker = await sync_to_async(alice.post)("the #secret is out")
+
+        # then carol's first events are the marker's, on user, public and hashtag
+        heard = []
+        for _ in range(3):
+            message = await stream.receive_json_from(timeout=TIMEOUT)
+            heard.append((message["stream"][0], message["event"]))
+            assert json.loads(message["payload"])["id"] == marker["id"]
+        assert sorted(heard) == [("hashtag", "update"), ("public", "update"), ("user", "update")]
+        assert await stream.receive_nothing(timeout=0.2)
+        await stream.disconnect()
+
+    run(scenario)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_direct_stream_over_server_sent_events(alice, bob):
+    async def scenario():
+        response = await AsyncClient().get(
+            "/api/v1/streaming/direct", headers={"Authorization": f"Bearer {bob.token}"}
+        )
+        assert response.status_code == 200
+        stream = aiter(response.streaming_content)
+
+        message = await sync_to_async(dm)(alice, "@bob over SSE")
+
+        while True:
+            chunk = await asyncio.wait_for(anext(stream), TIMEOUT)
+            chunk = chunk.decode() if isinstance(chunk, bytes) else chunk
+            if not chunk.startswith(":"):
+                break
+        lines = dict(line.split(": ", 1) for line in chunk.strip().split("\n"))
+        assert lines["event"] == "conversation"
+        assert summary(json.loads(lines["data"])) == (message["id"], True, ["alice"])
+        await response.streaming_content.aclose()
 
     run(scenario)

@@ -50,7 +50,9 @@ def _loaded(viewer, rows: list[AccountConversation]) -> tuple[list[ConversationV
         for status in with_relations(Status.objects.visible_to(viewer)).filter(pk__in=status_ids)
     }
     wanted = {participant for row in rows for participant in row.participant_ids}
-    participants = {account.pk: account for account in User.objects.able_to_act().filter(pk__in=wanted)}
+    participants = {
+        account.pk: account for account in User.objects.able_to_act().filter(pk__in=wanted)
+    }
     views = []
     for row in rows:
         status = statuses.get(row.last_status_id)

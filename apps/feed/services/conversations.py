@@ -76,7 +76,9 @@ def conversation_status_published(*, status: Status, parent: Status | None) -> N
     if status.visibility != Visibility.DIRECT:
         return
     mentioned = _mentioned_ids(status)
-    recipients = notifiable_account_ids(recipient_ids=mentioned, actor=status.account, status=status)
+    recipients = notifiable_account_ids(
+        recipient_ids=mentioned, actor=status.account, status=status
+    )
     _add(status, account_ids=[status.account_id, *recipients], mentioned_ids=mentioned)
 
 
