@@ -79,17 +79,18 @@ def conversation_status_published(*, status: Status, parent: Status | None) -> N
     recipients = notifiable_account_ids(
         recipient_ids=mentioned, actor=status.account, status=status
     )
-    _add(status, account_ids=[status.account_id, *recipients], mentioned_ids=mentioned)
+    _add(status, thread, account_ids=[status.account_id, *recipients], mentioned_ids=mentioned)
 
 
 def conversation_status_edited(*, status: Status) -> None:
     """Follow an edit of a direct status: newly mentioned accounts get it (unread), accounts
     no longer mentioned lose it. Call in the edit's transaction, once mentions are synced and
     before the new mentions are notified."""
-    if status.visibility != Visibility.DIRECT or status.conversation_id is None:
+    thread = status.conversation_id
+    if status.visibility != Visibility.DIRECT or thread is None:
         return
     mentioned = _mentioned_ids(status)
-    holders = _rows_holding(status)
+    holders = _rows_holding(status, thread)
     participants = {status.account_id, *mentioned}
     _remove(status, rows=[row for row in holders if row.account_id not in participants])
     holding = {row.account_id for row in holders}
@@ -98,7 +99,7 @@ def conversation_status_edited(*, status: Status) -> None:
         recipients = notifiable_account_ids(
             recipient_ids=newcomers, actor=status.account, status=status
         )
-        _add(status, account_ids=recipients, mentioned_ids=mentioned)
+        _add(status, thread, account_ids=recipients, mentioned_ids=mentioned)
 
 
 def conversation_status_removed(*, status: Status) -> None:
@@ -106,9 +107,10 @@ def conversation_status_removed(*, status: Status) -> None:
 
     Call in the deletion's transaction, before the row goes.
     """
-    if status.visibility != Visibility.DIRECT or status.conversation_id is None:
+    thread = status.conversation_id
+    if status.visibility != Visibility.DIRECT or thread is None:
         return
-    _remove(status, rows=_rows_holding(status))
+    _remove(status, rows=_rows_holding(status, thread))
 
 
 def conversation_read(*, account, account_conversation_id: int) -> AccountConversation:
@@ -170,28 +172,31 @@ def _mentioned_ids(status: Status) -> list[int]:
     return sorted(Mention.objects.filter(status=status).values_list("account_id", flat=True))
 
 
-def _lock_thread(status: Status) -> None:
-    Conversation.objects.select_for_update().filter(pk=status.conversation_id).first()
+def _lock_thread(thread: int) -> None:
+    Conversation.objects.select_for_update().filter(pk=thread).first()
 
 
-def _rows_holding(status: Status) -> list[AccountConversation]:
-    """The thread's conversations that hold ``status`` (its row locked first)."""
-    _lock_thread(status)
-    rows = AccountConversation.objects.filter(conversation_id=status.conversation_id)
+def _rows_holding(status: Status, thread: int) -> list[AccountConversation]:
+    """The conversations of ``thread`` that hold ``status`` (the thread's row locked first)."""
+    _lock_thread(thread)
+    rows = AccountConversation.objects.filter(conversation_id=thread)
     return [row for row in rows if status.pk in row.status_ids]
 
 
-def _add(status: Status, *, account_ids: Iterable[int], mentioned_ids: list[int]) -> None:
-    """Add ``status`` to each account's conversation with the status's other participants."""
+def _add(
+    status: Status, thread: int, *, account_ids: Iterable[int], mentioned_ids: list[int]
+) -> None:
+    """Add ``status`` to each account's conversation in ``thread`` with the status's other
+    participants."""
     account_ids = list(dict.fromkeys(account_ids))
     if not account_ids:
         return
-    _lock_thread(status)
+    _lock_thread(thread)
     everyone = sorted({status.account_id, *mentioned_ids})
     existing = {
         (row.account_id, row.participants_key): row
         for row in AccountConversation.objects.filter(
-            conversation_id=status.conversation_id, account_id__in=account_ids
+            conversation_id=thread, account_id__in=account_ids
         )
     }
     now = timezone.now()
@@ -203,7 +208,7 @@ def _add(status: Status, *, account_ids: Iterable[int], mentioned_ids: list[int]
         if row is None:
             row = AccountConversation(
                 account_id=account_id,
-                conversation_id=status.conversation_id,
+                conversation_id=thread,
                 participant_ids=others,
                 participants_key=key,
                 status_ids=[],
