@@ -11,6 +11,7 @@ from django.test import AsyncClient
 from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import Standing, User
+from apps.feed import services
 from apps.feed.models import AccountConversation, ConversationMute, Notification, Status
 from tests.feed.conftest import Member
 from tests.feed.test_streaming import TIMEOUT, open_stream, run, settle
@@ -292,6 +293,14 @@ def test_a_suspended_authors_conversation_is_hidden_and_a_suspended_participant_
     assert conversations(alice) == []
 
 
+def test_a_suspended_participant_is_left_out_of_the_accounts(alice, bob, carol):
+    message = dm(alice, "@bob @carol hi")
+
+    User.objects.filter(pk=carol.account.pk).update(standing=Standing.SUSPENDED)
+
+    assert [summary(c) for c in conversations(bob)] == [(message["id"], True, ["alice"])]
+
+
 def test_a_direct_status_reaches_only_its_participants_through_every_endpoint(alice, bob, carol):
     # given carol follows alice, who writes to bob with a hashtag
     carol.follow(alice)
@@ -504,3 +513,20 @@ def test_the_direct_stream_over_server_sent_events(alice, bob):
         await response.streaming_content.aclose()
 
     run(scenario)
+
+
+def test_a_direct_message_costs_the_same_for_one_and_ten_recipients(alice):
+    # given ten accounts, and a first message that warms what is cached per process
+    named = [Member(f"reader{n}").account for n in range(10)]
+    dm(alice, "@reader0 warm up")
+
+    # when alice writes to one of them, then to all ten, each in a thread of its own
+    with CaptureQueriesContext(connection) as one:
+        services.status_create(author=alice.account, text="@reader0 hi", visibility="direct")
+    everyone = " ".join(f"@{account.username}" for account in named)
+    with CaptureQueriesContext(connection) as ten:
+        services.status_create(author=alice.account, text=everyone, visibility="direct")
+
+    # then the cost is flat, and each of them holds the group conversation
+    assert len(ten) == len(one)
+    assert AccountConversation.objects.filter(account__in=named).count() == 10 + 2
