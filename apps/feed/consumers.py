@@ -27,6 +27,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from rest_framework.renderers import JSONRenderer
 
 from apps.feed import streaming
+from apps.feed.api.conversations import conversation_event_payload
 from apps.feed.api.notifications import NotificationEntitySerializer
 from apps.feed.api.serializers import StatusSerializer
 from core.params import truthy
@@ -42,7 +43,7 @@ PUBLIC_GROUPS = {
     "public:media": streaming.PUBLIC_MEDIA_GROUP,
     "public:local:media": streaming.PUBLIC_LOCAL_MEDIA_GROUP,
 }
-KNOWN_STREAMS = PUBLIC_STREAMS | {"user", "user:notification"}
+KNOWN_STREAMS = PUBLIC_STREAMS | {"user", "user:notification", "direct"}
 
 
 class StreamRefused(Exception):
@@ -76,7 +77,8 @@ def resolve_stream(*, name, tag, account_id: int, token, only_media=None) -> Sub
 
     Raises StreamRefused: an unknown stream (400), a hashtag stream without a tag (400), or a
     token without the scope the stream needs (401): ``read`` or ``read:statuses`` for ``user``,
-    ``read`` or ``read:notifications`` for ``user:notification``; public streams need none.
+    ``read`` or ``read:notifications`` for ``user:notification``, ``read`` or ``read:statuses``
+    for ``direct``; public streams need none.
     """
     if not isinstance(name, str) or name not in KNOWN_STREAMS:
         raise StreamRefused("Unknown stream type", 400)
@@ -86,6 +88,10 @@ def resolve_stream(*, name, tag, account_id: int, token, only_media=None) -> Sub
         raise StreamRefused("Access token does not have the required scopes", 401)
     if name == "user:notification" and not token_grants(token, "read", "read:notifications"):
         raise StreamRefused("Access token does not have the required scopes", 401)
+    if name == "direct" and not token_grants(token, "read", "read:statuses"):
+        raise StreamRefused("Access token does not have the required scopes", 401)
+    if name == "direct":
+        return Subscription(streaming.direct_group(account_id), ("direct",))
     if name == "user":
         return Subscription(streaming.user_group(account_id), ("user",))
     if name == "user:notification":
@@ -244,3 +250,14 @@ class StreamingConsumer(AsyncWebsocketConsumer):
         )
         if payload is not None:
             await self._send_event(subscription, "notification", payload)
+
+    async def stream_conversation(self, message) -> None:
+        """``conversation`` on the ``direct`` stream: the Conversation as this viewer sees it."""
+        subscription = self.subscriptions.get(message["group"])
+        if subscription is None:
+            return
+        payload = await database_sync_to_async(conversation_event_payload)(
+            viewer=self.user, account_conversation_id=message["account_conversation_id"]
+        )
+        if payload is not None:
+            await self._send_event(subscription, "conversation", payload)

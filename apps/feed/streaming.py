@@ -6,7 +6,9 @@ Committed feed changes become channel-layer messages to one group per stream:
 - ``timeline.user.<account id>.notification``: the ``user:notification`` stream;
 - ``timeline.public`` and ``timeline.public.local``: public statuses (``.media`` after
   either: only those with media attachments);
-- ``timeline.hashtag.<tag>`` and ``timeline.hashtag.<tag>.local``: public statuses with the tag.
+- ``timeline.hashtag.<tag>`` and ``timeline.hashtag.<tag>.local``: public statuses with the tag;
+- ``timeline.direct.<account id>``: the ``direct`` stream (``conversation`` events, rendered
+  for their one account by :func:`apps.feed.selectors.account_conversation_for_stream`).
 
 A message names a status or notification by id and the group it was sent to; the consumer
 (:mod:`apps.feed.consumers`) looks it up for its own viewer with :func:`status_for_viewer` and
@@ -68,6 +70,11 @@ def user_group(account_id: int) -> str:
 
 def notification_group(account_id: int) -> str:
     return f"timeline.user.{account_id}.notification"
+
+
+def direct_group(account_id: int) -> str:
+    """The ``direct`` stream: ``conversation`` events of the account's direct threads."""
+    return f"timeline.direct.{account_id}"
 
 
 def sessions_group(account_id: int) -> str:
@@ -246,6 +253,26 @@ def notifications_broadcast_on_commit(*, notifications: list[Notification]) -> N
                 user_group(notification.account_id),
                 notification_group(notification.account_id),
             )
+        ]
+    )
+
+
+def conversations_broadcast_on_commit(*, account_conversations: Iterable) -> None:
+    """Queue a ``conversation`` event to each AccountConversation's account's ``direct`` stream.
+
+    The message names the row; the consumer renders it for its viewer after commit.
+    """
+    realtime.broadcast_many_on_commit(
+        [
+            (
+                direct_group(row.account_id),
+                {
+                    "type": "stream.conversation",
+                    "account_conversation_id": row.pk,
+                    "group": direct_group(row.account_id),
+                },
+            )
+            for row in account_conversations
         ]
     )
 

@@ -43,6 +43,10 @@ ID_ROUTES = [
     ("get", "/api/agora/v1/jobs/{id}"),
     ("post", "/api/v1/announcements/{id}/dismiss"),
     ("put", "/api/v1/announcements/{id}/reactions/%F0%9F%91%8D"),
+    ("post", "/api/v1/conversations/{id}/read"),
+    ("delete", "/api/v1/conversations/{id}"),
+    ("post", "/api/v1/statuses/{id}/mute"),
+    ("post", "/api/v1/statuses/{id}/unmute"),
 ]
 BAD_IDS = ["abc", "12a", "-1", "1.5", str(MAX_ID + 1), "9" * 20, "%C2%B2"]
 

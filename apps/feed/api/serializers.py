@@ -165,7 +165,7 @@ class StatusSerializer(serializers.ModelSerializer):
         return status.pk in self._state().bookmarked
 
     def get_muted(self, status) -> bool:
-        return False
+        return status.pk in self._state().muted
 
     def get_pinned(self, status) -> bool:
         return status.pinned_at is not None

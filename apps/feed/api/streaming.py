@@ -1,7 +1,7 @@
 """The HTTP side of Mastodon's streaming API: its health check and Server-Sent Events.
 
 ``GET /api/v1/streaming/<stream>`` (``user``, ``user/notification``, ``public``,
-``public/local``, ``hashtag?tag=``, ``hashtag/local?tag=``) answers
+``public/local``, ``hashtag?tag=``, ``hashtag/local?tag=``, ``direct``) answers
 ``text/event-stream``: each event as Mastodon's streaming server writes it
 (``event: update`` then ``data: <the Status entity>``), and a ``:thump`` comment
 every :data:`HEARTBEAT_SECONDS` so proxies keep the connection open. The token comes
@@ -20,6 +20,7 @@ from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
 from apps.feed import streaming
+from apps.feed.api.conversations import conversation_event_payload
 from apps.feed.consumers import (
     StreamRefused,
     notification_event_payload,
@@ -38,6 +39,7 @@ SSE_STREAMS = {
     "public/local": "public:local",
     "hashtag": "hashtag",
     "hashtag/local": "hashtag:local",
+    "direct": "direct",
 }
 
 
@@ -92,6 +94,11 @@ async def streaming_events(request, stream: str):
                 viewer=user, status_id=message["status_id"]
             )
             return None if payload is None else (message["event"], payload)
+        if kind == "stream.conversation":
+            payload = await database_sync_to_async(conversation_event_payload)(
+                viewer=user, account_conversation_id=message["account_conversation_id"]
+            )
+            return None if payload is None else ("conversation", payload)
         if kind == "stream.delete":
             return "delete", str(message["status_id"])
         if kind == "stream.notification" and reads_notifications:

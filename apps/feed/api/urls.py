@@ -2,7 +2,16 @@
 
 from django.urls import path, re_path
 
-from apps.feed.api import discovery, instance, links, markers, scheduled, streaming, views
+from apps.feed.api import (
+    conversations,
+    discovery,
+    instance,
+    links,
+    markers,
+    scheduled,
+    streaming,
+    views,
+)
 
 status_actions = [
     path(f"api/v1/statuses/<id:status_id>/{action}", views.StatusActionView.as_view(action=action))
@@ -72,7 +81,7 @@ urlpatterns = [
     path("api/agora/v1/timelines/ranked", discovery.RankedTimelineView.as_view()),
     path("api/v1/streaming/health", streaming.streaming_health),
     re_path(
-        r"^api/v1/streaming/(?P<stream>user|user/notification|public|public/local|hashtag|hashtag/local)$",
+        r"^api/v1/streaming/(?P<stream>user|user/notification|public|public/local|hashtag|hashtag/local|direct)$",
         streaming.streaming_events,
     ),
     path("api/v1/notifications", views.NotificationListView.as_view()),
@@ -84,4 +93,21 @@ urlpatterns = [
     ),
     path("api/v1/instance/peers", instance.InstancePeersView.as_view()),
     path("api/v1/instance/activity", instance.InstanceActivityView.as_view()),
+    path("api/v1/conversations", conversations.ConversationListView.as_view()),
+    path(
+        "api/v1/conversations/<id:conversation_id>",
+        conversations.ConversationDetailView.as_view(),
+    ),
+    path(
+        "api/v1/conversations/<id:conversation_id>/read",
+        conversations.ConversationReadView.as_view(),
+    ),
+    path(
+        "api/v1/statuses/<id:status_id>/mute",
+        conversations.StatusMuteView.as_view(action="mute"),
+    ),
+    path(
+        "api/v1/statuses/<id:status_id>/unmute",
+        conversations.StatusMuteView.as_view(action="unmute"),
+    ),
 ]

@@ -9,6 +9,7 @@ modules of their own:
 - :mod:`.accounts`: accounts as the feed relates them (follows, requests, blocks,
   mutes, relationships);
 - :mod:`.notifications`, :mod:`.markers`, :mod:`.scheduling`;
+- :mod:`.conversations`: direct conversations;
 - :mod:`.search`, :mod:`.trends`, :mod:`.ranking`: discovery, used as modules
   (``search.search(...)``, ``trends.trending_tags(...)``).
 """
@@ -26,6 +27,12 @@ from apps.feed.selectors.accounts import (
     mutes_page,
     relationships,
     without_muted,
+)
+from apps.feed.selectors.conversations import (
+    ConversationView,
+    account_conversation_for_stream,
+    conversation_get_for_viewer,
+    conversations_page,
 )
 from apps.feed.selectors.markers import markers_for
 from apps.feed.selectors.notifications import notification_get, notifications_page
@@ -58,6 +65,10 @@ from apps.feed.selectors.timelines import (
 )
 
 __all__ = [
+    "ConversationView",
+    "account_conversation_for_stream",
+    "conversation_get_for_viewer",
+    "conversations_page",
     "MAX_CONTEXT",
     "MEDIA_ATTRIBUTE",
     "RelationshipSets",

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import able_to_act_q
-from apps.feed.models import Bookmark, Favourite, Mention, Status, Tag
+from apps.feed.models import Bookmark, ConversationMute, Favourite, Mention, Status, Tag
 from apps.feed.selectors.accounts import without_muted
 from apps.media.selectors import media_for_statuses, statuses_with_media
 from core import errors
@@ -234,11 +234,13 @@ class ViewerState:
     favourited: set[int] = field(default_factory=set)
     reblogged: set[int] = field(default_factory=set)
     bookmarked: set[int] = field(default_factory=set)
+    # Statuses in threads the viewer muted (Mastodon's ``muted``).
+    muted: set[int] = field(default_factory=set)
 
 
 def viewer_state(*, viewer, statuses: Iterable[Status]) -> ViewerState:
-    """The viewer's favourites, reblogs and bookmarks among ``statuses`` (and the
-    originals they reblog), in one query whatever the page size."""
+    """The viewer's favourites, reblogs, bookmarks and muted threads among ``statuses`` (and
+    the originals they reblog), in one query whatever the page size."""
     state = ViewerState()
     if viewer is None or not viewer.is_authenticated:
         return state
@@ -260,11 +262,16 @@ def viewer_state(*, viewer, statuses: Iterable[Status]) -> ViewerState:
          WHERE account_id = %s AND reblog_of_id IN ({placeholders})
         UNION ALL SELECT 'b', status_id FROM {Bookmark._meta.db_table}
          WHERE account_id = %s AND status_id IN ({placeholders})
+        UNION ALL SELECT 'm', s.id FROM {Status._meta.db_table} s
+          JOIN {ConversationMute._meta.db_table} m ON m.conversation_id = s.conversation_id
+         WHERE m.account_id = %s AND s.id IN ({placeholders})
     """  # noqa: S608
     ordered = sorted(ids)
-    by_kind = {"f": state.favourited, "r": state.reblogged, "b": state.bookmarked}
+    by_kind = {
+        "f": state.favourited, "r": state.reblogged, "b": state.bookmarked, "m": state.muted
+    }  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(sql, [viewer.pk, *ordered] * 3)
+        cursor.execute(sql, [viewer.pk, *ordered] * 4)
         for kind, status_id in cursor.fetchall():
             by_kind[kind].add(status_id)
     return state

@@ -13,9 +13,16 @@ modules of their own:
 - :mod:`.notifications`: notifying, dismissing, moderation warnings;
 - :mod:`.markers`: reading positions;
 - :mod:`.scheduling`: scheduled statuses;
-- :mod:`.ranking`: training the ranked timeline's model.
+- :mod:`.ranking`: training the ranked timeline's model;
+- :mod:`.conversations`: direct conversations and thread mutes.
 """
 
+from apps.feed.services.conversations import (
+    conversation_read,
+    conversation_remove,
+    status_mute,
+    status_unmute,
+)
 from apps.feed.services.interactions import (
     MAX_PINNED,
     status_bookmark,
@@ -62,6 +69,10 @@ from apps.feed.services.statuses import (
 )
 
 __all__ = [
+    "conversation_read",
+    "conversation_remove",
+    "status_mute",
+    "status_unmute",
     "MAX_PINNED",
     "account_block",
     "account_follow",

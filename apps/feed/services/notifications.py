@@ -13,17 +13,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.feed import streaming
-from apps.feed.models import Block, Mute, Notification, Status
+from apps.feed.models import Block, ConversationMute, Mute, Notification, Status
 from core import errors, events
 
 User = get_user_model()
 
 
-def _notifiable(*, recipient_ids, actor) -> QuerySet:
+def _notifiable(*, recipient_ids, actor, status: Status | None = None) -> QuerySet:
     """The accounts among ``recipient_ids`` that ``actor`` may notify, in pk order.
 
     Not ``actor`` itself, nor anyone who blocks or is blocked by ``actor``, nor anyone
-    muting ``actor``'s notifications (a mute whose time ran out no longer counts).
+    muting ``actor``'s notifications (a mute whose time ran out no longer counts), nor,
+    about ``status``, anyone who muted its thread (Mastodon's conversation mute).
     ``recipient_ids`` may be a list or a ``values()`` queryset (then a subquery).
     """
     blocks = Block.objects.filter(
@@ -32,12 +33,40 @@ def _notifiable(*, recipient_ids, actor) -> QuerySet:
     mutes = Mute.objects.filter(
         account=OuterRef("pk"), target=actor, hide_notifications=True
     ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
-    return (
+    accounts = (
         User.objects.filter(pk__in=recipient_ids)
         .exclude(pk=actor.pk)
         .exclude(Exists(blocks))
         .exclude(Exists(mutes))
         .order_by("pk")
+    )
+    thread = _thread_id(status)
+    if thread is not None:
+        muted = ConversationMute.objects.filter(account=OuterRef("pk"), conversation_id=thread)
+        accounts = accounts.exclude(Exists(muted))
+    return accounts
+
+
+def _thread_id(status: Status | None) -> int | None:
+    """The thread (conversation) a notification about ``status`` belongs to: a reblog's is
+    its original's, as Mastodon's notifications target the original."""
+    if status is None:
+        return None
+    if status.conversation_id is None and status.reblog_of_id is not None:
+        return (
+            Status.objects.filter(pk=status.reblog_of_id)
+            .values_list("conversation_id", flat=True)
+            .first()
+        )
+    return status.conversation_id
+
+
+def notifiable_account_ids(*, recipient_ids, actor, status: Status | None = None) -> list[int]:
+    """The ids among ``recipient_ids`` that :func:`notifications_create` would notify."""
+    return list(
+        _notifiable(recipient_ids=recipient_ids, actor=actor, status=status).values_list(
+            "pk", flat=True
+        )
     )
 
 
@@ -51,7 +80,9 @@ def notifications_create(
     """
     if isinstance(recipient_ids, list) and not recipient_ids:
         return []
-    accounts = _notifiable(recipient_ids=recipient_ids, actor=actor).values_list("pk", flat=True)
+    accounts = _notifiable(recipient_ids=recipient_ids, actor=actor, status=status).values_list(
+        "pk", flat=True
+    )
     notifications = Notification.objects.bulk_create(
         [
             Notification(account_id=account_id, from_account=actor, type=type, status=status)

@@ -16,6 +16,7 @@ from apps.feed import selectors, streaming
 from apps.feed import text as text_rendering
 from apps.feed.languages import normalise_language
 from apps.feed.models import Follow, Mention, Notification, Status, StatusEdit, Tag, Visibility
+from apps.feed.services import conversations
 from apps.feed.services.notifications import notifications_create
 from apps.media import services as media_services
 from apps.media.selectors import statuses_with_media
@@ -192,6 +193,7 @@ def _status_insert(
         if media_ids:
             media_services.media_attach(account=author, media_ids=media_ids, status_id=status.pk)
         mentioned = _sync_mentions_and_tags(status, rendered)
+        conversations.conversation_status_published(status=status, parent=parent)
         if parent is not None:
             Status.objects.filter(pk=parent.pk).update(replies_count=F("replies_count") + 1)
         User.objects.filter(pk=author.pk).update(
@@ -272,6 +274,7 @@ def status_edit(
             spoiler_text=status.spoiler_text, sensitive=status.sensitive,
         )  # fmt: skip
         mentioned = _sync_mentions_and_tags(status, rendered)
+        conversations.conversation_status_edited(status=status)
         notifications_create(
             recipient_ids=[account.pk for account in mentioned],
             actor=editor,
@@ -308,6 +311,7 @@ def status_delete(*, status: Status, actor) -> Status:
                 statuses_count=F("statuses_count") - 1
             )
         snapshot_id = status.pk
+        conversations.conversation_status_removed(status=status)
         streaming.status_delete_broadcast_on_commit(status=status)
         status.delete()
         status.pk = snapshot_id
