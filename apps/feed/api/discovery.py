@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.api.serializers import AccountSerializer
-from apps.feed import selectors
+from apps.feed.api.filters import statuses_filtered
 from apps.feed.api.serializers import StatusSerializer, StatusTagSerializer
 from apps.feed.api.views import UserView
 from apps.feed.selectors import ranking, search, trends
@@ -25,7 +25,8 @@ from core.permissions import HasScope
 
 
 def _serialize_statuses(request: Request, statuses) -> list:
-    state = selectors.viewer_state(viewer=request.user, statuses=statuses)
+    """Status entities with the viewer's ``filtered`` (nothing hidden: trends are no context)."""
+    statuses, state = statuses_filtered(viewer=request.user, statuses=statuses, context=None)
     return StatusSerializer(  # type: ignore[return-value]  # many=True: a list
         statuses, many=True, context={"request": request, "viewer_state": state}
     ).data

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from apps.feed.api import discovery, markers, scheduled, streaming, views
+from apps.feed.api import discovery, filters, markers, scheduled, streaming, views
 
 status_actions = [
     path(f"api/v1/statuses/<id:status_id>/{action}", views.StatusActionView.as_view(action=action))
@@ -80,4 +80,13 @@ urlpatterns = [
         "api/v1/notifications/<id:notification_id>/dismiss",
         views.NotificationDismissView.as_view(),
     ),
+    # Filters: literal paths (keywords/, statuses/) are not ids, so <id:...> never takes them.
+    path("api/v2/filters", filters.FilterListView.as_view()),
+    path("api/v2/filters/keywords/<id:keyword_id>", filters.FilterKeywordDetailView.as_view()),
+    path("api/v2/filters/statuses/<id:filter_status_id>", filters.FilterStatusDetailView.as_view()),
+    path("api/v2/filters/<id:filter_id>", filters.FilterDetailView.as_view()),
+    path("api/v2/filters/<id:filter_id>/keywords", filters.FilterKeywordListView.as_view()),
+    path("api/v2/filters/<id:filter_id>/statuses", filters.FilterStatusListView.as_view()),
+    path("api/v1/filters", filters.FilterV1ListView.as_view()),
+    path("api/v1/filters/<id:filter_id>", filters.FilterV1DetailView.as_view()),
 ]

@@ -9,6 +9,7 @@ modules of their own:
 - :mod:`.accounts`: accounts as the feed relates them (follows, requests, blocks,
   mutes, relationships);
 - :mod:`.notifications`, :mod:`.markers`, :mod:`.scheduling`;
+- :mod:`.filters`: an owner's filters, and applying a viewer's to statuses;
 - :mod:`.search`, :mod:`.trends`, :mod:`.ranking`: discovery, used as modules
   (``search.search(...)``, ``trends.trending_tags(...)``).
 """
@@ -26,6 +27,18 @@ from apps.feed.selectors.accounts import (
     mutes_page,
     relationships,
     without_muted,
+)
+from apps.feed.selectors.filters import (
+    ActiveFilters,
+    Filtered,
+    FilterResult,
+    active_filters,
+    filter_get_for_owner,
+    filter_keyword_get_for_owner,
+    filter_keywords_for_owner,
+    filter_status_get_for_owner,
+    filters_apply,
+    filters_for_owner,
 )
 from apps.feed.selectors.markers import markers_for
 from apps.feed.selectors.notifications import notification_get, notifications_page
@@ -58,6 +71,16 @@ from apps.feed.selectors.timelines import (
 )
 
 __all__ = [
+    "ActiveFilters",
+    "FilterResult",
+    "Filtered",
+    "active_filters",
+    "filter_get_for_owner",
+    "filter_keyword_get_for_owner",
+    "filter_keywords_for_owner",
+    "filter_status_get_for_owner",
+    "filters_apply",
+    "filters_for_owner",
     "MAX_CONTEXT",
     "MEDIA_ATTRIBUTE",
     "RelationshipSets",

@@ -13,9 +13,22 @@ modules of their own:
 - :mod:`.notifications`: notifying, dismissing, moderation warnings;
 - :mod:`.markers`: reading positions;
 - :mod:`.scheduling`: scheduled statuses;
+- :mod:`.filters`: filters (v2, and v1's view of them);
 - :mod:`.ranking`: training the ranked timeline's model.
 """
 
+from apps.feed.services.filters import (
+    filter_create,
+    filter_delete,
+    filter_keyword_add,
+    filter_keyword_delete,
+    filter_keyword_update,
+    filter_status_add,
+    filter_status_delete,
+    filter_update,
+    filter_v1_create,
+    filter_v1_update,
+)
 from apps.feed.services.interactions import (
     MAX_PINNED,
     status_bookmark,
@@ -69,6 +82,16 @@ __all__ = [
     "account_unblock",
     "account_unfollow",
     "account_unmute",
+    "filter_create",
+    "filter_delete",
+    "filter_keyword_add",
+    "filter_keyword_delete",
+    "filter_keyword_update",
+    "filter_status_add",
+    "filter_status_delete",
+    "filter_update",
+    "filter_v1_create",
+    "filter_v1_update",
     "follow_request_authorize",
     "follow_request_reject",
     "markers_save",
