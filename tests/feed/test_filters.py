@@ -730,3 +730,44 @@ def test_streamed_notifications_are_dropped_when_hidden(reader, bob):
         viewer=reader.account, notification_id=notification.pk
     )
     assert '"filter_action":"hide"' in payload
+
+
+def test_filters_cost_a_page_at_most_two_queries(reader, bob, django_assert_max_num_queries):
+    # given a home page read without filters
+    for n in range(5):
+        bob.post(f"cat number {n}")
+    cache.clear()
+    with django_assert_max_num_queries(40) as unfiltered:
+        home(reader)
+        unfiltered_count = len(unfiltered)
+    keyword_filter(reader, "cat")
+    keyword_filter(reader, "number", action="blur")
+    cache.clear()
+
+    # when / then: the filters (one query) and, for keywords, media descriptions (one)
+    with django_assert_max_num_queries(unfiltered_count + 2):
+        page = home(reader)
+    assert all(len(status["filtered"]) == 2 for status in page)
+
+
+def test_the_ranked_home_timeline_applies_home_filters(reader, bob):
+    hidden = bob.post("cat")
+    shown = bob.post("dog")
+    keyword_filter(reader, "cat", action="hide", context=["home"])
+    keyword_filter(reader, "dog", action="warn", context=["home"])
+
+    page = get_ok(reader, "/api/agora/v1/timelines/ranked")
+
+    assert ids(page) == [shown["id"]]
+    assert hidden["id"] not in ids(page)
+    assert page[0]["filtered"][0]["keyword_matches"] == ["dog"]
+    assert "agora_ranking" in page[0]
+
+
+def test_anonymous_readers_are_never_filtered_by_anyones_filters(bob, api_client):
+    bob.post("cat")
+    keyword_filter(bob, "cat", action="hide", context=["public"])
+
+    page = api_client.get("/api/v1/timelines/public").json()
+
+    assert [status["filtered"] for status in page] == [[]]
