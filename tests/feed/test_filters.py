@@ -771,3 +771,63 @@ def test_anonymous_readers_are_never_filtered_by_anyones_filters(bob, api_client
     page = api_client.get("/api/v1/timelines/public").json()
 
     assert [status["filtered"] for status in page] == [[]]
+
+
+def test_v1_form_update_as_tusky_sends_it(alice):
+    # given a v1 filter that expires
+    v1 = alice.client.post(
+        V1, {"phrase": "old", "context[]": ["home"], "expires_in": "3600"}
+    ).json()
+    assert v1["expires_at"] is not None
+
+    # when Tusky saves it again, urlencoded, with no expiry
+    body = urlencode(
+        [("phrase", "renamed"), ("context[]", "home"), ("context[]", "thread"),
+         ("irreversible", "false"), ("whole_word", "true"), ("expires_in", "")]
+    )  # fmt: skip
+    response = alice.client.put(f"{V1}/{v1['id']}", body, content_type=FORM)
+
+    # then
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "id": v1["id"],
+        "phrase": "renamed",
+        "context": ["home", "thread"],
+        "whole_word": True,
+        "expires_at": None,
+        "irreversible": False,
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_websocket_user_stream_skips_hidden_statuses_and_public_ones_carry_filtered(
+    reader, bob, token_for
+):
+    from asgiref.sync import sync_to_async
+
+    from tests.feed.test_streaming import next_event, open_stream, run
+
+    # given alice hides cats at home and listens to her user and public streams
+    keyword_filter(reader, "cat", action="hide", context=["home"])
+    token = token_for(reader.account, scope="read")
+
+    async def scenario():
+        user = await open_stream(token, "stream=user")
+        public = await open_stream(token, "stream=public")
+
+        # when bob posts about a cat, then about something else
+        hidden = await sync_to_async(bob.post)("my cat")
+        plain = await sync_to_async(bob.post)("my garden")
+
+        # then her user stream skips the cat, and the public stream shows it with its result
+        event = await next_event(user)
+        assert event["payload"]["id"] == plain["id"]
+        first = await next_event(public)
+        assert first["payload"]["id"] == hidden["id"]
+        assert first["payload"]["filtered"][0]["filter"]["filter_action"] == "hide"
+        second = await next_event(public)
+        assert (second["payload"]["id"], second["payload"]["filtered"]) == (plain["id"], [])
+        await user.disconnect()
+        await public.disconnect()
+
+    run(scenario)
