@@ -97,8 +97,10 @@ def _expires_at(expires_in: Any) -> dt.datetime | None:
 
 
 def _clean_keyword(keyword: Any, *, field: str = "keyword") -> str:
-    text = keyword.strip() if isinstance(keyword, str) else ""
-    if not text:
+    """The keyword as given (spaces around it count in matching, as Mastodon's); refused
+    when blank or too long."""
+    text = keyword if isinstance(keyword, str) else ""
+    if not text.strip():
         raise errors.Invalid({field: [_blank()]})
     if len(text) > KEYWORD_MAX:
         raise errors.Invalid(
