@@ -26,8 +26,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from rest_framework.renderers import JSONRenderer
 
-from apps.feed import streaming
+from apps.feed import selectors, streaming
 from apps.feed.api.conversations import conversation_event_payload
+from apps.feed.api.filters import filter_results_rendered, stream_filter_context
 from apps.feed.api.notifications import NotificationEntitySerializer
 from apps.feed.api.serializers import StatusSerializer
 from core.params import truthy
@@ -107,23 +108,46 @@ def _render(data: Any) -> str:
     return JSONRenderer().render(data).decode()
 
 
-def status_event_payload(*, viewer, status_id: int) -> str | None:
-    """The Status entity ``viewer`` sees, as a JSON string; None if they may not see it
-    (:func:`apps.feed.streaming.status_for_viewer` decides)."""
+def _is_filtered_out(*, viewer, status, state, context: str | None) -> bool:
+    """Apply the viewer's filters to a streamed status: True when one hides it in
+    ``context``; otherwise its FilterResults go into ``state`` (``filtered``)."""
+    applied = selectors.filters_apply(viewer=viewer, statuses=[status], context=context)
+    if not applied.statuses:
+        return True
+    state.filtered = filter_results_rendered(applied.results)
+    return False
+
+
+def status_event_payload(*, viewer, status_id: int, stream: str = "user") -> str | None:
+    """The Status entity ``viewer`` sees on ``stream``, as a JSON string; None if they may
+    not see it (:func:`apps.feed.streaming.status_for_viewer` decides) or a filter of theirs
+    hides it there (the stream's context: :func:`stream_filter_context`)."""
     found = streaming.status_for_viewer(viewer=viewer, status_id=status_id)
     if found is None:
         return None
     status, state = found
+    if _is_filtered_out(
+        viewer=viewer, status=status, state=state, context=stream_filter_context(stream)
+    ):
+        return None
     return _render(StatusSerializer(status, context={"viewer_state": state}).data)
 
 
 def notification_event_payload(*, viewer, notification_id: int) -> str | None:
     """The Notification entity for ``viewer`` as a JSON string, or None
-    (:func:`apps.feed.streaming.notification_for_viewer` decides)."""
+    (:func:`apps.feed.streaming.notification_for_viewer` decides, or a ``hide`` filter of
+    the ``notifications`` context matches its status)."""
     found = streaming.notification_for_viewer(viewer=viewer, notification_id=notification_id)
     if found is None:
         return None
     notification, state = found
+    if notification.status_id is not None and _is_filtered_out(
+        viewer=viewer,
+        status=notification.status,
+        state=state,
+        context=stream_filter_context("", notification=True),
+    ):
+        return None
     context = {"viewer_state": state}
     return _render(NotificationEntitySerializer(notification, context=context).data)
 
@@ -226,7 +250,7 @@ class StreamingConsumer(AsyncWebsocketConsumer):
         if subscription is None:
             return
         payload = await database_sync_to_async(status_event_payload)(
-            viewer=self.user, status_id=message["status_id"]
+            viewer=self.user, status_id=message["status_id"], stream=subscription.label[0]
         )
         if payload is not None:
             await self._send_event(subscription, message["event"], payload)

@@ -1,7 +1,8 @@
 """Rendered Status entities, cached by content, as Mastodon caches its rendered entities.
 
 A Status entity is the same for every viewer except ``favourited``, ``reblogged``,
-``bookmarked`` and ``muted`` (its own and its reblogged original's). The viewer-independent
+``bookmarked``, ``muted`` and ``filtered`` (its own and its reblogged original's): the cache holds
+the rendering for no viewer and :func:`with_viewer` overlays the viewer's own. The viewer-independent
 rendering is cached under a key made of the status's id and a digest of every
 column of the rows it is rendered from (the status, its account, and for a reblog
 the original and its account) and of the instance's base URL (``core.base_url``). Any change to those rows
@@ -95,6 +96,7 @@ def with_viewer(entity: dict[str, Any], state: ViewerState) -> dict[str, Any]:
     shown["reblogged"] = status_id in state.reblogged
     shown["bookmarked"] = status_id in state.bookmarked
     shown["muted"] = status_id in state.muted
+    shown["filtered"] = state.filtered.get(status_id, [])
     if entity["reblog"] is not None:
         shown["reblog"] = with_viewer(entity["reblog"], state)
     return shown

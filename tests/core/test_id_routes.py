@@ -47,6 +47,12 @@ ID_ROUTES = [
     ("delete", "/api/v1/conversations/{id}"),
     ("post", "/api/v1/statuses/{id}/mute"),
     ("post", "/api/v1/statuses/{id}/unmute"),
+    ("get", "/api/v2/filters/{id}"),
+    ("get", "/api/v2/filters/{id}/keywords"),
+    ("get", "/api/v2/filters/{id}/statuses"),
+    ("get", "/api/v2/filters/keywords/{id}"),
+    ("get", "/api/v2/filters/statuses/{id}"),
+    ("get", "/api/v1/filters/{id}"),
 ]
 BAD_IDS = ["abc", "12a", "-1", "1.5", str(MAX_ID + 1), "9" * 20, "%C2%B2"]
 

@@ -55,6 +55,7 @@ def test_the_check_catches_a_service_reaching_the_api_through_streaming(graph):
     finally:
         graph.remove_import(importer="apps.feed.streaming", imported="apps.feed.api.serializers")
 
-    assert found["apps.feed.streaming"] == ["apps.feed.streaming", "apps.feed.api.serializers"]
+    # (the chain may go on to a module the serializers import, such as api.filters)
+    assert found["apps.feed.streaming"][:2] == ["apps.feed.streaming", "apps.feed.api.serializers"]
     assert found["apps.feed.services"][0] == "apps.feed.services"
     assert "apps.feed.streaming" in found["apps.feed.services"]

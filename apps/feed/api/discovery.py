@@ -13,9 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.api.serializers import AccountSerializer
-from apps.feed import selectors
+from apps.feed.api.filters import statuses_filtered
 from apps.feed.api.serializers import StatusSerializer, StatusTagSerializer
 from apps.feed.api.views import UserView
+from apps.feed.models import Filter
 from apps.feed.selectors import ranking, search, trends
 from core.api.pagination import offset_paged_response
 from core.ids import parse_id
@@ -25,7 +26,8 @@ from core.permissions import HasScope
 
 
 def _serialize_statuses(request: Request, statuses) -> list:
-    state = selectors.viewer_state(viewer=request.user, statuses=statuses)
+    """Status entities with the viewer's ``filtered`` (nothing hidden: trends are no context)."""
+    statuses, state = statuses_filtered(viewer=request.user, statuses=statuses, context=None)
     return StatusSerializer(  # type: ignore[return-value]  # many=True: a list
         statuses, many=True, context={"request": request, "viewer_state": state}
     ).data
@@ -245,8 +247,18 @@ class RankedTimelineView(UserView):
         offset = offset_param(request)
         page = ranking.ranked_timeline(viewer=request.user, limit=params.limit, offset=offset)
         weights = ranking.ranking_weights()
-        data = _serialize_statuses(request, [status for status, _entry in page])
-        for entity, (_status, entry) in zip(data, page, strict=True):
+        # The home timeline ranked: the viewer's filters hide in the home context.
+        shown, state = statuses_filtered(
+            viewer=request.user,
+            statuses=[status for status, _entry in page],
+            context=Filter.Context.HOME,
+        )
+        kept = {status.pk for status in shown}
+        entries = [entry for status, entry in page if status.pk in kept]
+        data = StatusSerializer(
+            shown, many=True, context={"request": request, "viewer_state": state}
+        ).data
+        for entity, entry in zip(data, entries, strict=True):
             entity["agora_ranking"] = entry.explanation(weights)
         return offset_paged_response(
             request, data, offset=offset, limit=params.limit, count=len(page)

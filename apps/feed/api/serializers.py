@@ -12,6 +12,7 @@ from rest_framework.exceptions import ErrorDetail
 
 from apps.accounts.api.serializers import AccountSerializer, emoji_table
 from apps.feed import entities
+from apps.feed.api.filters import FilterResultSerializer
 from apps.feed.languages import normalise_language
 from apps.feed.models import Notification, PreviewCard, Status, StatusEdit, Visibility
 from apps.feed.selectors import RelationshipSets, ViewerState, status_media
@@ -196,8 +197,10 @@ class StatusSerializer(serializers.ModelSerializer):
     def get_poll(self, status):
         return None
 
+    @extend_schema_field(FilterResultSerializer(many=True))
     def get_filtered(self, status) -> list:
-        return []
+        """The viewer's FilterResults for this status (:func:`apps.feed.api.filters.statuses_filtered`)."""
+        return self._state().filtered.get(status.pk, [])
 
     def get_language(self, status) -> str | None:
         return status.language or None

@@ -91,7 +91,7 @@ async def streaming_events(request, stream: str):
         kind = message.get("type")
         if kind == "stream.status":
             payload = await database_sync_to_async(status_event_payload)(
-                viewer=user, status_id=message["status_id"]
+                viewer=user, status_id=message["status_id"], stream=subscription.label[0]
             )
             return None if payload is None else (message["event"], payload)
         if kind == "stream.conversation":

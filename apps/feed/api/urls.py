@@ -5,6 +5,7 @@ from django.urls import path, re_path
 from apps.feed.api import (
     conversations,
     discovery,
+    filters,
     instance,
     links,
     markers,
@@ -110,4 +111,13 @@ urlpatterns = [
         "api/v1/statuses/<id:status_id>/unmute",
         conversations.StatusMuteView.as_view(action="unmute"),
     ),
+    # Filters: literal paths (keywords/, statuses/) are not ids, so <id:...> never takes them.
+    path("api/v2/filters", filters.FilterListView.as_view()),
+    path("api/v2/filters/keywords/<id:keyword_id>", filters.FilterKeywordDetailView.as_view()),
+    path("api/v2/filters/statuses/<id:filter_status_id>", filters.FilterStatusDetailView.as_view()),
+    path("api/v2/filters/<id:filter_id>", filters.FilterDetailView.as_view()),
+    path("api/v2/filters/<id:filter_id>/keywords", filters.FilterKeywordListView.as_view()),
+    path("api/v2/filters/<id:filter_id>/statuses", filters.FilterStatusListView.as_view()),
+    path("api/v1/filters", filters.FilterV1ListView.as_view()),
+    path("api/v1/filters/<id:filter_id>", filters.FilterV1DetailView.as_view()),
 ]

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.api.serializers import AccountSerializer
 from apps.feed import selectors, services
+from apps.feed.api.filters import statuses_filtered
 from apps.feed.api.notifications import NotificationEntitySerializer
 from apps.feed.api.scheduled import ScheduledStatusSerializer
 from apps.feed.api.serializers import (
@@ -23,7 +24,7 @@ from apps.feed.api.serializers import (
     StatusSerializer,
     StatusSourceSerializer,
 )
-from apps.feed.models import Notification
+from apps.feed.models import Filter, Notification
 from core.api.pagination import paged_response
 from core.errors import NotFound
 from core.ids import parse_id
@@ -34,18 +35,24 @@ from core.permissions import HasScope, HasUser
 User = get_user_model()
 
 
-def _statuses_response(request, statuses, *, params, cursor_rows=None) -> Response:
-    """A page of statuses; ``cursor_rows`` when the page's cursors are other rows' ids."""
-    state = selectors.viewer_state(viewer=request.user, statuses=statuses)
+def _statuses_response(
+    request, statuses, *, params, cursor_rows=None, filter_context: str | None = None
+) -> Response:
+    """A page of statuses; ``cursor_rows`` when the page's cursors are other rows' ids.
+
+    The viewer's filters apply (``filtered``); those that hide in ``filter_context`` take
+    statuses out of the page, whose cursors stay those of the page read.
+    """
+    shown, state = statuses_filtered(viewer=request.user, statuses=statuses, context=filter_context)
     data = StatusSerializer(
-        statuses, many=True, context={"request": request, "viewer_state": state}
+        shown, many=True, context={"request": request, "viewer_state": state}
     ).data
     rows = cursor_rows if cursor_rows is not None else statuses
     return paged_response(request, data, rows=rows, params=params)
 
 
 def _status_response(request, status, status_code=200) -> Response:
-    state = selectors.viewer_state(viewer=request.user, statuses=[status])
+    _shown, state = statuses_filtered(viewer=request.user, statuses=[status], context=None)
     data = StatusSerializer(status, context={"request": request, "viewer_state": state}).data
     return Response(data, status=status_code)
 
@@ -172,7 +179,12 @@ class StatusContextView(APIView):
     def get(self, request, status_id: int):
         status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
         ancestors, descendants = selectors.status_context(viewer=request.user, status=status)
-        state = selectors.viewer_state(viewer=request.user, statuses=ancestors + descendants)
+        shown, state = statuses_filtered(
+            viewer=request.user, statuses=ancestors + descendants, context=Filter.Context.THREAD
+        )
+        kept = {item.pk for item in shown}
+        ancestors = [item for item in ancestors if item.pk in kept]
+        descendants = [item for item in descendants if item.pk in kept]
         context = {"request": request, "viewer_state": state}
         return Response(
             {
@@ -290,7 +302,9 @@ class HomeTimelineView(UserView):
     def get(self, request):
         params = page_params(request)
         statuses = selectors.home_timeline(viewer=request.user, params=params)
-        return _statuses_response(request, statuses, params=params)
+        return _statuses_response(
+            request, statuses, params=params, filter_context=Filter.Context.HOME
+        )
 
 
 class PublicTimelineView(APIView):
@@ -306,7 +320,9 @@ class PublicTimelineView(APIView):
             remote=truthy(request.query_params.get("remote", "")),
             only_media=truthy(request.query_params.get("only_media", "")),
         )
-        return _statuses_response(request, statuses, params=params)
+        return _statuses_response(
+            request, statuses, params=params, filter_context=Filter.Context.PUBLIC
+        )
 
 
 class TagTimelineView(APIView):
@@ -319,7 +335,9 @@ class TagTimelineView(APIView):
             viewer=request.user, tag=hashtag, params=params,
             only_media=truthy(request.query_params.get("only_media", "")),
         )  # fmt: skip
-        return _statuses_response(request, statuses, params=params)
+        return _statuses_response(
+            request, statuses, params=params, filter_context=Filter.Context.PUBLIC
+        )
 
 
 # Accounts and relationships ------------------------------------------------
@@ -344,7 +362,9 @@ class AccountStatusesView(APIView):
             pinned=truthy(query.get("pinned", "")),
             tagged=query.get("tagged") or None,
         )
-        return _statuses_response(request, statuses, params=params)
+        return _statuses_response(
+            request, statuses, params=params, filter_context=Filter.Context.ACCOUNT
+        )
 
 
 class AccountRelationListView(APIView):
@@ -479,12 +499,14 @@ class FollowRequestActionView(UserView):
 # Notifications -------------------------------------------------------------
 
 
-def _notifications_context(request, notifications) -> dict:
+def _notifications_shown(request, notifications, *, filter_context=None) -> tuple[list, dict]:
+    """The notifications shown and their serializer context, the viewer's filters applied:
+    one whose status a ``hide`` filter of ``filter_context`` matches is left out."""
     statuses = [n.status for n in notifications if n.status_id]
-    return {
-        "request": request,
-        "viewer_state": selectors.viewer_state(viewer=request.user, statuses=statuses),
-    }
+    shown, state = statuses_filtered(viewer=request.user, statuses=statuses, context=filter_context)
+    kept = {status.pk for status in shown}
+    notifications = [n for n in notifications if n.status_id is None or n.status_id in kept]
+    return notifications, {"request": request, "viewer_state": state}
 
 
 class NotificationListView(UserView):
@@ -511,9 +533,10 @@ class NotificationListView(UserView):
             viewer=request.user, params=params, types=types or None, exclude_types=exclude or None,
             account_id=parse_id(query.get("account_id")),
         )  # fmt: skip
-        data = NotificationEntitySerializer(
-            notifications, many=True, context=_notifications_context(request, notifications)
-        ).data
+        shown, context = _notifications_shown(
+            request, notifications, filter_context=Filter.Context.NOTIFICATIONS
+        )
+        data = NotificationEntitySerializer(shown, many=True, context=context).data
         return paged_response(request, data, rows=notifications, params=params)
 
 
@@ -525,11 +548,8 @@ class NotificationDetailView(UserView):
         notification = selectors.notification_get(
             viewer=request.user, notification_id=notification_id
         )
-        return Response(
-            NotificationEntitySerializer(
-                notification, context=_notifications_context(request, [notification])
-            ).data
-        )
+        _shown, context = _notifications_shown(request, [notification])
+        return Response(NotificationEntitySerializer(notification, context=context).data)
 
 
 class NotificationDismissView(UserView):

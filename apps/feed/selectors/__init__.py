@@ -10,6 +10,7 @@ modules of their own:
   mutes, relationships);
 - :mod:`.notifications`, :mod:`.markers`, :mod:`.scheduling`;
 - :mod:`.conversations`: direct conversations;
+- :mod:`.filters`: an owner's filters, and applying a viewer's to statuses;
 - :mod:`.search`, :mod:`.trends`, :mod:`.ranking`: discovery, used as modules
   (``search.search(...)``, ``trends.trending_tags(...)``).
 """
@@ -33,6 +34,18 @@ from apps.feed.selectors.conversations import (
     account_conversation_for_stream,
     conversation_get_for_viewer,
     conversations_page,
+)
+from apps.feed.selectors.filters import (
+    ActiveFilters,
+    Filtered,
+    FilterResult,
+    active_filters,
+    filter_get_for_owner,
+    filter_keyword_get_for_owner,
+    filter_keywords_for_owner,
+    filter_status_get_for_owner,
+    filters_apply,
+    filters_for_owner,
 )
 from apps.feed.selectors.markers import markers_for
 from apps.feed.selectors.notifications import notification_get, notifications_page
@@ -69,6 +82,16 @@ __all__ = [
     "account_conversation_for_stream",
     "conversation_get_for_viewer",
     "conversations_page",
+    "ActiveFilters",
+    "FilterResult",
+    "Filtered",
+    "active_filters",
+    "filter_get_for_owner",
+    "filter_keyword_get_for_owner",
+    "filter_keywords_for_owner",
+    "filter_status_get_for_owner",
+    "filters_apply",
+    "filters_for_owner",
     "MAX_CONTEXT",
     "MEDIA_ATTRIBUTE",
     "RelationshipSets",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -229,13 +229,18 @@ def status_reblogged_by(*, viewer, status: Status, params: PageParams) -> tuple[
 
 @dataclass
 class ViewerState:
-    """Per-viewer flags of a page of statuses, one query whatever the page size."""
+    """Per-viewer flags of a page of statuses, one query whatever the page size.
+
+    ``filtered`` maps a status id to its rendered FilterResult entities for this viewer
+    (set by the interface that applied the viewer's filters; empty otherwise).
+    """
 
     favourited: set[int] = field(default_factory=set)
     reblogged: set[int] = field(default_factory=set)
     bookmarked: set[int] = field(default_factory=set)
     # Statuses in threads the viewer muted (Mastodon's ``muted``).
     muted: set[int] = field(default_factory=set)
+    filtered: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def viewer_state(*, viewer, statuses: Iterable[Status]) -> ViewerState:

@@ -14,7 +14,8 @@ modules of their own:
 - :mod:`.markers`: reading positions;
 - :mod:`.scheduling`: scheduled statuses;
 - :mod:`.ranking`: training the ranked timeline's model;
-- :mod:`.conversations`: direct conversations and thread mutes.
+- :mod:`.conversations`: direct conversations and thread mutes;
+- :mod:`.filters`: filters (v2, and v1's view of them).
 """
 
 from apps.feed.services.conversations import (
@@ -22,6 +23,18 @@ from apps.feed.services.conversations import (
     conversation_remove,
     status_mute,
     status_unmute,
+)
+from apps.feed.services.filters import (
+    filter_create,
+    filter_delete,
+    filter_keyword_add,
+    filter_keyword_delete,
+    filter_keyword_update,
+    filter_status_add,
+    filter_status_delete,
+    filter_update,
+    filter_v1_create,
+    filter_v1_update,
 )
 from apps.feed.services.interactions import (
     MAX_PINNED,
@@ -80,6 +93,16 @@ __all__ = [
     "account_unblock",
     "account_unfollow",
     "account_unmute",
+    "filter_create",
+    "filter_delete",
+    "filter_keyword_add",
+    "filter_keyword_delete",
+    "filter_keyword_update",
+    "filter_status_add",
+    "filter_status_delete",
+    "filter_update",
+    "filter_v1_create",
+    "filter_v1_update",
     "follow_request_authorize",
     "follow_request_reject",
     "markers_save",
