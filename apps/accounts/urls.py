@@ -54,4 +54,14 @@ urlpatterns = [
         totp_api.TotpConfirmView.as_view(),
         name="account-totp-confirm",
     ),
+    path(
+        "api/v1/profile/avatar",
+        accounts_api.ProfileImageDeleteView.as_view(image="avatar"),
+        name="profile-avatar-delete",
+    ),
+    path(
+        "api/v1/profile/header",
+        accounts_api.ProfileImageDeleteView.as_view(image="header"),
+        name="profile-header-delete",
+    ),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from apps.feed.api import discovery, markers, scheduled, streaming, views
+from apps.feed.api import accounts_extra, discovery, markers, scheduled, streaming, tags, views
 
 status_actions = [
     path(f"api/v1/statuses/<id:status_id>/{action}", views.StatusActionView.as_view(action=action))
@@ -16,7 +16,7 @@ account_actions = [
 ]
 
 urlpatterns = [
-    path("api/v1/statuses", views.StatusCreateView.as_view()),
+    path("api/v1/statuses", accounts_extra.StatusesView.as_view()),
     path("api/v1/statuses/<id:status_id>", views.StatusDetailView.as_view()),
     path("api/v1/statuses/<id:status_id>/context", views.StatusContextView.as_view()),
     path("api/v1/statuses/<id:status_id>/history", views.StatusHistoryView.as_view()),
@@ -80,4 +80,36 @@ urlpatterns = [
         "api/v1/notifications/<id:notification_id>/dismiss",
         views.NotificationDismissView.as_view(),
     ),
+    # Account and tag endpoints (issue 12).
+    path("api/v1/accounts/search", accounts_extra.AccountSearchView.as_view()),
+    path("api/v1/accounts/familiar_followers", accounts_extra.FamiliarFollowersView.as_view()),
+    path("api/v1/accounts/<id:account_id>/note", accounts_extra.AccountNoteView.as_view()),
+    path(
+        "api/v1/accounts/<id:account_id>/remove_from_followers",
+        accounts_extra.RemoveFromFollowersView.as_view(),
+    ),
+    *[
+        path(
+            f"api/v1/accounts/<id:account_id>/{action}",
+            accounts_extra.AccountEndorseView.as_view(action=action),
+        )
+        for action in accounts_extra.AccountEndorseView.ACTIONS
+    ],
+    path(
+        "api/v1/accounts/<id:account_id>/endorsements",
+        accounts_extra.AccountEndorsementsView.as_view(),
+    ),
+    path("api/v1/endorsements", accounts_extra.EndorsementsView.as_view()),
+    path("api/v1/suggestions", accounts_extra.SuggestionsView.as_view()),
+    path("api/v2/suggestions", accounts_extra.SuggestionsV2View.as_view()),
+    path("api/v1/suggestions/<id:account_id>", accounts_extra.SuggestionDismissView.as_view()),
+    path("api/v1/domain_blocks", accounts_extra.DomainBlocksView.as_view()),
+    path("api/v1/tags/<str:name>", tags.TagDetailView.as_view()),
+    path("api/v1/tags/<str:name>/follow", tags.TagFollowView.as_view(action="follow")),
+    path("api/v1/tags/<str:name>/unfollow", tags.TagFollowView.as_view(action="unfollow")),
+    path("api/v1/followed_tags", tags.FollowedTagsView.as_view()),
+    path("api/v1/featured_tags", tags.FeaturedTagsView.as_view()),
+    path("api/v1/featured_tags/suggestions", tags.FeaturedTagSuggestionsView.as_view()),
+    path("api/v1/featured_tags/<id:featured_tag_id>", tags.FeaturedTagDetailView.as_view()),
+    path("api/v1/accounts/<id:account_id>/featured_tags", tags.AccountFeaturedTagsView.as_view()),
 ]
