@@ -544,9 +544,9 @@ def account_profile_image_delete(*, account: User, image: str) -> User:
     name = getattr(account, image).name
     if not name:
         return account
+    storage = getattr(account, image).storage
     setattr(account, image, "")
     account.save(update_fields=[image])
-    storage = User._meta.get_field(image).storage
     transaction.on_commit(lambda: storage.delete(name))
     events.publish(events.AccountUpdated(account_id=account.pk, fields=(image,)))
     return account

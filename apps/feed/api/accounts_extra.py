@@ -210,7 +210,10 @@ class AccountEndorsementsView(APIView):
 class SuggestionSerializer(serializers.Serializer):
     """Mastodon's Suggestion (v2): why an account is suggested, and the account."""
 
-    source = serializers.CharField(help_text="deprecated: staff, global or past_interactions")
+    # Named as Mastodon's entity has it, over DRF's Field.source attribute.
+    source = serializers.CharField(  # type: ignore[assignment]
+        help_text="deprecated: staff, global or past_interactions"
+    )
     sources = serializers.ListField(child=serializers.CharField())
     account = AccountSerializer()
 

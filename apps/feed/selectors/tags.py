@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -9,11 +10,18 @@ from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
 from apps.feed.models import FeaturedTag, ModerationState, Status, Tag, TagFollow, Visibility
-from apps.feed.services.tags import tag_name_normalise
 from core import errors
 from core.pagination import PageParams, paginate_queryset
 
 FEATURED_TAG_SUGGESTIONS = 10
+# What the text renderer takes for a hashtag (apps.feed.text.HASHTAG_RE), whole.
+TAG_NAME_RE = re.compile(r"\w{1,100}")
+
+
+def tag_name_normalise(name: str) -> str | None:
+    """``name`` without a leading ``#`` and surrounding space, or None if it is no hashtag."""
+    name = (name or "").strip().removeprefix("#")
+    return name if TAG_NAME_RE.fullmatch(name) else None
 
 
 def tag_get_by_name(*, name: str) -> Tag:

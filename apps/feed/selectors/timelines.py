@@ -17,7 +17,7 @@ def followed_tag_q(viewer) -> Q:
         status_id=OuterRef("pk"),
         tag_id__in=TagFollow.objects.filter(account=viewer).values("tag_id"),
     )
-    return Q(visibility=Visibility.PUBLIC, reblog_of__isnull=True) & Exists(tagged)
+    return Q(Exists(tagged), visibility=Visibility.PUBLIC, reblog_of__isnull=True)
 
 
 def home_candidates(viewer) -> QuerySet:

@@ -1,27 +1,17 @@
 """Writes of hashtags an account follows or features on its profile.
 
-Tag names are checked here (:func:`tag_name_normalise`): a name that is not a
+Tag names are checked here (:func:`apps.feed.selectors.tags.tag_name_normalise`): a name that is not a
 hashtag is refused before anything is written.
 """
 
 from __future__ import annotations
 
-import re
-
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from apps.feed.models import FEATURED_TAGS_LIMIT, FeaturedTag, Tag, TagFollow
+from apps.feed.selectors.tags import tag_name_normalise
 from core import errors
-
-# What the text renderer takes for a hashtag (apps.feed.text.HASHTAG_RE), whole.
-TAG_NAME_RE = re.compile(r"\w{1,100}")
-
-
-def tag_name_normalise(name: str) -> str | None:
-    """``name`` without a leading ``#`` and surrounding space, or None if it is no hashtag."""
-    name = (name or "").strip().removeprefix("#")
-    return name if TAG_NAME_RE.fullmatch(name) else None
 
 
 def tag_get_or_create(*, name: str) -> Tag:
