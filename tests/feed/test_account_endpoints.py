@@ -212,6 +212,22 @@ def test_endorsing_a_followed_account_lists_it_until_unendorsed(alice, bob, pin,
     assert alice.client.get("/api/v1/endorsements").json() == []
 
 
+@pytest.mark.parametrize(
+    "ending", ["unfollow", "block", "removed-from-followers"], ids=lambda ending: ending
+)
+def test_an_endorsement_ends_with_the_follow(alice, bob, ending):
+    alice.follow(bob)
+    alice.client.post(f"/api/v1/accounts/{bob.id}/pin")
+
+    if ending == "removed-from-followers":
+        bob.client.post(f"/api/v1/accounts/{alice.id}/remove_from_followers")
+    else:
+        alice.client.post(f"/api/v1/accounts/{bob.id}/{ending}")
+
+    assert relationship(alice, bob)["endorsed"] is False
+    assert not AccountPin.objects.exists()
+
+
 def test_endorsing_an_account_not_followed_is_refused(alice, bob):
     response = alice.client.post(f"/api/v1/accounts/{bob.id}/pin")
 
