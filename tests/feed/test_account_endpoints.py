@@ -429,3 +429,21 @@ def test_posting_still_works_on_the_same_path(alice):
     status = alice.post("still posting")
 
     assert status["content"] == "<p>still posting</p>"
+
+
+def test_domain_blocks_and_account_search_cost_the_same_however_many(
+    alice, django_assert_max_num_queries
+):
+    AccountDomainBlock.objects.bulk_create(
+        [AccountDomainBlock(account=alice.account, domain=f"d{n}.example") for n in range(30)]
+    )
+    for n in range(12):
+        Member(f"searched{n}")
+
+    with django_assert_max_num_queries(3):
+        blocks = alice.client.get("/api/v1/domain_blocks")
+    with django_assert_max_num_queries(4):
+        found = alice.client.get("/api/v1/accounts/search?q=searched&resolve=true")
+
+    assert len(blocks.json()) == 30
+    assert len(found.json()) == 12
