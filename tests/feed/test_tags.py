@@ -134,6 +134,29 @@ def test_unfollowing_the_tag_takes_its_statuses_out_of_home(alice, bob):
 # Featured tags ----------------------------------------------------------------------
 
 
+def test_featuring_from_the_tag_and_unfeaturing_it(alice):
+    featured = alice.client.post("/api/v1/tags/Books/feature")
+    listed = alice.client.get("/api/v1/featured_tags")
+    unfeatured = alice.client.post("/api/v1/tags/books/unfeature")
+
+    assert featured.status_code == 200, featured.content
+    assert (featured.json()["featuring"], featured.json()["following"]) == (True, False)
+    assert [t["name"] for t in listed.json()] == ["Books"]
+    assert unfeatured.json()["featuring"] is False
+    assert not FeaturedTag.objects.exists()
+
+
+def test_featuring_needs_the_accounts_scope_not_the_follows_one(alice, token_for):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(alice.account, 'write:follows')}")
+
+    refused = client.post("/api/v1/tags/books/feature")
+    followed = client.post("/api/v1/tags/books/follow")
+
+    assert (refused.status_code, followed.status_code) == (403, 200)
+    assert not FeaturedTag.objects.exists()
+
+
 def test_featuring_a_tag_shows_it_with_the_accounts_use_of_it(alice, bob):
     alice.post("one #Rust")
     alice.post("two #rust", visibility="unlisted")

@@ -65,19 +65,33 @@ class TagDetailView(APIView):
         return Response(tag_entities(request, [tag])[0])
 
 
-class TagFollowView(UserView):
-    """``POST /api/v1/tags/:name/follow`` and ``/unfollow``."""
+class TagActionView(UserView):
+    """``POST /api/v1/tags/:name/follow``, ``/unfollow``, and (Mastodon 4.4) ``/feature``,
+    ``/unfeature``: the Tag with the viewer's relations after the change."""
 
-    required_scopes = {"POST": "write:follows"}
     action = "follow"
+    SCOPES = {
+        "follow": "write:follows",
+        "unfollow": "write:follows",
+        "feature": "write:accounts",
+        "unfeature": "write:accounts",
+    }
+
+    def initial(self, request, *args, **kwargs):
+        self.required_scopes = {"POST": self.SCOPES[self.action]}
+        super().initial(request, *args, **kwargs)
 
     @extend_schema(request=None, responses=TagWithRelationSerializer)
     def post(self, request, name: str):
         tag = tag_selectors.tag_get_by_name(name=name)  # no hashtag: 404, as Mastodon
         if self.action == "follow":
             tag = services.tag_follow(account=request.user, name=tag.name)
-        elif tag.pk is not None:
+        elif self.action == "feature":
+            tag = services.featured_tag_create(account=request.user, name=tag.name).tag
+        elif tag.pk is not None and self.action == "unfollow":
             services.tag_unfollow(account=request.user, tag=tag)
+        elif tag.pk is not None and self.action == "unfeature":
+            services.tag_unfeature(account=request.user, tag=tag)
         return Response(tag_entities(request, [tag])[0])
 
 

@@ -105,8 +105,10 @@ urlpatterns = [
     path("api/v1/suggestions/<id:account_id>", accounts_extra.SuggestionDismissView.as_view()),
     path("api/v1/domain_blocks", accounts_extra.DomainBlocksView.as_view()),
     path("api/v1/tags/<str:name>", tags.TagDetailView.as_view()),
-    path("api/v1/tags/<str:name>/follow", tags.TagFollowView.as_view(action="follow")),
-    path("api/v1/tags/<str:name>/unfollow", tags.TagFollowView.as_view(action="unfollow")),
+    *[
+        path(f"api/v1/tags/<str:name>/{action}", tags.TagActionView.as_view(action=action))
+        for action in tags.TagActionView.SCOPES
+    ],
     path("api/v1/followed_tags", tags.FollowedTagsView.as_view()),
     path("api/v1/featured_tags", tags.FeaturedTagsView.as_view()),
     path("api/v1/featured_tags/suggestions", tags.FeaturedTagSuggestionsView.as_view()),

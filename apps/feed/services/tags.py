@@ -71,3 +71,8 @@ def featured_tag_delete(*, account, featured_tag_id: int) -> None:
     deleted, _by_model = FeaturedTag.objects.filter(pk=featured_tag_id, account=account).delete()
     if not deleted:
         raise errors.NotFound(_("Record not found"))
+
+
+def tag_unfeature(*, account, tag: Tag) -> None:
+    """Stop featuring ``tag`` on ``account``'s profile (nothing when it is not featured)."""
+    FeaturedTag.objects.filter(account=account, tag=tag).delete()
