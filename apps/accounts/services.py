@@ -598,3 +598,27 @@ def remove_announcement_reaction(*, account: User, announcement_id: int, name: s
     AnnouncementReaction.objects.filter(
         account=account, announcement=announcement, name__iexact=name
     ).delete()
+
+
+PROFILE_IMAGES = ("avatar", "header")
+
+
+@transaction.atomic
+def account_profile_image_delete(*, account: User, image: str) -> User:
+    """Removes the account's ``avatar`` or ``header`` (the default one shows again).
+
+    The file is deleted after commit; removing an image that is not there changes
+    nothing and publishes nothing.
+    """
+    if image not in PROFILE_IMAGES:
+        raise ValueError(image)
+    account = User.objects.select_for_update().get(pk=account.pk)
+    name = getattr(account, image).name
+    if not name:
+        return account
+    storage = getattr(account, image).storage
+    setattr(account, image, "")
+    account.save(update_fields=[image])
+    transaction.on_commit(lambda: storage.delete(name))
+    events.publish(events.AccountUpdated(account_id=account.pk, fields=(image,)))
+    return account

@@ -72,4 +72,14 @@ urlpatterns = [
         "api/v1/announcements/<id:announcement_id>/reactions/<str:name>",
         announcements_api.AnnouncementReactionView.as_view(),
     ),
+    path(
+        "api/v1/profile/avatar",
+        accounts_api.ProfileImageDeleteView.as_view(image="avatar"),
+        name="profile-avatar-delete",
+    ),
+    path(
+        "api/v1/profile/header",
+        accounts_api.ProfileImageDeleteView.as_view(image="header"),
+        name="profile-header-delete",
+    ),
 ]

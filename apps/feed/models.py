@@ -602,3 +602,103 @@ class FilterStatus(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.filter_id}: {self.status_id}"
+
+
+# Account and tag endpoints (issue 12): notes, endorsements, domain blocks, dismissed
+# suggestions, followed and featured tags. ---------------------------------------------
+
+ACCOUNT_NOTE_MAX_LENGTH = 2000
+FEATURED_TAGS_LIMIT = 10
+
+
+class AccountNote(Relationship):
+    """``account``'s private note on ``target`` (Mastodon's AccountNote, ``Relationship.note``)."""
+
+    comment = models.TextField(max_length=ACCOUNT_NOTE_MAX_LENGTH)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "target"], name="feed_accountnote_unique"),
+        ]
+
+
+class AccountPin(Relationship):
+    """``account`` endorses ``target`` on its profile (Mastodon's AccountPin, ``endorsed``)."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "target"], name="feed_accountpin_unique"),
+            models.CheckConstraint(
+                condition=~Q(account=models.F("target")), name="feed_accountpin_not_self"
+            ),
+        ]
+
+
+class SuggestionDismissal(Relationship):
+    """``account`` asked not to be suggested ``target`` again (``DELETE /api/v1/suggestions/:id``)."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "target"], name="feed_suggestiondismissal_unique"
+            ),
+        ]
+
+
+class AccountDomainBlock(models.Model):
+    """``account`` blocks a whole domain (Mastodon's AccountDomainBlock).
+
+    Agora is a single instance: its own accounts have no domain, so a block is stored
+    and listed as Mastodon does and never matches one of them.
+    """
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    domain = models.CharField(max_length=253)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "domain"], name="feed_domainblock_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} blocks {self.domain}"
+
+
+class TagFollow(models.Model):
+    """``account`` follows a hashtag: its public statuses reach the account's home."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "tag"], name="feed_tagfollow_unique"),
+        ]
+        indexes = [models.Index(fields=["tag", "account"], name="feed_tagfollow_tag")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} follows #{self.tag_id}"
+
+
+class FeaturedTag(models.Model):
+    """A hashtag ``account`` features on its profile (at most ``FEATURED_TAGS_LIMIT``)."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "tag"], name="feed_featuredtag_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} features #{self.tag_id}"

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from apps.accounts.models import BARRING_STANDINGS, able_to_act_q
 from apps.feed import selectors
-from apps.feed.fanout.audience import audience_ids
+from apps.feed.fanout.audience import audience_ids, tag_follower_ids
 from apps.feed.models import (
     Block,
     Follow,
@@ -114,9 +114,13 @@ def hashtag_group(tag: str, *, local: bool = False) -> str:
 def _home_audience(status: Status) -> set[int]:
     """Accounts whose ``user`` stream hears of ``status``: the feed store's audience rule
     (:func:`apps.feed.fanout.audience.audience_ids`: its author, and followers or the
-    mentioned), less followers who cannot hold a stream open (suspended or disabled)."""
+    mentioned, and its hashtags' followers), less followers who cannot hold a stream open
+    (suspended or disabled)."""
     follower_rows: Iterable[tuple[int, bool]] = ()
     mentioned: Iterable[int] = ()
+    tag_followers: Iterable[int] = ()
+    if status.visibility == Visibility.PUBLIC and status.reblog_of_id is None:
+        tag_followers = tag_follower_ids(status_id=status.pk).filter(able_to_act_q("account__"))
     if status.visibility == Visibility.DIRECT:
         mentioned = status.mentions.values_list("account_id", flat=True)
     else:
@@ -132,6 +136,7 @@ def _home_audience(status: Status) -> set[int]:
             is_reblog=status.reblog_of_id is not None,
             follower_rows=follower_rows,
             mentioned_ids=mentioned,
+            tag_follower_ids=tag_followers,
         )
     )
 

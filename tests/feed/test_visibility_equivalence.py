@@ -6,7 +6,7 @@ no direct statuses of others, no mutes). Three copies decide the same thing fast
 each is checked here against it, row by row, over the cartesian product of:
 
 - the viewer's relation to the author: self, follower (showing its reblogs or not),
-  non-follower, follow requested;
+  non-follower, follow requested, non-follower following a hashtag every status carries;
 - a block either way, or none; a mute, an expired mute, or none;
 - the author's standing: none, limited, suspended (also until later), disabled, and
   limited or suspended until a moment already past (lapsed);
@@ -56,6 +56,8 @@ from apps.feed.models import (
     ModerationState,
     Mute,
     Status,
+    Tag,
+    TagFollow,
     Visibility,
 )
 from core.pagination import PageParams
@@ -63,7 +65,7 @@ from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-RELATIONS = ("follower", "follower-reblogs-off", "non-follower", "requested")
+RELATIONS = ("follower", "follower-reblogs-off", "non-follower", "requested", "tag-follower")
 BLOCKS = ("no-block", "viewer-blocks", "author-blocks")
 MUTES = ("no-mute", "muted", "mute-expired")
 STANDINGS = {
@@ -136,6 +138,14 @@ def build_world() -> World:
         account = UserFactory(username=f"viewer{index}")
         viewers.append(Viewer(account, relation, block, mute))
 
+    world_tag = Tag.objects.create(name="world")
+    TagFollow.objects.bulk_create(
+        [
+            TagFollow(account=v.account, tag=world_tag)
+            for v in viewers
+            if v.relation == "tag-follower"
+        ]
+    )
     follows, requests, blocks, mutes = [], [], [], []
     for viewer in viewers:
         follows.append(Follow(account=viewer.account, target=booster))
@@ -163,7 +173,7 @@ def build_world() -> World:
     Mute.objects.bulk_create(mutes)
 
     posts: list[Post] = []
-    mentions = []
+    mentions, tagged = [], []
     for standing, author in authors.items():
         for (name, (visibility, mentioning)), moderation in itertools.product(
             VISIBILITIES.items(), MODERATION
@@ -177,6 +187,7 @@ def build_world() -> World:
             )
             mentioned = [v.account for v in viewers] if mentioning else [bystander]
             mentions += [Mention(status=status, account=account) for account in mentioned]
+            tagged.append(Status.tags.through(status_id=status.pk, tag_id=world_tag.pk))
             posts.append(Post(status, author, standing, name, moderation, "original"))
             if visibility == Visibility.DIRECT:
                 continue  # a direct status cannot be reblogged
@@ -184,6 +195,7 @@ def build_world() -> World:
                 reblog = Status.objects.create(account=reblogger, reblog_of=status)
                 posts.append(Post(reblog, author, standing, name, moderation, form))
     Mention.objects.bulk_create(mentions)
+    Status.tags.through.objects.bulk_create(tagged)
     for standing, (value, until) in STANDINGS.items():
         User.objects.filter(pk=authors[standing].pk).update(
             standing=value, standing_until=now + until if until is not None else None

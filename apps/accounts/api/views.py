@@ -227,3 +227,18 @@ class PasswordChangeView(APIView):
             account.refresh_from_db()
             update_session_auth_hash(request._request, account)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProfileImageDeleteView(APIView):
+    """``DELETE /api/v1/profile/avatar`` and ``/header``: back to the default image."""
+
+    permission_classes = [HasScope, HasUser]
+    required_scopes = {"DELETE": "write:accounts"}
+    image = "avatar"
+
+    @extend_schema(responses={200: CredentialAccountSerializer})
+    def delete(self, request: Request) -> Response:
+        account = services.account_profile_image_delete(
+            account=signed_in_account(request), image=self.image
+        )
+        return Response(CredentialAccountSerializer(account, context={"request": request}).data)

@@ -346,8 +346,8 @@ class RelationshipSerializer(serializers.Serializer):
             "requested": account_id in sets.requested,
             "requested_by": account_id in sets.requested_by,
             "domain_blocking": False,
-            "endorsed": False,
-            "note": "",
+            "endorsed": account_id in sets.endorsed,
+            "note": sets.notes.get(account_id, ""),
         }
 
 

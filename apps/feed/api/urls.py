@@ -3,6 +3,7 @@
 from django.urls import path, re_path
 
 from apps.feed.api import (
+    accounts_extra,
     conversations,
     discovery,
     filters,
@@ -11,6 +12,7 @@ from apps.feed.api import (
     markers,
     scheduled,
     streaming,
+    tags,
     views,
 )
 
@@ -26,7 +28,7 @@ account_actions = [
 ]
 
 urlpatterns = [
-    path("api/v1/statuses", views.StatusCreateView.as_view()),
+    path("api/v1/statuses", accounts_extra.StatusesView.as_view()),
     path("api/v1/statuses/<id:status_id>", views.StatusDetailView.as_view()),
     path("api/v1/statuses/<id:status_id>/context", views.StatusContextView.as_view()),
     path("api/v1/statuses/<id:status_id>/history", views.StatusHistoryView.as_view()),
@@ -120,4 +122,38 @@ urlpatterns = [
     path("api/v2/filters/<id:filter_id>/statuses", filters.FilterStatusListView.as_view()),
     path("api/v1/filters", filters.FilterV1ListView.as_view()),
     path("api/v1/filters/<id:filter_id>", filters.FilterV1DetailView.as_view()),
+    # Account and tag endpoints (issue 12).
+    path("api/v1/accounts/search", accounts_extra.AccountSearchView.as_view()),
+    path("api/v1/accounts/familiar_followers", accounts_extra.FamiliarFollowersView.as_view()),
+    path("api/v1/accounts/<id:account_id>/note", accounts_extra.AccountNoteView.as_view()),
+    path(
+        "api/v1/accounts/<id:account_id>/remove_from_followers",
+        accounts_extra.RemoveFromFollowersView.as_view(),
+    ),
+    *[
+        path(
+            f"api/v1/accounts/<id:account_id>/{action}",
+            accounts_extra.AccountEndorseView.as_view(action=action),
+        )
+        for action in accounts_extra.AccountEndorseView.ACTIONS
+    ],
+    path(
+        "api/v1/accounts/<id:account_id>/endorsements",
+        accounts_extra.AccountEndorsementsView.as_view(),
+    ),
+    path("api/v1/endorsements", accounts_extra.EndorsementsView.as_view()),
+    path("api/v1/suggestions", accounts_extra.SuggestionsView.as_view()),
+    path("api/v2/suggestions", accounts_extra.SuggestionsV2View.as_view()),
+    path("api/v1/suggestions/<id:account_id>", accounts_extra.SuggestionDismissView.as_view()),
+    path("api/v1/domain_blocks", accounts_extra.DomainBlocksView.as_view()),
+    path("api/v1/tags/<str:name>", tags.TagDetailView.as_view()),
+    *[
+        path(f"api/v1/tags/<str:name>/{action}", tags.TagActionView.as_view(action=action))
+        for action in tags.TagActionView.SCOPES
+    ],
+    path("api/v1/followed_tags", tags.FollowedTagsView.as_view()),
+    path("api/v1/featured_tags", tags.FeaturedTagsView.as_view()),
+    path("api/v1/featured_tags/suggestions", tags.FeaturedTagSuggestionsView.as_view()),
+    path("api/v1/featured_tags/<id:featured_tag_id>", tags.FeaturedTagDetailView.as_view()),
+    path("api/v1/accounts/<id:account_id>/featured_tags", tags.AccountFeaturedTagsView.as_view()),
 ]

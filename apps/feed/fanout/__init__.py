@@ -3,8 +3,10 @@
 Each account's home feed is a Redis sorted set of status ids (score = id) at
 ``feed:home:<account id>``, capped at ``AGORA_FEED_MAX_ENTRIES``. A new status is
 pushed, by a Celery task, into its author's feed and the feeds of the followers
-who read their home timeline within the last ``AGORA_FEED_ACTIVE_DAYS`` days
-(``feed:active``, account id -> time of the last read). A reblog of a status
+(and, for a public original, of its hashtags' followers; a tag followed later brings
+no older statuses, as in Mastodon) who read their home timeline within the last
+``AGORA_FEED_ACTIVE_DAYS`` days (``feed:active``, account id -> time of the last
+read). A reblog of a status
 already near the top of a feed is not repeated: ``feed:home:<id>:reblogs`` maps
 each original shown through a reblog to that reblog's id, and
 ``feed:home:<id>:reblogs:<original>`` holds every reblog of it that reached the feed.

@@ -12,14 +12,23 @@ of ids. ``tests/feed/test_visibility_equivalence.py`` checks the two agree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db import connection
 from django.utils import timezone
 
 from apps.accounts.models import BARRING_STANDINGS
-from apps.feed.models import Block, Follow, Mention, ModerationState, Mute, Status, Visibility
+from apps.feed.models import (
+    Block,
+    Follow,
+    Mention,
+    ModerationState,
+    Mute,
+    Status,
+    TagFollow,
+    Visibility,
+)
 
 
 class HomeRow(NamedTuple):
@@ -56,11 +65,14 @@ class HomeRelations:
     blocked: set[int]
     muted: set[int]
     mentioned: set[int]
+    # Statuses carrying a hashtag the viewer follows.
+    tagged: set[int] = field(default_factory=set)
 
 
 def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
     """Follows (with show_reblogs), blocks either way, active mutes and mentions of the
-    viewer, for the accounts and statuses of ``rows``."""
+    viewer, for the accounts and statuses of ``rows``; and which of those statuses carry a
+    hashtag the viewer follows."""
     account_ids = sorted(
         {r.account_id for r in rows}
         | {r.original_account_id for r in rows if r.original_account_id is not None}
@@ -85,6 +97,9 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
            AND (expires_at IS NULL OR expires_at > %s)
         UNION ALL SELECT 'mention', status_id, FALSE FROM {Mention._meta.db_table}
          WHERE account_id = %s AND status_id IN ({statuses_in})
+        UNION ALL SELECT 'tag', status_id, FALSE FROM {Status.tags.through._meta.db_table}
+         WHERE status_id IN ({statuses_in}) AND tag_id IN (
+           SELECT tag_id FROM {TagFollow._meta.db_table} WHERE account_id = %s)
     """  # noqa: S608
     params = [
         viewer.pk, *account_ids,
@@ -92,6 +107,7 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
         viewer.pk, *account_ids,
         viewer.pk, *account_ids, now,
         viewer.pk, *status_ids,
+        *status_ids, viewer.pk,
     ]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -104,6 +120,8 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
                 relations.muted.add(target)
             elif kind == "mention":
                 relations.mentioned.add(target)
+            elif kind == "tag":
+                relations.tagged.add(target)
     return relations
 
 
@@ -111,7 +129,8 @@ def shown_on_home(*, viewer, status: HomeRow, relations: HomeRelations) -> bool:
     """Whether the home timeline shows the status of ``status``.
 
     The same rules as ``Status.objects.visible_to`` with :func:`selectors.home_queryset`
-    (followed or own, no direct from others, reblogs as the follow allows, no mutes),
+    (followed, own or a public original with a followed hashtag, no direct from others,
+    reblogs as the follow allows, no mutes),
     applied to one row: the store's page is checked this way instead of re-running
     the home query for a handful of ids.
     """
@@ -123,7 +142,16 @@ def shown_on_home(*, viewer, status: HomeRow, relations: HomeRelations) -> bool:
         return False
     if author in relations.blocked or author in relations.muted:
         return False
-    if not own and (author not in follows or status.visibility == Visibility.DIRECT):
+    via_tag = (
+        status.pk in relations.tagged
+        and status.visibility == Visibility.PUBLIC
+        and status.reblog_of_id is None
+    )
+    if (
+        not own
+        and not via_tag
+        and (author not in follows or status.visibility == Visibility.DIRECT)
+    ):
         return False
     if not own:
         if status.moderation_state != ModerationState.VISIBLE:

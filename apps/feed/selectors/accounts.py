@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User, able_to_act_q
-from apps.feed.models import Block, Follow, FollowRequest, Mute
+from apps.feed.models import AccountNote, AccountPin, Block, Follow, FollowRequest, Mute
 from core import errors
 from core.ids import parse_id
 from core.pagination import PageParams, paginate_queryset
@@ -118,6 +119,8 @@ class RelationshipSets:
     blocking: set[int] = field(default_factory=set)
     blocked_by: set[int] = field(default_factory=set)
     muting: dict[int, Mute] = field(default_factory=dict)
+    notes: dict[int, str] = field(default_factory=dict)
+    endorsed: set[int] = field(default_factory=set)
 
 
 def relationships(*, viewer, account_ids: Iterable[int]) -> RelationshipSets:
@@ -150,4 +153,24 @@ def relationships(*, viewer, account_ids: Iterable[int]) -> RelationshipSets:
         Block.objects.filter(target=viewer, account_id__in=ids).values_list("account_id", flat=True)
     )
     result.muting = {m.target_id: m for m in active_mutes(viewer).filter(target_id__in=ids)}
+    _notes_and_endorsements(viewer=viewer, ids=ids, into=result)
     return result
+
+
+def _notes_and_endorsements(*, viewer, ids: list[int], into: RelationshipSets) -> None:
+    """The viewer's notes on and endorsements of ``ids``, in one round trip."""
+    placeholders = ", ".join(["%s"] * len(ids))
+    # Only table names and placeholders are formatted in; every value is a parameter.
+    sql = f"""
+        SELECT 'n', target_id, comment FROM {AccountNote._meta.db_table}
+         WHERE account_id = %s AND target_id IN ({placeholders})
+        UNION ALL SELECT 'p', target_id, '' FROM {AccountPin._meta.db_table}
+         WHERE account_id = %s AND target_id IN ({placeholders})
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [viewer.pk, *ids, viewer.pk, *ids])
+        for kind, target_id, comment in cursor.fetchall():
+            if kind == "n":
+                into.notes[target_id] = comment
+            else:
+                into.endorsed.add(target_id)

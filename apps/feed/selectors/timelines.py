@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from apps.feed.models import Follow, Status, Visibility
+from apps.feed.models import Follow, Status, TagFollow, Visibility
 from apps.feed.selectors.accounts import without_muted
 from apps.feed.selectors.statuses import media_only, statuses_page
 from core.pagination import PageParams
 
 
+def followed_tag_q(viewer) -> Q:
+    """Public original statuses carrying a hashtag the viewer follows (Mastodon brings them
+    into home as it does the statuses of followed accounts)."""
+    tagged = Status.tags.through.objects.filter(
+        status_id=OuterRef("pk"),
+        tag_id__in=TagFollow.objects.filter(account=viewer).values("tag_id"),
+    )
+    return Q(Exists(tagged), visibility=Visibility.PUBLIC, reblog_of__isnull=True)
+
+
 def home_candidates(viewer) -> QuerySet:
-    """The viewer's own statuses and those of accounts they follow (mutes not applied).
+    """The viewer's own statuses, those of accounts they follow and the public ones with a
+    hashtag they follow (:func:`followed_tag_q`) (mutes not applied).
 
     Reblogs from follows with reblogs turned off are left out. The feed store is
     rebuilt from this query; mutes apply when the timeline is read.
@@ -21,7 +32,7 @@ def home_candidates(viewer) -> QuerySet:
     no_reblogs = follows.filter(show_reblogs=False).values("target")
     return (
         Status.objects.visible_to(viewer)
-        .filter(followed | Q(account=viewer))
+        .filter(followed | Q(account=viewer) | followed_tag_q(viewer))
         .exclude(Q(reblog_of__isnull=False) & Q(account__in=no_reblogs))
         .exclude(Q(visibility=Visibility.DIRECT) & ~Q(account=viewer))
     )

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.feed import fanout
-from apps.feed.models import Block, Follow, FollowRequest, Mute, Notification
+from apps.feed.models import AccountPin, Block, Follow, FollowRequest, Mute, Notification
 from apps.feed.services.notifications import notification_create
 from core import errors
 
@@ -64,6 +64,8 @@ def account_unfollow(*, account, target) -> None:
         FollowRequest.objects.filter(account=account, target=target).delete()
         deleted, _by_model = Follow.objects.filter(account=account, target=target).delete()
         if deleted:
+            # Only followed accounts are endorsed (Mastodon's Follow#remove_endorsements).
+            AccountPin.objects.filter(account=account, target=target).delete()
             User.objects.filter(pk=account.pk, following_count__gt=0).update(
                 following_count=F("following_count") - 1
             )
