@@ -1,8 +1,8 @@
 """Routes of the Mastodon social core."""
 
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
 
-from apps.feed.api import discovery, markers, scheduled, streaming, views
+from apps.feed.api import discovery, grouped_notifications, markers, scheduled, streaming, views
 
 status_actions = [
     path(f"api/v1/statuses/<id:status_id>/{action}", views.StatusActionView.as_view(action=action))
@@ -14,6 +14,8 @@ account_actions = [
     )
     for action in views.AccountActionView.SCOPES
 ]
+
+register_converter(grouped_notifications.GroupKeyConverter, "group_key")
 
 urlpatterns = [
     path("api/v1/statuses", views.StatusCreateView.as_view()),
@@ -79,5 +81,27 @@ urlpatterns = [
     path(
         "api/v1/notifications/<id:notification_id>/dismiss",
         views.NotificationDismissView.as_view(),
+    ),
+    path(
+        "api/v1/notifications/unread_count",
+        grouped_notifications.NotificationUnreadCountView.as_view(),
+    ),
+    path("api/v2/notifications", grouped_notifications.NotificationGroupListView.as_view()),
+    path(
+        "api/v2/notifications/unread_count",
+        grouped_notifications.NotificationUnreadCountView.as_view(grouped=True),
+    ),
+    path("api/v2/notifications/clear", grouped_notifications.NotificationGroupClearView.as_view()),
+    path(
+        "api/v2/notifications/<group_key:group_key>",
+        grouped_notifications.NotificationGroupDetailView.as_view(),
+    ),
+    path(
+        "api/v2/notifications/<group_key:group_key>/dismiss",
+        grouped_notifications.NotificationGroupDismissView.as_view(),
+    ),
+    path(
+        "api/v2/notifications/<group_key:group_key>/accounts",
+        grouped_notifications.NotificationGroupAccountsView.as_view(),
     ),
 ]

@@ -28,7 +28,17 @@ from apps.feed.selectors.accounts import (
     without_muted,
 )
 from apps.feed.selectors.markers import markers_for
-from apps.feed.selectors.notifications import notification_get, notifications_page
+from apps.feed.selectors.notifications import (
+    NotificationGroup,
+    NotificationGroupsPage,
+    notification_get,
+    notification_group_accounts,
+    notification_group_get,
+    notification_groups_page,
+    notifications_browsable,
+    notifications_page,
+    notifications_unread_count,
+)
 from apps.feed.selectors.scheduling import scheduled_status_get_for_owner, scheduled_statuses_page
 from apps.feed.selectors.statuses import (
     MAX_CONTEXT,
@@ -61,6 +71,8 @@ __all__ = [
     "MAX_CONTEXT",
     "MEDIA_ATTRIBUTE",
     "RelationshipSets",
+    "NotificationGroup",
+    "NotificationGroupsPage",
     "ViewerState",
     "account_get_for_viewer",
     "account_statuses",
@@ -78,7 +90,12 @@ __all__ = [
     "markers_for",
     "mutes_page",
     "notification_get",
+    "notification_group_accounts",
+    "notification_group_get",
+    "notification_groups_page",
+    "notifications_browsable",
     "notifications_page",
+    "notifications_unread_count",
     "prefetch_media",
     "public_timeline",
     "ranking",
