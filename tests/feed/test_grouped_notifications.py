@@ -13,12 +13,15 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import resolve
+from django.urls import Resolver404, URLPattern, URLResolver, resolve
+from django.urls.resolvers import RegexPattern
 from django.utils import timezone
 
 from apps.feed import services
 from apps.feed.api import grouped_notifications
+from apps.feed.api import urls as feed_urls
 from apps.feed.models import Block, ModerationState, Notification, Status
+from core import events
 from tests.accounts.factories import UserFactory
 from tests.feed.conftest import Member
 
@@ -193,6 +196,25 @@ def test_partial_avatars_list_the_first_account_of_a_group_in_full(alice, bob, c
         "avatar",
         "avatar_static",
     }
+
+
+def test_a_moderation_warning_is_a_group_carrying_the_warning(
+    alice, bob, django_capture_on_commit_callbacks
+):
+    bob.follow(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        events.publish(
+            events.AccountWarned(account_id=alice.account.pk, warning_id=7, action="none")
+        )
+
+    warning, follow = groups(alice)["notification_groups"]
+
+    assert warning["type"] == "moderation_warning"
+    assert warning["group_key"].startswith("ungrouped-")
+    assert warning["moderation_warning"]["id"] == "7"
+    assert warning["moderation_warning"]["target_account"]["id"] == alice.id
+    assert "status_id" not in warning
+    assert "moderation_warning" not in follow
 
 
 # Filters -----------------------------------------------------------------------
@@ -424,11 +446,23 @@ def test_literal_paths_are_never_taken_for_a_group_key(path, view):
     assert resolve(path).func.view_class is getattr(grouped_notifications, view)
 
 
-def test_policy_is_not_a_group_key():
-    converter = grouped_notifications.GroupKeyConverter()
+@pytest.mark.parametrize("literal", ["unread_count", "clear", "policy", "requests"])
+def test_a_literal_path_is_not_captured_even_with_the_key_routes_first(literal):
+    # given the feed's routes with every capturing route first, the worst order
+    flat = [entry for entry in feed_urls.urlpatterns if isinstance(entry, URLPattern)]
+    capturing = [entry for entry in flat if "<" in str(entry.pattern)]
+    resolver = URLResolver(
+        RegexPattern(r"^/"), capturing + [e for e in flat if "<" not in str(e.pattern)]
+    )
 
-    assert not re.fullmatch(converter.regex, "policy")
-    assert not re.fullmatch(converter.regex, "requests")
+    # when a literal path under /api/v2/notifications is resolved
+    try:
+        match = resolver.resolve(f"/api/v2/notifications/{literal}")
+    except Resolver404:
+        match = None
+
+    # then no route takes it for a group key
+    assert match is None or "group_key" not in match.kwargs
 
 
 # Unread counts ----------------------------------------------------------------------
