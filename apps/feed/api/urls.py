@@ -1,6 +1,7 @@
 """Routes of the Mastodon social core."""
 
 from django.urls import path, re_path, register_converter
+from django.urls.converters import get_converters
 
 from apps.feed.api import discovery, grouped_notifications, markers, scheduled, streaming, views
 
@@ -15,7 +16,9 @@ account_actions = [
     for action in views.AccountActionView.SCOPES
 ]
 
-register_converter(grouped_notifications.GroupKeyConverter, "group_key")
+# Once per process, even if this module is imported again (Django warns on a second one).
+if "group_key" not in get_converters():
+    register_converter(grouped_notifications.GroupKeyConverter, "group_key")
 
 urlpatterns = [
     path("api/v1/statuses", views.StatusCreateView.as_view()),
