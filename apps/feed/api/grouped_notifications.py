@@ -10,16 +10,17 @@ whatever the order of the routes.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.accounts.api.serializers import AccountSerializer
 from apps.feed import selectors, services
 from apps.feed.api.notifications import _ModerationWarningField
 from apps.feed.api.serializers import EmptySerializer, StatusSerializer
+from apps.feed.api.views import UserView
 from apps.feed.models import Notification
 from apps.feed.selectors.notifications import (
     GROUP_KEY_PATTERN,
@@ -29,7 +30,6 @@ from apps.feed.selectors.notifications import (
 from core.api.pagination import paged_response
 from core.ids import parse_id
 from core.pagination import page_params
-from core.permissions import HasScope, HasUser
 
 # Mastodon's limits (Api::V2::NotificationsController and its accounts controller).
 DEFAULT_GROUPS_LIMIT = 40
@@ -70,7 +70,7 @@ def _type_filters(request) -> dict:
     types = _list_param(request, "types")
     account_id = request.query_params.get("account_id")
     if account_id not in (None, "") and parse_id(account_id) is None:
-        raise ValidationError({"account_id": ["must be an id"]})
+        raise ValidationError({"account_id": [_("must be an id")]})
     return {
         "types": [t for t in types if t in known] if types else None,
         "exclude_types": [t for t in _list_param(request, "exclude_types") if t in known] or None,
@@ -197,10 +197,6 @@ def _grouped_data(request, page: NotificationGroupsPage, *, expand_accounts: str
 # Views --------------------------------------------------------------------------
 
 
-class UserView(APIView):
-    permission_classes = [HasScope, HasUser]
-
-
 class NotificationGroupListView(UserView):
     required_scopes = {"GET": "read:notifications"}
 
@@ -220,7 +216,7 @@ class NotificationGroupListView(UserView):
         expand_accounts = request.query_params.get("expand_accounts") or "full"
         if expand_accounts not in EXPAND_ACCOUNTS:
             raise ValidationError(
-                {"expand_accounts": ["allowed values are 'full' and 'partial_avatars'"]}
+                {"expand_accounts": [_("allowed values are 'full' and 'partial_avatars'")]}
             )
         page = selectors.notification_groups_page(
             viewer=request.user,
