@@ -346,9 +346,20 @@ class Notification(PublicModel):
     # Type-specific data another app sent with its event: for ``moderation_warning``,
     # the account warning ({id, action, text, status_ids, created_at}).
     payload = models.JSONField(null=True, blank=True)
+    # Mastodon 4.3's notification group: ``<type>-<status id>-<hour>`` (favourite,
+    # reblog), ``follow-<hour>``, else ``ungrouped-<id>``; set by the services
+    # (apps.feed.services.notifications), read by the grouped notifications API.
+    group_key = models.CharField(max_length=64, blank=True, default="")
+
+    GROUPABLE_TYPES = ("favourite", "reblog", "follow")
+    # A group takes new notifications until it spans this many hours (Mastodon's).
+    MAXIMUM_GROUP_SPAN_HOURS = 12
 
     class Meta:
-        indexes = [models.Index(fields=["account", "-id"], name="feed_notification_account_id")]
+        indexes = [
+            models.Index(fields=["account", "-id"], name="feed_notification_account_id"),
+            models.Index(fields=["account", "group_key", "-id"], name="feed_notification_group"),
+        ]
 
 
 class RankingModel(models.Model):

@@ -31,12 +31,17 @@ class _ModerationWarningField(serializers.Field):
 
 
 class NotificationEntitySerializer(NotificationSerializer):
-    """Notification, plus ``moderation_warning`` (Mastodon 4.3's AccountWarning) when it is one."""
+    """Notification, plus ``moderation_warning`` (Mastodon 4.3's AccountWarning) when it is one,
+    and Mastodon 4.3's ``group_key`` (streamed notifications join their group with it)."""
 
     moderation_warning = _ModerationWarningField()
+    group_key = serializers.SerializerMethodField()
 
     class Meta(NotificationSerializer.Meta):
-        fields = [*NotificationSerializer.Meta.fields, "moderation_warning"]
+        fields = [*NotificationSerializer.Meta.fields, "group_key", "moderation_warning"]
+
+    def get_group_key(self, notification) -> str:
+        return notification.group_key or f"ungrouped-{notification.pk}"
 
     def to_representation(self, notification):
         data = super().to_representation(notification)

@@ -1,12 +1,14 @@
 """Routes of the Mastodon social core."""
 
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
+from django.urls.converters import get_converters
 
 from apps.feed.api import (
     accounts_extra,
     conversations,
     discovery,
     filters,
+    grouped_notifications,
     instance,
     links,
     markers,
@@ -26,6 +28,10 @@ account_actions = [
     )
     for action in views.AccountActionView.SCOPES
 ]
+
+# Once per process, even if this module is imported again (Django warns on a second one).
+if "group_key" not in get_converters():
+    register_converter(grouped_notifications.GroupKeyConverter, "group_key")
 
 urlpatterns = [
     path("api/v1/statuses", accounts_extra.StatusesView.as_view()),
@@ -156,4 +162,26 @@ urlpatterns = [
     path("api/v1/featured_tags/suggestions", tags.FeaturedTagSuggestionsView.as_view()),
     path("api/v1/featured_tags/<id:featured_tag_id>", tags.FeaturedTagDetailView.as_view()),
     path("api/v1/accounts/<id:account_id>/featured_tags", tags.AccountFeaturedTagsView.as_view()),
+    path(
+        "api/v1/notifications/unread_count",
+        grouped_notifications.NotificationUnreadCountView.as_view(),
+    ),
+    path("api/v2/notifications", grouped_notifications.NotificationGroupListView.as_view()),
+    path(
+        "api/v2/notifications/unread_count",
+        grouped_notifications.NotificationUnreadCountView.as_view(grouped=True),
+    ),
+    path("api/v2/notifications/clear", grouped_notifications.NotificationGroupClearView.as_view()),
+    path(
+        "api/v2/notifications/<group_key:group_key>",
+        grouped_notifications.NotificationGroupDetailView.as_view(),
+    ),
+    path(
+        "api/v2/notifications/<group_key:group_key>/dismiss",
+        grouped_notifications.NotificationGroupDismissView.as_view(),
+    ),
+    path(
+        "api/v2/notifications/<group_key:group_key>/accounts",
+        grouped_notifications.NotificationGroupAccountsView.as_view(),
+    ),
 ]

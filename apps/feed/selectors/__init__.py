@@ -48,7 +48,17 @@ from apps.feed.selectors.filters import (
     filters_for_owner,
 )
 from apps.feed.selectors.markers import markers_for
-from apps.feed.selectors.notifications import notification_get, notifications_page
+from apps.feed.selectors.notifications import (
+    NotificationGroup,
+    NotificationGroupsPage,
+    notification_get,
+    notification_group_accounts,
+    notification_group_get,
+    notification_groups_page,
+    notifications_browsable,
+    notifications_page,
+    notifications_unread_count,
+)
 from apps.feed.selectors.scheduling import scheduled_status_get_for_owner, scheduled_statuses_page
 from apps.feed.selectors.statuses import (
     MAX_CONTEXT,
@@ -95,6 +105,8 @@ __all__ = [
     "MAX_CONTEXT",
     "MEDIA_ATTRIBUTE",
     "RelationshipSets",
+    "NotificationGroup",
+    "NotificationGroupsPage",
     "ViewerState",
     "account_get_for_viewer",
     "account_statuses",
@@ -112,7 +124,12 @@ __all__ = [
     "markers_for",
     "mutes_page",
     "notification_get",
+    "notification_group_accounts",
+    "notification_group_get",
+    "notification_groups_page",
+    "notifications_browsable",
     "notifications_page",
+    "notifications_unread_count",
     "prefetch_media",
     "public_timeline",
     "ranking",

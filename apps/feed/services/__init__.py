@@ -51,6 +51,8 @@ from apps.feed.services.markers import markers_save
 from apps.feed.services.notifications import (
     notification_create,
     notification_dismiss,
+    notification_group_dismiss,
+    notification_group_keys,
     notifications_clear,
     notifications_create,
     warning_notify,
@@ -108,6 +110,8 @@ __all__ = [
     "markers_save",
     "notification_create",
     "notification_dismiss",
+    "notification_group_dismiss",
+    "notification_group_keys",
     "notifications_clear",
     "notifications_create",
     "ranking_model_train",

@@ -1,5 +1,11 @@
 """Writes of notifications: who is told of what, dismissing, and moderation's warnings.
 
+Each notification gets its Mastodon 4.3 ``group_key`` when created
+(:func:`notification_group_keys`): favourites and reblogs of one status, and
+follows, join the recipient's latest group of the same kind while that group
+spans less than ``Notification.MAXIMUM_GROUP_SPAN_HOURS``; any other is
+``ungrouped-<id>``.
+
 Moderation publishes ``core.events.AccountWarned``; the warned account gets
 Mastodon's ``moderation_warning`` notification carrying the AccountWarning entity
 (:func:`warning_notify`, called by :mod:`apps.feed.handlers`).
@@ -7,13 +13,17 @@ Mastodon's ``moderation_warning`` notification carrying the AccountWarning entit
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.feed import streaming
 from apps.feed.models import Block, ConversationMute, Mute, Notification, Status
+from apps.feed.selectors.notifications import group_key_is_valid, notifications_in_group
 from core import errors, events
 
 User = get_user_model()
@@ -80,17 +90,77 @@ def notifications_create(
     """
     if isinstance(recipient_ids, list) and not recipient_ids:
         return []
-    accounts = _notifiable(recipient_ids=recipient_ids, actor=actor, status=status).values_list(
-        "pk", flat=True
+    accounts = list(
+        _notifiable(recipient_ids=recipient_ids, actor=actor, status=status).values_list(
+            "pk", flat=True
+        )
     )
-    notifications = Notification.objects.bulk_create(
-        [
-            Notification(account_id=account_id, from_account=actor, type=type, status=status)
-            for account_id in accounts
-        ]
-    )
+    group_keys = notification_group_keys(account_ids=accounts, type=type, status=status)
+    notifications = [
+        Notification(account_id=account_id, from_account=actor, type=type, status=status)
+        for account_id in accounts
+    ]
+    for notification in notifications:
+        notification.group_key = group_keys.get(
+            notification.account_id, f"ungrouped-{notification.pk}"
+        )
+    notifications = Notification.objects.bulk_create(notifications)
     streaming.notifications_broadcast_on_commit(notifications=notifications)
     return notifications
+
+
+def _group_prefix(*, type: str, status: Status | None) -> str | None:
+    """What a groupable notification is grouped by, or None when its type is not groupable."""
+    if type not in Notification.GROUPABLE_TYPES:
+        return None
+    if type == Notification.Type.FOLLOW:
+        return str(type)
+    if status is None:
+        return None
+    return f"{type}-{status.pk}"
+
+
+def notification_group_keys(
+    *, account_ids: list[int], type: str, status: Status | None = None, now: datetime | None = None
+) -> dict[int, str]:
+    """The ``group_key`` a new notification of ``type`` about ``status`` gets, by recipient.
+
+    As Mastodon's ``Notification#set_group_key!``: the key is ``<prefix>-<hour>``
+    (hours since the epoch, UTC), where ``<hour>`` is the recipient's latest group
+    of that prefix while the current hour is less than
+    ``MAXIMUM_GROUP_SPAN_HOURS`` past it, else the current hour. Mastodon keeps the
+    latest hour in Redis for that long; here it is read back from the
+    notifications of the last ``MAXIMUM_GROUP_SPAN_HOURS`` hours, in one query
+    whatever the number of recipients. Recipients of a type that is not grouped
+    are left out (their key is ``ungrouped-<id>``).
+    """
+    prefix = _group_prefix(type=type, status=status)
+    if prefix is None or not account_ids:
+        return {}
+    now = now or timezone.now()
+    span = Notification.MAXIMUM_GROUP_SPAN_HOURS
+    hour = int(now.timestamp()) // 3600
+    # Hours since the epoch have six digits until 2084, so the greatest key is the latest.
+    latest = dict(
+        Notification.objects.filter(
+            account_id__in=account_ids,
+            group_key__startswith=f"{prefix}-",
+            created_at__gte=now - timedelta(hours=span),
+        )
+        .values("account_id")
+        .annotate(latest=Max("group_key"))
+        .values_list("account_id", "latest")
+    )
+    keys = {}
+    for account_id in account_ids:
+        previous = latest.get(account_id)
+        bucket = hour
+        if previous is not None:
+            previous_hour = int(previous.rsplit("-", 1)[1])
+            if hour < previous_hour + span:
+                bucket = previous_hour
+        keys[account_id] = f"{prefix}-{bucket}"
+    return keys
 
 
 def notification_create(
@@ -110,13 +180,26 @@ def notification_dismiss(*, account, notification_id: int) -> None:
         raise errors.NotFound(_("Record not found"))
 
 
+def notification_group_dismiss(*, account, group_key: str) -> int:
+    """Delete ``account``'s notifications of the group ``group_key`` (Mastodon's v2 dismiss).
+
+    Returns how many went; none is no error, as in Mastodon (dismissing twice is
+    harmless). Raises ``NotFound`` for a key that is not a group key at all.
+    """
+    if not group_key_is_valid(group_key):
+        raise errors.NotFound(_("Record not found"))
+    with transaction.atomic():
+        deleted, _by_model = notifications_in_group(account=account, group_key=group_key).delete()
+    return deleted
+
+
 def notifications_clear(*, account) -> None:
     Notification.objects.filter(account=account).delete()
 
 
 def warning_notify(*, event: events.AccountWarned) -> Notification:
     """Notify the warned account (Mastodon sends it from the account itself)."""
-    notification = Notification.objects.create(
+    notification = Notification(
         account_id=event.account_id,
         from_account_id=event.account_id,
         type=Notification.Type.MODERATION_WARNING,
@@ -128,5 +211,7 @@ def warning_notify(*, event: events.AccountWarned) -> Notification:
             "created_at": event.created_at,
         },
     )
+    notification.group_key = f"ungrouped-{notification.pk}"
+    notification.save(force_insert=True)
     streaming.notification_broadcast_on_commit(notification=notification)
     return notification
