@@ -28,7 +28,7 @@ from tests.feed.conftest import Member
 V2 = "/api/v2/notifications"
 NOT_FOUND = {"error": "Record not found"}
 
-migration = importlib.import_module("apps.feed.migrations.0007_grouped_notifications")
+migration = importlib.import_module("apps.feed.migrations.0011_grouped_notifications")
 
 
 def this_hour() -> int:
