@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from apps.feed import streaming
 from apps.feed.models import Block, Mute, Notification, Status
+from apps.feed.services import push
 from core import errors, events
 
 User = get_user_model()
@@ -59,6 +60,7 @@ def notifications_create(
         ]
     )
     streaming.notifications_broadcast_on_commit(notifications=notifications)
+    push.notifications_push_on_commit(notifications=notifications)
     return notifications
 
 

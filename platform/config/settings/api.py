@@ -65,6 +65,8 @@ for _parent, _children in _granular.items():
         MASTODON_SCOPES[f"{_parent}:{_child}"] = f"{_parent} {_child}"
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "accounts.Application"
+# Named so models may point at tokens (feed.PushSubscription): Django resolves the swappable.
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
 OAUTH2_PROVIDER = {
     "SCOPES": MASTODON_SCOPES,
     "DEFAULT_SCOPES": ["read"],
@@ -94,8 +96,6 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
 }
 
-# AGORA_VAPID_PUBLIC_KEY: the Web Push public key apps receive as "vapid_key" (blank: no push).
-AGORA_VAPID_PUBLIC_KEY = env.str("AGORA_VAPID_PUBLIC_KEY", default="")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Agora API",
