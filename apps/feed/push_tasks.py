@@ -51,6 +51,12 @@ def push_deliver_task(self, *, subscription_id: int, notification_id: int) -> st
                 deferred,
             )
             return "failed"
-        backoff = min(RETRY_BASE_SECONDS * 2**self.request.retries, RETRY_MAX_SECONDS)
-        countdown = max(backoff, min(deferred.retry_after or 0, RETRY_MAX_SECONDS))
+        countdown = retry_countdown(retries=self.request.retries, retry_after=deferred.retry_after)
         raise self.retry(exc=deferred, countdown=countdown) from deferred
+
+
+def retry_countdown(*, retries: int, retry_after: int | None) -> int:
+    """Seconds before the next try after ``retries`` retries: 30, 60, 120... (at most an
+    hour), or longer when the push service's Retry-After asks for it."""
+    backoff = min(RETRY_BASE_SECONDS * 2**retries, RETRY_MAX_SECONDS)
+    return max(backoff, min(retry_after or 0, RETRY_MAX_SECONDS))

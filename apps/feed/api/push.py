@@ -108,16 +108,24 @@ class PushDataSerializer(serializers.Serializer):
 
 
 class PushSubscriptionCreateSerializer(serializers.Serializer):
-    """``POST``'s parameters (also as form fields ``subscription[keys][auth]``...)."""
+    """``POST``'s parameters (also as form fields ``subscription[keys][auth]``...).
 
-    subscription = PushEndpointSerializer()
-    data = PushDataSerializer(required=False)
+    Documentation only: the view reads the nested parameters itself (:func:`nested_params`).
+    """
+
+    def get_fields(self):
+        # "data" names a Serializer attribute, so the fields are given here.
+        return {
+            "subscription": PushEndpointSerializer(),
+            "data": PushDataSerializer(required=False),
+        }
 
 
 class PushSubscriptionUpdateSerializer(serializers.Serializer):
     """``PUT``'s parameters: the alerts and the policy only."""
 
-    data = PushDataSerializer(required=False)
+    def get_fields(self):
+        return {"data": PushDataSerializer(required=False)}
 
 
 class PushSubscriptionView(APIView):
