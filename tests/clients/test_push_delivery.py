@@ -31,6 +31,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from apps.feed.models import Notification, PushSubscription
 from apps.feed.push_tasks import push_deliver_task, retry_countdown
 from core import push
+from tests.accounts.factories import AccessTokenFactory, UserFactory
 from tests.feed.conftest import Member
 
 SUBSCRIPTION = "/api/v1/push/subscription"
@@ -168,12 +169,9 @@ def push_service(certificate):
 
 
 @pytest.fixture
-def delivery(settings, certificate, django_capture_on_commit_callbacks):
+def push_configured(settings, certificate):
     """Push configured as in production, except that the local receiver is reachable and
-    trusted; ``with delivery(): ...`` runs the tasks enqueued inside, in process, when
-    the block's transaction would commit (Celery eager, as the worker would run them)."""
-    from contextlib import contextmanager
-
+    trusted; Celery runs tasks in the process that sends them, as the worker would."""
     from config.celery import app as celery_app
 
     settings.VAPID_PRIVATE_KEY, settings.VAPID_PUBLIC_KEY = push.generate_vapid_keys()
@@ -184,14 +182,22 @@ def delivery(settings, certificate, django_capture_on_commit_callbacks):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+    yield settings
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def delivery(push_configured, django_capture_on_commit_callbacks):
+    """``with delivery(): ...`` runs the tasks enqueued inside when the block's transaction
+    would commit."""
+    from contextlib import contextmanager
 
     @contextmanager
     def run():
         with django_capture_on_commit_callbacks(execute=True):
             yield
 
-    yield run
-    celery_app.conf.task_always_eager = False
+    return run
 
 
 class App:
@@ -460,3 +466,54 @@ def test_loopback_and_private_endpoints_are_refused_in_production(
     assert outcome == "refused"
     assert push_service.received == []
     assert PushSubscription.objects.count() == 1
+
+
+def test_mastodon_py_subscribes_and_decrypts_what_it_is_pushed(
+    live_server, transactional_db, push_service, push_configured
+):
+    """The real client library, over HTTP: its keys (standard base64), its form fields
+    (a top-level ``policy``), its legacy decryption of the message it is pushed."""
+    from mastodon import Mastodon
+
+    def client_for(user) -> Mastodon:
+        token = AccessTokenFactory(user=user, scope="read write follow push").token
+        return Mastodon(access_token=token, api_base_url=live_server.url, version_check_mode="none")
+
+    ann, ben = client_for(UserFactory(username="ann")), client_for(UserFactory(username="ben"))
+    private, public = ann.push_subscription_generate_keys()
+
+    # given ann subscribes as Mastodon.py does, for favourites from anyone
+    created = ann.push_subscription_set(
+        push_service.url("/mastodon-py"), public, favourite_events=True, policy="all"
+    )
+    assert created.server_key == push_configured.VAPID_PUBLIC_KEY
+    assert (created.alerts.favourite, created.alerts.mention, created.policy) == (
+        True,
+        False,
+        "all",
+    )
+
+    # when ben favourites her status (the server's own after-commit hooks run the tasks)
+    status = ann.status_post("as Mastodon.py sees it")
+    ben.status_favourite(status)
+
+    # then the message her app receives decrypts to the notification
+    deadline = time.monotonic() + 10
+    while not push_service.received and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (message,) = push_service.received
+    pushed = ann.push_subscription_decrypt_push(
+        message["body"], private, message["headers"]["Encryption"], message["headers"]["Crypto-Key"]
+    )
+    assert pushed.notification_type == "favourite"
+    assert pushed.title == "Ben favorited your post"
+    assert pushed.body == "as Mastodon.py sees it"
+    notification = ann.notifications()[0]
+    assert str(pushed.notification_id) == str(notification.id)
+
+    # and she can change what she is pushed, read it back and unsubscribe
+    updated = ann.push_subscription_update(mention_events=True)
+    assert (updated.alerts.mention, updated.alerts.favourite) == (True, False)
+    assert ann.push_subscription().id == created.id
+    ann.push_subscription_delete()
+    assert not PushSubscription.objects.exists()

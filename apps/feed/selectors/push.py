@@ -27,6 +27,8 @@ ALERT_TYPES = (
     "update",
     "admin.sign_up",
     "admin.report",
+    "quote",
+    "quoted_update",
 )
 
 
