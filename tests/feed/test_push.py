@@ -343,13 +343,13 @@ def test_a_json_body_of_the_wrong_shape_is_a_422(alice, vapid):
     assert not PushSubscription.objects.exists()
 
 
-def test_without_vapid_keys_subscribing_is_a_503_and_nothing_is_written(alice, settings):
+def test_without_vapid_keys_subscribing_is_a_422_and_nothing_is_written(alice, settings):
     settings.VAPID_PRIVATE_KEY = settings.VAPID_PUBLIC_KEY = ""
 
     response = alice.client.post(SUBSCRIPTION, form())
 
-    assert response.status_code == 503
-    assert "not configured" in response.json()["error"]
+    assert response.status_code == 422
+    assert response.json() == {"error": "Push notifications are not configured on this server"}
     assert not PushSubscription.objects.exists()
 
 

@@ -5,7 +5,8 @@ WebPushSubscription), one per access token.
 changes its alerts and policy, ``DELETE`` removes it. Parameters come as Mastodon's
 clients send them: form or multipart fields named ``subscription[keys][p256dh]``,
 ``data[alerts][mention]``, or the same nested in a JSON body. The token needs the
-``push`` scope.
+``push`` scope. While the server has no VAPID key pair, subscribing answers 422
+"Push notifications are not configured on this server".
 """
 
 from __future__ import annotations
@@ -152,10 +153,7 @@ class PushSubscriptionView(APIView):
     @extend_schema(
         operation_id="push_subscription_create",
         request=PushSubscriptionCreateSerializer,
-        responses={
-            200: WebPushSubscriptionSerializer,
-            503: error_response("Push notifications are not configured on this server."),
-        },
+        responses={200: WebPushSubscriptionSerializer},
     )
     def post(self, request):
         token = self._token(request)

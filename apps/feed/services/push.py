@@ -153,12 +153,13 @@ def push_subscription_create(
 ) -> PushSubscription:
     """Subscribe ``endpoint`` for ``access_token``, replacing the token's subscription.
 
-    Raises Unavailable (503) when the server has no VAPID key pair, Invalid (422) for
-    an endpoint that is not an https URL, a key that is not a P-256 point, a secret
-    that is not 16 bytes, or an unknown policy; nothing is written then.
+    Raises Unprocessable (422) when the server has no VAPID key pair (a lasting state of
+    the deployment, not an outage to retry), Invalid (422) for an endpoint that is not
+    an https URL, a key that is not a P-256 point, a secret that is not 16 bytes, or an
+    unknown policy; nothing is written then.
     """
     if not push.is_configured():
-        raise errors.Unavailable(_("Push notifications are not configured on this server"))
+        raise errors.Unprocessable(_("Push notifications are not configured on this server"))
     problems: dict[str, list[str]] = {}
     if endpoint_problems := _endpoint_errors(endpoint):
         problems["endpoint"] = endpoint_problems
@@ -324,14 +325,13 @@ def _encrypt(subscription: PushSubscription, plaintext: bytes) -> tuple[bytes, d
     }
 
 
-def _vapid_headers(*, endpoint: str, headers: dict[str, str]) -> dict[str, str]:
+def _vapid_headers(*, endpoint: str, standard: bool, headers: dict[str, str]) -> dict[str, str]:
     """The VAPID signature (RFC 8292 ``vapid t=,k=``; the draft's ``WebPush`` JWT with
     ``p256ecdsa`` in Crypto-Key for legacy subscriptions), valid 12 hours."""
     parts = urlsplit(endpoint)
     audience = f"{parts.scheme}://{parts.netloc}"
     contact = settings.VAPID_CONTACT or f"mailto:{settings.AGORA_CONTACT_EMAIL}"
     claims = {"aud": audience, "exp": int(time.time()) + 12 * 60 * 60, "sub": contact}
-    standard = "Crypto-Key" not in headers
     signer = (Vapid02 if standard else Vapid01).from_raw(settings.VAPID_PRIVATE_KEY.encode())
     signer.conf = {"no-strict": True}
     if standard:
@@ -429,7 +429,11 @@ def push_deliver(*, subscription_id: int, notification_id: int) -> str:
     payload = push_payload(subscription=subscription, notification=notification)
     body, headers = _encrypt(subscription, json.dumps(payload).encode())
     try:
-        headers.update(_vapid_headers(endpoint=subscription.endpoint, headers=headers))
+        headers.update(
+            _vapid_headers(
+                endpoint=subscription.endpoint, standard=subscription.standard, headers=headers
+            )
+        )
     except VapidException as error:
         logger.error("push: VAPID signature failed: %s", error)
         return "refused"

@@ -5,7 +5,7 @@ from .environment import env
 # VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY: the server's VAPID key pair (RFC 8292), the
 # raw P-256 private number and uncompressed public point, base64url, as
 # `manage.py push_vapid_keys` prints them. Both blank: push is not configured (apps
-# get an empty vapid_key and subscribing answers 503); changing them orphans every
+# get an empty vapid_key and subscribing answers 422); changing them orphans every
 # subscription, since apps subscribed against the old public key.
 VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
 VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
