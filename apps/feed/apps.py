@@ -8,7 +8,7 @@ class FeedConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.feed import handlers, ranking_tasks  # noqa: F401 (registers the Celery task)
+        from apps.feed import handlers, push_tasks, ranking_tasks  # noqa: F401 (registers tasks)
         from apps.feed.grants import ROLE_GRANTS
         from core.roles import register_grants
         from core.schedules import register_schedulable

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from oauth2_provider.settings import oauth2_settings
 
 from apps.accounts.models import BARRING_STANDINGS, Standing, User, Visibility
 from core.models import PublicModel
@@ -713,3 +714,41 @@ class FeaturedTag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} features #{self.tag_id}"
+
+
+class PushSubscription(models.Model):
+    """Where an app receives Web Push notifications (Mastodon's Web::PushSubscription).
+
+    One per OAuth access token: subscribing again with the same token replaces the
+    row, and revoking the token deletes it. ``key_p256dh`` (the app's P-256 public
+    key, uncompressed) and ``key_auth`` (its 16-byte secret) are kept base64url as
+    the app sent them; ``standard`` chooses RFC 8291's ``aes128gcm`` over the legacy
+    ``aesgcm`` draft. ``alerts`` maps notification types to booleans; ``policy``
+    says whose notifications are pushed at all.
+    """
+
+    class Policy(models.TextChoices):
+        ALL = "all", _("everyone")
+        FOLLOWED = "followed", _("accounts the recipient follows")
+        FOLLOWER = "follower", _("accounts following the recipient")
+        NONE = "none", _("no one")
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    access_token = models.OneToOneField(
+        oauth2_settings.ACCESS_TOKEN_MODEL,
+        on_delete=models.CASCADE,
+        related_name="push_subscription",
+    )
+    endpoint = models.URLField(max_length=2048)
+    key_p256dh = models.CharField(max_length=128)
+    key_auth = models.CharField(max_length=64)
+    standard = models.BooleanField(default=False)
+    alerts = models.JSONField(default=dict, blank=True)
+    policy = models.CharField(max_length=16, choices=Policy.choices, default=Policy.ALL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.account_id} push to {self.endpoint[:60]}"

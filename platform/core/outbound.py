@@ -14,7 +14,12 @@ metadata address. :func:`fetch` therefore
   all (connect, headers and body together).
 
 ``AGORA_OUTBOUND_ALLOW_PRIVATE`` lifts the address check for development and tests
-with local servers. Errors are :class:`OutboundError`, with a reason for logs.
+with local servers; ``AGORA_OUTBOUND_CA_BUNDLE`` replaces the system's certificate
+authorities (tests with a local HTTPS server). Errors are :class:`OutboundError`, with
+a reason for logs; :class:`OutboundRefused` when the request never left.
+
+Used by link previews (:mod:`apps.feed.services.cards`) and Web Push deliveries
+(:mod:`apps.feed.services.push`).
 """
 
 from __future__ import annotations
@@ -35,7 +40,13 @@ _pools: dict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = {}
 
 
 class OutboundError(Exception):
-    """The request was refused before it left, or failed on the way; ``str()`` says why."""
+    """The request failed on the way (or was refused before it left); ``str()`` says why."""
+
+
+class OutboundRefused(OutboundError):
+    """Refused before it left: a URL or an address Agora never calls. Trying again is
+    pointless, where a plain :class:`OutboundError` (a timeout, a refused connection) may
+    succeed later."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +91,7 @@ def _public_address(host: str, port: int) -> str:
     if not settings.AGORA_OUTBOUND_ALLOW_PRIVATE:
         for address in addresses:
             if not address.is_global or address.is_multicast:
-                raise OutboundError(f"{host} resolves to a non-public address ({address})")
+                raise OutboundRefused(f"{host} resolves to a non-public address ({address})")
     return str(addresses[0])
 
 
@@ -89,15 +100,15 @@ def check_url(url: str) -> tuple[str, str, int]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise OutboundError(f"scheme {scheme or '(none)'} is not fetched")
+        raise OutboundRefused(f"scheme {scheme or '(none)'} is not fetched")
     if not parts.hostname:
-        raise OutboundError("the URL has no host")
+        raise OutboundRefused("the URL has no host")
     if parts.username or parts.password:
-        raise OutboundError("URLs with credentials are not fetched")
+        raise OutboundRefused("URLs with credentials are not fetched")
     try:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError:
-        raise OutboundError("the URL's port is not a number") from None
+        raise OutboundRefused("the URL's port is not a number") from None
     return scheme, parts.hostname, port
 
 
@@ -112,7 +123,7 @@ def _pool(scheme: str, host: str, port: int, address: str) -> urllib3.HTTPConnec
                 server_hostname=host,
                 assert_hostname=host,
                 cert_reqs="CERT_REQUIRED",
-                ca_certs=getattr(settings, "AGORA_OUTBOUND_CA_BUNDLE", None) or None,
+                ca_certs=settings.AGORA_OUTBOUND_CA_BUNDLE or None,
                 maxsize=2,
                 retries=False,
             )

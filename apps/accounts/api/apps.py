@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -11,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.oauth import application_create
+from core import push
 
 
 @extend_schema_field(
@@ -49,7 +49,7 @@ def application_entity(application, *, client_secret: str | None = None) -> dict
         "scopes": application.scopes.split(),
         "redirect_uri": "\n".join(uris),
         "redirect_uris": uris,
-        "vapid_key": settings.AGORA_VAPID_PUBLIC_KEY,
+        "vapid_key": push.vapid_public_key(),
     }
     if client_secret is not None:
         data["client_id"] = application.client_id

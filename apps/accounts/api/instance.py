@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from apps.accounts import selectors
 from apps.accounts.api.serializers import DEFAULT_HEADER
-from core import media_types, rules
+from core import media_types, push, rules
 from core.base_url import absolute_url, streaming_url
 from core.entitlements import FREE
 
@@ -182,7 +182,7 @@ class InstanceV2View(APIView):
                 "languages": _languages(),
                 "configuration": {
                     "urls": _urls(),
-                    "vapid": {"public_key": getattr(settings, "AGORA_VAPID_PUBLIC_KEY", "")},
+                    "vapid": {"public_key": push.vapid_public_key()},
                     "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
                     "statuses": _statuses(),
                     "media_attachments": _media_attachments(),

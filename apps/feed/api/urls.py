@@ -12,6 +12,7 @@ from apps.feed.api import (
     instance,
     links,
     markers,
+    push,
     scheduled,
     streaming,
     tags,
@@ -184,4 +185,5 @@ urlpatterns = [
         "api/v2/notifications/<group_key:group_key>/accounts",
         grouped_notifications.NotificationGroupAccountsView.as_view(),
     ),
+    path("api/v1/push/subscription", push.PushSubscriptionView.as_view()),
 ]

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from apps.feed import streaming
 from apps.feed.models import Block, ConversationMute, Mute, Notification, Status
 from apps.feed.selectors.notifications import group_key_is_valid, notifications_in_group
+from apps.feed.services import push
 from core import errors, events
 
 User = get_user_model()
@@ -106,6 +107,7 @@ def notifications_create(
         )
     notifications = Notification.objects.bulk_create(notifications)
     streaming.notifications_broadcast_on_commit(notifications=notifications)
+    push.notifications_push_on_commit(notifications=notifications)
     return notifications
 
 

@@ -66,6 +66,8 @@ for _parent, _children in _granular.items():
         MASTODON_SCOPES[f"{_parent}:{_child}"] = f"{_parent} {_child}"
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "accounts.Application"
+# Named so models may point at tokens (feed.PushSubscription): Django resolves the swappable.
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
 OAUTH2_PROVIDER = {
     "SCOPES": MASTODON_SCOPES,
     "DEFAULT_SCOPES": ["read"],
@@ -132,9 +134,6 @@ CORS_EXPOSE_HEADERS = [
 ]
 # CORS_PREFLIGHT_MAX_AGE: seconds a browser may cache a preflight answer.
 CORS_PREFLIGHT_MAX_AGE = env.int("CORS_PREFLIGHT_MAX_AGE", default=86400)
-
-# AGORA_VAPID_PUBLIC_KEY: the Web Push public key apps receive as "vapid_key" (blank: no push).
-AGORA_VAPID_PUBLIC_KEY = env.str("AGORA_VAPID_PUBLIC_KEY", default="")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Agora API",

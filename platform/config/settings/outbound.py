@@ -1,4 +1,4 @@
-"""Requests Agora itself sends to other servers: link previews (and Web Push).
+"""Requests Agora itself sends to other servers: link previews and Web Push deliveries.
 
 Every outbound request goes through :mod:`core.outbound`, which refuses private,
 loopback, link-local and other non-public addresses unless
@@ -10,6 +10,9 @@ anyone could make the server fetch its own internal services.
 from .environment import env
 
 AGORA_OUTBOUND_ALLOW_PRIVATE = env.bool("AGORA_OUTBOUND_ALLOW_PRIVATE", default=False)
+# AGORA_OUTBOUND_CA_BUNDLE: a PEM file of the certificate authorities HTTPS servers are
+# checked against instead of the system's (blank: the system's trust store).
+AGORA_OUTBOUND_CA_BUNDLE = env.str("AGORA_OUTBOUND_CA_BUNDLE", default="")
 
 # Link previews (Mastodon's preview cards), fetched by the worker for a status's first link.
 AGORA_CARDS_ENABLED = env.bool("AGORA_CARDS_ENABLED", default=True)
