@@ -41,6 +41,13 @@ ID_ROUTES = [
     ("get", "/api/agora/v1/uploads/{id}"),
     ("post", "/api/agora/v1/uploads/{id}/finish"),
     ("get", "/api/agora/v1/jobs/{id}"),
+    ("get", "/api/v1/lists/{id}"),
+    ("put", "/api/v1/lists/{id}"),
+    ("delete", "/api/v1/lists/{id}"),
+    ("get", "/api/v1/lists/{id}/accounts"),
+    ("post", "/api/v1/lists/{id}/accounts"),
+    ("get", "/api/v1/accounts/{id}/lists"),
+    ("get", "/api/v1/timelines/list/{id}"),
 ]
 BAD_IDS = ["abc", "12a", "-1", "1.5", str(MAX_ID + 1), "9" * 20, "%C2%B2"]
 

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from apps.feed.api import discovery, markers, scheduled, streaming, views
+from apps.feed.api import discovery, lists, markers, scheduled, streaming, views
 
 status_actions = [
     path(f"api/v1/statuses/<id:status_id>/{action}", views.StatusActionView.as_view(action=action))
@@ -70,7 +70,7 @@ urlpatterns = [
     path("api/agora/v1/timelines/ranked", discovery.RankedTimelineView.as_view()),
     path("api/v1/streaming/health", streaming.streaming_health),
     re_path(
-        r"^api/v1/streaming/(?P<stream>user|user/notification|public|public/local|hashtag|hashtag/local)$",
+        r"^api/v1/streaming/(?P<stream>user|user/notification|public|public/local|hashtag|hashtag/local|list)$",
         streaming.streaming_events,
     ),
     path("api/v1/notifications", views.NotificationListView.as_view()),
@@ -80,4 +80,9 @@ urlpatterns = [
         "api/v1/notifications/<id:notification_id>/dismiss",
         views.NotificationDismissView.as_view(),
     ),
+    path("api/v1/lists", lists.ListsView.as_view()),
+    path("api/v1/lists/<id:list_id>", lists.ListDetailView.as_view()),
+    path("api/v1/lists/<id:list_id>/accounts", lists.ListAccountsView.as_view()),
+    path("api/v1/accounts/<id:account_id>/lists", lists.AccountListsView.as_view()),
+    path("api/v1/timelines/list/<id:list_id>", lists.ListTimelineView.as_view()),
 ]

@@ -12,14 +12,24 @@ of ids. ``tests/feed/test_visibility_equivalence.py`` checks the two agree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db import connection
 from django.utils import timezone
 
 from apps.accounts.models import BARRING_STANDINGS
-from apps.feed.models import Block, Follow, Mention, ModerationState, Mute, Status, Visibility
+from apps.feed.models import (
+    Block,
+    Follow,
+    List,
+    ListAccount,
+    Mention,
+    ModerationState,
+    Mute,
+    Status,
+    Visibility,
+)
 
 
 class HomeRow(NamedTuple):
@@ -56,11 +66,13 @@ class HomeRelations:
     blocked: set[int]
     muted: set[int]
     mentioned: set[int]
+    # Members of the viewer's exclusive lists: kept out of home (Mastodon 4.2).
+    exclusive: set[int] = field(default_factory=set)
 
 
 def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
-    """Follows (with show_reblogs), blocks either way, active mutes and mentions of the
-    viewer, for the accounts and statuses of ``rows``."""
+    """Follows (with show_reblogs), blocks either way, active mutes, mentions of the viewer and
+    members of the viewer's exclusive lists, for the accounts and statuses of ``rows``."""
     account_ids = sorted(
         {r.account_id for r in rows}
         | {r.original_account_id for r in rows if r.original_account_id is not None}
@@ -85,6 +97,9 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
            AND (expires_at IS NULL OR expires_at > %s)
         UNION ALL SELECT 'mention', status_id, FALSE FROM {Mention._meta.db_table}
          WHERE account_id = %s AND status_id IN ({statuses_in})
+        UNION ALL SELECT 'exclusive', m.account_id, FALSE FROM {ListAccount._meta.db_table} m
+         JOIN {List._meta.db_table} l ON l.id = m.list_id
+         WHERE l.account_id = %s AND l.exclusive AND m.account_id IN ({accounts_in})
     """  # noqa: S608
     params = [
         viewer.pk, *account_ids,
@@ -92,6 +107,7 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
         viewer.pk, *account_ids,
         viewer.pk, *account_ids, now,
         viewer.pk, *status_ids,
+        viewer.pk, *account_ids,
     ]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -104,6 +120,8 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
                 relations.muted.add(target)
             elif kind == "mention":
                 relations.mentioned.add(target)
+            elif kind == "exclusive":
+                relations.exclusive.add(target)
     return relations
 
 
@@ -124,6 +142,8 @@ def shown_on_home(*, viewer, status: HomeRow, relations: HomeRelations) -> bool:
     if author in relations.blocked or author in relations.muted:
         return False
     if not own and (author not in follows or status.visibility == Visibility.DIRECT):
+        return False
+    if not own and author in relations.exclusive:
         return False
     if not own:
         if status.moderation_state != ModerationState.VISIBLE:

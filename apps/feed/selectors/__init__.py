@@ -9,6 +9,7 @@ modules of their own:
 - :mod:`.accounts`: accounts as the feed relates them (follows, requests, blocks,
   mutes, relationships);
 - :mod:`.notifications`, :mod:`.markers`, :mod:`.scheduling`;
+- :mod:`.lists`: lists, their members and the list timeline;
 - :mod:`.search`, :mod:`.trends`, :mod:`.ranking`: discovery, used as modules
   (``search.search(...)``, ``trends.trending_tags(...)``).
 """
@@ -26,6 +27,13 @@ from apps.feed.selectors.accounts import (
     mutes_page,
     relationships,
     without_muted,
+)
+from apps.feed.selectors.lists import (
+    list_accounts_page,
+    list_get_for_owner,
+    list_timeline,
+    lists_containing,
+    lists_for_owner,
 )
 from apps.feed.selectors.markers import markers_for
 from apps.feed.selectors.notifications import notification_get, notifications_page
@@ -99,4 +107,10 @@ __all__ = [
     "viewer_state",
     "with_relations",
     "without_muted",
+    # lists
+    "list_accounts_page",
+    "list_get_for_owner",
+    "list_timeline",
+    "lists_containing",
+    "lists_for_owner",
 ]
