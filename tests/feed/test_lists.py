@@ -610,6 +610,30 @@ def test_exclusive_lists_keep_members_out_of_the_stored_home_feed(alice, bob, ca
     assert home_ids(alice) == [by_carol["id"], by_bob["id"]]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_stored_list_timeline_costs_the_same_for_two_statuses_and_twenty(
+    alice, bob, carol, store
+):
+    for other in (bob, carol):
+        alice.follow(other)
+    small, large = make_list(alice, "small"), make_list(alice, "large")
+    add(alice, small["id"], bob)
+    add(alice, large["id"], bob, carol)
+    for n in range(2):
+        bob.post(f"bob {n}")
+    for n in range(18):
+        carol.post(f"carol {n}")
+    path = "/api/v1/timelines/list/{id}?limit=40"
+    for created in (small, large):  # warm: the first read rebuilds
+        alice.client.get(path.format(id=created["id"]))
+
+    few = queries(lambda: alice.client.get(path.format(id=small["id"])))
+    many = queries(lambda: alice.client.get(path.format(id=large["id"])))
+
+    assert many == few
+    assert len(timeline_ids(alice, large["id"], "?limit=40")) == 20
+
+
 @pytest.fixture
 def dave_(db):
     return Member("dave")

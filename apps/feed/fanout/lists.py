@@ -65,7 +65,14 @@ def push_to_lists(*, status_id: int) -> int:
     add, _remove = scripts()
     entry = Entry(status_id=status_id, reblog_of_id=row["reblog_of_id"])
     # "merge": only into feeds that exist; a cold list is rebuilt when it is next read.
-    args = [max_entries(), REBLOG_FALLOFF, ttl_seconds(), "merge", 0, *_pairs([entry])]
+    args: list[int | float | str] = [
+        max_entries(),
+        REBLOG_FALLOFF,
+        ttl_seconds(),
+        "merge",
+        0,
+        *_pairs([entry]),
+    ]
     pipe = client().pipeline(transaction=False)
     for start in range(0, len(list_ids), BATCH_SIZE):
         keys = [k for i in list_ids[start : start + BATCH_SIZE] for k in list_feed_keys(i)]
