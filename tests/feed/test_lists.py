@@ -730,3 +730,15 @@ def run_async(scenario) -> None:
     from asgiref.sync import async_to_sync
 
     async_to_sync(scenario)()
+
+
+def test_members_are_added_by_query_string_too(alice, bob):
+    alice.follow(bob)
+    created = make_list(alice)
+
+    response = alice.client.post(f"/api/v1/lists/{created['id']}/accounts?account_ids[]={bob.id}")
+
+    assert response.status_code == 200
+    assert [
+        m["id"] for m in alice.client.get(f"/api/v1/lists/{created['id']}/accounts").json()
+    ] == [bob.id]

@@ -2,7 +2,8 @@
 ``/api/v1/accounts/:id/lists`` and the list timeline ``/api/v1/timelines/list/:id``.
 
 Bodies come as forms, JSON or multipart, with ``account_ids[]`` (form) or ``account_ids``
-(JSON); ``DELETE /:id/accounts`` takes them from the query string too, as clients send them.
+(JSON); ``/:id/accounts`` takes them from the query string too (Tusky's ``DELETE`` sends them
+there), as Mastodon reads parameters from either.
 Someone else's list is a 404.
 """
 
@@ -48,15 +49,16 @@ class ListAccountsSerializer(serializers.Serializer):
     account_ids = serializers.ListField(child=serializers.CharField(), required=False)
 
 
-def _account_ids(request, *, from_query: bool) -> list[str]:
-    """``account_ids[]`` of a form, ``account_ids`` of JSON (a list, or one id), or the query's."""
+def _account_ids(request) -> list[str]:
+    """``account_ids[]`` of a form, ``account_ids`` of JSON (a list, or one id), or else the
+    query string's (Mastodon reads its parameters from either)."""
     data = request.data
     raw: object = None
     if hasattr(data, "getlist"):
         raw = data.getlist("account_ids[]") or data.getlist("account_ids") or None
     elif isinstance(data, dict):
         raw = data.get("account_ids", data.get("account_ids[]"))
-    if raw is None and from_query:
+    if raw is None:
         query = request.query_params
         raw = query.getlist("account_ids[]") or query.getlist("account_ids")
     if raw is None:
@@ -162,7 +164,7 @@ class ListAccountsView(UserView):
     )
     def post(self, request, list_id: int):
         list_ = _owned(request, list_id)
-        account_ids = _account_ids(request, from_query=False)
+        account_ids = _account_ids(request)
         services.list_accounts_add(list_=list_, owner=request.user, account_ids=account_ids)
         return Response({})
 
@@ -174,7 +176,7 @@ class ListAccountsView(UserView):
     )
     def delete(self, request, list_id: int):
         list_ = _owned(request, list_id)
-        account_ids = _account_ids(request, from_query=True)
+        account_ids = _account_ids(request)
         services.list_accounts_remove(list_=list_, owner=request.user, account_ids=account_ids)
         return Response({})
 
