@@ -31,6 +31,7 @@ from apps.feed.api.conversations import conversation_event_payload
 from apps.feed.api.filters import filter_results_rendered, stream_filter_context
 from apps.feed.api.notifications import NotificationEntitySerializer
 from apps.feed.api.serializers import StatusSerializer
+from core.ids import parse_id
 from core.params import truthy
 from core.permissions import scope_is_granted, token_scopes
 
@@ -44,7 +45,7 @@ PUBLIC_GROUPS = {
     "public:media": streaming.PUBLIC_MEDIA_GROUP,
     "public:local:media": streaming.PUBLIC_LOCAL_MEDIA_GROUP,
 }
-KNOWN_STREAMS = PUBLIC_STREAMS | {"user", "user:notification", "direct"}
+KNOWN_STREAMS = PUBLIC_STREAMS | {"user", "user:notification", "direct", "list"}
 
 
 class StreamRefused(Exception):
@@ -70,7 +71,9 @@ def token_grants(token, *required: str) -> bool:
     return any(scope_is_granted(granted, scope) for scope in required)
 
 
-def resolve_stream(*, name, tag, account_id: int, token, only_media=None) -> Subscription:
+def resolve_stream(
+    *, name, tag, account_id: int, token, only_media=None, list_id=None
+) -> Subscription:
     """The subscription for stream ``name`` (and ``tag``), as Mastodon's streaming server checks it.
 
     ``public`` and ``public:local`` with a true ``only_media`` are ``public:media`` and
@@ -80,6 +83,8 @@ def resolve_stream(*, name, tag, account_id: int, token, only_media=None) -> Sub
     token without the scope the stream needs (401): ``read`` or ``read:statuses`` for ``user``,
     ``read`` or ``read:notifications`` for ``user:notification``, ``read`` or ``read:statuses``
     for ``direct``; public streams need none.
+    ``list`` needs ``list_id`` (400 without) and ``read`` or ``read:statuses``; whether the
+    account owns the list is :func:`list_access`'s question (it reads the database).
     """
     if not isinstance(name, str) or name not in KNOWN_STREAMS:
         raise StreamRefused("Unknown stream type", 400)
@@ -93,6 +98,13 @@ def resolve_stream(*, name, tag, account_id: int, token, only_media=None) -> Sub
         raise StreamRefused("Access token does not have the required scopes", 401)
     if name == "direct":
         return Subscription(streaming.direct_group(account_id), ("direct",))
+    if name == "list":
+        if not isinstance(list_id, (str, int)) or not str(list_id).strip():
+            raise StreamRefused("Missing list name parameter", 400)
+        if not token_grants(token, "read", "read:statuses"):
+            raise StreamRefused("Access token does not have the required scopes", 401)
+        label = str(list_id).strip()
+        return Subscription(streaming.list_group(parse_id(label) or 0), ("list", label))
     if name == "user":
         return Subscription(streaming.user_group(account_id), ("user",))
     if name == "user:notification":
@@ -102,6 +114,15 @@ def resolve_stream(*, name, tag, account_id: int, token, only_media=None) -> Sub
     if not isinstance(tag, str) or not tag.strip():
         raise StreamRefused("No tag for stream provided", 400)
     return Subscription(streaming.hashtag_group(tag, local=name == "hashtag:local"), (name, tag))
+
+
+def list_access(*, subscription: Subscription, account_id: int) -> None:
+    """Refuse someone else's (or an unknown) list as Mastodon's streaming server does (401
+    "List not found"); other streams pass. Reads the database: call it off the event loop."""
+    if subscription.label[0] == "list" and not streaming.list_stream_allowed(
+        account_id=account_id, list_id=subscription.label[1]
+    ):
+        raise StreamRefused("List not found", 401)
 
 
 def _render(data: Any) -> str:
@@ -175,8 +196,9 @@ class StreamingConsumer(AsyncWebsocketConsumer):
         if query.get("stream"):
             tag = (query.get("tag") or [None])[0]
             only_media = (query.get("only_media") or [None])[0]
+            list_id = (query.get("list") or [None])[0]
             try:
-                await self._subscribe(query["stream"][0], tag, only_media)
+                await self._subscribe(query["stream"][0], tag, only_media, list_id)
             except StreamRefused as error:
                 refusal = error
 
@@ -211,27 +233,34 @@ class StreamingConsumer(AsyncWebsocketConsumer):
             await self._send_error("Unknown message type", 400)
             return
         try:
-            stream, tag, only_media = (message.get(key) for key in ("stream", "tag", "only_media"))
+            stream, tag, only_media, list_id = (
+                message.get(key) for key in ("stream", "tag", "only_media", "list")
+            )
             if message["type"] == "subscribe":
-                await self._subscribe(stream, tag, only_media)
+                await self._subscribe(stream, tag, only_media, list_id)
             else:
-                await self._unsubscribe(stream, tag, only_media)
+                await self._unsubscribe(stream, tag, only_media, list_id)
         except StreamRefused as error:
             await self._send_error(error.message, error.status)
 
-    async def _subscribe(self, name, tag, only_media=None) -> None:
+    async def _subscribe(self, name, tag, only_media=None, list_id=None) -> None:
         subscription = resolve_stream(
-            name=name, tag=tag, account_id=self.user.pk, token=self.token, only_media=only_media
-        )
+            name=name, tag=tag, account_id=self.user.pk, token=self.token,
+            only_media=only_media, list_id=list_id,
+        )  # fmt: skip
         if subscription.group in self.subscriptions:
             return
+        await database_sync_to_async(list_access)(
+            subscription=subscription, account_id=self.user.pk
+        )
         self.subscriptions[subscription.group] = subscription
         await self.channel_layer.group_add(subscription.group, self.channel_name)
 
-    async def _unsubscribe(self, name, tag, only_media=None) -> None:
+    async def _unsubscribe(self, name, tag, only_media=None, list_id=None) -> None:
         subscription = resolve_stream(
-            name=name, tag=tag, account_id=self.user.pk, token=self.token, only_media=only_media
-        )
+            name=name, tag=tag, account_id=self.user.pk, token=self.token,
+            only_media=only_media, list_id=list_id,
+        )  # fmt: skip
         if self.subscriptions.pop(subscription.group, None) is not None:
             await self.channel_layer.group_discard(subscription.group, self.channel_name)
 

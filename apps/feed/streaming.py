@@ -9,6 +9,8 @@ Committed feed changes become channel-layer messages to one group per stream:
 - ``timeline.hashtag.<tag>`` and ``timeline.hashtag.<tag>.local``: public statuses with the tag;
 - ``timeline.direct.<account id>``: the ``direct`` stream (``conversation`` events, rendered
   for their one account by :func:`apps.feed.selectors.account_conversation_for_stream`).
+- ``timeline.list.<list id>``: the ``list`` stream, statuses entering the list (only its owner
+  may subscribe: :func:`list_stream_allowed`).
 
 A message names a status or notification by id and the group it was sent to; the consumer
 (:mod:`apps.feed.consumers`) looks it up for its own viewer with :func:`status_for_viewer` and
@@ -41,14 +43,18 @@ from apps.feed.fanout.audience import audience_ids, tag_follower_ids
 from apps.feed.models import (
     Block,
     Follow,
+    List,
+    ListAccount,
     ModerationState,
     Mute,
     Notification,
     Status,
     Visibility,
 )
+from apps.feed.selectors.lists import lists_receiving
 from apps.media.selectors import statuses_with_media
 from core import events, realtime
+from core.ids import parse_id
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +81,16 @@ def notification_group(account_id: int) -> str:
 def direct_group(account_id: int) -> str:
     """The ``direct`` stream: ``conversation`` events of the account's direct threads."""
     return f"timeline.direct.{account_id}"
+
+
+def list_group(list_id: int) -> str:
+    return f"timeline.list.{list_id}"
+
+
+def list_stream_allowed(*, account_id: int, list_id) -> bool:
+    """Whether ``account_id`` may hear the ``list`` stream of ``list_id``: its owner only."""
+    parsed = parse_id(list_id)
+    return parsed is not None and List.objects.filter(pk=parsed, account_id=account_id).exists()
 
 
 def sessions_group(account_id: int) -> str:
@@ -115,7 +131,7 @@ def _home_audience(status: Status) -> set[int]:
     """Accounts whose ``user`` stream hears of ``status``: the feed store's audience rule
     (:func:`apps.feed.fanout.audience.audience_ids`: its author, and followers or the
     mentioned, and its hashtags' followers), less followers who cannot hold a stream open
-    (suspended or disabled)."""
+    (suspended or disabled) and those who keep the author out of home with an exclusive list."""
     follower_rows: Iterable[tuple[int, bool]] = ()
     mentioned: Iterable[int] = ()
     tag_followers: Iterable[int] = ()
@@ -129,7 +145,7 @@ def _home_audience(status: Status) -> set[int]:
             .filter(able_to_act_q("account__"))
             .values_list("account_id", "show_reblogs")
         )
-    return set(
+    audience = set(
         audience_ids(
             author_id=status.account_id,
             visibility=status.visibility,
@@ -138,6 +154,25 @@ def _home_audience(status: Status) -> set[int]:
             mentioned_ids=mentioned,
             tag_follower_ids=tag_followers,
         )
+    )
+    # Owners of exclusive lists holding the author read them there, not in home (Mastodon 4.2).
+    if status.visibility != Visibility.DIRECT:
+        audience -= set(
+            ListAccount.objects.filter(account_id=status.account_id, list__exclusive=True)
+            .exclude(list__account_id=status.account_id)
+            .values_list("list__account_id", flat=True)
+        )
+    return audience
+
+
+def _list_audience(status: Status) -> list[int]:
+    """The lists whose ``list`` stream hears of ``status``: those the feed store pushes it into
+    (:func:`apps.feed.selectors.lists.lists_receiving`, Mastodon's ``push_to_list``)."""
+    return lists_receiving(
+        author_id=status.account_id,
+        visibility=status.visibility,
+        is_reblog=status.reblog_of_id is not None,
+        in_reply_to_account_id=status.in_reply_to_account_id,
     )
 
 
@@ -155,6 +190,7 @@ def _is_broadcastable(status: Status) -> bool:
 def _status_groups(status: Status) -> list[str]:
     """Every group that hears about ``status``: its home audience and its public streams."""
     groups = [user_group(account_id) for account_id in sorted(_home_audience(status))]
+    groups += [list_group(list_id) for list_id in _list_audience(status)]
     if not _is_broadcastable(status):
         return groups
     if status.in_reply_to_account_id in (None, status.account_id):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from apps.feed.fanout import writes
+from apps.feed.fanout import lists, writes
 
 
 @shared_task(name="feed.fanout", ignore_result=True)
@@ -34,3 +34,15 @@ def feed_merge_task(*, follower_id: int, followee_id: int) -> int:
 def feed_unmerge_task(*, follower_id: int, followee_id: int) -> int:
     """After an unfollow or a block: take the former followee's statuses out of the feed."""
     return writes.unmerge_followee(follower_id=follower_id, followee_id=followee_id)
+
+
+@shared_task(name="feed.list_merge", ignore_result=True)
+def feed_list_merge_task(*, list_id: int, account_id: int) -> int:
+    """After an account joins a list: merge its recent statuses into the list's feed."""
+    return lists.merge_member(list_id=list_id, account_id=account_id)
+
+
+@shared_task(name="feed.list_unmerge", ignore_result=True)
+def feed_list_unmerge_task(*, list_id: int, account_id: int) -> int:
+    """After an account leaves a list: take its statuses out of the list's feed."""
+    return lists.unmerge_member(list_id=list_id, account_id=account_id)

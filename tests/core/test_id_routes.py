@@ -61,6 +61,13 @@ ID_ROUTES = [
     ("get", "/api/v1/accounts/{id}/featured_tags"),
     ("delete", "/api/v1/suggestions/{id}"),
     ("delete", "/api/v1/featured_tags/{id}"),
+    ("get", "/api/v1/lists/{id}"),
+    ("put", "/api/v1/lists/{id}"),
+    ("delete", "/api/v1/lists/{id}"),
+    ("get", "/api/v1/lists/{id}/accounts"),
+    ("post", "/api/v1/lists/{id}/accounts"),
+    ("get", "/api/v1/accounts/{id}/lists"),
+    ("get", "/api/v1/timelines/list/{id}"),
 ]
 BAD_IDS = ["abc", "12a", "-1", "1.5", str(MAX_ID + 1), "9" * 20, "%C2%B2"]
 

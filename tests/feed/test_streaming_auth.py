@@ -143,10 +143,10 @@ def test_a_token_may_connect_from_a_foreign_web_origin(alice, token_for):
     ("query", "error"),
     [
         ("stream=firehose", UNKNOWN_STREAM),
-        ("stream=list&list=1", UNKNOWN_STREAM),
+        ("stream=list&list=1", {"error": "List not found", "status": 401}),
         ("stream=hashtag", {"error": "No tag for stream provided", "status": 400}),
     ],
-    ids=["unknown", "lists-unsupported", "hashtag-without-tag"],
+    ids=["unknown", "someone-elses-list", "hashtag-without-tag"],
 )
 def test_a_refused_first_stream_is_an_error_message(alice, bob, token_for, query, error):
     # given bob follows alice, and connects naming a stream the server refuses

@@ -121,7 +121,8 @@ def test_heartbeat_comment_keeps_the_connection_open(alice, monkeypatch):
         ("/api/v1/streaming/user?access_token=nope", {}, 401, "Invalid access token"),
         ("/api/v1/streaming/hashtag", None, 400, "No tag for stream provided"),
         ("/api/v1/streaming/hashtag?tag=%20", None, 400, "No tag for stream provided"),
-        ("/api/v1/streaming/list", None, 404, None),
+        ("/api/v1/streaming/list", None, 400, "Missing list name parameter"),
+        ("/api/v1/streaming/list?list=1", None, 401, "List not found"),
     ],
 )
 def test_refusals_are_json_errors(alice, path, headers, status, error):

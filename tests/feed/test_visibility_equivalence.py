@@ -5,8 +5,9 @@ The home timeline is ``visible_to`` narrowed by the home query
 no direct statuses of others, no mutes). Three copies decide the same thing faster, and
 each is checked here against it, row by row, over the cartesian product of:
 
-- the viewer's relation to the author: self, follower (showing its reblogs or not),
-  non-follower, follow requested, non-follower following a hashtag every status carries;
+- the viewer's relation to the author: self, follower (showing its reblogs or not, or
+  holding the author on an exclusive list), non-follower, follow requested, non-follower
+  following a hashtag every status carries;
 - a block either way, or none; a mute, an expired mute, or none;
 - the author's standing: none, limited, suspended (also until later), disabled, and
   limited or suspended until a moment already past (lapsed);
@@ -52,6 +53,8 @@ from apps.feed.models import (
     Block,
     Follow,
     FollowRequest,
+    List,
+    ListAccount,
     Mention,
     ModerationState,
     Mute,
@@ -65,7 +68,14 @@ from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-RELATIONS = ("follower", "follower-reblogs-off", "non-follower", "requested", "tag-follower")
+RELATIONS = (
+    "follower",
+    "follower-reblogs-off",
+    "follower-exclusive",
+    "non-follower",
+    "requested",
+    "tag-follower",
+)
 BLOCKS = ("no-block", "viewer-blocks", "author-blocks")
 MUTES = ("no-mute", "muted", "mute-expired")
 STANDINGS = {
@@ -154,7 +164,7 @@ def build_world() -> World:
             continue
         for author in authors.values():
             if viewer.relation.startswith("follower"):
-                shows_reblogs = viewer.relation == "follower"
+                shows_reblogs = viewer.relation != "follower-reblogs-off"
                 follows.append(
                     Follow(account=viewer.account, target=author, show_reblogs=shows_reblogs)
                 )
@@ -168,6 +178,14 @@ def build_world() -> World:
                 expires = now - dt.timedelta(minutes=1) if viewer.mute == "mute-expired" else None
                 mutes.append(Mute(account=viewer.account, target=author, expires_at=expires))
     Follow.objects.bulk_create(follows)
+    memberships = []
+    for viewer in viewers:
+        if viewer.relation == "follower-exclusive":
+            exclusive = List.objects.create(account=viewer.account, title="x", exclusive=True)
+            memberships += [
+                ListAccount(list=exclusive, account=author) for author in authors.values()
+            ]
+    ListAccount.objects.bulk_create(memberships)
     FollowRequest.objects.bulk_create(requests)
     Block.objects.bulk_create(blocks)
     Mute.objects.bulk_create(mutes)

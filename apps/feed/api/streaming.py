@@ -1,7 +1,7 @@
 """The HTTP side of Mastodon's streaming API: its health check and Server-Sent Events.
 
 ``GET /api/v1/streaming/<stream>`` (``user``, ``user/notification``, ``public``,
-``public/local``, ``hashtag?tag=``, ``hashtag/local?tag=``, ``direct``) answers
+``public/local``, ``hashtag?tag=``, ``hashtag/local?tag=``, ``direct``, ``list?list=``) answers
 ``text/event-stream``: each event as Mastodon's streaming server writes it
 (``event: update`` then ``data: <the Status entity>``), and a ``:thump`` comment
 every :data:`HEARTBEAT_SECONDS` so proxies keep the connection open. The token comes
@@ -23,6 +23,7 @@ from apps.feed import streaming
 from apps.feed.api.conversations import conversation_event_payload
 from apps.feed.consumers import (
     StreamRefused,
+    list_access,
     notification_event_payload,
     resolve_stream,
     status_event_payload,
@@ -40,6 +41,7 @@ SSE_STREAMS = {
     "hashtag": "hashtag",
     "hashtag/local": "hashtag:local",
     "direct": "direct",
+    "list": "list",
 }
 
 
@@ -75,7 +77,9 @@ async def streaming_events(request, stream: str):
             account_id=user.pk,
             token=token,
             only_media=request.GET.get("only_media"),
+            list_id=request.GET.get("list"),
         )
+        await database_sync_to_async(list_access)(subscription=subscription, account_id=user.pk)
     except StreamRefused as error:
         return JsonResponse({"error": error.message}, status=error.status)
 

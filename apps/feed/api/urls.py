@@ -11,6 +11,7 @@ from apps.feed.api import (
     grouped_notifications,
     instance,
     links,
+    lists,
     markers,
     push,
     scheduled,
@@ -91,7 +92,7 @@ urlpatterns = [
     path("api/agora/v1/timelines/ranked", discovery.RankedTimelineView.as_view()),
     path("api/v1/streaming/health", streaming.streaming_health),
     re_path(
-        r"^api/v1/streaming/(?P<stream>user|user/notification|public|public/local|hashtag|hashtag/local|direct)$",
+        r"^api/v1/streaming/(?P<stream>user|user/notification|public|public/local|hashtag|hashtag/local|direct|list)$",
         streaming.streaming_events,
     ),
     path("api/v1/notifications", views.NotificationListView.as_view()),
@@ -186,4 +187,9 @@ urlpatterns = [
         grouped_notifications.NotificationGroupAccountsView.as_view(),
     ),
     path("api/v1/push/subscription", push.PushSubscriptionView.as_view()),
+    path("api/v1/lists", lists.ListsView.as_view()),
+    path("api/v1/lists/<id:list_id>", lists.ListDetailView.as_view()),
+    path("api/v1/lists/<id:list_id>/accounts", lists.ListAccountsView.as_view()),
+    path("api/v1/accounts/<id:account_id>/lists", lists.AccountListsView.as_view()),
+    path("api/v1/timelines/list/<id:list_id>", lists.ListTimelineView.as_view()),
 ]

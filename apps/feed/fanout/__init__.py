@@ -31,7 +31,9 @@ The package, by what each module holds:
 - :mod:`.writes`: pushing, merging and removing entries;
 - :mod:`.rules`: the home timeline's rules applied to a page's rows (the read filter);
 - :mod:`.reads`: reading a home timeline page, rebuilding a cold feed first;
-- :mod:`.handlers`: the event handlers that enqueue the fan-out tasks.
+- :mod:`.handlers`: the event handlers that enqueue the fan-out tasks;
+- :mod:`.lists`: list feeds (``feed:list:<list id>``), pushed by the same fan-out task,
+  merged and unmerged as members join and leave, rebuilt from the database when cold.
 
 The names below are re-exported for the callers outside the feed's timeline code (the
 selectors' and services' hooks, the bench and the integration suite); new code imports

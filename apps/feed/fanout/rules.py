@@ -22,6 +22,8 @@ from apps.accounts.models import BARRING_STANDINGS
 from apps.feed.models import (
     Block,
     Follow,
+    List,
+    ListAccount,
     Mention,
     ModerationState,
     Mute,
@@ -67,12 +69,14 @@ class HomeRelations:
     mentioned: set[int]
     # Statuses carrying a hashtag the viewer follows.
     tagged: set[int] = field(default_factory=set)
+    # Members of the viewer's exclusive lists: kept out of home (Mastodon 4.2).
+    exclusive: set[int] = field(default_factory=set)
 
 
 def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
-    """Follows (with show_reblogs), blocks either way, active mutes and mentions of the
-    viewer, for the accounts and statuses of ``rows``; and which of those statuses carry a
-    hashtag the viewer follows."""
+    """Follows (with show_reblogs), blocks either way, active mutes, mentions of the viewer and
+    members of the viewer's exclusive lists, for the accounts and statuses of ``rows``; and
+    which of those statuses carry a hashtag the viewer follows."""
     account_ids = sorted(
         {r.account_id for r in rows}
         | {r.original_account_id for r in rows if r.original_account_id is not None}
@@ -100,6 +104,9 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
         UNION ALL SELECT 'tag', status_id, FALSE FROM {Status.tags.through._meta.db_table}
          WHERE status_id IN ({statuses_in}) AND tag_id IN (
            SELECT tag_id FROM {TagFollow._meta.db_table} WHERE account_id = %s)
+        UNION ALL SELECT 'exclusive', m.account_id, FALSE FROM {ListAccount._meta.db_table} m
+         JOIN {List._meta.db_table} l ON l.id = m.list_id
+         WHERE l.account_id = %s AND l.exclusive AND m.account_id IN ({accounts_in})
     """  # noqa: S608
     params = [
         viewer.pk, *account_ids,
@@ -108,6 +115,7 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
         viewer.pk, *account_ids, now,
         viewer.pk, *status_ids,
         *status_ids, viewer.pk,
+        viewer.pk, *account_ids,
     ]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -122,6 +130,8 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
                 relations.mentioned.add(target)
             elif kind == "tag":
                 relations.tagged.add(target)
+            elif kind == "exclusive":
+                relations.exclusive.add(target)
     return relations
 
 
@@ -152,6 +162,8 @@ def shown_on_home(*, viewer, status: HomeRow, relations: HomeRelations) -> bool:
         and not via_tag
         and (author not in follows or status.visibility == Visibility.DIRECT)
     ):
+        return False
+    if not own and author in relations.exclusive:
         return False
     if not own:
         if status.moderation_state != ModerationState.VISIBLE:

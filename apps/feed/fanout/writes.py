@@ -61,7 +61,17 @@ def push(*, entry: Entry, account_ids: Sequence[int]) -> int:
 
 
 def merge(*, account_id: int, entries: Sequence[Entry], has_more: bool, rebuild: bool) -> int:
-    """Merge ``entries`` (oldest first) into one feed; see ADD_SCRIPT for the modes."""
+    """Merge ``entries`` (oldest first) into one home feed; see ADD_SCRIPT for the modes."""
+    return merge_into(
+        keys=feed_keys(account_id), entries=entries, has_more=has_more, rebuild=rebuild
+    )
+
+
+def merge_into(
+    *, keys: Sequence[str], entries: Sequence[Entry], has_more: bool, rebuild: bool
+) -> int:
+    """Merge ``entries`` (oldest first) into the feed of ``keys`` (a home feed's or a list's:
+    feed, reblogs, truncated); see ADD_SCRIPT for the modes."""
     add, _remove = scripts()
     mode = "rebuild" if rebuild else "merge"
     added = 0
@@ -76,7 +86,7 @@ def merge(*, account_id: int, entries: Sequence[Entry], has_more: bool, rebuild:
             1 if has_more and last else 0,
             *_pairs(chunk),
         ]
-        added += add(keys=feed_keys(account_id), args=args)
+        added += add(keys=keys, args=args)
     return added
 
 
@@ -102,14 +112,22 @@ def fanout_status(*, status_id: int) -> int:
     if found is None:
         return 0
     entry, audience = found
-    return push(entry=entry, account_ids=active_among(audience))
+    from apps.feed.fanout.lists import push_to_lists
+
+    added = push(entry=entry, account_ids=active_among(audience))
+    return added + push_to_lists(status_id=status_id)
 
 
 def unpush_status(*, status_id: int, author_id: int, reblog_of_id: int | None = None) -> int:
     """Take a status out of the feeds of its author, followers and mentioned accounts."""
     audience = removal_audience(status_id=status_id, author_id=author_id)
     entry = Entry(status_id=status_id, reblog_of_id=reblog_of_id)
-    return remove(entries=[entry], account_ids=active_among(audience))
+    from apps.feed.fanout.lists import unpush_from_lists
+
+    removed = remove(entries=[entry], account_ids=active_among(audience))
+    return removed + unpush_from_lists(
+        status_id=status_id, author_id=author_id, reblog_of_id=reblog_of_id
+    )
 
 
 def _followee_entries(*, follower_id: int, followee_id: int, newer_than: int | None) -> list:

@@ -11,6 +11,7 @@ modules of their own:
 - :mod:`.notifications`, :mod:`.markers`, :mod:`.scheduling`;
 - :mod:`.conversations`: direct conversations;
 - :mod:`.filters`: an owner's filters, and applying a viewer's to statuses;
+- :mod:`.lists`: lists, their members and the list timeline;
 - :mod:`.search`, :mod:`.trends`, :mod:`.ranking`: discovery, used as modules
   (``search.search(...)``, ``trends.trending_tags(...)``).
 """
@@ -46,6 +47,13 @@ from apps.feed.selectors.filters import (
     filter_status_get_for_owner,
     filters_apply,
     filters_for_owner,
+)
+from apps.feed.selectors.lists import (
+    list_accounts_page,
+    list_get_for_owner,
+    list_timeline,
+    lists_containing,
+    lists_for_owner,
 )
 from apps.feed.selectors.markers import markers_for
 from apps.feed.selectors.notifications import (
@@ -150,4 +158,10 @@ __all__ = [
     "viewer_state",
     "with_relations",
     "without_muted",
+    # lists
+    "list_accounts_page",
+    "list_get_for_owner",
+    "list_timeline",
+    "lists_containing",
+    "lists_for_owner",
 ]

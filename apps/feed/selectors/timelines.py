@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from apps.feed.models import Follow, Status, TagFollow, Visibility
+from apps.feed.models import Follow, ListAccount, Status, TagFollow, Visibility
 from apps.feed.selectors.accounts import without_muted
 from apps.feed.selectors.statuses import media_only, statuses_page
 from core.pagination import PageParams
@@ -38,9 +38,18 @@ def home_candidates(viewer) -> QuerySet:
     )
 
 
+def without_exclusive_members(queryset: QuerySet, viewer) -> QuerySet:
+    """Statuses of ``queryset`` less those by members of the viewer's exclusive lists (other
+    than the viewer): Mastodon 4.2's exclusive lists keep them out of home. By the author of
+    the row, so a member's reblog stays out and a reblog of a member's status does not."""
+    exclusive = ListAccount.objects.filter(list__account=viewer, list__exclusive=True)
+    return queryset.exclude(Q(account__in=exclusive.values("account")) & ~Q(account=viewer))
+
+
 def home_queryset(viewer) -> QuerySet:
-    """Everything the viewer's home timeline may show: :func:`home_candidates` less mutes."""
-    return without_muted(home_candidates(viewer), viewer)
+    """Everything the viewer's home timeline may show: :func:`home_candidates` less mutes and
+    the members of exclusive lists (both applied when read, as the feed store applies them)."""
+    return without_exclusive_members(without_muted(home_candidates(viewer), viewer), viewer)
 
 
 def home_timeline(*, viewer, params: PageParams) -> list[Status]:

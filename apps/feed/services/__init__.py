@@ -12,6 +12,7 @@ modules of their own:
 - :mod:`.relationships`: follows, follow requests, blocks, mutes;
 - :mod:`.notifications`: notifying, dismissing, moderation warnings;
 - :mod:`.markers`: reading positions;
+- :mod:`.lists`: lists and their members;
 - :mod:`.scheduling`: scheduled statuses;
 - :mod:`.ranking`: training the ranked timeline's model;
 - :mod:`.conversations`: direct conversations and thread mutes;
@@ -46,6 +47,13 @@ from apps.feed.services.interactions import (
     status_unfavourite,
     status_unpin,
     status_unreblog,
+)
+from apps.feed.services.lists import (
+    list_accounts_add,
+    list_accounts_remove,
+    list_create,
+    list_delete,
+    list_update,
 )
 from apps.feed.services.markers import markers_save
 from apps.feed.services.notifications import (
@@ -134,4 +142,10 @@ __all__ = [
     "status_unpin",
     "status_unreblog",
     "warning_notify",
+    # lists
+    "list_accounts_add",
+    "list_accounts_remove",
+    "list_create",
+    "list_delete",
+    "list_update",
 ]
