@@ -12,9 +12,12 @@ from rest_framework.exceptions import ErrorDetail
 
 from apps.accounts.api.serializers import AccountSerializer
 from apps.feed import entities
+from apps.feed.api.polls import PollSerializer, poll_entity
 from apps.feed.languages import normalise_language
 from apps.feed.models import Notification, Status, StatusEdit, Visibility
 from apps.feed.selectors import RelationshipSets, ViewerState, status_media
+from apps.feed.selectors.polls import poll_of
+from apps.feed.services.polls import PollParams
 from apps.media.api.serializers import MediaAttachmentSerializer
 from core.base_url import base_url
 
@@ -148,9 +151,12 @@ class StatusSerializer(serializers.ModelSerializer):
     def get_card(self, status):
         return None
 
-    @extend_schema_field({"type": "object", "nullable": True})
+    @extend_schema_field(PollSerializer(allow_null=True))
     def get_poll(self, status):
-        return None
+        poll = poll_of(status)
+        if poll is None:
+            return None
+        return poll_entity(poll, voted=self._state().polls_voted)
 
     def get_filtered(self, status) -> list:
         return []
@@ -205,8 +211,82 @@ class StatusEditSerializer(serializers.ModelSerializer):
         return []
 
 
-def _polls_unsupported() -> ErrorDetail:
-    return ErrorDetail(str(_("is not supported on this server")), code="unsupported")
+class PollParamsSerializer(serializers.Serializer):
+    """A status's poll as clients send it: ``poll[options][]=...`` (form) or ``{"poll": {...}}``.
+
+    Types only; the limits are the service's (:func:`apps.feed.services.poll_params_validate`).
+    """
+
+    options = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=500),
+        max_length=100,
+    )
+    expires_in = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+    multiple = serializers.BooleanField(required=False, default=False)
+    hide_totals = serializers.BooleanField(required=False, default=False)
+
+
+@extend_schema_field(PollParamsSerializer(allow_null=True))
+class _PollField(serializers.Field):
+    """``poll``, from a JSON object or from ``poll[...]`` form fields; a PollParams or None."""
+
+    FORM_NAMES = {
+        "poll[options][]": "options",
+        "poll[options]": "options",
+        "poll[expires_in]": "expires_in",
+        "poll[multiple]": "multiple",
+        "poll[hide_totals]": "hide_totals",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_null=True, **kwargs)
+
+    def get_value(self, dictionary):
+        if "poll" in dictionary:
+            return dictionary.get("poll")
+        if not hasattr(dictionary, "keys") or not any(
+            str(key).startswith("poll[") for key in dictionary
+        ):
+            return serializers.empty
+        found: dict[str, Any] = {}
+        for key in dictionary:
+            name = self.FORM_NAMES.get(str(key))
+            if name is None:
+                if str(key).startswith("poll["):
+                    found.setdefault("_unknown", key)
+                continue
+            if name == "options":
+                values = dictionary.getlist(key) if hasattr(dictionary, "getlist") else None
+                found["options"] = values if values is not None else dictionary[key]
+            else:
+                found[name] = dictionary.get(key)
+        found.pop("_unknown", None)
+        return found
+
+    def to_internal_value(self, data):
+        if data in ("", None):
+            return None
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(_("must be an object with options and expires_in"))
+        form = PollParamsSerializer(data=data)
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                [
+                    ErrorDetail(f"{name} {message}", code=getattr(message, "code", "invalid"))
+                    for name, messages in form.errors.items()
+                    for message in (messages if isinstance(messages, list) else [messages])
+                ]
+            )
+        values = form.validated_data
+        return PollParams(
+            options=list(values["options"]),
+            expires_in=values["expires_in"],
+            multiple=values["multiple"],
+            hide_totals=values["hide_totals"],
+        )
+
+    def to_representation(self, value):
+        return value.as_params() if value is not None else None
 
 
 class StatusCreateSerializer(serializers.Serializer):
@@ -228,8 +308,8 @@ class StatusCreateSerializer(serializers.Serializer):
         child=serializers.RegexField(r"^[0-9]{1,19}$"), required=False, default=list, max_length=4
     )
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
-    poll = serializers.JSONField(
-        required=False, allow_null=True, help_text="Refused: this server has no polls yet."
+    poll = _PollField(
+        help_text="A poll instead of media: options, expires_in, multiple, hide_totals."
     )
 
     def to_internal_value(self, data):
@@ -237,13 +317,7 @@ class StatusCreateSerializer(serializers.Serializer):
         if hasattr(data, "getlist") and "media_ids[]" in data and "media_ids" not in data:
             data = data.copy()
             data.setlist("media_ids", data.getlist("media_ids[]"))
-        # ... and a poll as ``poll[options][]=a&poll[expires_in]=60``.
-        if (
-            hasattr(data, "keys")
-            and "poll" not in data
-            and any(str(key).startswith("poll[") for key in data)
-        ):
-            raise serializers.ValidationError({"poll": [_polls_unsupported()]})
+        # ... and a poll as ``poll[options][]=a&poll[expires_in]=60`` (read by _PollField).
         return super().to_internal_value(data)
 
     def validate_language(self, value: str | None) -> str:
@@ -253,12 +327,6 @@ class StatusCreateSerializer(serializers.Serializer):
                 _("is not an ISO 639-1 language code"), code="invalid"
             )
         return code
-
-    def validate_poll(self, value):
-        # Refused until polls exist, so that a client never believes a poll was published.
-        if value is not None:
-            raise serializers.ValidationError([_polls_unsupported()])
-        return value
 
 
 class RelationshipSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from apps.feed.api import discovery, markers, scheduled, streaming, views
+from apps.feed.api import discovery, markers, polls, scheduled, streaming, views
 
 status_actions = [
     path(f"api/v1/statuses/<id:status_id>/{action}", views.StatusActionView.as_view(action=action))
@@ -80,4 +80,6 @@ urlpatterns = [
         "api/v1/notifications/<id:notification_id>/dismiss",
         views.NotificationDismissView.as_view(),
     ),
+    path("api/v1/polls/<id:poll_id>", polls.PollDetailView.as_view()),
+    path("api/v1/polls/<id:poll_id>/votes", polls.PollVoteView.as_view()),
 ]

@@ -98,6 +98,7 @@ class StatusCreateView(UserView):
                 in_reply_to_id=data.get("in_reply_to_id"),
                 application_id=getattr(token, "application_id", None),
                 idempotency_key=request.headers.get("Idempotency-Key"),
+                poll=data.get("poll"),
             )
             return Response(ScheduledStatusSerializer(scheduled).data)
         application = getattr(getattr(token, "application", None), "name", "") or ""
@@ -112,6 +113,7 @@ class StatusCreateView(UserView):
             application_name=application,
             idempotency_key=request.headers.get("Idempotency-Key"),
             media_ids=data.get("media_ids") or [],
+            poll=data.get("poll"),
         )
         return _status_response(
             request, selectors.status_get_for_viewer(viewer=request.user, status_id=status.pk)
@@ -148,6 +150,9 @@ class StatusDetailView(APIView):
             language=data.get("language") or None,
             # As Mastodon: the list to keep; omitted, the status loses its attachments.
             media_ids=data.get("media_ids") or [],
+            # As Mastodon: the poll to have; omitted, the status loses its poll.
+            poll=data.get("poll"),
+            poll_given=True,
         )
         return _status_response(
             request, selectors.status_get_for_viewer(viewer=request.user, status_id=status.pk)

@@ -13,6 +13,7 @@ modules of their own:
 - :mod:`.notifications`: notifying, dismissing, moderation warnings;
 - :mod:`.markers`: reading positions;
 - :mod:`.scheduling`: scheduled statuses;
+- :mod:`.polls`: polls, votes and the notification of their end;
 - :mod:`.ranking`: training the ranked timeline's model.
 """
 
@@ -34,6 +35,13 @@ from apps.feed.services.notifications import (
     notifications_clear,
     notifications_create,
     warning_notify,
+)
+from apps.feed.services.polls import (
+    PollParams,
+    poll_expire,
+    poll_params_validate,
+    poll_vote,
+    polls_expire_due,
 )
 from apps.feed.services.ranking import ranking_model_train
 from apps.feed.services.relationships import (
@@ -76,6 +84,11 @@ __all__ = [
     "notification_dismiss",
     "notifications_clear",
     "notifications_create",
+    "PollParams",
+    "poll_expire",
+    "poll_params_validate",
+    "poll_vote",
+    "polls_expire_due",
     "ranking_model_train",
     "scheduled_status_cancel",
     "scheduled_status_create",

@@ -17,6 +17,7 @@ from apps.feed import text as text_rendering
 from apps.feed.languages import normalise_language
 from apps.feed.models import Follow, Mention, Notification, Status, StatusEdit, Tag, Visibility
 from apps.feed.services.notifications import notifications_create
+from apps.feed.services.polls import PollParams, poll_create, poll_params_validate, poll_replace
 from apps.media import services as media_services
 from apps.media.selectors import statuses_with_media
 from core import errors, events, idempotency
@@ -121,8 +122,9 @@ def status_create(
     application_name: str = "",
     idempotency_key: str | None = None,
     media_ids: list | None = None,
+    poll: PollParams | None = None,
 ) -> Status:
-    """Publish a status (or a reply), with up to four of the author's media attachments.
+    """Publish a status (or a reply), with up to four of the author's media attachments or a poll.
 
     ``media_ids`` must be the author's own, processed and not yet attached
     (:func:`apps.media.services.media_attach`). A status needs text or media.
@@ -145,6 +147,7 @@ def status_create(
             in_reply_to_id=in_reply_to_id,
             application_name=application_name,
             media_ids=media_ids,
+            poll=poll,
         ),
     )
 
@@ -160,14 +163,17 @@ def _status_insert(
     in_reply_to_id: int | None,
     application_name: str,
     media_ids: list | None,
+    poll: PollParams | None = None,
 ) -> Status:
-    """Validate and store a new status with its mentions, tags, notifications and event."""
+    """Validate and store a new status with its poll, mentions, tags, notifications and event."""
     if visibility not in Visibility.values:
         raise errors.Invalid({"visibility": [_("is not a valid visibility")]})
     language = _checked_language(language) or _posting_language(author)
     status_text_validate(
         author=author, text=text, spoiler_text=spoiler_text, has_media=bool(media_ids)
     )
+    if poll is not None:
+        poll_params_validate(poll=poll, has_media=bool(media_ids))
 
     parent = None
     if in_reply_to_id is not None:
@@ -191,6 +197,8 @@ def _status_insert(
         status.save()
         if media_ids:
             media_services.media_attach(account=author, media_ids=media_ids, status_id=status.pk)
+        if poll is not None:
+            poll_create(status=status, poll=poll)
         mentioned = _sync_mentions_and_tags(status, rendered)
         if parent is not None:
             Status.objects.filter(pk=parent.pk).update(replies_count=F("replies_count") + 1)
@@ -230,8 +238,13 @@ def status_edit(
     sensitive: bool | None = None,
     language: str | None = None,
     media_ids: list | None = None,
+    poll: PollParams | None = None,
+    poll_given: bool = False,
 ) -> Status:
     """Edit one's own status, keeping the previous revision. Raises NotFound for others' statuses.
+
+    With ``poll_given``, ``poll`` becomes the status's poll (None removes it), as
+    Mastodon's edit: changed options reset the votes (:func:`poll_replace`).
 
     ``media_ids`` (when given) is the status's new list of attachments: kept ones
     may be reordered, new ones must be the editor's processed, unattached media,
@@ -246,6 +259,8 @@ def status_edit(
         else statuses_with_media().filter(status_id=status.pk).exists()
     )
     status_text_validate(author=editor, text=text, spoiler_text=spoiler, has_media=has_media)
+    if poll_given and poll is not None:
+        poll_params_validate(poll=poll, has_media=has_media)
     if language is not None:
         language = _checked_language(language)
     with transaction.atomic():
@@ -267,6 +282,8 @@ def status_edit(
             media_services.media_attach(
                 account=editor, media_ids=media_ids, status_id=status.pk, replace=True
             )
+        if poll_given:
+            poll_replace(status=status, poll=poll)
         StatusEdit.objects.create(
             status=status, text=status.text, content=status.content,
             spoiler_text=status.spoiler_text, sensitive=status.sensitive,
