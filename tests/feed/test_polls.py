@@ -8,6 +8,8 @@ import datetime as dt
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -18,6 +20,7 @@ from apps.feed.services import polls as poll_services
 from config.celery import app as celery_app
 from tests.accounts.factories import UserFactory
 from tests.api_client import APIClient
+from tests.feed.conftest import Member
 from tests.feed.test_status_media import upload_image
 
 pytestmark = pytest.mark.django_db
@@ -663,3 +666,32 @@ def test_the_migration_schedules_the_sweep():
 
     assert task.task == "feed.polls_expire_due"
     assert (task.interval.every, task.interval.period) == (5, "minutes")
+
+
+def test_a_page_of_poll_notifications_reads_polls_in_as_many_queries_as_one():
+    """Polls add a fixed number of queries to a notifications page (the page's other
+    relations are the notifications' own affair)."""
+    alice, bob = Member("alice"), Member("bob")
+
+    def ended_poll_voted_by_bob(text):
+        poll_id = post_poll(alice, text=text)["poll"]["id"]
+        vote(bob, poll_id, [0])
+        end(poll_id)
+        services.poll_expire(poll_id=int(poll_id))
+
+    def poll_queries() -> tuple[int, list]:
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            page = bob.client.get("/api/v1/notifications").json()
+        return sum(1 for q in captured if "feed_poll" in q["sql"]), page
+
+    # given one ended poll bob voted in
+    ended_poll_voted_by_bob("first")
+    for_one, _page = poll_queries()
+    # when there are five
+    for index in range(4):
+        ended_poll_voted_by_bob(f"poll {index}")
+    for_five, page = poll_queries()
+    # then reading their polls costs no more
+    assert for_five == for_one
+    assert [n["status"]["poll"]["own_votes"] for n in page] == [[0]] * 5

@@ -241,7 +241,7 @@ class _PollField(serializers.Field):
     def __init__(self, **kwargs):
         super().__init__(required=False, allow_null=True, **kwargs)
 
-    def get_value(self, dictionary):
+    def get_value(self, dictionary: Any) -> Any:
         if "poll" in dictionary:
             return dictionary.get("poll")
         if not hasattr(dictionary, "keys") or not any(
@@ -251,16 +251,10 @@ class _PollField(serializers.Field):
         found: dict[str, Any] = {}
         for key in dictionary:
             name = self.FORM_NAMES.get(str(key))
-            if name is None:
-                if str(key).startswith("poll["):
-                    found.setdefault("_unknown", key)
-                continue
-            if name == "options":
-                values = dictionary.getlist(key) if hasattr(dictionary, "getlist") else None
-                found["options"] = values if values is not None else dictionary[key]
-            else:
+            if name == "options" and hasattr(dictionary, "getlist"):
+                found[name] = dictionary.getlist(key)
+            elif name is not None:
                 found[name] = dictionary.get(key)
-        found.pop("_unknown", None)
         return found
 
     def to_internal_value(self, data):

@@ -37,14 +37,14 @@ def prefetch_polls(statuses: Iterable[Status]) -> None:
     """
     statuses = list(statuses)
     originals = [s.reblog_of for s in statuses if s.reblog_of_id is not None and s.reblog_of]
-    pending = [s for s in [*statuses, *originals] if not Status.poll.is_cached(s)]  # type: ignore[attr-defined]
+    pending = [s for s in [*statuses, *originals] if not Status.poll.is_cached(s)]
     if pending:
         prefetch_related_objects(pending, "poll")
 
 
 def poll_of(status: Status) -> Poll | None:
     """The poll of ``status`` or None (loaded, or fetched now)."""
-    if not Status.poll.is_cached(status):  # type: ignore[attr-defined]
+    if not Status.poll.is_cached(status):
         prefetch_polls([status])
     try:
         return status.poll

@@ -243,7 +243,8 @@ class ViewerState:
 
 def viewer_state(*, viewer, statuses: Iterable[Status]) -> ViewerState:
     """The viewer's favourites, reblogs and bookmarks among ``statuses`` (and the
-    originals they reblog), in one query whatever the page size."""
+    originals they reblog), in one query whatever the page size; and its votes in
+    their polls, in one more when the page has polls."""
     state = ViewerState()
     if viewer is None or not viewer.is_authenticated:
         return state
