@@ -183,7 +183,9 @@ def poll_vote(*, poll: Poll, voter, choices: list) -> Poll:
     more than one choice in a single-choice poll, a repeated choice, a second vote.
     """
     with transaction.atomic():
-        locked = Poll.objects.select_for_update().select_related("status").get(pk=poll.pk)
+        locked = (
+            Poll.objects.select_for_update(of=("self",)).select_related("status").get(pk=poll.pk)
+        )
         if locked.is_expired:
             raise errors.Invalid(_("The poll has already ended"))
         if locked.status.account_id == voter.pk:
@@ -213,7 +215,7 @@ def poll_expire(*, poll_id: int) -> bool:
     """
     with transaction.atomic():
         poll = (
-            Poll.objects.select_for_update()
+            Poll.objects.select_for_update(of=("self",))
             .select_related("status__account")
             .filter(pk=poll_id, ended_notified_at__isnull=True, expires_at__lte=timezone.now())
             .first()
