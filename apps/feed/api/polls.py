@@ -1,15 +1,11 @@
-"""Mastodon's polls: the Poll entity, ``GET /api/v1/polls/:id`` and ``POST /api/v1/polls/:id/votes``.
+"""Mastodon's polls: ``GET /api/v1/polls/:id`` and ``POST /api/v1/polls/:id/votes``.
 
-A poll is visible to whoever may see its status (else 404). The entity shows each
-option's ``votes_count`` unless the poll hides its totals and has not ended, and
-``voters_count`` for multiple-choice polls only, as Mastodon's REST::PollSerializer.
-``voted`` and ``own_votes`` are the viewer's (false and empty for an anonymous one);
-inside a cached Status entity they are overlaid per viewer (:mod:`apps.feed.entities`).
+A poll is visible to whoever may see its status (else 404). The Poll entity is
+:class:`apps.feed.api.serializers.PollSerializer`, beside the Status entity that
+embeds it.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -19,55 +15,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.feed import services
+from apps.feed.api.serializers import PollSerializer
 from apps.feed.models import Poll
 from apps.feed.selectors import polls as poll_selectors
 from core.permissions import HasScope, HasUser
-
-
-class PollOptionSerializer(serializers.Serializer):
-    title = serializers.CharField()
-    votes_count = serializers.IntegerField(allow_null=True)
-
-
-class PollSerializer(serializers.Serializer):
-    """Mastodon's Poll. Context: ``polls_voted`` (poll id -> the viewer's choices)."""
-
-    id = serializers.CharField()
-    expires_at = serializers.DateTimeField(allow_null=True)
-    expired = serializers.BooleanField()
-    multiple = serializers.BooleanField()
-    votes_count = serializers.IntegerField()
-    voters_count = serializers.IntegerField(allow_null=True)
-    options = PollOptionSerializer(many=True)
-    emojis = serializers.ListField(child=serializers.DictField())
-    voted = serializers.BooleanField()
-    own_votes = serializers.ListField(child=serializers.IntegerField())
-
-    def to_representation(self, poll: Poll) -> dict[str, Any]:
-        return poll_entity(poll, voted=self.context.get("polls_voted") or {})
-
-
-def poll_entity(poll: Poll, *, voted: dict[int, list[int]]) -> dict[str, Any]:
-    """The Poll entity of ``poll`` for a viewer whose votes are ``voted``."""
-    expired = poll.is_expired
-    totals_shown = expired or not poll.hide_totals
-    tallies = list(poll.cached_tallies) + [0] * (len(poll.options) - len(poll.cached_tallies))
-    own_votes = voted.get(poll.pk)
-    return {
-        "id": str(poll.pk),
-        "expires_at": serializers.DateTimeField().to_representation(poll.expires_at),
-        "expired": expired,
-        "multiple": poll.multiple,
-        "votes_count": poll.votes_count,
-        "voters_count": poll.voters_count if poll.multiple else None,
-        "options": [
-            {"title": title, "votes_count": tallies[index] if totals_shown else None}
-            for index, title in enumerate(poll.options)
-        ],
-        "emojis": [],
-        "voted": own_votes is not None,
-        "own_votes": list(own_votes or []),
-    }
 
 
 def _poll_response(request, poll: Poll) -> Response:

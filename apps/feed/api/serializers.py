@@ -12,9 +12,8 @@ from rest_framework.exceptions import ErrorDetail
 
 from apps.accounts.api.serializers import AccountSerializer
 from apps.feed import entities
-from apps.feed.api.polls import PollSerializer, poll_entity
 from apps.feed.languages import normalise_language
-from apps.feed.models import Notification, Status, StatusEdit, Visibility
+from apps.feed.models import Notification, Poll, Status, StatusEdit, Visibility
 from apps.feed.selectors import RelationshipSets, ViewerState, status_media
 from apps.feed.selectors.polls import poll_of
 from apps.feed.services.polls import PollParams
@@ -43,6 +42,59 @@ class StatusTagSerializer(serializers.Serializer):
 class StatusApplicationSerializer(serializers.Serializer):
     name = serializers.CharField()
     website = serializers.CharField(allow_null=True)
+
+
+class PollOptionSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    votes_count = serializers.IntegerField(allow_null=True)
+
+
+class PollSerializer(serializers.Serializer):
+    """Mastodon's Poll. Context: ``polls_voted`` (poll id -> the viewer's choices).
+
+    Each option's ``votes_count`` is shown unless the poll hides its totals and has
+    not ended, ``voters_count`` for multiple-choice polls only, as Mastodon's
+    REST::PollSerializer. ``voted`` and ``own_votes`` are the viewer's (false and
+    empty for an anonymous one); inside a cached Status entity they are overlaid per
+    viewer (:func:`apps.feed.entities.poll_with_viewer`).
+    """
+
+    id = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    expired = serializers.BooleanField()
+    multiple = serializers.BooleanField()
+    votes_count = serializers.IntegerField()
+    voters_count = serializers.IntegerField(allow_null=True)
+    options = PollOptionSerializer(many=True)
+    emojis = serializers.ListField(child=serializers.DictField())
+    voted = serializers.BooleanField()
+    own_votes = serializers.ListField(child=serializers.IntegerField())
+
+    def to_representation(self, poll: Poll) -> dict[str, Any]:
+        return poll_entity(poll, voted=self.context.get("polls_voted") or {})
+
+
+def poll_entity(poll: Poll, *, voted: dict[int, list[int]]) -> dict[str, Any]:
+    """The Poll entity of ``poll`` for a viewer whose votes are ``voted``."""
+    expired = poll.is_expired
+    totals_shown = expired or not poll.hide_totals
+    tallies = list(poll.cached_tallies) + [0] * (len(poll.options) - len(poll.cached_tallies))
+    own_votes = voted.get(poll.pk)
+    return {
+        "id": str(poll.pk),
+        "expires_at": serializers.DateTimeField().to_representation(poll.expires_at),
+        "expired": expired,
+        "multiple": poll.multiple,
+        "votes_count": poll.votes_count,
+        "voters_count": poll.voters_count if poll.multiple else None,
+        "options": [
+            {"title": title, "votes_count": tallies[index] if totals_shown else None}
+            for index, title in enumerate(poll.options)
+        ],
+        "emojis": [],
+        "voted": own_votes is not None,
+        "own_votes": list(own_votes or []),
+    }
 
 
 class StatusListSerializer(serializers.ListSerializer):
