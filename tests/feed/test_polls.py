@@ -110,6 +110,13 @@ def test_a_poll_in_form_fields_as_mastodon_clients_send_it(alice):
     assert Poll.objects.get().multiple is True
 
 
+def test_options_are_stripped_and_blank_ones_dropped_as_mastodon_does(alice):
+    status = post_poll(alice, options=[" a ", "", "b", "  "])
+
+    assert [o["title"] for o in status["poll"]["options"]] == ["a", "b"]
+    assert Poll.objects.get().cached_tallies == [0, 0]
+
+
 def test_expires_in_may_be_text_in_json(alice):
     status = post_poll(alice, expires_in=str(HOUR))
 
@@ -127,7 +134,7 @@ BAD_POLLS = {
         "cannot be longer than 50 characters",
     ),
     "duplicate-options": ({"options": ["same", "same"], "expires_in": HOUR}, "duplicate"),
-    "blank-option": ({"options": ["", "b"], "expires_in": HOUR}, "can't be blank"),
+    "blank-option": ({"options": [" ", "b"], "expires_in": HOUR}, "more than one item"),
     "too-soon": ({"options": ["a", "b"], "expires_in": 299}, "too soon"),
     "too-far": ({"options": ["a", "b"], "expires_in": 2_629_747}, "too far into the future"),
     "no-expiry": ({"options": ["a", "b"]}, "expires_in"),

@@ -65,24 +65,27 @@ class PollParams:
         )
 
 
+def _prepared(options: list[str]) -> list[str]:
+    """The options stripped, blank ones dropped (Mastodon's ``Poll#prepare_options``)."""
+    return [option.strip() for option in options if option.strip()]
+
+
 def poll_params_validate(*, poll: PollParams, has_media: bool = False) -> None:
     """Refuse (Invalid, keyed ``poll``) a poll outside the limits, or one beside media."""
     if has_media:
         raise errors.Invalid({"poll": [_("cannot be combined with media attachments")]})
     problems = []
-    options = poll.options
+    options = _prepared(poll.options)
     if len(options) < 2:
         problems.append(_("options must have more than one item"))
     elif len(options) > MAX_OPTIONS:
         problems.append(_("options can't contain more than %(max)d items") % {"max": MAX_OPTIONS})
-    if any(not option.strip() for option in options):
-        problems.append(_("options can't be blank"))
     if any(len(option) > MAX_OPTION_CHARACTERS for option in options):
         problems.append(
             _("options cannot be longer than %(max)d characters each")
             % {"max": MAX_OPTION_CHARACTERS}
         )
-    if len({option.strip() for option in options}) != len(options):
+    if len(set(options)) != len(options):
         problems.append(_("options contain duplicate items"))
     if poll.expires_in < MIN_EXPIRATION:
         problems.append(_("expires_in is too soon"))
@@ -112,10 +115,11 @@ def poll_create(*, status: Status, poll: PollParams) -> Poll:
 
     Runs inside the caller's transaction (the status's publication).
     """
+    options = _prepared(poll.options)
     created = Poll(
         status=status,
-        options=[option.strip() for option in poll.options],
-        cached_tallies=[0] * len(poll.options),
+        options=options,
+        cached_tallies=[0] * len(options),
         expires_at=timezone.now() + dt.timedelta(seconds=poll.expires_in),
         multiple=poll.multiple,
         hide_totals=poll.hide_totals,
@@ -140,7 +144,7 @@ def poll_replace(*, status: Status, poll: PollParams | None) -> Poll | None:
         return None
     if existing is None:
         return poll_create(status=status, poll=poll)
-    options = [option.strip() for option in poll.options]
+    options = _prepared(poll.options)
     if options != existing.options or poll.multiple != existing.multiple:
         PollVote.objects.filter(poll=existing).delete()
         existing.cached_tallies = [0] * len(options)
