@@ -182,6 +182,8 @@ class StatusEdit(models.Model):
     spoiler_text = models.CharField(max_length=500, blank=True)
     sensitive = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # The poll's option titles in this revision (Mastodon's ``poll_options``), if it had one.
+    poll_options = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

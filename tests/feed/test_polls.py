@@ -761,3 +761,28 @@ def test_a_vote_body_that_is_not_an_object_is_refused(alice, bob):
 
     assert response.status_code in (400, 422), response.json()
     assert PollVote.objects.count() == 0
+
+
+def test_the_edit_history_shows_each_revisions_poll(alice):
+    status = post_poll(alice, options=["a", "b"])
+    edit(alice, status["id"], status="Which?", poll={"options": ["a", "c"], "expires_in": HOUR})
+    edit(alice, status["id"], status="No poll")
+
+    history = alice.client.get(f"/api/v1/statuses/{status['id']}/history")
+
+    assert history.status_code == 200, history.json()
+    assert [revision["poll"] for revision in history.json()] == [
+        {"options": [{"title": "a"}, {"title": "b"}]},
+        {"options": [{"title": "a"}, {"title": "c"}]},
+        None,
+    ]
+
+
+def test_the_history_of_an_unedited_status_shows_its_poll(alice):
+    status = post_poll(alice, options=["a", "b"])
+
+    history = alice.client.get(f"/api/v1/statuses/{status['id']}/history").json()
+
+    assert [revision["poll"] for revision in history] == [
+        {"options": [{"title": "a"}, {"title": "b"}]}
+    ]

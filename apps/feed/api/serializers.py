@@ -236,10 +236,17 @@ class StatusSourceSerializer(serializers.ModelSerializer):
         fields = ["id", "text", "spoiler_text"]
 
 
+class StatusEditPollSerializer(serializers.Serializer):
+    """A revision's poll: its options' titles (Mastodon's StatusEdit ``poll``)."""
+
+    options = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+
+
 class StatusEditSerializer(serializers.ModelSerializer):
     account = serializers.SerializerMethodField()
     media_attachments = serializers.SerializerMethodField()
     emojis = serializers.SerializerMethodField()
+    poll = serializers.SerializerMethodField()
 
     class Meta:
         model = StatusEdit
@@ -251,6 +258,7 @@ class StatusEditSerializer(serializers.ModelSerializer):
             "account",
             "media_attachments",
             "emojis",
+            "poll",
         ]
 
     def get_account(self, edit) -> dict:
@@ -261,6 +269,12 @@ class StatusEditSerializer(serializers.ModelSerializer):
 
     def get_emojis(self, edit) -> list:
         return []
+
+    @extend_schema_field(StatusEditPollSerializer(allow_null=True))
+    def get_poll(self, edit):
+        if not edit.poll_options:
+            return None
+        return {"options": [{"title": title} for title in edit.poll_options]}
 
 
 class PollParamsSerializer(serializers.Serializer):

@@ -24,6 +24,7 @@ from apps.feed.api.serializers import (
     StatusSourceSerializer,
 )
 from apps.feed.models import Notification
+from apps.feed.selectors.polls import poll_of
 from core.api.pagination import paged_response
 from core.errors import NotFound
 from core.ids import parse_id
@@ -200,6 +201,8 @@ class StatusHistoryView(APIView):
 
             edits = [StatusEdit(status=status, content=status.content, spoiler_text=status.spoiler_text,
                                 sensitive=status.sensitive, created_at=status.created_at)]  # fmt: skip
+            poll = poll_of(status)
+            edits[0].poll_options = poll.options if poll is not None else None
         return Response(StatusEditSerializer(edits, many=True, context={"request": request}).data)
 
 

@@ -17,6 +17,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="statusedit",
+            name="poll_options",
+            field=models.JSONField(blank=True, null=True),
+        ),
         migrations.AlterField(
             model_name='notification',
             name='type',

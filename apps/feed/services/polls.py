@@ -160,6 +160,11 @@ def poll_replace(*, status: Status, poll: PollParams | None) -> Poll | None:
     return existing
 
 
+def poll_options_of(status: Status) -> list[str] | None:
+    """The option titles of the status's poll, or None (for its edit history)."""
+    return Poll.objects.filter(status=status).values_list("options", flat=True).first()
+
+
 def _choices_checked(poll: Poll, choices: list) -> list[int]:
     """``choices`` as option indexes; Invalid unless they fit the poll (Mastodon's messages)."""
     indexes = []

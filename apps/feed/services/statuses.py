@@ -17,7 +17,13 @@ from apps.feed import text as text_rendering
 from apps.feed.languages import normalise_language
 from apps.feed.models import Follow, Mention, Notification, Status, StatusEdit, Tag, Visibility
 from apps.feed.services.notifications import notifications_create
-from apps.feed.services.polls import PollParams, poll_create, poll_params_validate, poll_replace
+from apps.feed.services.polls import (
+    PollParams,
+    poll_create,
+    poll_options_of,
+    poll_params_validate,
+    poll_replace,
+)
 from apps.media import services as media_services
 from apps.media.selectors import statuses_with_media
 from core import errors, events, idempotency
@@ -268,7 +274,7 @@ def status_edit(
             StatusEdit.objects.create(
                 status=status, text=status.text, content=status.content,
                 spoiler_text=status.spoiler_text, sensitive=status.sensitive,
-                created_at=status.created_at,
+                created_at=status.created_at, poll_options=poll_options_of(status),
             )  # fmt: skip
         rendered = _apply_text(status, text=text)
         status.spoiler_text = spoiler
@@ -287,6 +293,7 @@ def status_edit(
         StatusEdit.objects.create(
             status=status, text=status.text, content=status.content,
             spoiler_text=status.spoiler_text, sensitive=status.sensitive,
+            poll_options=poll_options_of(status),
         )  # fmt: skip
         mentioned = _sync_mentions_and_tags(status, rendered)
         notifications_create(
