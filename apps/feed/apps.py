@@ -8,7 +8,12 @@ class FeedConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.feed import handlers, push_tasks, ranking_tasks  # noqa: F401 (registers tasks)
+        from apps.feed import (  # noqa: F401 (registers tasks)
+            handlers,
+            poll_tasks,
+            push_tasks,
+            ranking_tasks,
+        )
         from apps.feed.grants import ROLE_GRANTS
         from core.roles import register_grants
         from core.schedules import register_schedulable
@@ -19,4 +24,7 @@ class FeedConfig(AppConfig):
             description="publish scheduled statuses that are due",
         )
         register_schedulable("feed.ranking.train", description="retrain the feed ranking")
+        register_schedulable(
+            "feed.polls_expire_due", description="notify the end of polls that have ended"
+        )
         register_grants(self.label, ROLE_GRANTS)

@@ -18,6 +18,11 @@ have their mentions, tags and media attachments fetched (one query per relation)
 and are rendered. Media attachments join a status when it is created and cannot
 change afterwards (Mastodon refuses updates to attached media), so they need no
 place in the key.
+
+A poll's row (its tallies, counts, options and end) is part of the key, and so is
+whether it has ended, which changes with the clock alone: a vote, an edit or the
+end makes a new key. The viewer's ``voted`` and ``own_votes`` are overlaid like the
+other flags, never cached.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from apps.accounts.selectors import LazyEmojiTable, has_shortcodes
 from apps.feed.models import Mention, Status
 from apps.feed.selectors import ViewerState, prefetch_media
+from apps.feed.selectors.polls import poll_of, prefetch_polls
 from core.base_url import base_url
 
 ENTITY_SECONDS = 3600
@@ -53,10 +59,12 @@ def entity_key(status: Status, *, emojis: str = "") -> str:
     digest.update(emojis.encode())
     digest.update(_row(status))
     digest.update(_row(status.account))
+    _digest_poll(digest, status)
     original = status.reblog_of  # no query when it is not a reblog
     if original is not None:
         digest.update(_row(original))
         digest.update(_row(original.account))
+        _digest_poll(digest, original)
     return f"entity:status:{status.pk}:{digest.hexdigest()}"
 
 
@@ -71,6 +79,14 @@ def _may_use_emojis(status: Status) -> bool:
         for item in account.fields or []:
             texts += [item.get("name"), item.get("value")]
     return has_shortcodes(*texts)
+
+
+def _digest_poll(digest, status: Status) -> None:
+    """Add the status's poll row and whether it has ended (loaded by :func:`prefetch_polls`)."""
+    poll = poll_of(status)
+    if poll is not None:
+        digest.update(_row(poll))
+        digest.update(b"ended" if poll.is_expired else b"running")
 
 
 def prefetch_relations(statuses: Sequence[Status]) -> None:
@@ -97,14 +113,23 @@ def with_viewer(entity: dict[str, Any], state: ViewerState) -> dict[str, Any]:
     shown["bookmarked"] = status_id in state.bookmarked
     shown["muted"] = status_id in state.muted
     shown["filtered"] = state.filtered.get(status_id, [])
+    if entity.get("poll") is not None:
+        shown["poll"] = poll_with_viewer(entity["poll"], state.polls_voted)
     if entity["reblog"] is not None:
         shown["reblog"] = with_viewer(entity["reblog"], state)
     return shown
 
 
+def poll_with_viewer(entity: dict[str, Any], voted: dict[int, list[int]]) -> dict[str, Any]:
+    """A copy of a cached Poll entity with the viewer's ``voted`` and ``own_votes``."""
+    own_votes = voted.get(int(entity["id"]))
+    return {**entity, "voted": own_votes is not None, "own_votes": list(own_votes or [])}
+
+
 def render(serializer, statuses: Sequence[Status]) -> list[dict[str, Any]]:
     """``statuses`` as ``serializer`` (a StatusSerializer) renders them, through the cache."""
     context = serializer.context
+    prefetch_polls(statuses)
     emojis = LazyEmojiTable()
     keys = [
         entity_key(status, emojis=emojis.digest if _may_use_emojis(status) else "")

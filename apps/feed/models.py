@@ -196,6 +196,8 @@ class StatusEdit(models.Model):
     spoiler_text = models.CharField(max_length=500, blank=True)
     sensitive = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # The poll's option titles in this revision (Mastodon's ``poll_options``), if it had one.
+    poll_options = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -333,6 +335,7 @@ class Notification(PublicModel):
         FAVOURITE = "favourite"
         UPDATE = "update"
         MODERATION_WARNING = "moderation_warning"
+        POLL = "poll"
 
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -802,3 +805,52 @@ class ListAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} in {self.list_id}"
+
+
+class Poll(PublicModel):
+    """A status's poll (Mastodon's Poll): its options, limits and running tallies.
+
+    ``cached_tallies[i]`` counts the votes for ``options[i]``; the tallies,
+    ``votes_count`` and ``voters_count`` change only under a lock on this row
+    (:func:`apps.feed.services.polls.poll_vote`). ``ended_notified_at`` marks that
+    the end of the poll was notified, so the expiry task and the sweep notify once.
+    """
+
+    status = models.OneToOneField(Status, on_delete=models.CASCADE, related_name="poll")
+    options = models.JSONField(default=list)
+    cached_tallies = models.JSONField(default=list)
+    expires_at = models.DateTimeField(db_index=True)
+    multiple = models.BooleanField(default=False)
+    hide_totals = models.BooleanField(default=False)
+    votes_count = models.PositiveIntegerField(default=0)
+    voters_count = models.PositiveIntegerField(default=0)
+    ended_notified_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"poll {self.pk} of {self.status_id}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+
+class PollVote(models.Model):
+    """One choice of one account in a poll (several for a multiple-choice poll)."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="votes")
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    choice = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["poll", "account", "choice"], name="feed_pollvote_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["account", "poll"], name="feed_pollvote_account")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} voted {self.choice} in {self.poll_id}"

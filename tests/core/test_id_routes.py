@@ -37,6 +37,8 @@ ID_ROUTES = [
     ("post", "/api/v1/follow_requests/{id}/reject"),
     ("get", "/api/v1/notifications/{id}"),
     ("post", "/api/v1/notifications/{id}/dismiss"),
+    ("get", "/api/v1/polls/{id}"),
+    ("post", "/api/v1/polls/{id}/votes"),
     ("get", "/api/v1/media/{id}"),
     ("get", "/api/agora/v1/uploads/{id}"),
     ("post", "/api/agora/v1/uploads/{id}/finish"),

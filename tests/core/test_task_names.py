@@ -47,6 +47,7 @@ def test_every_task_has_a_stable_name_without_a_module_path():
     assert "media.process" in names
     assert "core.events.relay" in names
     assert {"feed.push_notify", "feed.push_deliver"} <= names
+    assert {"feed.poll_expire", "feed.polls_expire_due"} <= names
     assert sorted(name for name in names if not STABLE_NAME.match(name)) == []
     assert sorted(name for name in names if name.startswith("apps.")) == []
 

@@ -831,3 +831,28 @@ def test_a_websocket_user_stream_skips_hidden_statuses_and_public_ones_carry_fil
         await public.disconnect()
 
     run(scenario)
+
+
+def test_a_keyword_matches_a_polls_options(alice, bob):
+    """Mastodon matches keywords against poll options too."""
+    bob.follow(alice)
+    alice.client.post(
+        "/api/v1/statuses",
+        {"status": "Which one?", "poll": {"options": ["spoilers", "no"], "expires_in": 3600}},
+        format="json",
+    )
+    response = bob.client.post(
+        "/api/v2/filters",
+        {
+            "title": "spoilers",
+            "context": ["home"],
+            "filter_action": "warn",
+            "keywords_attributes": [{"keyword": "spoilers"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+
+    [status] = bob.client.get("/api/v1/timelines/home").json()
+
+    assert [result["keyword_matches"] for result in status["filtered"]] == [["spoilers"]]

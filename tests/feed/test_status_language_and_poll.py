@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.feed.models import Status
+from apps.feed.models import Poll, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -94,40 +94,43 @@ def test_editing_with_a_bad_language_is_422_and_changes_nothing(alice):
     assert (status.text, status.language) == ("Hello", "en")
 
 
-POLLS = {
-    "two-options": {"options": ["yes", "no"], "expires_in": 3600},
-    "thousand-options": {"options": [f"option {n}" for n in range(1000)], "expires_in": 3600},
-    "empty": {},
-    "not-an-object": "yes,no",
-}
+# Polls are published now: the rules and refusals are in tests/feed/test_polls.py.
 
 
-@pytest.mark.parametrize("poll", POLLS.values(), ids=POLLS.keys())
-def test_a_poll_is_refused_with_422_and_nothing_is_saved(alice, poll):
-    response = _create(alice, status="Which one?", poll=poll)
+def test_a_poll_in_json_is_published_with_the_status(alice):
+    response = _create(
+        alice, status="Which one?", poll={"options": ["yes", "no"], "expires_in": 3600}
+    )
 
-    assert response.status_code == 422, response.json()
-    assert response.json() == {
-        "error": "Validation failed: poll is not supported on this server",
-        "details": {
-            "poll": [{"error": "ERR_UNSUPPORTED", "description": "is not supported on this server"}]
-        },
-    }
-    assert Status.objects.count() == 0
+    assert response.status_code == 200, response.json()
+    assert [o["title"] for o in response.json()["poll"]["options"]] == ["yes", "no"]
+    assert Poll.objects.get().status_id == int(response.json()["id"])
 
 
-def test_a_poll_in_form_fields_is_refused_too(alice):
+def test_a_poll_in_form_fields_is_published_too(alice):
     response = alice.client.post(
         "/api/v1/statuses",
         {"status": "Which one?", "poll[options][]": ["yes", "no"], "poll[expires_in]": "3600"},
     )
 
+    assert response.status_code == 200, response.json()
+    assert Poll.objects.get().options == ["yes", "no"]
+
+
+@pytest.mark.parametrize(
+    "poll",
+    [{}, "yes,no", {"options": [f"option {n}" for n in range(1000)], "expires_in": 3600}],
+    ids=["empty", "not-an-object", "thousand-options"],
+)
+def test_a_malformed_poll_is_422_and_nothing_is_saved(alice, poll):
+    response = _create(alice, status="Which one?", poll=poll)
+
     assert response.status_code == 422, response.json()
-    assert "poll is not supported" in response.json()["error"]
-    assert Status.objects.count() == 0
+    assert response.json()["error"].startswith("Validation failed: poll")
+    assert (Status.objects.count(), Poll.objects.count()) == (0, 0)
 
 
-def test_an_edit_adding_a_poll_is_refused_and_changes_nothing(alice):
+def test_an_edit_adding_a_bad_poll_is_refused_and_changes_nothing(alice):
     created = _create(alice, status="Hello").json()
 
     response = alice.client.put(
@@ -138,3 +141,4 @@ def test_an_edit_adding_a_poll_is_refused_and_changes_nothing(alice):
 
     assert response.status_code == 422, response.json()
     assert Status.objects.get().text == "Hello"
+    assert Poll.objects.count() == 0

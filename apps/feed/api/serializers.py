@@ -14,8 +14,10 @@ from apps.accounts.api.serializers import AccountSerializer, emoji_table
 from apps.feed import entities
 from apps.feed.api.filters import FilterResultSerializer
 from apps.feed.languages import normalise_language
-from apps.feed.models import Notification, PreviewCard, Status, StatusEdit, Visibility
+from apps.feed.models import Notification, Poll, PreviewCard, Status, StatusEdit, Visibility
 from apps.feed.selectors import RelationshipSets, ViewerState, status_media
+from apps.feed.selectors.polls import poll_of
+from apps.feed.services.polls import PollParams
 from apps.media.api.serializers import MediaAttachmentSerializer
 from core.base_url import absolute_url, base_url
 
@@ -82,6 +84,59 @@ class PreviewCardSerializer(serializers.ModelSerializer):
         if not card.author_name:
             return []
         return [{"name": card.author_name, "url": card.author_url, "account": None}]
+
+
+class PollOptionSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    votes_count = serializers.IntegerField(allow_null=True)
+
+
+class PollSerializer(serializers.Serializer):
+    """Mastodon's Poll. Context: ``polls_voted`` (poll id -> the viewer's choices).
+
+    Each option's ``votes_count`` is shown unless the poll hides its totals and has
+    not ended, ``voters_count`` for multiple-choice polls only, as Mastodon's
+    REST::PollSerializer. ``voted`` and ``own_votes`` are the viewer's (false and
+    empty for an anonymous one); inside a cached Status entity they are overlaid per
+    viewer (:func:`apps.feed.entities.poll_with_viewer`).
+    """
+
+    id = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    expired = serializers.BooleanField()
+    multiple = serializers.BooleanField()
+    votes_count = serializers.IntegerField()
+    voters_count = serializers.IntegerField(allow_null=True)
+    options = PollOptionSerializer(many=True)
+    emojis = serializers.ListField(child=serializers.DictField())
+    voted = serializers.BooleanField()
+    own_votes = serializers.ListField(child=serializers.IntegerField())
+
+    def to_representation(self, poll: Poll) -> dict[str, Any]:
+        return poll_entity(poll, voted=self.context.get("polls_voted") or {})
+
+
+def poll_entity(poll: Poll, *, voted: dict[int, list[int]]) -> dict[str, Any]:
+    """The Poll entity of ``poll`` for a viewer whose votes are ``voted``."""
+    expired = poll.is_expired
+    totals_shown = expired or not poll.hide_totals
+    tallies = list(poll.cached_tallies) + [0] * (len(poll.options) - len(poll.cached_tallies))
+    own_votes = voted.get(poll.pk)
+    return {
+        "id": str(poll.pk),
+        "expires_at": serializers.DateTimeField().to_representation(poll.expires_at),
+        "expired": expired,
+        "multiple": poll.multiple,
+        "votes_count": poll.votes_count,
+        "voters_count": poll.voters_count if poll.multiple else None,
+        "options": [
+            {"title": title, "votes_count": tallies[index] if totals_shown else None}
+            for index, title in enumerate(poll.options)
+        ],
+        "emojis": [],
+        "voted": own_votes is not None,
+        "own_votes": list(own_votes or []),
+    }
 
 
 class StatusListSerializer(serializers.ListSerializer):
@@ -193,9 +248,12 @@ class StatusSerializer(serializers.ModelSerializer):
             return None
         return PreviewCardSerializer(status.preview_card).data
 
-    @extend_schema_field({"type": "object", "nullable": True})
+    @extend_schema_field(PollSerializer(allow_null=True))
     def get_poll(self, status):
-        return None
+        poll = poll_of(status)
+        if poll is None:
+            return None
+        return poll_entity(poll, voted=self._state().polls_voted)
 
     @extend_schema_field(FilterResultSerializer(many=True))
     def get_filtered(self, status) -> list:
@@ -225,10 +283,17 @@ class StatusSourceSerializer(serializers.ModelSerializer):
         fields = ["id", "text", "spoiler_text"]
 
 
+class StatusEditPollSerializer(serializers.Serializer):
+    """A revision's poll: its options' titles (Mastodon's StatusEdit ``poll``)."""
+
+    options = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+
+
 class StatusEditSerializer(serializers.ModelSerializer):
     account = serializers.SerializerMethodField()
     media_attachments = serializers.SerializerMethodField()
     emojis = serializers.SerializerMethodField()
+    poll = serializers.SerializerMethodField()
 
     class Meta:
         model = StatusEdit
@@ -240,6 +305,7 @@ class StatusEditSerializer(serializers.ModelSerializer):
             "account",
             "media_attachments",
             "emojis",
+            "poll",
         ]
 
     def get_account(self, edit) -> dict:
@@ -252,9 +318,83 @@ class StatusEditSerializer(serializers.ModelSerializer):
     def get_emojis(self, edit) -> list:
         return emoji_table(self.context).used_in(edit.spoiler_text, edit.text)
 
+    @extend_schema_field(StatusEditPollSerializer(allow_null=True))
+    def get_poll(self, edit):
+        if not edit.poll_options:
+            return None
+        return {"options": [{"title": title} for title in edit.poll_options]}
 
-def _polls_unsupported() -> ErrorDetail:
-    return ErrorDetail(str(_("is not supported on this server")), code="unsupported")
+
+class PollParamsSerializer(serializers.Serializer):
+    """A status's poll as clients send it: ``poll[options][]=...`` (form) or ``{"poll": {...}}``.
+
+    Types only; the limits are the service's (:func:`apps.feed.services.poll_params_validate`).
+    """
+
+    options = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=500),
+        max_length=100,
+    )
+    expires_in = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+    multiple = serializers.BooleanField(required=False, default=False)
+    hide_totals = serializers.BooleanField(required=False, default=False)
+
+
+@extend_schema_field(PollParamsSerializer(allow_null=True))
+class _PollField(serializers.Field):
+    """``poll``, from a JSON object or from ``poll[...]`` form fields; a PollParams or None."""
+
+    FORM_NAMES = {
+        "poll[options][]": "options",
+        "poll[options]": "options",
+        "poll[expires_in]": "expires_in",
+        "poll[multiple]": "multiple",
+        "poll[hide_totals]": "hide_totals",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_null=True, **kwargs)
+
+    def get_value(self, dictionary: Any) -> Any:
+        if "poll" in dictionary:
+            return dictionary.get("poll")
+        if not hasattr(dictionary, "keys") or not any(
+            str(key).startswith("poll[") for key in dictionary
+        ):
+            return serializers.empty
+        found: dict[str, Any] = {}
+        for key in dictionary:
+            name = self.FORM_NAMES.get(str(key))
+            if name == "options" and hasattr(dictionary, "getlist"):
+                found[name] = dictionary.getlist(key)
+            elif name is not None:
+                found[name] = dictionary.get(key)
+        return found
+
+    def to_internal_value(self, data):
+        if data in ("", None):
+            return None
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(_("must be an object with options and expires_in"))
+        form = PollParamsSerializer(data=data)
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                [
+                    ErrorDetail(f"{name} {message}", code=getattr(message, "code", "invalid"))
+                    for name, messages in form.errors.items()
+                    for message in (messages if isinstance(messages, list) else [messages])
+                ]
+            )
+        values = form.validated_data
+        return PollParams(
+            options=list(values["options"]),
+            expires_in=values["expires_in"],
+            multiple=values["multiple"],
+            hide_totals=values["hide_totals"],
+        )
+
+    def to_representation(self, value):
+        return value.as_params() if value is not None else None
 
 
 class StatusCreateSerializer(serializers.Serializer):
@@ -276,8 +416,8 @@ class StatusCreateSerializer(serializers.Serializer):
         child=serializers.RegexField(r"^[0-9]{1,19}$"), required=False, default=list, max_length=4
     )
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
-    poll = serializers.JSONField(
-        required=False, allow_null=True, help_text="Refused: this server has no polls yet."
+    poll = _PollField(
+        help_text="A poll instead of media: options, expires_in, multiple, hide_totals."
     )
 
     def to_internal_value(self, data):
@@ -285,13 +425,7 @@ class StatusCreateSerializer(serializers.Serializer):
         if hasattr(data, "getlist") and "media_ids[]" in data and "media_ids" not in data:
             data = data.copy()
             data.setlist("media_ids", data.getlist("media_ids[]"))
-        # ... and a poll as ``poll[options][]=a&poll[expires_in]=60``.
-        if (
-            hasattr(data, "keys")
-            and "poll" not in data
-            and any(str(key).startswith("poll[") for key in data)
-        ):
-            raise serializers.ValidationError({"poll": [_polls_unsupported()]})
+        # ... and a poll as ``poll[options][]=a&poll[expires_in]=60`` (read by _PollField).
         return super().to_internal_value(data)
 
     def validate_language(self, value: str | None) -> str:
@@ -301,12 +435,6 @@ class StatusCreateSerializer(serializers.Serializer):
                 _("is not an ISO 639-1 language code"), code="invalid"
             )
         return code
-
-    def validate_poll(self, value):
-        # Refused until polls exist, so that a client never believes a poll was published.
-        if value is not None:
-            raise serializers.ValidationError([_polls_unsupported()])
-        return value
 
 
 class RelationshipSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from apps.feed.api import (
     links,
     lists,
     markers,
+    polls,
     push,
     scheduled,
     streaming,
@@ -192,4 +193,6 @@ urlpatterns = [
     path("api/v1/lists/<id:list_id>/accounts", lists.ListAccountsView.as_view()),
     path("api/v1/accounts/<id:account_id>/lists", lists.AccountListsView.as_view()),
     path("api/v1/timelines/list/<id:list_id>", lists.ListTimelineView.as_view()),
+    path("api/v1/polls/<id:poll_id>", polls.PollDetailView.as_view()),
+    path("api/v1/polls/<id:poll_id>/votes", polls.PollVoteView.as_view()),
 ]

@@ -25,6 +25,7 @@ from apps.feed.api.serializers import (
     StatusSourceSerializer,
 )
 from apps.feed.models import Filter, Notification
+from apps.feed.selectors.polls import poll_of
 from core.api.pagination import paged_response
 from core.errors import NotFound
 from core.ids import parse_id
@@ -105,6 +106,7 @@ class StatusCreateView(UserView):
                 in_reply_to_id=data.get("in_reply_to_id"),
                 application_id=getattr(token, "application_id", None),
                 idempotency_key=request.headers.get("Idempotency-Key"),
+                poll=data.get("poll"),
             )
             return Response(ScheduledStatusSerializer(scheduled).data)
         application = getattr(getattr(token, "application", None), "name", "") or ""
@@ -119,6 +121,7 @@ class StatusCreateView(UserView):
             application_name=application,
             idempotency_key=request.headers.get("Idempotency-Key"),
             media_ids=data.get("media_ids") or [],
+            poll=data.get("poll"),
         )
         return _status_response(
             request, selectors.status_get_for_viewer(viewer=request.user, status_id=status.pk)
@@ -155,6 +158,9 @@ class StatusDetailView(APIView):
             language=data.get("language") or None,
             # As Mastodon: the list to keep; omitted, the status loses its attachments.
             media_ids=data.get("media_ids") or [],
+            # As Mastodon: the poll to have; omitted, the status loses its poll.
+            poll=data.get("poll"),
+            poll_given=True,
         )
         return _status_response(
             request, selectors.status_get_for_viewer(viewer=request.user, status_id=status.pk)
@@ -207,6 +213,8 @@ class StatusHistoryView(APIView):
 
             edits = [StatusEdit(status=status, content=status.content, spoiler_text=status.spoiler_text,
                                 sensitive=status.sensitive, created_at=status.created_at)]  # fmt: skip
+            poll = poll_of(status)
+            edits[0].poll_options = poll.options if poll is not None else None
         return Response(StatusEditSerializer(edits, many=True, context={"request": request}).data)
 
 

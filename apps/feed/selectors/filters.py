@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.feed.models import Filter, FilterKeyword, FilterStatus, Status
+from apps.feed.selectors.polls import poll_of, prefetch_polls
 from apps.feed.selectors.statuses import prefetch_media, status_media
 from core import errors
 from core.ids import parse_id
@@ -128,12 +129,13 @@ class CompiledFilter:
 def searchable_text(status: Status) -> str:
     """What keywords are matched against: spoiler text, text, poll options, media descriptions.
 
-    ``status`` is the status shown (for a reblog, the caller passes its original).
-    Poll options join here once polls exist (``status.poll_options``, a list of
-    strings, when a poll module provides them).
+    ``status`` is the status shown (for a reblog, the caller passes its original); its
+    poll is loaded beforehand (:func:`filters_apply` prefetches a page's polls).
     """
     parts = [status.spoiler_text, status.text]
-    parts.extend(getattr(status, "poll_options", None) or [])  # hook for polls
+    poll = poll_of(status)
+    if poll is not None:
+        parts.extend(poll.options)
     parts.extend(media.description for media in status_media(status) if media.description)
     return "\n\n".join(part for part in parts if part)
 
@@ -259,6 +261,7 @@ def filters_apply(
         return Filtered(list(statuses), {})
     if filters.has_keywords:
         prefetch_media(statuses)
+        prefetch_polls(statuses)
     kept: list[Status] = []
     results: dict[int, list[FilterResult]] = {}
     hidden: set[int] = set()

@@ -103,6 +103,8 @@ def notifications_page(
         "status__account",
         "status__reblog_of",
         "status__reblog_of__account",
+        "status__poll",
+        "status__reblog_of__poll",
     ).prefetch_related(
         Prefetch("status__mentions", queryset=Mention.objects.select_related("account")),
         "status__tags",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import able_to_act_q
 from apps.feed.models import Bookmark, ConversationMute, Favourite, Mention, Status, Tag
 from apps.feed.selectors.accounts import without_muted
+from apps.feed.selectors.polls import poll_of, polls_voted, prefetch_polls
 from apps.media.selectors import media_for_statuses, statuses_with_media
 from core import errors
 from core.ids import parse_id
@@ -36,7 +37,9 @@ def with_relations(queryset: QuerySet) -> QuerySet:
     mentions = Prefetch("mentions", queryset=Mention.objects.select_related("account"))
     media = statuses_with_media()
     return (
-        queryset.select_related("account", "reblog_of", "reblog_of__account")
+        queryset.select_related(
+            "account", "reblog_of", "reblog_of__account", "poll", "reblog_of__poll"
+        )
         .annotate(
             media_present=Exists(media.filter(status_id=OuterRef("pk"))),
             original_media_present=Exists(media.filter(status_id=OuterRef("reblog_of_id"))),
@@ -241,14 +244,18 @@ class ViewerState:
     # Statuses in threads the viewer muted (Mastodon's ``muted``).
     muted: set[int] = field(default_factory=set)
     filtered: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # Poll id -> the viewer's choices, for the polls it voted in (or authored).
+    polls_voted: dict[int, list[int]] = field(default_factory=dict)
 
 
 def viewer_state(*, viewer, statuses: Iterable[Status]) -> ViewerState:
     """The viewer's favourites, reblogs, bookmarks and muted threads among ``statuses`` (and
-    the originals they reblog), in one query whatever the page size."""
+    the originals they reblog), in one query whatever the page size; and its votes in
+    their polls, in one more when the page has polls."""
     state = ViewerState()
     if viewer is None or not viewer.is_authenticated:
         return state
+    statuses = list(statuses)
     ids: set[int] = set()
     for status in statuses:
         ids.add(status.pk)
@@ -279,7 +286,21 @@ def viewer_state(*, viewer, statuses: Iterable[Status]) -> ViewerState:
         cursor.execute(sql, [viewer.pk, *ordered] * 4)
         for kind, status_id in cursor.fetchall():
             by_kind[kind].add(status_id)
+    state.polls_voted = _polls_voted(viewer=viewer, statuses=statuses)
     return state
+
+
+def _polls_voted(*, viewer, statuses: Iterable[Status]) -> dict[int, list[int]]:
+    """The viewer's votes in the polls of ``statuses`` and their originals (one query, if any)."""
+    statuses = list(statuses)
+    prefetch_polls(statuses)
+    polls = []
+    for status in statuses:
+        for shown in (status, status.reblog_of if status.reblog_of_id else None):
+            poll = poll_of(shown) if shown is not None else None
+            if poll is not None:
+                polls.append(poll)
+    return polls_voted(viewer=viewer, polls=polls)
 
 
 def tag_get(*, name: str) -> Tag | None:

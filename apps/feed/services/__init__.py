@@ -14,6 +14,7 @@ modules of their own:
 - :mod:`.markers`: reading positions;
 - :mod:`.lists`: lists and their members;
 - :mod:`.scheduling`: scheduled statuses;
+- :mod:`.polls`: polls, votes and the notification of their end;
 - :mod:`.ranking`: training the ranked timeline's model;
 - :mod:`.conversations`: direct conversations and thread mutes;
 - :mod:`.filters`: filters (v2, and v1's view of them).
@@ -64,6 +65,13 @@ from apps.feed.services.notifications import (
     notifications_clear,
     notifications_create,
     warning_notify,
+)
+from apps.feed.services.polls import (
+    PollParams,
+    poll_expire,
+    poll_params_validate,
+    poll_vote,
+    polls_expire_due,
 )
 from apps.feed.services.ranking import ranking_model_train
 from apps.feed.services.relationships import (
@@ -122,6 +130,11 @@ __all__ = [
     "notification_group_keys",
     "notifications_clear",
     "notifications_create",
+    "PollParams",
+    "poll_expire",
+    "poll_params_validate",
+    "poll_vote",
+    "polls_expire_due",
     "ranking_model_train",
     "scheduled_status_cancel",
     "scheduled_status_create",

@@ -217,3 +217,12 @@ def warning_notify(*, event: events.AccountWarned) -> Notification:
     notification.save(force_insert=True)
     streaming.notification_broadcast_on_commit(notification=notification)
     return notification
+
+
+def own_notification_create(*, account, type: str, status: Status | None = None) -> Notification:
+    """Notify ``account`` of its own status (the end of its poll: Mastodon sends it from itself)."""
+    notification = Notification.objects.create(
+        account=account, from_account=account, type=type, status=status
+    )
+    streaming.notification_broadcast_on_commit(notification=notification)
+    return notification

@@ -22,6 +22,7 @@ from oauth2_provider.models import get_application_model
 from apps.accounts.models import able_to_act_q
 from apps.feed import selectors
 from apps.feed.models import ScheduledStatus, Status, Visibility
+from apps.feed.services.polls import PollParams, poll_params_validate
 from apps.feed.services.statuses import status_create, status_text_validate
 from core import errors, idempotency
 
@@ -59,8 +60,10 @@ def scheduled_status_create(
     in_reply_to_id: int | None = None,
     application_id: int | None = None,
     idempotency_key: str | None = None,
+    poll: PollParams | None = None,
 ) -> ScheduledStatus:
-    """Schedule a status for ``scheduled_at``, checked now as it would be on publishing.
+    """Schedule a status (with its ``poll``) for ``scheduled_at``, checked now as it would
+    be on publishing; the poll runs for ``expires_in`` from publication.
 
     Raises Invalid (too soon, over a limit, bad text or visibility) and
     NotFound (a parent the author cannot see). With ``idempotency_key`` a repeated
@@ -82,6 +85,7 @@ def scheduled_status_create(
             in_reply_to_id=in_reply_to_id,
             application_id=application_id,
             idempotency_key=idempotency_key,
+            poll=poll,
         ),
     )
 
@@ -98,18 +102,21 @@ def _scheduled_status_insert(
     in_reply_to_id: int | None,
     application_id: int | None,
     idempotency_key: str | None,
+    poll: PollParams | None = None,
 ) -> ScheduledStatus:
     """Check and store a scheduled status, its parameters kept as Mastodon's ``params``."""
     if visibility not in Visibility.values:
         raise errors.Invalid({"visibility": [_("is not a valid visibility")]})
     status_text_validate(author=author, text=text, spoiler_text=spoiler_text)
+    if poll is not None:
+        poll_params_validate(poll=poll)
     if in_reply_to_id is not None:
         parent = selectors.status_get_for_viewer(viewer=author, status_id=in_reply_to_id)
         if parent.is_reblog:
             raise errors.Invalid({"in_reply_to_id": [_("cannot reply to a reblog")]})
     params = {
         "text": text,
-        "poll": None,
+        "poll": poll.as_params() if poll is not None else None,
         "media_ids": None,
         "sensitive": sensitive or bool(spoiler_text),
         "spoiler_text": spoiler_text or None,
@@ -182,6 +189,7 @@ def _publish(scheduled: ScheduledStatus) -> Status:
         language=params.get("language") or "",
         in_reply_to_id=int(in_reply_to_id) if in_reply_to_id else None,
         application_name=_application_name(params.get("application_id")),
+        poll=PollParams.from_params(params["poll"]) if params.get("poll") else None,
     )
 
 

@@ -18,6 +18,13 @@ from apps.feed.languages import normalise_language
 from apps.feed.models import Follow, Mention, Notification, Status, StatusEdit, Tag, Visibility
 from apps.feed.services import conversations
 from apps.feed.services.notifications import notifications_create
+from apps.feed.services.polls import (
+    PollParams,
+    poll_create,
+    poll_options_of,
+    poll_params_validate,
+    poll_replace,
+)
 from apps.media import services as media_services
 from apps.media.selectors import statuses_with_media
 from core import errors, events, idempotency
@@ -122,8 +129,9 @@ def status_create(
     application_name: str = "",
     idempotency_key: str | None = None,
     media_ids: list | None = None,
+    poll: PollParams | None = None,
 ) -> Status:
-    """Publish a status (or a reply), with up to four of the author's media attachments.
+    """Publish a status (or a reply), with up to four of the author's media attachments or a poll.
 
     ``media_ids`` must be the author's own, processed and not yet attached
     (:func:`apps.media.services.media_attach`). A status needs text or media.
@@ -146,6 +154,7 @@ def status_create(
             in_reply_to_id=in_reply_to_id,
             application_name=application_name,
             media_ids=media_ids,
+            poll=poll,
         ),
     )
 
@@ -161,14 +170,17 @@ def _status_insert(
     in_reply_to_id: int | None,
     application_name: str,
     media_ids: list | None,
+    poll: PollParams | None = None,
 ) -> Status:
-    """Validate and store a new status with its mentions, tags, notifications and event."""
+    """Validate and store a new status with its poll, mentions, tags, notifications and event."""
     if visibility not in Visibility.values:
         raise errors.Invalid({"visibility": [_("is not a valid visibility")]})
     language = _checked_language(language) or _posting_language(author)
     status_text_validate(
         author=author, text=text, spoiler_text=spoiler_text, has_media=bool(media_ids)
     )
+    if poll is not None:
+        poll_params_validate(poll=poll, has_media=bool(media_ids))
 
     parent = None
     if in_reply_to_id is not None:
@@ -192,6 +204,8 @@ def _status_insert(
         status.save()
         if media_ids:
             media_services.media_attach(account=author, media_ids=media_ids, status_id=status.pk)
+        if poll is not None:
+            poll_create(status=status, poll=poll)
         mentioned = _sync_mentions_and_tags(status, rendered)
         conversations.conversation_status_published(status=status, parent=parent)
         if parent is not None:
@@ -232,8 +246,13 @@ def status_edit(
     sensitive: bool | None = None,
     language: str | None = None,
     media_ids: list | None = None,
+    poll: PollParams | None = None,
+    poll_given: bool = False,
 ) -> Status:
     """Edit one's own status, keeping the previous revision. Raises NotFound for others' statuses.
+
+    With ``poll_given``, ``poll`` becomes the status's poll (None removes it), as
+    Mastodon's edit: changed options reset the votes (:func:`poll_replace`).
 
     ``media_ids`` (when given) is the status's new list of attachments: kept ones
     may be reordered, new ones must be the editor's processed, unattached media,
@@ -248,6 +267,8 @@ def status_edit(
         else statuses_with_media().filter(status_id=status.pk).exists()
     )
     status_text_validate(author=editor, text=text, spoiler_text=spoiler, has_media=has_media)
+    if poll_given and poll is not None:
+        poll_params_validate(poll=poll, has_media=has_media)
     if language is not None:
         language = _checked_language(language)
     with transaction.atomic():
@@ -255,7 +276,7 @@ def status_edit(
             StatusEdit.objects.create(
                 status=status, text=status.text, content=status.content,
                 spoiler_text=status.spoiler_text, sensitive=status.sensitive,
-                created_at=status.created_at,
+                created_at=status.created_at, poll_options=poll_options_of(status),
             )  # fmt: skip
         rendered = _apply_text(status, text=text)
         status.spoiler_text = spoiler
@@ -269,9 +290,12 @@ def status_edit(
             media_services.media_attach(
                 account=editor, media_ids=media_ids, status_id=status.pk, replace=True
             )
+        if poll_given:
+            poll_replace(status=status, poll=poll)
         StatusEdit.objects.create(
             status=status, text=status.text, content=status.content,
             spoiler_text=status.spoiler_text, sensitive=status.sensitive,
+            poll_options=poll_options_of(status),
         )  # fmt: skip
         mentioned = _sync_mentions_and_tags(status, rendered)
         conversations.conversation_status_edited(status=status)
