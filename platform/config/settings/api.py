@@ -148,6 +148,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "VisibilityEnum": "apps.accounts.models.Visibility",
         "PreviewCardTypeEnum": "apps.feed.models.PreviewCard.Type",
+        "NotificationTypeEnum": "apps.feed.models.Notification.Type",
     },
     # Every operation lists the error answers the platform gives whatever the view
     # (malformed input, tokens, scopes, rate limits, outages), in Mastodon's error shape.
