@@ -726,13 +726,30 @@ def test_nodeinfo_is_discoverable_and_honest(app_client, ada, django_assert_max_
     assert body["metadata"]["nodeName"] == "Agora"
 
 
-def test_the_version_is_semver_the_clients_parse_and_claims_nothing_unserved(app_client):
+def test_the_version_is_semver_the_clients_parse_and_claims_nothing_unserved(
+    app_client, token_for, ada
+):
     v1 = app_client.get("/api/v1/instance").json()
     v2 = app_client.get("/api/v2/instance").json()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(ada)}")
 
-    assert v1["version"] == v2["version"] == "4.2.0+agora.0.1.0"
-    # Ice Cubes: Float(version.prefix(3)); 4.3 would switch on grouped notifications.
-    assert float(v2["version"][:3]) < 4.3
-    # Phanpy: api_versions.mastodon >= 2 switches on grouped notifications.
-    assert v2["api_versions"] == {"mastodon": 1}
+    assert v1["version"] == v2["version"] == "4.3.0+agora.0.1.0"
+    # Ice Cubes: Float(version.prefix(3)) >= 4.3 calls grouped notifications and the
+    # link timeline: both are served (the link timeline's 404 is Mastodon's for a link
+    # that does not trend, not a missing route).
+    assert float(v2["version"][:3]) >= 4.3
+    assert client.get("/api/v2/notifications").status_code == 200
+    assert client.get("/api/v1/timelines/link", {"url": "https://a.example/"}).json() == {
+        "error": "Record not found"
+    }
+    # Phanpy: api_versions.mastodon >= 2 calls grouped notifications, >= 5 offers the
+    # "blur" filter action; 7 (quotes) is not claimed until quotes are served.
+    assert v2["api_versions"] == {"mastodon": 5}
+    blur = client.post(
+        "/api/v2/filters",
+        {"title": "t", "context": ["home"], "filter_action": "blur"},
+        format="json",
+    )
+    assert blur.status_code == 200, blur.json()
     assert v2["configuration"]["translation"] == {"enabled": False}

@@ -26,21 +26,24 @@ from core.base_url import absolute_url, streaming_url
 from core.entitlements import FREE
 
 # The Mastodon release whose client API Agora serves, and Agora's own release
-# (pyproject.toml's), as semver build metadata: "4.2.0+agora.0.1.0". Clients switch
+# (pyproject.toml's), as semver build metadata: "4.3.0+agora.0.1.0". Clients switch
 # features on both numbers, so each says only what is served now:
 # - Ice Cubes reads the first three characters as a number: >= 4.3 turns on grouped
-#   notifications (/api/v2/notifications), the link timeline and notification
-#   policies; >= 4.0 server-side filters (/api/v2/filters).
+#   notifications (/api/v2/notifications) and the link timeline, both served, and
+#   notification policies (/api/v2/notifications/policy, not yet: Ice Cubes reads it
+#   with try? and shows no summary); >= 4.0 server-side filters (/api/v2/filters).
 # - Phanpy gates "@mastodon/..." features on this version only when NodeInfo names
-#   the software "mastodon"; it switches on MASTODON_API_VERSION (below) instead.
+#   the software "mastodon" (or Hometown); Agora's NodeInfo says "agora", so Phanpy
+#   switches on MASTODON_API_VERSION (below) instead.
 # Raise each once the features behind it are served.
-MASTODON_COMPATIBLE_VERSION = "4.2.0"
+MASTODON_COMPATIBLE_VERSION = "4.3.0"
 AGORA_VERSION = "0.1.0"
 VERSION = f"{MASTODON_COMPATIBLE_VERSION}+agora.{AGORA_VERSION}"
 # Mastodon's ``api_versions.mastodon`` (4.3+): 2 is grouped notifications (Phanpy
 # >= 2 calls /api/v2/notifications), 5 filter "blur" actions, 7 quotes (Phanpy, Ice
-# Cubes), 9 the profile API, 10 collections. Agora serves none of those yet: 1.
-MASTODON_API_VERSION = 1
+# Cubes), 9 the profile API, 10 collections. Agora serves grouped notifications and
+# the blur action, not quotes yet: 5.
+MASTODON_API_VERSION = 5
 
 SUPPORTED_MIME_TYPES = list(media_types.SUPPORTED_MIME_TYPES)
 # Mastodon's defaults for what media limits Agora does not set itself.
