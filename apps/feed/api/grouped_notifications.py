@@ -18,7 +18,11 @@ from rest_framework.response import Response
 
 from apps.accounts.api.serializers import AccountSerializer
 from apps.feed import selectors, services
-from apps.feed.api.notifications import _ModerationWarningField
+from apps.feed.api.notifications import (
+    _ModerationWarningField,
+    list_param,
+    notification_type_filters,
+)
 from apps.feed.api.serializers import EmptySerializer, StatusSerializer
 from apps.feed.api.views import UserView
 from apps.feed.models import Notification
@@ -28,7 +32,6 @@ from apps.feed.selectors.notifications import (
     group_key_is_valid,
 )
 from core.api.pagination import paged_response
-from core.ids import parse_id
 from core.pagination import page_params
 
 # Mastodon's limits (Api::V2::NotificationsController and its accounts controller).
@@ -56,26 +59,6 @@ class GroupKeyConverter:
 
 
 # Parameters -------------------------------------------------------------------
-
-
-def _list_param(request, name: str) -> list[str]:
-    query = request.query_params
-    return query.getlist(f"{name}[]") or query.getlist(name)
-
-
-def _type_filters(request) -> dict:
-    """``types[]``, ``exclude_types[]`` and ``account_id``, as Mastodon's ``browserable``:
-    unknown types are ignored (``types[]`` of unknown types only lists nothing)."""
-    known = set(Notification.Type.values)
-    types = _list_param(request, "types")
-    account_id = request.query_params.get("account_id")
-    if account_id not in (None, "") and parse_id(account_id) is None:
-        raise ValidationError({"account_id": [_("must be an id")]})
-    return {
-        "types": [t for t in types if t in known] if types else None,
-        "exclude_types": [t for t in _list_param(request, "exclude_types") if t in known] or None,
-        "account_id": parse_id(account_id) if account_id else None,
-    }
 
 
 FILTER_PARAMETERS = [
@@ -221,8 +204,8 @@ class NotificationGroupListView(UserView):
         page = selectors.notification_groups_page(
             viewer=request.user,
             params=params,
-            grouped_types=_list_param(request, "grouped_types") or None,
-            **_type_filters(request),
+            grouped_types=list_param(request, "grouped_types") or None,
+            **notification_type_filters(request),
         )
         data = _grouped_data(request, page, expand_accounts=expand_accounts)
         return paged_response(request, data, rows=page.notifications, params=params)
@@ -294,7 +277,7 @@ class NotificationUnreadCountView(UserView):
             viewer=request.user,
             limit=params.limit,
             grouped=self.grouped,
-            grouped_types=_list_param(request, "grouped_types") or None,
-            **_type_filters(request),
+            grouped_types=list_param(request, "grouped_types") or None,
+            **notification_type_filters(request),
         )
         return Response({"count": count})

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 
 from apps.feed.api.serializers import AccountSerializer, NotificationSerializer
+from apps.feed.models import Notification
+from core.ids import parse_id
 
 
 @extend_schema_field({"type": "object", "description": "Mastodon 4.3's AccountWarning."})
@@ -48,3 +52,26 @@ class NotificationEntitySerializer(NotificationSerializer):
         if data.get("moderation_warning") is None:
             data.pop("moderation_warning", None)
         return data
+
+
+# Parameters of the notification lists (v1 and v2) ---------------------------------
+
+
+def list_param(request, name: str) -> list[str]:
+    query = request.query_params
+    return query.getlist(f"{name}[]") or query.getlist(name)
+
+
+def notification_type_filters(request) -> dict:
+    """``types[]``, ``exclude_types[]`` and ``account_id``, as Mastodon's ``browserable``:
+    unknown types are ignored (``types[]`` of unknown types only lists nothing)."""
+    known = set(Notification.Type.values)
+    types = list_param(request, "types")
+    account_id = request.query_params.get("account_id")
+    if account_id not in (None, "") and parse_id(account_id) is None:
+        raise ValidationError({"account_id": [_("must be an id")]})
+    return {
+        "types": [t for t in types if t in known] if types else None,
+        "exclude_types": [t for t in list_param(request, "exclude_types") if t in known] or None,
+        "account_id": parse_id(account_id) if account_id else None,
+    }

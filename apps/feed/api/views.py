@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from apps.accounts.api.serializers import AccountSerializer
 from apps.feed import selectors, services
 from apps.feed.api.filters import statuses_filtered
-from apps.feed.api.notifications import NotificationEntitySerializer
+from apps.feed.api.notifications import NotificationEntitySerializer, notification_type_filters
 from apps.feed.api.scheduled import ScheduledStatusSerializer
 from apps.feed.api.serializers import (
     EmptySerializer,
@@ -24,7 +24,7 @@ from apps.feed.api.serializers import (
     StatusSerializer,
     StatusSourceSerializer,
 )
-from apps.feed.models import Filter, Notification
+from apps.feed.models import Filter
 from apps.feed.selectors.polls import poll_of
 from core.api.pagination import paged_response
 from core.errors import NotFound
@@ -525,22 +525,9 @@ class NotificationListView(UserView):
     )
     def get(self, request):
         params = page_params(request)
-        query = request.query_params
-        types = query.getlist("types[]") or query.getlist("types")
-        exclude = query.getlist("exclude_types[]") or query.getlist("exclude_types")
-        unknown = set(types + exclude) - set(Notification.Type.values)
-        if unknown:
-            raise ValidationError(
-                {
-                    "types": [
-                        _("unknown notification type: %(t)s") % {"t": ", ".join(sorted(unknown))}
-                    ]
-                }
-            )
         notifications = selectors.notifications_page(
-            viewer=request.user, params=params, types=types or None, exclude_types=exclude or None,
-            account_id=parse_id(query.get("account_id")),
-        )  # fmt: skip
+            viewer=request.user, params=params, **notification_type_filters(request)
+        )
         shown, context = _notifications_shown(
             request, notifications, filter_context=Filter.Context.NOTIFICATIONS
         )
