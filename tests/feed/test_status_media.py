@@ -341,3 +341,31 @@ def test_edit_through_the_api_refuses_someone_elses_media_and_changes_nothing(al
     assert "before" in after["content"]
     assert [m["id"] for m in after["media_attachments"]] == [mine]
     assert MediaAttachment.objects.get(pk=theirs).status_id is None
+
+
+def test_a_notifications_page_costs_the_same_however_many_statuses_have_media(alice, bob):
+    """Each notification's status is rendered with the page's statuses, through the entity
+    cache: one query per relation for the page, not one per notification."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def favourite_with_media(number: int) -> None:
+        media = upload_image(alice, (number, 0, 0))
+        status = post_with_media(alice, [media["id"]], text=f"picture {number}")
+        bob.client.post(f"/api/v1/statuses/{status.pk}/favourite")
+
+    def page_queries() -> int:
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            response = alice.client.get("/api/v1/notifications")
+        assert response.status_code == 200
+        return len(captured)
+
+    favourite_with_media(1)
+    one = page_queries()
+    for number in range(2, 9):
+        favourite_with_media(number)
+
+    assert len(alice.client.get("/api/v1/notifications").json()) == 8
+    assert page_queries() <= one

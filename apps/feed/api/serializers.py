@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -479,6 +479,24 @@ class RelationshipSerializer(serializers.Serializer):
         }
 
 
+NOTIFICATION_STATUSES = "_notification_statuses"
+
+
+class NotificationListSerializer(serializers.ListSerializer):
+    """A page of notifications: their statuses rendered together, as a page of statuses is
+    (:mod:`apps.feed.entities`: one cache read, one query per relation for the misses)."""
+
+    def to_representation(self, data):
+        notifications = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        statuses = [n.status for n in notifications if n.status_id is not None]
+        if statuses:
+            rendered = StatusSerializer(statuses, many=True, context=self.child.context).data
+            cast(dict[str, Any], self.child.context)[NOTIFICATION_STATUSES] = {
+                status.pk: entity for status, entity in zip(statuses, rendered, strict=True)
+            }
+        return [self.child.to_representation(n) for n in notifications]
+
+
 class NotificationSerializer(serializers.ModelSerializer):
     id = serializers.CharField(read_only=True)
     account = AccountSerializer(source="from_account", read_only=True)
@@ -487,9 +505,13 @@ class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "type", "created_at", "account", "status"]
+        list_serializer_class = NotificationListSerializer
 
     @extend_schema_field({"type": "object", "nullable": True})
     def get_status(self, notification):
         if notification.status_id is None:
             return None
+        rendered = self.context.get(NOTIFICATION_STATUSES) or {}
+        if notification.status_id in rendered:
+            return rendered[notification.status_id]
         return StatusSerializer(notification.status, context=self.context).data
