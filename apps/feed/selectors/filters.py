@@ -255,9 +255,11 @@ def filters_apply(
     favourites) nothing is left out. ``filters`` may be given when already compiled
     (a stream). One query for the filters, at most one for media descriptions.
     """
+    if not statuses:
+        return Filtered([], {})  # nothing to filter: no query for the filters either
     if filters is None:
         filters = active_filters(viewer=viewer)
-    if not filters or not statuses:
+    if not filters:
         return Filtered(list(statuses), {})
     if filters.has_keywords:
         prefetch_media(statuses)

@@ -1,6 +1,6 @@
 """The REST API (DRF), its schema (drf-spectacular) and OAuth 2 (django-oauth-toolkit)."""
 
-from .base import AGORA_DOMAIN, AGORA_HTTPS
+from .base import AGORA_DISABLED_APPS, AGORA_DOMAIN, AGORA_HTTPS
 from .environment import env
 
 REST_FRAMEWORK = {
@@ -135,6 +135,12 @@ CORS_EXPOSE_HEADERS = [
 # CORS_PREFLIGHT_MAX_AGE: seconds a browser may cache a preflight answer.
 CORS_PREFLIGHT_MAX_AGE = env.int("CORS_PREFLIGHT_MAX_AGE", default=86400)
 
+_ENUM_NAME_OVERRIDES = {
+    # Status visibility and the account's default privacy share one set of choices.
+    "VisibilityEnum": "apps.accounts.models.Visibility",
+    "PreviewCardTypeEnum": "apps.feed.models.PreviewCard.Type",
+    "NotificationTypeEnum": "apps.feed.models.Notification.Type",
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Agora API",
     "DESCRIPTION": "Mastodon-compatible client API and the Agora platform API.",
@@ -144,11 +150,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Status visibility and the account's default privacy share one set of choices.
+    # Choice sets that several fields share, named once (only the installed apps').
     "ENUM_NAME_OVERRIDES": {
-        "VisibilityEnum": "apps.accounts.models.Visibility",
-        "PreviewCardTypeEnum": "apps.feed.models.PreviewCard.Type",
-        "NotificationTypeEnum": "apps.feed.models.Notification.Type",
+        name: choices
+        for name, choices in _ENUM_NAME_OVERRIDES.items()
+        if not any(choices.startswith(f"{app}.") for app in AGORA_DISABLED_APPS)
     },
     # Every operation lists the error answers the platform gives whatever the view
     # (malformed input, tokens, scopes, rate limits, outages), in Mastodon's error shape.
