@@ -2,6 +2,8 @@
 // one way a scenario reports (JSON on stdout and exit 0, or the error on stderr
 // and exit 1). The Python test (tests/clients/test_masto_js.py) sets
 // AGORA_URL, AGORA_TOKEN (the signed-in account) and AGORA_OTHER_TOKEN (a second one).
+import "./node18.mjs";
+
 import { createRestAPIClient } from "masto";
 
 export function restClient(token = process.env.AGORA_TOKEN) {
