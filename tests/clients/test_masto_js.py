@@ -130,11 +130,19 @@ def test_the_calls_an_app_makes_after_signing_in(masto, server):
     assert found["instance"]["domain"] == server.removeprefix("http://")
     assert found["instance"]["streaming"] == server.replace("http://", "ws://")
     assert found["instance"]["version"].startswith("4.")
+    assert found["instance"]["maxCharacters"] >= 500
+    assert found["instance"]["pollOptions"] >= 4
     assert found["me"] == {"acct": "ann", "privacy": "public"}
     assert found["preferences"] == "public"
     assert found["markers"] == []
     assert found["unread"] == 0
     assert found["home"] == []
+    assert found["notifications"] == 0
+    assert found["groupedNotifications"] == ["accounts", "notificationGroups", "statuses"]
+    assert found["v1Instance"] == {
+        "uri": found["instance"]["domain"],
+        "streaming": found["instance"]["streaming"],
+    }
     for empty in ("emojis", "filters", "lists", "followedTags", "announcements"):
         assert found[empty] == 0, empty
 
@@ -142,6 +150,12 @@ def test_the_calls_an_app_makes_after_signing_in(masto, server):
 def test_a_list_is_created_filled_read_changed_and_deleted(masto):
     found = masto("lists")
 
+    # a blank title and an unknown replies policy are refused, and change nothing
+    assert found["blankTitle"]["status"] == 422
+    assert "can't be blank" in found["blankTitle"]["message"]
+    assert found["listsAfterRefusal"] == 0
+    assert found["badPolicy"]["status"] == 422
+    assert found["policyAfterRefusal"] == "list"
     assert found["created"] == {"title": "Friends", "repliesPolicy": "list", "exclusive": False}
     assert found["members"] == ["ben"]
     assert found["timeline"] == [found["posted"]]
@@ -157,6 +171,8 @@ def test_a_keyword_filter_marks_hides_and_releases_a_status_in_home(masto):
     found = masto("filters")
     ids = found["ids"]
 
+    assert found["noContext"]["status"] == 422
+    assert found["filtersAfterRefusal"] == 0
     assert found["created"] == {
         "title": "Spoilers",
         "context": ["home", "public"],
@@ -191,6 +207,7 @@ def test_a_direct_message_is_listed_read_and_deleted(masto):
     assert found["read"] is False
     assert found["afterRead"] == [False]
     assert found["afterDelete"] == 0
+    assert found["removedAgain"]["status"] == 404
     assert found["senderAfterDelete"] == 1
 
 
@@ -238,6 +255,8 @@ def test_a_push_subscription_is_created_read_changed_and_removed(masto):
     found = masto("push")
 
     endpoint = "https://push.example.net/send/abc123"
+    assert found["plainHttp"]["status"] == 422
+    assert found["afterRefusal"]["status"] == 404
     assert found["created"] == found["fetched"]
     assert found["created"]["endpoint"] == endpoint
     assert found["created"]["serverKey"] == settings.VAPID_PUBLIC_KEY

@@ -32,7 +32,8 @@ export function run(scenario) {
       process.exit(0);
     },
     (error) => {
-      const answer = error.statusCode ? ` (HTTP ${error.statusCode}: ${JSON.stringify(error.description ?? error.details ?? null)})` : "";
+      const said = JSON.stringify(error.description ?? error.details ?? null);
+      const answer = error.statusCode ? ` (HTTP ${error.statusCode}: ${said})` : "";
       process.stderr.write(`${error.stack ?? error}${answer}\n`);
       process.exit(1);
     },

@@ -1,5 +1,5 @@
 // Direct messages: send one, list conversations, mark read, delete.
-import { otherClient, restClient, run } from "./common.mjs";
+import { otherClient, refusal, restClient, run } from "./common.mjs";
 
 run(async () => {
   const masto = restClient();
@@ -12,6 +12,7 @@ run(async () => {
   const read = await masto.v1.conversations.$select(before[0].id).read();
   const afterRead = await masto.v1.conversations.list();
   await masto.v1.conversations.$select(before[0].id).remove();
+  const removedAgain = await refusal(() => masto.v1.conversations.$select(before[0].id).remove());
 
   return {
     sent: { id: sent.id, visibility: sent.visibility },
@@ -23,6 +24,7 @@ run(async () => {
     senderUnread: senderSide.map((conversation) => conversation.unread),
     read: read.unread,
     afterRead: afterRead.map((conversation) => conversation.unread),
+    removedAgain,
     afterDelete: (await masto.v1.conversations.list()).length,
     senderAfterDelete: (await other.v1.conversations.list()).length,
   };

@@ -10,6 +10,8 @@ run(async () => {
   const author = await other.v1.accounts.verifyCredentials();
   await masto.v1.accounts.$select(author.id).follow();
 
+  const noContext = await refusal(() => masto.v2.filters.create({ title: "Nowhere", context: [] }));
+  const filtersAfterRefusal = (await masto.v2.filters.list()).length;
   const created = await masto.v2.filters.create({
     title: "Spoilers",
     context: ["home", "public"],
@@ -33,6 +35,8 @@ run(async () => {
   const homeAfter = await masto.v1.timelines.home.list();
 
   return {
+    noContext,
+    filtersAfterRefusal,
     created: {
       title: created.title,
       context: created.context,

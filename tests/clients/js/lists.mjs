@@ -8,6 +8,8 @@ run(async () => {
   const friend = await other.v1.accounts.verifyCredentials();
   await masto.v1.accounts.$select(friend.id).follow();
 
+  const blankTitle = await refusal(() => masto.v1.lists.create({ title: "" }));
+  const listsAfterRefusal = (await masto.v1.lists.list()).length;
   const created = await masto.v1.lists.create({ title: "Friends", repliesPolicy: "list" });
   const list = masto.v1.lists.$select(created.id);
   await list.accounts.create({ accountIds: [friend.id] });
@@ -15,6 +17,8 @@ run(async () => {
   const posted = await other.v1.statuses.create({ status: "for my friends' list" });
   const timeline = await masto.v1.timelines.list.$select(created.id).list();
 
+  const badPolicy = await refusal(() => list.update({ title: "Friends", repliesPolicy: "everyone" }));
+  const policyAfterRefusal = (await list.fetch()).repliesPolicy;
   const updated = await list.update({ title: "Close friends", repliesPolicy: "none", exclusive: true });
   const fetched = await list.fetch();
   const containing = await masto.v1.accounts.$select(friend.id).lists.list();
@@ -23,6 +27,10 @@ run(async () => {
   await list.remove();
 
   return {
+    blankTitle,
+    listsAfterRefusal,
+    badPolicy,
+    policyAfterRefusal,
     created: { title: created.title, repliesPolicy: created.repliesPolicy, exclusive: created.exclusive },
     members: members.map((account) => account.acct),
     posted: posted.id,

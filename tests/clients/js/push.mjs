@@ -18,6 +18,10 @@ run(async () => {
     policy: found.policy,
     serverKey: found.serverKey,
   });
+  const plainHttp = await refusal(() =>
+    subscription.create({ subscription: { endpoint: "http://push.example.net/send/abc123", keys }, policy: "all" }),
+  );
+  const afterRefusal = await refusal(() => subscription.fetch());
   const created = await subscription.create({
     subscription: { endpoint, keys },
     data: { alerts: { mention: true, favourite: true } },
@@ -28,6 +32,8 @@ run(async () => {
   await subscription.remove();
 
   return {
+    plainHttp,
+    afterRefusal,
     created: pick(created),
     fetched: pick(fetched),
     updated: pick(updated),

@@ -5,18 +5,23 @@ run(async () => {
   const masto = restClient();
   const instance = await masto.v2.instance.fetch();
   const me = await masto.v1.accounts.verifyCredentials();
-  const [emojis, preferences, filters, lists, tags, markers, announcements, unread, home] =
-    await Promise.all([
-      masto.v1.customEmojis.list(),
-      masto.v1.preferences.fetch(),
-      masto.v2.filters.list(),
-      masto.v1.lists.list(),
-      masto.v1.followedTags.list(),
-      masto.v1.markers.fetch({ timeline: ["home", "notifications"] }),
-      masto.v1.announcements.list(),
-      masto.v2.notifications.unreadCount.fetch(),
-      masto.v1.timelines.home.list({ limit: 20 }),
-    ]);
+  const [
+    emojis, preferences, filters, lists, tags, markers,
+    announcements, unread, home, notifications, grouped, v1,
+  ] = await Promise.all([
+    masto.v1.customEmojis.list(),
+    masto.v1.preferences.fetch(),
+    masto.v2.filters.list(),
+    masto.v1.lists.list(),
+    masto.v1.followedTags.list(),
+    masto.v1.markers.fetch({ timeline: ["home", "notifications"] }),
+    masto.v1.announcements.list(),
+    masto.v2.notifications.unreadCount.fetch(),
+    masto.v1.timelines.home.list({ limit: 20 }),
+    masto.v1.notifications.list({ limit: 30 }),
+    masto.v2.notifications.list({ groupedTypes: ["favourite", "reblog", "follow"] }),
+    masto.v1.instance.fetch(),
+  ]);
   return {
     instance: {
       domain: instance.domain,
@@ -35,5 +40,8 @@ run(async () => {
     announcements: announcements.length,
     unread: unread.count,
     home: home.map((status) => status.content),
+    notifications: notifications.length,
+    groupedNotifications: Object.keys(grouped).sort(),
+    v1Instance: { uri: v1.uri, streaming: v1.urls.streamingApi },
   };
 });
