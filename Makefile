@@ -40,8 +40,12 @@ run: install messages  ## Migrate, load demo data and serve on http://127.0.0.1:
 
 # The Debian package step never stops the suite: without root or the apt lock it says what
 # to install, and the tests that need ffmpeg or Chromium fail naming what is missing.
+# masto.js for tests/clients/test_masto_js.py: `npm ci` from the committed lockfile, only
+# when node_modules is older than the lockfile (so offline after the first install).
 test: install messages  ## Run the test suite (embedded defaults; no servers needed)
 	-@sh deploy/system-packages.sh
+	-@cd tests/clients/js && { [ node_modules/.package-lock.json -nt package-lock.json ] || \
+		npm ci --no-audit --no-fund --loglevel=error; }
 	@$(BIN)/pytest -m "not integration" $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: no tests were collected" >&2; fi; \
 	exit $$status

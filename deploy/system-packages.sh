@@ -3,6 +3,7 @@
 #   ffmpeg, ffprobe          media validation and transcoding (apps.media)
 #   chromium, chromedriver   the admin's browser tests (tests/browser)
 #   redis-server             the outage tests start (and stop) a Redis of their own
+#   nodejs, npm              the masto.js client tests (tests/clients/js, tests/clients/test_masto_js.py)
 # Needs root or password-less sudo and apt-get; otherwise it says what to install
 # and exits 1. Quick and silent when everything is present.
 set -eu
@@ -12,6 +13,8 @@ command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missi
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v chromedriver >/dev/null 2>&1 || missing="$missing chromium-driver"
 command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then
