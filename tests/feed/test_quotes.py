@@ -111,7 +111,7 @@ def test_the_quoted_authors_policy_decides_at_once(alice, bob, policy, follows, 
 @pytest.mark.parametrize("visibility", ["private", "direct"])
 def test_a_private_or_direct_status_cannot_be_quoted_by_others(alice, bob, visibility):
     bob.follow(alice)
-    original = alice.post(f"hello @bob", visibility=visibility)
+    original = alice.post("hello @bob", visibility=visibility)
 
     response = quote(bob, original["id"])
 
@@ -194,9 +194,7 @@ def test_the_default_policy_is_public(alice):
 # The privacy rule ------------------------------------------------------------------------
 
 
-def test_a_viewer_who_may_not_see_the_quoted_status_gets_unauthorized_everywhere(
-    alice, bob, carol
-):
+def test_a_viewer_who_may_not_see_the_quoted_status_gets_unauthorized_everywhere(alice, bob, carol):
     # alice quotes her own followers-only status in a public one that mentions carol;
     # bob follows alice, carol follows alice's... no one: carol may not see the private one
     bob.follow(alice)
@@ -259,6 +257,20 @@ def test_a_reblog_of_a_quote_carries_the_viewers_quote(alice, bob, carol):
     assert reblogged["reblog"]["quote"]["quoted_status"]["id"] == private["id"]
 
 
+def test_a_quoted_status_hidden_by_moderation_is_unauthorized_for_all_but_its_author(alice, bob):
+    original = alice.post("original")
+    quoting = quote(bob, original["id"]).json()
+    bob.client.get(f"/api/v1/accounts/{bob.id}/statuses")  # cached while accepted
+
+    Status.objects.filter(pk=original["id"]).update(moderation_state="hidden")
+
+    page = bob.client.get(f"/api/v1/accounts/{bob.id}/statuses").json()
+    assert unauthorized(page[0])
+    alices = alice.client.get(f"/api/v1/accounts/{bob.id}/statuses").json()
+    assert alices[0]["quote"]["quoted_status"]["id"] == original["id"]
+    assert quoting["id"] == page[0]["id"]
+
+
 # Deleting, revoking, the quotes of a status ------------------------------------------------
 
 
@@ -274,15 +286,17 @@ def test_deleting_the_quoted_status_makes_the_quote_deleted(alice, bob):
 def test_the_quoted_author_revokes_a_quote(alice, bob):
     original = alice.post("original")
     quoting = quote(bob, original["id"]).json()
+    page = bob.client.get(f"/api/v1/accounts/{bob.id}/statuses").json()  # now cached
+    assert page[0]["quote"]["state"] == "accepted"
 
-    response = alice.client.post(
-        f"/api/v1/statuses/{original['id']}/quotes/{quoting['id']}/revoke"
-    )
+    response = alice.client.post(f"/api/v1/statuses/{original['id']}/quotes/{quoting['id']}/revoke")
 
     assert response.status_code == 200
     assert response.json()["id"] == quoting["id"]
     assert response.json()["quote"] == {"state": "revoked", "quoted_status": None}
     assert status_of(bob, quoting["id"])["quote"] == {"state": "revoked", "quoted_status": None}
+    page = bob.client.get(f"/api/v1/accounts/{bob.id}/statuses").json()
+    assert page[0]["quote"] == {"state": "revoked", "quoted_status": None}
     assert alice.client.get(f"/api/v1/statuses/{original['id']}/quotes").json() == []
 
 
@@ -292,9 +306,7 @@ def test_only_the_quoted_author_may_revoke(alice, bob, carol, who):
     quoting = quote(bob, original["id"]).json()
     actor = bob if who == "quoter" else carol
 
-    response = actor.client.post(
-        f"/api/v1/statuses/{original['id']}/quotes/{quoting['id']}/revoke"
-    )
+    response = actor.client.post(f"/api/v1/statuses/{original['id']}/quotes/{quoting['id']}/revoke")
 
     assert response.status_code == 404
     assert Quote.objects.get().state == Quote.State.ACCEPTED

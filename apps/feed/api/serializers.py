@@ -369,10 +369,15 @@ def _with_quote(entity: dict[str, Any], found, rendered: dict, *, shallow: bool)
         shown["quote"] = None
     elif shallow:
         quoted_id = view.quoted_status_id
-        shown["quote"] = {"state": view.state, "quoted_status_id": str(quoted_id) if quoted_id else None}
+        shown["quote"] = {
+            "state": view.state,
+            "quoted_status_id": str(quoted_id) if quoted_id else None,
+        }
     else:
         quoted_status = rendered.get(view.quoted_status_id) if view.quoted_status_id else None
-        state = view.state if quoted_status is not None or view.state != "accepted" else "unauthorized"
+        state = (
+            view.state if quoted_status is not None or view.state != "accepted" else "unauthorized"
+        )
         shown["quote"] = {"state": state, "quoted_status": quoted_status}
     if entity.get("reblog") is not None:
         shown["reblog"] = _with_quote(entity["reblog"], found, rendered, shallow=shallow)

@@ -38,9 +38,14 @@ def with_relations(queryset: QuerySet) -> QuerySet:
     media = statuses_with_media()
     return (
         queryset.select_related(
-            "account", "reblog_of", "reblog_of__account", "poll", "reblog_of__poll",
-            "quote", "reblog_of__quote",
-        )  # fmt: skip
+            "account",
+            "reblog_of",
+            "reblog_of__account",
+            "poll",
+            "reblog_of__poll",
+            "quote",
+            "reblog_of__quote",
+        )
         .annotate(
             media_present=Exists(media.filter(status_id=OuterRef("pk"))),
             original_media_present=Exists(media.filter(status_id=OuterRef("reblog_of_id"))),

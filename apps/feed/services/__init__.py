@@ -74,6 +74,7 @@ from apps.feed.services.polls import (
     poll_vote,
     polls_expire_due,
 )
+from apps.feed.services.quotes import quote_revoke, status_quote_policy_update
 from apps.feed.services.ranking import ranking_model_train
 from apps.feed.services.relationships import (
     account_block,
@@ -99,7 +100,6 @@ from apps.feed.services.statuses import (
     status_moderate,
     status_text_validate,
 )
-from apps.feed.services.quotes import quote_revoke, status_quote_policy_update
 
 __all__ = [
     "conversation_read",

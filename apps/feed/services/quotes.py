@@ -79,9 +79,9 @@ def quoted_update_notify(*, status: Status, editor) -> None:
     """Tell the authors of the accepted quotes of ``status`` that it was edited
     (Mastodon's ``quoted_update``). Inside the edit's transaction."""
     notifications_create(
-        recipient_ids=Quote.objects.filter(
-            quoted_status=status, state=Quote.State.ACCEPTED
-        ).values("account_id"),
+        recipient_ids=Quote.objects.filter(quoted_status=status, state=Quote.State.ACCEPTED).values(
+            "account_id"
+        ),
         actor=editor,
         type=Notification.Type.QUOTED_UPDATE,
         status=status,
@@ -110,7 +110,9 @@ def quote_revoke(*, status: Status, quoting_status_id: int, actor) -> Quote:
     return quote
 
 
-def status_quote_policy_update(*, status: Status, actor, quote_approval_policy: str | None) -> Status:
+def status_quote_policy_update(
+    *, status: Status, actor, quote_approval_policy: str | None
+) -> Status:
     """Change the quote policy of one's own status (Mastodon's interaction policy).
 
     Raises Forbidden for another's status, Invalid for an unknown policy.
