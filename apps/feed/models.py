@@ -165,6 +165,8 @@ class Status(PublicModel):
     # Mastodon 4.5's ``quote_approval_policy``: the automatic policy's flags (QuotePolicy)
     # shifted left by 16, the manual policy's in the low 16 bits; 0 lets only the author quote.
     quote_approval_policy = models.PositiveIntegerField(default=0)
+    # Mastodon 4.5's ``quotes_count``: the accepted quotes of this status.
+    quotes_count = models.PositiveIntegerField(default=0)
 
     objects = StatusQuerySet.as_manager()
 

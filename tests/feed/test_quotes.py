@@ -419,3 +419,21 @@ def test_a_home_page_of_quotes_costs_the_same_for_two_and_ten(alice, bob, carol,
 
     assert for_ten == for_two
     assert len(carol.client.get("/api/v1/timelines/home").json()) == 10
+
+
+# quotes_count ------------------------------------------------------------------------------
+
+
+def test_quotes_count_counts_the_accepted_quotes(alice, bob, carol):
+    original = alice.post("original")
+    first = quote(bob, original["id"]).json()
+    second = quote(carol, original["id"]).json()
+    assert status_of(alice, original["id"])["quotes_count"] == 2
+
+    alice.client.post(f"/api/v1/statuses/{original['id']}/quotes/{first['id']}/revoke")
+    alice.client.post(f"/api/v1/statuses/{original['id']}/quotes/{first['id']}/revoke")
+    assert status_of(alice, original["id"])["quotes_count"] == 1
+
+    carol.client.delete(f"/api/v1/statuses/{second['id']}")
+    assert status_of(alice, original["id"])["quotes_count"] == 0
+    assert Quote.objects.get().state == Quote.State.REVOKED

@@ -226,7 +226,7 @@ class StatusSerializer(serializers.ModelSerializer):
         fields = [
             "id", "created_at", "in_reply_to_id", "in_reply_to_account_id", "sensitive",
             "spoiler_text", "visibility", "language", "uri", "url", "replies_count",
-            "reblogs_count", "favourites_count", "edited_at", "favourited", "reblogged",
+            "reblogs_count", "favourites_count", "quotes_count", "edited_at", "favourited", "reblogged",
             "muted", "bookmarked", "pinned", "content", "filtered", "reblog", "application",
             "account", "media_attachments", "mentions", "tags", "emojis", "card", "poll",
             "quote", "quote_approval",

@@ -8,6 +8,7 @@ local one: accepted when the quoted status's policy lets the quoter quote it (Ma
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from apps.feed import selectors, streaming
@@ -66,6 +67,7 @@ def quote_create(*, status: Status, quoted: Status) -> Quote:
         quoted_account_id=quoted.account_id,
         state=Quote.State.ACCEPTED,
     )
+    Status.objects.filter(pk=quoted.pk).update(quotes_count=F("quotes_count") + 1)
     notifications_create(
         recipient_ids=[quoted.account_id],
         actor=status.account,
@@ -103,11 +105,27 @@ def quote_revoke(*, status: Status, quoting_status_id: int, actor) -> Quote:
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
         if quote.state == Quote.State.ACCEPTED:
             quote.state = Quote.State.REVOKED
+            _uncount(quote)
         elif quote.state != Quote.State.REVOKED:
             quote.state = Quote.State.REJECTED
         quote.save(update_fields=["state", "updated_at"])
         streaming.status_update_broadcast_on_commit(status=quote.status)
     return quote
+
+
+def quote_removed(*, status: Status) -> None:
+    """``status`` is being deleted: its accepted quote no longer counts for the quoted status.
+    Inside the deletion's transaction, before the row goes."""
+    quote = Quote.objects.filter(status=status, state=Quote.State.ACCEPTED).first()
+    if quote is not None:
+        _uncount(quote)
+
+
+def _uncount(quote: Quote) -> None:
+    if quote.quoted_status_id is not None:
+        Status.objects.filter(pk=quote.quoted_status_id, quotes_count__gt=0).update(
+            quotes_count=F("quotes_count") - 1
+        )
 
 
 def status_quote_policy_update(

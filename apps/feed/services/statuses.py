@@ -362,6 +362,7 @@ def status_delete(*, status: Status, actor) -> Status:
                 statuses_count=F("statuses_count") - 1
             )
         snapshot_id = status.pk
+        quotes.quote_removed(status=status)
         conversations.conversation_status_removed(status=status)
         streaming.status_delete_broadcast_on_commit(status=status)
         status.delete()
