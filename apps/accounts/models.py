@@ -178,6 +178,13 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
     default_language = models.CharField(
         max_length=16, blank=True, help_text=_("The language new statuses are posted in (ISO 639).")
     )
+    # Mastodon 4.5's ``source[quote_policy]`` (``posting:default:quote_policy``).
+    default_quote_policy = models.CharField(
+        max_length=10,
+        choices=[("public", _("anyone")), ("followers", _("followers")), ("nobody", _("only me"))],
+        default="public",
+        help_text=_("Who may quote new public statuses unless the client says otherwise."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     # Denormalised counters kept by the feed app's services (F() updates), so an

@@ -437,3 +437,33 @@ def test_quotes_count_counts_the_accepted_quotes(alice, bob, carol):
     carol.client.delete(f"/api/v1/statuses/{second['id']}")
     assert status_of(alice, original["id"])["quotes_count"] == 0
     assert Quote.objects.get().state == Quote.State.REVOKED
+
+
+# The posting default ---------------------------------------------------------------------
+
+
+def test_the_accounts_default_quote_policy_applies_when_the_client_names_none(alice, bob):
+    response = alice.client.patch(
+        "/api/v1/accounts/update_credentials", {"source[quote_policy]": "followers"}
+    )
+    assert response.status_code == 200
+    assert response.json()["source"]["quote_policy"] == "followers"
+    preferences = alice.client.get("/api/v1/preferences").json()
+    assert preferences["posting:default:quote_policy"] == "followers"
+
+    status = alice.post("default")
+    chosen = alice.post("chosen", quote_approval_policy="public")
+
+    assert status["quote_approval"]["automatic"] == ["followers"]
+    assert chosen["quote_approval"]["automatic"] == ["public"]
+    assert quote(bob, status["id"]).status_code == 404
+
+
+def test_an_unknown_default_quote_policy_is_refused(alice):
+    response = alice.client.patch(
+        "/api/v1/accounts/update_credentials", {"source": {"quote_policy": "all"}}, format="json"
+    )
+
+    assert response.status_code == 422
+    alice.account.refresh_from_db()
+    assert alice.account.default_quote_policy == "public"

@@ -240,6 +240,7 @@ class SourceSerializer(serializers.Serializer):
     follow_requests_count = serializers.IntegerField()
     indexable = serializers.BooleanField()
     hide_collections = serializers.BooleanField()
+    quote_policy = serializers.ChoiceField(choices=["public", "followers", "nobody"])
 
 
 class CredentialAccountSerializer(AccountSerializer):
@@ -270,6 +271,7 @@ class CredentialAccountSerializer(AccountSerializer):
             "follow_requests_count": relationships.follow_requests_count(account=account),
             "indexable": account.indexable,
             "hide_collections": account.hide_collections,
+            "quote_policy": account.default_quote_policy,
         }
 
 
@@ -325,6 +327,9 @@ class SourceInputSerializer(serializers.Serializer):
     privacy = serializers.ChoiceField(choices=Visibility.choices, required=False)
     sensitive = serializers.BooleanField(required=False)
     language = serializers.CharField(max_length=16, allow_blank=True, required=False)
+    quote_policy = serializers.ChoiceField(
+        choices=["public", "followers", "nobody"], required=False
+    )
 
 
 class CredentialsUpdateSerializer(serializers.Serializer):

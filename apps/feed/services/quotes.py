@@ -20,12 +20,12 @@ from core import errors
 QUOTED_STATUS_NOT_FOUND = "The post you are trying to quote does not appear to exist."
 
 
-def quote_policy_value(*, choice: str | None, visibility: str) -> int:
+def quote_policy_value(*, choice: str | None, visibility: str, author=None) -> int:
     """The stored ``quote_approval_policy`` of an API choice (``public``, ``followers``,
-    ``nobody``; None is the posting default, ``public`` as Mastodon 4.5's). A private or
+    ``nobody``; None is ``author``'s posting default, ``source[quote_policy]``). A private or
     direct status only its author may quote (Mastodon downgrades the policy to nobody).
     Raises Invalid for another choice."""
-    choice = choice or "public"
+    choice = choice or getattr(author, "default_quote_policy", None) or "public"
     if choice not in QuotePolicy.CHOICES:
         raise errors.Invalid(
             {"quote_approval_policy": [_("must be one of public, followers or nobody")]}

@@ -190,7 +190,9 @@ def _status_insert(
     if poll is not None:
         poll_params_validate(poll=poll, has_media=bool(media_ids))
 
-    policy = quotes.quote_policy_value(choice=quote_approval_policy, visibility=visibility)
+    policy = quotes.quote_policy_value(
+        choice=quote_approval_policy, visibility=visibility, author=author
+    )
     quoted = None
     if quoted_status_id is not None:
         quoted = quotes.quoted_status_for(quoter=author, quoted_status_id=quoted_status_id)
