@@ -41,6 +41,7 @@ from apps.accounts.models import (
     AnnouncementReaction,
     Application,
     CustomEmoji,
+    QuoteApprovalPolicy,
     Standing,
     StandingSource,
     User,
@@ -308,7 +309,7 @@ def account_update_profile(
             raise _refuse("source[language]", _("is not an ISO 639 language code"), "invalid")
         changed["default_language"] = language
     if default_quote_policy is not _UNSET:
-        if default_quote_policy not in ("public", "followers", "nobody"):
+        if default_quote_policy not in QuoteApprovalPolicy.values:
             raise _refuse("source[quote_policy]", _("is not a known quote policy"), "inclusion")
         changed["default_quote_policy"] = default_quote_policy
     images = {}

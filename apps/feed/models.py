@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.settings import oauth2_settings
 
-from apps.accounts.models import BARRING_STANDINGS, Standing, User, Visibility
+from apps.accounts.models import (
+    BARRING_STANDINGS,
+    QuoteApprovalPolicy,
+    Standing,
+    User,
+    Visibility,
+)
 from core.models import PublicModel
 
 
@@ -877,7 +883,7 @@ class QuotePolicy:
     FOLLOWING = 1 << 3
     NAMES = {"unsupported_policy": UNSUPPORTED, "public": PUBLIC, "followers": FOLLOWERS,
              "following": FOLLOWING}  # fmt: skip
-    CHOICES = ("public", "followers", "nobody")
+    CHOICES = tuple(QuoteApprovalPolicy.values)
 
     @classmethod
     def from_choice(cls, choice: str) -> int:

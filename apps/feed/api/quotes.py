@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
+from apps.accounts.models import QuoteApprovalPolicy
 from apps.feed import selectors, services
 from apps.feed.api.serializers import StatusSerializer
 from apps.feed.api.views import UserView, _status_response, _statuses_response
@@ -24,7 +25,7 @@ class InteractionPolicySerializer(serializers.Serializer):
     """Input of ``PUT /api/v1/statuses/:id/interaction_policy``."""
 
     quote_approval_policy = serializers.ChoiceField(
-        choices=["public", "followers", "nobody"], required=False, allow_null=True
+        choices=QuoteApprovalPolicy.choices, required=False, allow_null=True
     )
 
 

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from apps.accounts.api.serializers import AccountSerializer, emoji_table
+from apps.accounts.models import QuoteApprovalPolicy
 from apps.feed import entities
 from apps.feed.api.filters import FilterResultSerializer
 from apps.feed.languages import normalise_language
@@ -543,7 +544,7 @@ class StatusCreateSerializer(serializers.Serializer):
         r"^[0-9]{1,19}$", required=False, allow_null=True, allow_blank=True
     )
     quote_approval_policy = serializers.ChoiceField(
-        choices=["public", "followers", "nobody"],
+        choices=QuoteApprovalPolicy.choices,
         required=False,
         allow_null=True,
         allow_blank=True,

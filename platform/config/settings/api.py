@@ -149,6 +149,7 @@ SPECTACULAR_SETTINGS = {
         "VisibilityEnum": "apps.accounts.models.Visibility",
         "PreviewCardTypeEnum": "apps.feed.models.PreviewCard.Type",
         "NotificationTypeEnum": "apps.feed.models.Notification.Type",
+        "QuoteApprovalPolicyEnum": "apps.accounts.models.QuoteApprovalPolicy",
     },
     # Every operation lists the error answers the platform gives whatever the view
     # (malformed input, tokens, scopes, rate limits, outages), in Mastodon's error shape.
