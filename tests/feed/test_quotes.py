@@ -223,11 +223,20 @@ def test_a_viewer_who_may_not_see_the_quoted_status_gets_unauthorized_everywhere
     assert unauthorized(next(s for s in grouped["statuses"] if s["id"] == public["id"]))
     by_ids = carol.client.get("/api/v1/statuses", {"id[]": [public["id"]]}).json()
     assert unauthorized(by_ids[0])
+    carol.client.post(f"/api/v1/statuses/{public['id']}/bookmark")
+    carol.client.post(f"/api/v1/statuses/{public['id']}/favourite")
+    assert unauthorized(carol.client.get("/api/v1/bookmarks").json()[0])
+    assert unauthorized(carol.client.get("/api/v1/favourites").json()[0])
     streamed = json.loads(
         consumers.status_event_payload(viewer=carol.account, status_id=int(public["id"]))
     )
     assert unauthorized(streamed)
-    assert "for followers" not in json.dumps([carol_public, account_page, context, notes])
+    mention = Notification.objects.get(account=carol.account, type="mention")
+    streamed_note = json.loads(
+        consumers.notification_event_payload(viewer=carol.account, notification_id=mention.pk)
+    )
+    assert unauthorized(streamed_note["status"])
+    assert "for followers" not in json.dumps([carol_public, account_page, context, notes, grouped])
 
     # and bob still does, after carol's renderings
     assert status_of(bob, public["id"])["quote"]["state"] == "accepted"

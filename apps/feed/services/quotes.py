@@ -44,10 +44,10 @@ def quoted_status_for(*, quoter, quoted_status_id) -> Status:
     """
     try:
         status = selectors.status_get_for_viewer(viewer=quoter, status_id=quoted_status_id)
+        if status.reblog_of_id is not None:
+            status = selectors.status_get_for_viewer(viewer=quoter, status_id=status.reblog_of_id)
     except errors.NotFound:
         raise errors.NotFound(_(QUOTED_STATUS_NOT_FOUND)) from None
-    if status.reblog_of_id is not None:
-        status = selectors.status_get_for_viewer(viewer=quoter, status_id=status.reblog_of_id)
     own = status.account_id == quoter.pk
     shareable = status.visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
     if not (own or shareable) or quote_policy_for(viewer=quoter, status=status) != "automatic":
