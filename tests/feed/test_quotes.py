@@ -476,3 +476,52 @@ def test_an_unknown_default_quote_policy_is_refused(alice):
     assert response.status_code == 422
     alice.account.refresh_from_db()
     assert alice.account.default_quote_policy == "public"
+
+
+@pytest.mark.parametrize("blocker", ["quoted", "quoter"])
+def test_a_block_either_way_refuses_the_quote(alice, bob, blocker):
+    original = alice.post("original")
+    actor, target = (alice, bob) if blocker == "quoted" else (bob, alice)
+    actor.client.post(f"/api/v1/accounts/{target.id}/block")
+
+    response = quote(bob, original["id"])
+
+    assert (response.status_code, response.json()) == (404, NOT_QUOTABLE)
+    assert not Quote.objects.exists()
+
+
+def test_a_scheduled_status_cannot_quote_yet(alice, bob):
+    original = alice.post("original")
+
+    response = quote(bob, original["id"], scheduled_at="2099-01-01T00:00:00Z")
+
+    assert response.status_code == 422
+    assert "quoted_status_id" in response.json()["details"]
+    assert not Quote.objects.exists()
+
+
+def queries_for_notifications(member: Member) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = member.client.get("/api/v1/notifications")
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_a_page_of_quote_notifications_costs_the_same_for_two_and_eight(alice, bob):
+    def quoted_twice(count: int) -> None:
+        for index in range(count):
+            original = alice.post(f"original {index} {count}")
+            quote(bob, original["id"], text=f"quote {index}")
+
+    quoted_twice(2)
+    cache.clear()
+    for_two = queries_for_notifications(alice)
+    quoted_twice(6)
+
+    cache.clear()
+    for_eight = queries_for_notifications(alice)
+
+    assert for_eight == for_two
+    notes = alice.client.get("/api/v1/notifications").json()
+    assert [n["type"] for n in notes] == ["quote"] * 8
+    assert all(n["status"]["quote"]["state"] == "accepted" for n in notes)

@@ -518,6 +518,7 @@ def _notifications_shown(request, notifications, *, filter_context=None) -> tupl
     """The notifications shown and their serializer context, the viewer's filters applied:
     one whose status a ``hide`` filter of ``filter_context`` matches is left out."""
     statuses = [n.status for n in notifications if n.status_id]
+    selectors.prefetch_media(statuses)  # one query for the page, not one per notification
     shown, state = statuses_filtered(viewer=request.user, statuses=statuses, context=filter_context)
     kept = {status.pk for status in shown}
     notifications = [n for n in notifications if n.status_id is None or n.status_id in kept]
