@@ -525,3 +525,22 @@ def test_a_page_of_quote_notifications_costs_the_same_for_two_and_eight(alice, b
     notes = alice.client.get("/api/v1/notifications").json()
     assert [n["type"] for n in notes] == ["quote"] * 8
     assert all(n["status"]["quote"]["state"] == "accepted" for n in notes)
+
+
+def test_a_reblogs_quote_approval_is_its_originals(alice, bob, carol):
+    original = alice.post("original", quote_approval_policy="followers")
+    carol.follow(bob)
+    carol.follow(alice)
+    bob.client.post(f"/api/v1/statuses/{original['id']}/reblog")
+
+    home = carol.client.get("/api/v1/timelines/home").json()
+
+    reblog = next(s for s in home if s["reblog"] is not None)
+    assert reblog["quote_approval"] == {
+        "automatic": ["followers"],
+        "manual": [],
+        "current_user": "automatic",
+    }
+    assert reblog["reblog"]["quote_approval"]["current_user"] == "automatic"
+    single = status_of(bob, reblog["id"])
+    assert single["quote_approval"]["current_user"] == "denied"  # bob does not follow alice

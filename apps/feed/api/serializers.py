@@ -320,8 +320,10 @@ class StatusSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(QUOTE_APPROVAL_SCHEMA)
     def get_quote_approval(self, status) -> dict:
-        """Mastodon 4.5's QuoteApproval; ``current_user`` is the viewer's (set by with_quotes)."""
-        policy = status.quote_approval_policy
+        """Mastodon 4.5's QuoteApproval (a reblog's is its original's, as Mastodon's ``proper``);
+        ``current_user`` is the viewer's (set by with_quotes)."""
+        proper = status.reblog_of if status.reblog_of_id is not None else status
+        policy = proper.quote_approval_policy
         return {
             "automatic": QuotePolicy.keys(policy, automatic=True),
             "manual": QuotePolicy.keys(policy, automatic=False),

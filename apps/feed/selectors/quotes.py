@@ -122,11 +122,15 @@ def quotes_for_viewer(*, viewer, statuses: Iterable[Status]) -> QuotesForViewer:
 def quote_policies(*, viewer, statuses: Iterable[Status]) -> dict[int, str]:
     """Mastodon's ``quote_approval.current_user`` of each of ``statuses`` for ``viewer``:
     ``automatic``, ``manual``, ``unknown`` or ``denied`` (Mastodon 4.5's
-    ``quote_policy_for_account``). At most one query (the viewer's follows), only when a
-    policy lets followers quote."""
-    statuses = list(statuses)
+    ``quote_policy_for_account``; a reblog's is its original's). At most one query (the
+    viewer's follows), only when a policy lets followers quote."""
+    by_id = {status.pk: status for status in statuses}
+    statuses = [
+        status.reblog_of if status.reblog_of_id is not None and status.reblog_of else status
+        for status in by_id.values()
+    ]
     if viewer is None or not viewer.is_authenticated:
-        return {status.pk: "denied" for status in statuses}
+        return dict.fromkeys(by_id, "denied")
     followers_only = {
         status.account_id
         for status in statuses
@@ -144,8 +148,8 @@ def quote_policies(*, viewer, statuses: Iterable[Status]) -> dict[int, str]:
         else set()
     )
     return {
-        status.pk: quote_policy_for(viewer=viewer, status=status, following=following)
-        for status in statuses
+        status_id: quote_policy_for(viewer=viewer, status=proper, following=following)
+        for status_id, proper in zip(by_id, statuses, strict=True)
     }
 
 
