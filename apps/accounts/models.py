@@ -40,6 +40,14 @@ class Visibility(models.TextChoices):
     DIRECT = "direct", _("mentioned people only")
 
 
+class QuoteApprovalPolicy(models.TextChoices):
+    """Who may quote a status (Mastodon 4.5's ``quote_approval_policy``)."""
+
+    PUBLIC = "public", _("anyone")
+    FOLLOWERS = "followers", _("followers")
+    NOBODY = "nobody", _("only me")
+
+
 class Standing(models.TextChoices):
     """An account's standing, the one vocabulary every app uses (and ``AccountRestricted`` carries).
 
@@ -177,6 +185,13 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
     )
     default_language = models.CharField(
         max_length=16, blank=True, help_text=_("The language new statuses are posted in (ISO 639).")
+    )
+    # Mastodon 4.5's ``source[quote_policy]`` (``posting:default:quote_policy``).
+    default_quote_policy = models.CharField(
+        max_length=10,
+        choices=QuoteApprovalPolicy.choices,
+        default=QuoteApprovalPolicy.PUBLIC,
+        help_text=_("Who may quote new public statuses unless the client says otherwise."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 

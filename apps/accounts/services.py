@@ -41,6 +41,7 @@ from apps.accounts.models import (
     AnnouncementReaction,
     Application,
     CustomEmoji,
+    QuoteApprovalPolicy,
     Standing,
     StandingSource,
     User,
@@ -259,6 +260,7 @@ def account_update_profile(
     default_privacy: str = _UNSET,
     default_sensitive: bool = _UNSET,
     default_language: str = _UNSET,
+    default_quote_policy: str = _UNSET,
 ) -> User:
     """Changes the profile attributes that were passed; the others stay as they are.
 
@@ -306,6 +308,10 @@ def account_update_profile(
         if language and not (2 <= len(language) <= 3 and language.isalpha()):
             raise _refuse("source[language]", _("is not an ISO 639 language code"), "invalid")
         changed["default_language"] = language
+    if default_quote_policy is not _UNSET:
+        if default_quote_policy not in QuoteApprovalPolicy.values:
+            raise _refuse("source[quote_policy]", _("is not a known quote policy"), "inclusion")
+        changed["default_quote_policy"] = default_quote_policy
     images = {}
     if avatar is not _UNSET:
         images["avatar"] = _clean_profile_image(upload=avatar, field="avatar", box=AVATAR_SIZE)

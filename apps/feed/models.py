@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.settings import oauth2_settings
 
-from apps.accounts.models import BARRING_STANDINGS, Standing, User, Visibility
+from apps.accounts.models import (
+    BARRING_STANDINGS,
+    QuoteApprovalPolicy,
+    Standing,
+    User,
+    Visibility,
+)
 from core.models import PublicModel
 
 
@@ -162,6 +168,11 @@ class Status(PublicModel):
     conversation = models.ForeignKey(
         "feed.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Mastodon 4.5's ``quote_approval_policy``: the automatic policy's flags (QuotePolicy)
+    # shifted left by 16, the manual policy's in the low 16 bits; 0 lets only the author quote.
+    quote_approval_policy = models.PositiveIntegerField(default=0)
+    # Mastodon 4.5's ``quotes_count``: the accepted quotes of this status.
+    quotes_count = models.PositiveIntegerField(default=0)
 
     objects = StatusQuerySet.as_manager()
 
@@ -336,6 +347,8 @@ class Notification(PublicModel):
         UPDATE = "update"
         MODERATION_WARNING = "moderation_warning"
         POLL = "poll"
+        QUOTE = "quote"
+        QUOTED_UPDATE = "quoted_update"
 
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -854,3 +867,68 @@ class PollVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} voted {self.choice} in {self.poll_id}"
+
+
+class QuotePolicy:
+    """The flags of a status's quote approval policy (Mastodon 4.5's QUOTE_APPROVAL_POLICY_FLAGS).
+
+    ``automatic`` flags sit in the high 16 bits of ``Status.quote_approval_policy``,
+    ``manual`` ones in the low 16 (Agora approves or refuses at once: it sets automatic
+    flags only). The API's three choices are ``public``, ``followers`` and ``nobody``.
+    """
+
+    UNSUPPORTED = 1 << 0
+    PUBLIC = 1 << 1
+    FOLLOWERS = 1 << 2
+    FOLLOWING = 1 << 3
+    NAMES = {"unsupported_policy": UNSUPPORTED, "public": PUBLIC, "followers": FOLLOWERS,
+             "following": FOLLOWING}  # fmt: skip
+    CHOICES = tuple(QuoteApprovalPolicy.values)
+
+    @classmethod
+    def from_choice(cls, choice: str) -> int:
+        """The stored policy of an API choice (``public``, ``followers``, ``nobody``)."""
+        return {"public": cls.PUBLIC << 16, "followers": cls.FOLLOWERS << 16}.get(choice, 0)
+
+    @classmethod
+    def keys(cls, policy: int, *, automatic: bool) -> list[str]:
+        """The names of the flags set in the automatic (or manual) half of ``policy``."""
+        half = policy >> 16 if automatic else policy & 0xFFFF
+        return [name for name, flag in cls.NAMES.items() if half & flag]
+
+
+class Quote(PublicModel):
+    """A status quoting another (Mastodon 4.5's Quote), one per quoting status.
+
+    ``state`` is stored as Mastodon stores it; ``deleted`` also follows from a
+    ``quoted_status`` gone (set to null when it is deleted), and ``unauthorized`` is
+    never stored: it is what a viewer who may not see the quoted status is shown.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+        REVOKED = "revoked"
+        DELETED = "deleted"
+
+    status = models.OneToOneField(Status, on_delete=models.CASCADE, related_name="quote")
+    quoted_status = models.ForeignKey(
+        Status, null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
+    )
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    quoted_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["quoted_status", "state", "-id"], name="feed_quote_quoted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status_id} quotes {self.quoted_status_id} ({self.state})"

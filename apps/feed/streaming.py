@@ -388,3 +388,11 @@ def notification_for_viewer(
         notification.status = status
         statuses = [status]
     return notification, selectors.viewer_state(viewer=viewer, statuses=statuses)
+
+
+def status_update_broadcast_on_commit(*, status: Status) -> None:
+    """Queue ``status.update`` for ``status`` to its audience when the transaction commits
+    (a quote revoked or a quote policy changed: Mastodon redistributes the status)."""
+    if status.moderation_state == ModerationState.REMOVED:
+        return
+    realtime.broadcast_many_on_commit(_status_messages(status, "status.update"))

@@ -108,6 +108,7 @@ def test_verify_credentials_returns_the_credential_account(
         "follow_requests_count": 0,
         "indexable": False,
         "hide_collections": False,
+        "quote_policy": "public",
     }
 
 

@@ -27,7 +27,7 @@ def test_v2_instance_describes_the_server(api_client, settings, django_assert_ma
     body = response.json()
     assert body["domain"] == "agora.example"
     assert body["version"] == "4.3.0+agora.0.1.0"
-    assert body["api_versions"] == {"mastodon": 5}
+    assert body["api_versions"] == {"mastodon": 7}
     assert body["configuration"]["statuses"]["max_characters"] == FREE.max_status_characters
     assert body["configuration"]["statuses"]["max_media_attachments"] == 4
     assert body["configuration"]["media_attachments"]["image_size_limit"] == FREE.max_image_bytes

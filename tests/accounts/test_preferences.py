@@ -36,6 +36,7 @@ def test_preferences_follow_what_the_account_set_in_update_credentials():
         "posting:default:visibility": "private",
         "posting:default:sensitive": True,
         "posting:default:language": "de",
+        "posting:default:quote_policy": "public",
         "reading:expand:media": "default",
         "reading:expand:spoilers": False,
         "reading:autoplay:gifs": False,

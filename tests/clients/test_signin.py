@@ -744,8 +744,22 @@ def test_the_version_is_semver_the_clients_parse_and_claims_nothing_unserved(
         "error": "Record not found"
     }
     # Phanpy: api_versions.mastodon >= 2 calls grouped notifications, >= 5 offers the
-    # "blur" filter action; 7 (quotes) is not claimed until quotes are served.
-    assert v2["api_versions"] == {"mastodon": 5}
+    # "blur" filter action; >= 7 (Phanpy and Ice Cubes) quotes: quoted_status_id, the
+    # statuses' quote and quote_approval, a status's quotes and its interaction policy.
+    assert v2["api_versions"] == {"mastodon": 7}
+    quoted = client.post("/api/v1/statuses", {"status": "quoted"}, format="json").json()
+    assert quoted["quote_approval"]["current_user"] == "automatic"
+    quoting = client.post(
+        "/api/v1/statuses", {"status": "quoting", "quoted_status_id": quoted["id"]}, format="json"
+    ).json()
+    assert quoting["quote"]["quoted_status"]["id"] == quoted["id"]
+    assert client.get(f"/api/v1/statuses/{quoted['id']}/quotes").status_code == 200
+    policy = client.put(
+        f"/api/v1/statuses/{quoted['id']}/interaction_policy",
+        {"quote_approval_policy": "followers"},
+        format="json",
+    )
+    assert policy.json()["quote_approval"]["automatic"] == ["followers"]
     blur = client.post(
         "/api/v2/filters",
         {"title": "t", "context": ["home"], "filter_action": "blur"},

@@ -39,6 +39,9 @@ ID_ROUTES = [
     ("post", "/api/v1/notifications/{id}/dismiss"),
     ("get", "/api/v1/polls/{id}"),
     ("post", "/api/v1/polls/{id}/votes"),
+    ("get", "/api/v1/statuses/{id}/quotes"),
+    ("post", "/api/v1/statuses/{id}/quotes/{id}/revoke"),
+    ("put", "/api/v1/statuses/{id}/interaction_policy"),
     ("get", "/api/v1/media/{id}"),
     ("get", "/api/agora/v1/uploads/{id}"),
     ("post", "/api/agora/v1/uploads/{id}/finish"),
@@ -98,7 +101,7 @@ def test_the_view_receives_the_id_as_an_int(method, route):
     match = resolve(route.format(id=MAX_ID))
 
     ids = [value for name, value in match.kwargs.items() if name.endswith("_id")]
-    assert ids == [MAX_ID]
+    assert ids == [MAX_ID] * route.count("{id}")
 
 
 def _id_routes_first(patterns) -> list[URLPattern]:

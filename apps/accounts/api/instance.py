@@ -41,9 +41,10 @@ AGORA_VERSION = "0.1.0"
 VERSION = f"{MASTODON_COMPATIBLE_VERSION}+agora.{AGORA_VERSION}"
 # Mastodon's ``api_versions.mastodon`` (4.3+): 2 is grouped notifications (Phanpy
 # >= 2 calls /api/v2/notifications), 5 filter "blur" actions, 7 quotes (Phanpy, Ice
-# Cubes), 9 the profile API, 10 collections. Agora serves grouped notifications and
-# the blur action, not quotes yet: 5.
-MASTODON_API_VERSION = 5
+# Cubes), 9 the profile API, 10 collections. Agora serves grouped notifications, the
+# blur action and quotes (quoted_status_id, the Quote entity, quote_approval, a status's
+# quotes, revoke, interaction_policy): 7.
+MASTODON_API_VERSION = 7
 
 SUPPORTED_MIME_TYPES = list(media_types.SUPPORTED_MIME_TYPES)
 # Mastodon's defaults for what media limits Agora does not set itself.

@@ -17,6 +17,7 @@ from apps.accounts.models import (
     MAX_PROFILE_FIELDS,
     NOTE_MAX_LENGTH,
     PROFILE_FIELD_MAX_LENGTH,
+    QuoteApprovalPolicy,
     User,
     Visibility,
 )
@@ -240,6 +241,7 @@ class SourceSerializer(serializers.Serializer):
     follow_requests_count = serializers.IntegerField()
     indexable = serializers.BooleanField()
     hide_collections = serializers.BooleanField()
+    quote_policy = serializers.ChoiceField(choices=QuoteApprovalPolicy.choices)
 
 
 class CredentialAccountSerializer(AccountSerializer):
@@ -270,6 +272,7 @@ class CredentialAccountSerializer(AccountSerializer):
             "follow_requests_count": relationships.follow_requests_count(account=account),
             "indexable": account.indexable,
             "hide_collections": account.hide_collections,
+            "quote_policy": account.default_quote_policy,
         }
 
 
@@ -325,6 +328,7 @@ class SourceInputSerializer(serializers.Serializer):
     privacy = serializers.ChoiceField(choices=Visibility.choices, required=False)
     sensitive = serializers.BooleanField(required=False)
     language = serializers.CharField(max_length=16, allow_blank=True, required=False)
+    quote_policy = serializers.ChoiceField(choices=QuoteApprovalPolicy.choices, required=False)
 
 
 class CredentialsUpdateSerializer(serializers.Serializer):

@@ -130,6 +130,7 @@ class PreferencesView(APIView):
                 "posting:default:visibility": account.default_privacy,
                 "posting:default:sensitive": account.default_sensitive,
                 "posting:default:language": account.default_language or None,
+                "posting:default:quote_policy": account.default_quote_policy,
                 "reading:expand:media": "default",
                 "reading:expand:spoilers": False,
                 "reading:autoplay:gifs": False,
@@ -161,6 +162,7 @@ class UpdateCredentialsView(APIView):
             ("privacy", "default_privacy"),
             ("sensitive", "default_sensitive"),
             ("language", "default_language"),
+            ("quote_policy", "default_quote_policy"),
         ):
             if source_key in source:
                 changes[service_key] = source[source_key]

@@ -11,10 +11,19 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from apps.accounts.api.serializers import AccountSerializer, emoji_table
+from apps.accounts.models import QuoteApprovalPolicy
 from apps.feed import entities
 from apps.feed.api.filters import FilterResultSerializer
 from apps.feed.languages import normalise_language
-from apps.feed.models import Notification, Poll, PreviewCard, Status, StatusEdit, Visibility
+from apps.feed.models import (
+    Notification,
+    Poll,
+    PreviewCard,
+    QuotePolicy,
+    Status,
+    StatusEdit,
+    Visibility,
+)
 from apps.feed.selectors import RelationshipSets, ViewerState, status_media
 from apps.feed.selectors.polls import poll_of
 from apps.feed.services.polls import PollParams
@@ -139,13 +148,45 @@ def poll_entity(poll: Poll, *, voted: dict[int, list[int]]) -> dict[str, Any]:
     }
 
 
+QUOTES_SHOWN = "_quotes_shown"
+QUOTE_SHALLOW = "_quote_shallow"
+QUOTE_STATES = [
+    "pending", "accepted", "rejected", "revoked", "deleted", "unauthorized",
+    "blocked_account", "blocked_domain", "muted_account",
+]  # fmt: skip
+QUOTE_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "description": "Mastodon 4.5's Quote (or ShallowQuote inside a quoted status).",
+    "properties": {
+        "state": {"type": "string", "enum": QUOTE_STATES},
+        "quoted_status": {"type": "object", "nullable": True},
+        "quoted_status_id": {"type": "string", "nullable": True},
+    },
+    "required": ["state"],
+}
+QUOTE_APPROVAL_SCHEMA = {
+    "type": "object",
+    "description": "Mastodon 4.5's QuoteApproval.",
+    "properties": {
+        "automatic": {"type": "array", "items": {"type": "string"}},
+        "manual": {"type": "array", "items": {"type": "string"}},
+        "current_user": {
+            "type": "string",
+            "enum": ["automatic", "manual", "denied", "unknown"],
+        },
+    },
+    "required": ["automatic", "manual", "current_user"],
+}
+
+
 class StatusListSerializer(serializers.ListSerializer):
     """A list of Status entities: one cache read for the page (:mod:`apps.feed.entities`)."""
 
     def to_representation(self, data):
         statuses = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
         if type(self.child) is StatusSerializer and not self.child.context.get(entities.PLAIN):
-            return entities.render(self.child, statuses)
+            return with_quotes(entities.render(self.child, statuses), self.child.context)
         entities.prefetch_relations(statuses)
         return [self.child.to_representation(status) for status in statuses]
 
@@ -178,17 +219,26 @@ class StatusSerializer(serializers.ModelSerializer):
     poll = serializers.SerializerMethodField()
     filtered = serializers.SerializerMethodField()
     language = serializers.SerializerMethodField()
+    quote = serializers.SerializerMethodField()
+    quote_approval = serializers.SerializerMethodField()
 
     class Meta:
         model = Status
         fields = [
             "id", "created_at", "in_reply_to_id", "in_reply_to_account_id", "sensitive",
             "spoiler_text", "visibility", "language", "uri", "url", "replies_count",
-            "reblogs_count", "favourites_count", "edited_at", "favourited", "reblogged",
+            "reblogs_count", "favourites_count", "quotes_count", "edited_at", "favourited", "reblogged",
             "muted", "bookmarked", "pinned", "content", "filtered", "reblog", "application",
             "account", "media_attachments", "mentions", "tags", "emojis", "card", "poll",
+            "quote", "quote_approval",
         ]  # fmt: skip
         list_serializer_class = StatusListSerializer
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.context.get(entities.PLAIN) or self.context.get(QUOTES_SHOWN):
+            return data
+        return with_quotes([data], self.context)[0]
 
     def _state(self) -> ViewerState:
         return self.context.get("viewer_state") or ViewerState()
@@ -209,7 +259,8 @@ class StatusSerializer(serializers.ModelSerializer):
     def get_reblog(self, status):
         if status.reblog_of_id is None:
             return None
-        return StatusSerializer(status.reblog_of, context=self.context).data
+        # The reblogged original's quote is shown with the reblog's (with_quotes recurses).
+        return StatusSerializer(status.reblog_of, context={**self.context, QUOTES_SHOWN: True}).data
 
     def get_favourited(self, status) -> bool:
         return status.pk in self._state().favourited
@@ -262,6 +313,78 @@ class StatusSerializer(serializers.ModelSerializer):
 
     def get_language(self, status) -> str | None:
         return status.language or None
+
+    @extend_schema_field(QUOTE_SCHEMA)
+    def get_quote(self, status):
+        return None  # per viewer: set by with_quotes, never cached
+
+    @extend_schema_field(QUOTE_APPROVAL_SCHEMA)
+    def get_quote_approval(self, status) -> dict:
+        """Mastodon 4.5's QuoteApproval (a reblog's is its original's, as Mastodon's ``proper``);
+        ``current_user`` is the viewer's (set by with_quotes)."""
+        proper = status.reblog_of if status.reblog_of_id is not None else status
+        policy = proper.quote_approval_policy
+        return {
+            "automatic": QuotePolicy.keys(policy, automatic=True),
+            "manual": QuotePolicy.keys(policy, automatic=False),
+            "current_user": "denied",
+        }
+
+
+def with_quotes(data: list[dict[str, Any]], context: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rendered Status entities with the viewer's ``quote`` and ``quote_approval.current_user``.
+
+    Both differ per viewer (whether it may see the quoted status, whether it may quote), so
+    they are never in the cached rendering: they come from the ViewerState's ``quotes``
+    (:func:`apps.feed.selectors.quotes.quotes_for_viewer`), and the quoted statuses are
+    rendered through the cache, with Mastodon's shallow quotes (``quoted_status_id``).
+    Without them (no ViewerState), no quote is shown and nobody may quote.
+    """
+    state: ViewerState = context.get("viewer_state") or ViewerState()
+    found = state.quotes
+    if found is None:
+        return data
+    shallow = bool(context.get(QUOTE_SHALLOW))
+    rendered: dict[int, dict[str, Any]] = {}
+    if not shallow:
+        wanted: list[int] = []
+        for entity in data:
+            for shown in (entity, entity.get("reblog")):
+                view = found.quotes.get(int(shown["id"])) if shown else None
+                if view is not None and view.quoted_status_id in found.quoted:
+                    wanted.append(view.quoted_status_id)
+        if wanted:
+            quoted = [found.quoted[pk] for pk in dict.fromkeys(wanted)]
+            nested = StatusSerializer(quoted, many=True, context={**context, QUOTE_SHALLOW: True})
+            rendered = {int(entity["id"]): entity for entity in nested.data}
+    return [_with_quote(entity, found, rendered, shallow=shallow) for entity in data]
+
+
+def _with_quote(entity: dict[str, Any], found, rendered: dict, *, shallow: bool) -> dict:
+    shown = dict(entity)
+    status_id = int(entity["id"])
+    shown["quote_approval"] = {
+        **entity["quote_approval"],
+        "current_user": found.policies.get(status_id, "denied"),
+    }
+    view = found.quotes.get(status_id)
+    if view is None:
+        shown["quote"] = None
+    elif shallow:
+        quoted_id = view.quoted_status_id
+        shown["quote"] = {
+            "state": view.state,
+            "quoted_status_id": str(quoted_id) if quoted_id else None,
+        }
+    else:
+        quoted_status = rendered.get(view.quoted_status_id) if view.quoted_status_id else None
+        state = (
+            view.state if quoted_status is not None or view.state != "accepted" else "unauthorized"
+        )
+        shown["quote"] = {"state": state, "quoted_status": quoted_status}
+    if entity.get("reblog") is not None:
+        shown["reblog"] = _with_quote(entity["reblog"], found, rendered, shallow=shallow)
+    return shown
 
 
 class StatusContextSerializer(serializers.Serializer):
@@ -418,6 +541,16 @@ class StatusCreateSerializer(serializers.Serializer):
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
     poll = _PollField(
         help_text="A poll instead of media: options, expires_in, multiple, hide_totals."
+    )
+    quoted_status_id = serializers.RegexField(
+        r"^[0-9]{1,19}$", required=False, allow_null=True, allow_blank=True
+    )
+    quote_approval_policy = serializers.ChoiceField(
+        choices=QuoteApprovalPolicy.choices,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Who may quote the status (Mastodon 4.5); the posting default is public.",
     )
 
     def to_internal_value(self, data):

@@ -15,6 +15,7 @@ from apps.feed.api import (
     markers,
     polls,
     push,
+    quotes,
     scheduled,
     streaming,
     tags,
@@ -195,4 +196,13 @@ urlpatterns = [
     path("api/v1/timelines/list/<id:list_id>", lists.ListTimelineView.as_view()),
     path("api/v1/polls/<id:poll_id>", polls.PollDetailView.as_view()),
     path("api/v1/polls/<id:poll_id>/votes", polls.PollVoteView.as_view()),
+    path("api/v1/statuses/<id:status_id>/quotes", quotes.StatusQuotesView.as_view()),
+    path(
+        "api/v1/statuses/<id:status_id>/quotes/<id:quoting_status_id>/revoke",
+        quotes.StatusQuoteRevokeView.as_view(),
+    ),
+    path(
+        "api/v1/statuses/<id:status_id>/interaction_policy",
+        quotes.StatusInteractionPolicyView.as_view(),
+    ),
 ]

@@ -95,6 +95,10 @@ class StatusCreateView(UserView):
                 raise ValidationError(
                     {"media_ids": [_("scheduled statuses cannot carry media yet")]}
                 )
+            if data.get("quoted_status_id"):
+                raise ValidationError(
+                    {"quoted_status_id": [_("scheduled statuses cannot quote yet")]}
+                )
             scheduled = services.scheduled_status_create(
                 author=request.user,
                 scheduled_at=data["scheduled_at"],
@@ -122,6 +126,8 @@ class StatusCreateView(UserView):
             idempotency_key=request.headers.get("Idempotency-Key"),
             media_ids=data.get("media_ids") or [],
             poll=data.get("poll"),
+            quoted_status_id=data.get("quoted_status_id") or None,
+            quote_approval_policy=data.get("quote_approval_policy") or None,
         )
         return _status_response(
             request, selectors.status_get_for_viewer(viewer=request.user, status_id=status.pk)
@@ -161,6 +167,7 @@ class StatusDetailView(APIView):
             # As Mastodon: the poll to have; omitted, the status loses its poll.
             poll=data.get("poll"),
             poll_given=True,
+            quote_approval_policy=data.get("quote_approval_policy") or None,
         )
         return _status_response(
             request, selectors.status_get_for_viewer(viewer=request.user, status_id=status.pk)

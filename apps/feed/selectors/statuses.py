@@ -38,7 +38,13 @@ def with_relations(queryset: QuerySet) -> QuerySet:
     media = statuses_with_media()
     return (
         queryset.select_related(
-            "account", "reblog_of", "reblog_of__account", "poll", "reblog_of__poll"
+            "account",
+            "reblog_of",
+            "reblog_of__account",
+            "poll",
+            "reblog_of__poll",
+            "quote",
+            "reblog_of__quote",
         )
         .annotate(
             media_present=Exists(media.filter(status_id=OuterRef("pk"))),
@@ -246,16 +252,24 @@ class ViewerState:
     filtered: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     # Poll id -> the viewer's choices, for the polls it voted in (or authored).
     polls_voted: dict[int, list[int]] = field(default_factory=dict)
+    # What the viewer is shown of the page's quotes (apps.feed.selectors.quotes.QuotesForViewer).
+    quotes: Any = None
 
 
 def viewer_state(*, viewer, statuses: Iterable[Status]) -> ViewerState:
     """The viewer's favourites, reblogs, bookmarks and muted threads among ``statuses`` (and
     the originals they reblog), in one query whatever the page size; and its votes in
-    their polls, in one more when the page has polls."""
+    their polls, in one more when the page has polls; and what it is shown of their quotes
+    (:func:`apps.feed.selectors.quotes.quotes_for_viewer`), the quoted statuses' flags
+    included."""
+    from apps.feed.selectors.quotes import quotes_for_viewer  # it reads statuses as this one
+
     state = ViewerState()
+    statuses = list(statuses)
+    state.quotes = quotes_for_viewer(viewer=viewer, statuses=statuses)
     if viewer is None or not viewer.is_authenticated:
         return state
-    statuses = list(statuses)
+    statuses = [*statuses, *state.quotes.quoted.values()]
     ids: set[int] = set()
     for status in statuses:
         ids.add(status.pk)

@@ -17,7 +17,8 @@ modules of their own:
 - :mod:`.polls`: polls, votes and the notification of their end;
 - :mod:`.ranking`: training the ranked timeline's model;
 - :mod:`.conversations`: direct conversations and thread mutes;
-- :mod:`.filters`: filters (v2, and v1's view of them).
+- :mod:`.filters`: filters (v2, and v1's view of them);
+- :mod:`.quotes`: quotes, revoking them and a status's quote policy.
 """
 
 from apps.feed.services.conversations import (
@@ -73,6 +74,7 @@ from apps.feed.services.polls import (
     poll_vote,
     polls_expire_due,
 )
+from apps.feed.services.quotes import quote_revoke, status_quote_policy_update
 from apps.feed.services.ranking import ranking_model_train
 from apps.feed.services.relationships import (
     account_block,
@@ -161,4 +163,7 @@ __all__ = [
     "list_create",
     "list_delete",
     "list_update",
+    # quotes
+    "quote_revoke",
+    "status_quote_policy_update",
 ]

@@ -16,7 +16,7 @@ from apps.feed import selectors, streaming
 from apps.feed import text as text_rendering
 from apps.feed.languages import normalise_language
 from apps.feed.models import Follow, Mention, Notification, Status, StatusEdit, Tag, Visibility
-from apps.feed.services import conversations
+from apps.feed.services import conversations, quotes
 from apps.feed.services.notifications import notifications_create
 from apps.feed.services.polls import (
     PollParams,
@@ -130,14 +130,17 @@ def status_create(
     idempotency_key: str | None = None,
     media_ids: list | None = None,
     poll: PollParams | None = None,
+    quoted_status_id: int | None = None,
+    quote_approval_policy: str | None = None,
 ) -> Status:
     """Publish a status (or a reply), with up to four of the author's media attachments or a poll.
 
     ``media_ids`` must be the author's own, processed and not yet attached
     (:func:`apps.media.services.media_attach`). A status needs text or media.
     With ``idempotency_key`` a repeated request within an hour returns the first
-    status (:func:`core.idempotency.create_once`).
-    Raises Invalid, Unprocessable (media), NotFound (invisible parent).
+    status (:func:`core.idempotency.create_once`). With ``quoted_status_id`` it quotes that
+    status (:mod:`apps.feed.services.quotes`); ``quote_approval_policy`` is who may quote it.
+    Raises Invalid, Unprocessable (media), NotFound (invisible parent, unquotable status).
     """
     return idempotency.create_once(
         scope="status",
@@ -155,6 +158,8 @@ def status_create(
             application_name=application_name,
             media_ids=media_ids,
             poll=poll,
+            quoted_status_id=quoted_status_id,
+            quote_approval_policy=quote_approval_policy,
         ),
     )
 
@@ -171,8 +176,11 @@ def _status_insert(
     application_name: str,
     media_ids: list | None,
     poll: PollParams | None = None,
+    quoted_status_id: int | None = None,
+    quote_approval_policy: str | None = None,
 ) -> Status:
-    """Validate and store a new status with its poll, mentions, tags, notifications and event."""
+    """Validate and store a new status with its poll, quote, mentions, tags, notifications
+    and event."""
     if visibility not in Visibility.values:
         raise errors.Invalid({"visibility": [_("is not a valid visibility")]})
     language = _checked_language(language) or _posting_language(author)
@@ -181,6 +189,13 @@ def _status_insert(
     )
     if poll is not None:
         poll_params_validate(poll=poll, has_media=bool(media_ids))
+
+    policy = quotes.quote_policy_value(
+        choice=quote_approval_policy, visibility=visibility, author=author
+    )
+    quoted = None
+    if quoted_status_id is not None:
+        quoted = quotes.quoted_status_for(quoter=author, quoted_status_id=quoted_status_id)
 
     parent = None
     if in_reply_to_id is not None:
@@ -198,6 +213,7 @@ def _status_insert(
             in_reply_to=parent,
             in_reply_to_account_id=parent.account_id if parent else None,
             application_name=application_name[:255],
+            quote_approval_policy=policy,
         )
         rendered = _apply_text(status, text=text)
         status.full_clean(exclude=["account", "in_reply_to", "in_reply_to_account", "reblog_of"])
@@ -206,6 +222,8 @@ def _status_insert(
             media_services.media_attach(account=author, media_ids=media_ids, status_id=status.pk)
         if poll is not None:
             poll_create(status=status, poll=poll)
+        if quoted is not None:
+            quotes.quote_create(status=status, quoted=quoted)
         mentioned = _sync_mentions_and_tags(status, rendered)
         conversations.conversation_status_published(status=status, parent=parent)
         if parent is not None:
@@ -248,6 +266,7 @@ def status_edit(
     media_ids: list | None = None,
     poll: PollParams | None = None,
     poll_given: bool = False,
+    quote_approval_policy: str | None = None,
 ) -> Status:
     """Edit one's own status, keeping the previous revision. Raises NotFound for others' statuses.
 
@@ -257,6 +276,9 @@ def status_edit(
     ``media_ids`` (when given) is the status's new list of attachments: kept ones
     may be reordered, new ones must be the editor's processed, unattached media,
     left-out ones are detached (:func:`apps.media.services.media_attach`).
+
+    ``quote_approval_policy``, when given, becomes who may quote it; those who quoted it
+    are told of the edit (Mastodon's ``quoted_update``).
     """
     if status.account_id != editor.pk or status.is_reblog:
         raise errors.NotFound(_("Record not found"))
@@ -271,6 +293,11 @@ def status_edit(
         poll_params_validate(poll=poll, has_media=has_media)
     if language is not None:
         language = _checked_language(language)
+    policy = (
+        quotes.quote_policy_value(choice=quote_approval_policy, visibility=status.visibility)
+        if quote_approval_policy is not None
+        else status.quote_approval_policy
+    )
     with transaction.atomic():
         if not status.edits.exists():
             StatusEdit.objects.create(
@@ -285,6 +312,7 @@ def status_edit(
         if language is not None:
             status.language = language
         status.edited_at = timezone.now()
+        status.quote_approval_policy = policy
         status.save()
         if media_ids is not None:
             media_services.media_attach(
@@ -311,6 +339,7 @@ def status_edit(
             type=Notification.Type.UPDATE,
             status=status,
         )
+        quotes.quoted_update_notify(status=status, editor=editor)
         events.publish(
             events.ContentUpdated(content_type="status", content_id=status.pk, author_id=editor.pk)
         )
@@ -335,6 +364,7 @@ def status_delete(*, status: Status, actor) -> Status:
                 statuses_count=F("statuses_count") - 1
             )
         snapshot_id = status.pk
+        quotes.quote_removed(status=status)
         conversations.conversation_status_removed(status=status)
         streaming.status_delete_broadcast_on_commit(status=status)
         status.delete()

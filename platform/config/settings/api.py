@@ -140,6 +140,7 @@ _ENUM_NAME_OVERRIDES = {
     "VisibilityEnum": "apps.accounts.models.Visibility",
     "PreviewCardTypeEnum": "apps.feed.models.PreviewCard.Type",
     "NotificationTypeEnum": "apps.feed.models.Notification.Type",
+    "QuoteApprovalPolicyEnum": "apps.accounts.models.QuoteApprovalPolicy",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Agora API",
