@@ -26,7 +26,7 @@ def test_v2_instance_describes_the_server(api_client, settings, django_assert_ma
     assert response.status_code == 200
     body = response.json()
     assert body["domain"] == "agora.example"
-    assert body["version"] == "4.3.0+agora.0.1.0"
+    assert body["version"] == "4.5.0+agora.0.1.0"
     assert body["api_versions"] == {"mastodon": 7}
     assert body["configuration"]["statuses"]["max_characters"] == FREE.max_status_characters
     assert body["configuration"]["statuses"]["max_media_attachments"] == 4
@@ -60,7 +60,7 @@ def test_v1_instance_describes_the_server(api_client, settings):
     assert response.status_code == 200
     body = response.json()
     assert body["uri"] == "localhost:8000"
-    assert body["version"].startswith("4.3.0+agora.")
+    assert body["version"].startswith("4.5.0+agora.")
     assert body["registrations"] is False
     assert body["stats"] == {"user_count": 3, "status_count": 0, "domain_count": 0}
     assert body["configuration"]["statuses"]["max_characters"] == 500

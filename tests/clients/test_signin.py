@@ -734,7 +734,7 @@ def test_the_version_is_semver_the_clients_parse_and_claims_nothing_unserved(
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(ada)}")
 
-    assert v1["version"] == v2["version"] == "4.3.0+agora.0.1.0"
+    assert v1["version"] == v2["version"] == "4.5.0+agora.0.1.0"
     # Ice Cubes: Float(version.prefix(3)) >= 4.3 calls grouped notifications and the
     # link timeline: both are served (the link timeline's 404 is Mastodon's for a link
     # that does not trend, not a missing route).

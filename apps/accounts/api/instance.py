@@ -26,8 +26,8 @@ from core.base_url import absolute_url, streaming_url
 from core.entitlements import FREE
 
 # The Mastodon release whose client API Agora serves, and Agora's own release
-# (pyproject.toml's), as semver build metadata: "4.3.0+agora.0.1.0". Clients switch
-# features on both numbers, so each says only what is served now:
+# (pyproject.toml's), as semver build metadata: "4.5.0+agora.0.1.0", as Mastodon forks
+# write theirs. Clients switch features on both numbers:
 # - Ice Cubes reads the first three characters as a number: >= 4.3 turns on grouped
 #   notifications (/api/v2/notifications) and the link timeline, both served, and
 #   notification policies (/api/v2/notifications/policy, not yet: Ice Cubes reads it
@@ -35,8 +35,12 @@ from core.entitlements import FREE
 # - Phanpy gates "@mastodon/..." features on this version only when NodeInfo names
 #   the software "mastodon" (or Hometown); Agora's NodeInfo says "agora", so Phanpy
 #   switches on MASTODON_API_VERSION (below) instead.
-# Raise each once the features behind it are served.
-MASTODON_COMPATIBLE_VERSION = "4.3.0"
+# - Mastodon.py refuses to call a method newer than this version (its default
+#   version_check_mode), so quotes (4.5) need 4.5.
+# What 4.3 to 4.5 added that Agora does not serve yet: notification policies and
+# requests (the protection app's), translation (configuration.translation.enabled is
+# false, so clients do not offer it) and the annual report.
+MASTODON_COMPATIBLE_VERSION = "4.5.0"
 AGORA_VERSION = "0.1.0"
 VERSION = f"{MASTODON_COMPATIBLE_VERSION}+agora.{AGORA_VERSION}"
 # Mastodon's ``api_versions.mastodon`` (4.3+): 2 is grouped notifications (Phanpy
