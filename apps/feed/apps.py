@@ -28,3 +28,19 @@ class FeedConfig(AppConfig):
             "feed.polls_expire_due", description="notify the end of polls that have ended"
         )
         register_grants(self.label, ROLE_GRANTS)
+        self._forget_filters_on_change()
+
+    def _forget_filters_on_change(self) -> None:
+        """A viewer's filters are cached (apps.feed.selectors.filters): any change drops them."""
+        from django.db.models.signals import post_delete, post_save
+
+        from apps.feed.models import Filter, FilterKeyword, FilterStatus
+        from apps.feed.selectors.filters import forget_active_filters
+
+        for model in (Filter, FilterKeyword, FilterStatus):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    forget_active_filters,
+                    sender=model,
+                    dispatch_uid=f"filters-{model.__name__}-{signal}",
+                )

@@ -21,10 +21,26 @@ from __future__ import annotations
 from typing import Any
 
 from celery import current_app
+from celery.exceptions import NotRegistered
 from django.db import transaction
+
+
+def task(name: str):
+    """The task registered as ``name``; an unknown name fails here, in the caller.
+
+    A worker imports every app's ``tasks`` module when it starts (Celery's autodiscovery
+    runs on its ``import_modules`` signal), but a web process does not: the first time a
+    name is missing, the same default modules are imported here, then it is looked up
+    again. Task modules not named ``tasks`` are imported by their app's ``ready()``.
+    """
+    try:
+        return current_app.tasks[name]
+    except NotRegistered:
+        current_app.loader.import_default_modules()
+        return current_app.tasks[name]
 
 
 def send_on_commit(name: str, /, **kwargs: Any) -> None:
     """Send the task registered as ``name`` with ``kwargs`` when the transaction commits."""
-    task = current_app.tasks[name]  # an unknown name fails here, in the caller, not later
-    transaction.on_commit(lambda: task.delay(**kwargs), robust=True)
+    found = task(name)
+    transaction.on_commit(lambda: found.delay(**kwargs), robust=True)

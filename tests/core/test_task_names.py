@@ -98,3 +98,47 @@ def test_the_migration_renames_rows_with_a_former_name_and_back():
 def test_the_migration_knows_every_former_name_and_maps_it_to_a_registered_task():
     assert set(rename.RENAMES.values()) <= agora_task_names()
     assert all(old.startswith("apps.") for old in rename.RENAMES)
+
+
+def test_a_fresh_web_process_finds_every_task_a_service_may_send(tmp_path):
+    """A web process never runs Celery's autodiscovery (a worker does, on start): a
+    service sending ``feed.merge`` before anything imported ``apps.feed.tasks`` got
+    NotRegistered, a 500 on the first follow of a fresh process with the feed store on.
+    ``core.queue.task`` imports the default task modules when a name is missing."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    declared = sorted(
+        name
+        for path in [*(ROOT / "apps").rglob("*.py"), *(ROOT / "platform" / "core").rglob("*.py")]
+        for name in re.findall(r'shared_task\([^)]*name="([^"]+)"', path.read_text(), re.S)
+    )
+    script = (
+        "import json, sys\n"
+        "sys.path[:0] = ['platform', '.']\n"
+        "import django; django.setup()\n"
+        "from core import queue\n"
+        "found = []\n"
+        "for name in json.loads(sys.argv[1]):\n"
+        "    try:\n"
+        "        queue.task(name); found.append(name)\n"
+        "    except Exception as error:\n"
+        "        print(name, type(error).__name__, file=sys.stderr)\n"
+        "print(json.dumps(found))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "WARNING"}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(declared)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert len(declared) > 20
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == declared, result.stderr

@@ -725,7 +725,8 @@ def test_streamed_notifications_are_dropped_when_hidden(reader, bob):
         consumers.notification_event_payload(viewer=reader.account, notification_id=notification.pk)
         is None
     )
-    Filter.objects.update(context=["home"])
+    [only] = Filter.objects.all()
+    reader.client.put(f"/api/v2/filters/{only.pk}", {"context": ["home"]}, format="json")
     payload = consumers.notification_event_payload(
         viewer=reader.account, notification_id=notification.pk
     )
@@ -856,3 +857,61 @@ def test_a_keyword_matches_a_polls_options(alice, bob):
     [status] = bob.client.get("/api/v1/timelines/home").json()
 
     assert [result["keyword_matches"] for result in status["filtered"]] == [["spoilers"]]
+
+
+def test_a_viewers_filters_are_read_once_and_every_change_takes_effect_at_once(alice, bob):
+    """The filters are cached per account (no query on a page once read); creating,
+    changing a keyword, deleting, and a filter expiring all show on the next read."""
+    import time
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bob.follow(alice)
+    alice.post("spoilers ahead")
+
+    def shown() -> list:
+        return bob.client.get("/api/v1/timelines/home").json()
+
+    def queries() -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            bob.client.get("/api/v1/timelines/home")
+        return [query["sql"] for query in captured]
+
+    created = bob.client.post(
+        "/api/v2/filters",
+        {
+            "title": "t",
+            "context": ["home"],
+            "filter_action": "hide",
+            "keywords_attributes": [{"keyword": "spoilers"}],
+        },
+        format="json",
+    ).json()
+    assert shown() == []
+    assert not any("feed_filter" in sql for sql in queries())  # cached after the first read
+
+    keyword = created["keywords"][0]["id"]
+    bob.client.put(f"/api/v2/filters/keywords/{keyword}", {"keyword": "nothing"}, format="json")
+    assert [status["content"] for status in shown()] == ["<p>spoilers ahead</p>"]
+
+    bob.client.put(f"/api/v2/filters/keywords/{keyword}", {"keyword": "spoilers"}, format="json")
+    assert shown() == []
+    bob.client.delete(f"/api/v2/filters/{created['id']}")
+    assert len(shown()) == 1
+
+    # expiry is applied to the cached rows when they are read
+    bob.client.post(
+        "/api/v2/filters",
+        {
+            "title": "soon over",
+            "context": ["home"],
+            "filter_action": "hide",
+            "expires_in": 1,
+            "keywords_attributes": [{"keyword": "spoilers"}],
+        },
+        format="json",
+    )
+    assert shown() == []
+    time.sleep(1.1)
+    assert len(shown()) == 1

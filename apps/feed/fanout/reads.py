@@ -93,12 +93,20 @@ FETCH_SLACK = 4
 
 def shown_among(*, viewer, ids: list[int]) -> list[Status]:
     """The statuses of ``ids`` the home timeline still shows: the rows with their authors
-    (and reblogged statuses) in one query, one query of the viewer's relations to them,
+    (reblogged statuses, polls and quotes) in one query, one query of the viewer's relations to them,
     and the rules applied in Python."""
+    # The same joins as the database's pages (selectors.statuses.with_relations): polls
+    # and quotes come with their statuses, not in a query each for the page.
     statuses = list(
-        Status.objects.select_related("account", "reblog_of", "reblog_of__account").filter(
-            pk__in=ids
-        )
+        Status.objects.select_related(
+            "account",
+            "reblog_of",
+            "reblog_of__account",
+            "poll",
+            "reblog_of__poll",
+            "quote",
+            "reblog_of__quote",
+        ).filter(pk__in=ids)
     )
     rows = {status.pk: home_row(status) for status in statuses}
     relations = home_relations(viewer=viewer, rows=list(rows.values()))

@@ -18,7 +18,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -179,8 +181,56 @@ class ActiveFilters:
         return results
 
 
+ACTIVE_FILTERS_CACHE_SECONDS = 3600
+
+
+def _active_filters_key(account_id: int) -> str:
+    return f"feed:filters:v1:{account_id}"
+
+
+def forget_active_filters(*, sender, instance, **_kwargs) -> None:
+    """Drop an account's cached filter rows when one of its filters, keywords or filtered
+    statuses is saved or deleted (connected to their signals in ``FeedConfig.ready``):
+    now, and again after commit, so a reader racing the write cannot keep the old rows."""
+    if sender is Filter:
+        account_ids = [instance.account_id]
+    else:
+        account_ids = list(
+            Filter.objects.filter(pk=instance.filter_id).values_list("account_id", flat=True)
+        )
+    for account_id in account_ids:
+        key = _active_filters_key(account_id)
+        cache.delete(key)
+        transaction.on_commit(lambda key=key: cache.delete(key), robust=True)
+
+
+def _filter_rows(viewer) -> list[tuple]:
+    """The viewer's filters joined with their keywords and statuses, expired ones included:
+    from the cache (one read), or one query."""
+    key = _active_filters_key(viewer.pk)
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(
+            Filter.objects.filter(account=viewer)
+            .values_list(
+                "id",
+                "title",
+                "context",
+                "action",
+                "expires_at",
+                "keywords__keyword",
+                "keywords__whole_word",
+                "statuses__status_id",
+            )
+            .order_by("id")
+        )
+        cache.set(key, rows, ACTIVE_FILTERS_CACHE_SECONDS)
+    return rows
+
+
 def active_filters(*, viewer) -> ActiveFilters:
-    """The viewer's unexpired filters with their keywords and statuses, in one query.
+    """The viewer's unexpired filters with their keywords and statuses: one cache read, or
+    one query when the cache has not got them (every change to them drops the entry).
 
     Nothing is read for an anonymous viewer. A filter with neither keywords nor
     statuses matches nothing and is left out.
@@ -188,21 +238,7 @@ def active_filters(*, viewer) -> ActiveFilters:
     if viewer is None or not viewer.is_authenticated:
         return ActiveFilters()
     now = timezone.now()
-    rows = (
-        Filter.objects.filter(account=viewer)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .values_list(
-            "id",
-            "title",
-            "context",
-            "action",
-            "expires_at",
-            "keywords__keyword",
-            "keywords__whole_word",
-            "statuses__status_id",
-        )
-        .order_by("id")
-    )
+    rows = [row for row in _filter_rows(viewer) if row[4] is None or row[4] > now]
     compiled: dict[int, CompiledFilter] = {}
     for filter_id, title, context, action, expires_at, keyword, whole_word, status_id in rows:
         entry = compiled.get(filter_id)
