@@ -16,7 +16,14 @@ Prints, measured in the same run:
    ``tests/moderation/data/labelled.jsonl`` (a category counts as flagged when its
    policy would at least queue), with a stand-in link checker reading
    ``tests/moderation/data/link_blocklist.txt`` and the known hashes from
-   ``tests/moderation/data/known_hashes.json``.
+   ``tests/moderation/data/known_hashes.json``;
+4. precision and recall per category on the corpus's blind part
+   (``tests/moderation/data/corpus/blind``, written by people who never saw the
+   assessors; see its README), and on its training part beside it, with 95% Wilson
+   confidence intervals: a category counts as detected when its score is 0.5 or more,
+   and "any harm" when the pipeline's own decision is not ``allow``, as issue 13
+   measures them. Only the figures are printed, never a post: the blind part is
+   scored, not read. ``--quality-only`` runs just this part (and 3).
 
 It creates the PostgreSQL database ``agora_modbench`` (migrates it: minutes the
 first time) and drops it afterwards (``--keep-db`` keeps it), and uses Redis
@@ -502,11 +509,98 @@ def quality() -> None:
     )
 
 
+CORPUS = DATA / "corpus"
+CORPUS_CATEGORIES = ("offensive", "spam", "scam", "pii")
+DETECTION_SCORE = 0.5
+
+
+def wilson(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% Wilson score interval of a proportion (sound for small counts and 0 or 1)."""
+    if trials == 0:
+        return float("nan"), float("nan")
+    share = successes / trials
+    denominator = 1 + z * z / trials
+    centre = (share + z * z / (2 * trials)) / denominator
+    margin = z * ((share * (1 - share) / trials + z * z / (4 * trials * trials)) ** 0.5)
+    return centre - margin / denominator, centre + margin / denominator
+
+
+def corpus_rows(part: str) -> list[dict]:
+    rows = []
+    for path in sorted((CORPUS / part).glob("*.jsonl")):
+        rows.extend(json.loads(line) for line in path.read_text("utf-8").splitlines() if line)
+    return rows
+
+
+def corpus_quality(part: str) -> dict[str, tuple[float, float]]:
+    """Print (and return) precision and recall per category on one part of the corpus."""
+    from apps.moderation.assessors import Context, Item, assess
+    from apps.moderation.policies import decide, policies_load
+
+    rows = corpus_rows(part)
+    policies = policies_load()
+    started = time.perf_counter()
+    results = []
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start : start + BATCH]
+        items = [Item(key=row["id"], text=row["text"]) for row in batch]
+        results.extend(assess(items, Context(record=False)))
+    seconds = time.perf_counter() - started
+
+    def detected(result, category: str) -> bool:
+        if category == "any harm":
+            scores = {c: s.score for c, s in result.scores.items()}
+            return decide(scores, policies).decision != "allow"
+        return result.score_of(category) >= DETECTION_SCORE
+
+    def actual(row: dict, category: str) -> bool:
+        return bool(row["labels"]) if category == "any harm" else category in row["labels"]
+
+    print(
+        f"\n== Quality on the corpus's {part} part: {len(rows)} posts "
+        f"({sum(1 for r in rows if r['labels'])} harmful), scored in {seconds:.1f} s"
+    )
+    print(
+        f"{'category':10} {'support':>7} {'TP':>4} {'FP':>4} {'FN':>4} "
+        f"{'precision':>9} {'95% CI':>13} {'recall':>7} {'95% CI':>13}"
+    )
+    figures = {}
+    for category in (*CORPUS_CATEGORIES, "any harm"):
+        tp = fp = fn = 0
+        for row, result in zip(rows, results, strict=True):
+            truth, guess = actual(row, category), detected(result, category)
+            tp += truth and guess
+            fp += guess and not truth
+            fn += truth and not guess
+        precision = tp / (tp + fp) if tp + fp else float("nan")
+        recall = tp / (tp + fn) if tp + fn else float("nan")
+        p_low, p_high = wilson(tp, tp + fp)
+        r_low, r_high = wilson(tp, tp + fn)
+        print(
+            f"{category:10} {tp + fn:>7} {tp:>4} {fp:>4} {fn:>4} {precision:>9.2f} "
+            f"{f'{p_low:.2f}-{p_high:.2f}':>13} {recall:>7.2f} {f'{r_low:.2f}-{r_high:.2f}':>13}"
+        )
+        figures[category] = (precision, recall)
+    hidden_decoys = sum(
+        1
+        for row, result in zip(rows, results, strict=True)
+        if not row["labels"] and detected(result, "any harm")
+    )
+    print(f"clean decoys the pipeline would not allow: {hidden_decoys}")
+    print("goal (issue 13): precision >= 0.90 at recall >= 0.80 for each row")
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", action="store_true", help="a short run")
     parser.add_argument("--keep-db", action="store_true", help="keep the agora_modbench database")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--quality-only",
+        action="store_true",
+        help="only precision and recall (the labelled set and the corpus), no timing",
+    )
     options = parser.parse_args()
     sizes = SIZES["small" if options.small else "full"]
     rng = random.Random(options.seed)
@@ -534,11 +628,14 @@ def main() -> None:
             flags.LINK_SAFETY_SCANNING,
         ):
             Flag.objects.update_or_create(name=name, defaults={"everyone": True})
-        redis_flush()
-        throughput(sizes, rng)
-        redis_flush()
-        latency(sizes, rng)
+        if not options.quality_only:
+            redis_flush()
+            throughput(sizes, rng)
+            redis_flush()
+            latency(sizes, rng)
         quality()
+        corpus_quality("train")
+        corpus_quality("blind")
     finally:
         redis_flush()
         if not options.keep_db:
