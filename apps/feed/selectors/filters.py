@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.core.cache import cache
 from django.db import transaction
@@ -201,7 +202,7 @@ def forget_active_filters(*, sender, instance, **_kwargs) -> None:
     for account_id in account_ids:
         key = _active_filters_key(account_id)
         cache.delete(key)
-        transaction.on_commit(lambda key=key: cache.delete(key), robust=True)
+        transaction.on_commit(partial(cache.delete, key), robust=True)
 
 
 def _filter_rows(viewer) -> list[tuple]:
