@@ -1,0 +1,104 @@
+"""The social core: statuses, relationships, interactions and notifications.
+
+Visibility rules live in :class:`StatusQuerySet` (``visible_to``), so every
+endpoint, count and search applies the same ones (Takahē keeps them in its post
+queryset the same way).
+
+Modules by concern: statuses, relationships, notifications, conversations, lists, filters.
+"""
+
+from apps.accounts.models import Visibility
+from apps.feed.models.conversations import (
+    AccountConversation,
+    Conversation,
+    ConversationMute,
+)
+from apps.feed.models.filters import (
+    Filter,
+    FilterKeyword,
+    FilterStatus,
+)
+from apps.feed.models.lists import (
+    List,
+    ListAccount,
+)
+from apps.feed.models.notifications import (
+    Notification,
+    PushSubscription,
+)
+from apps.feed.models.relationships import (
+    ACCOUNT_NOTE_MAX_LENGTH,
+    FEATURED_TAGS_LIMIT,
+    AccountDomainBlock,
+    AccountNote,
+    AccountPin,
+    Block,
+    FeaturedTag,
+    Follow,
+    FollowRequest,
+    Mute,
+    Relationship,
+    SuggestionDismissal,
+    TagFollow,
+)
+from apps.feed.models.statuses import (
+    Bookmark,
+    Favourite,
+    Marker,
+    Mention,
+    ModerationState,
+    Poll,
+    PollVote,
+    PreviewCard,
+    Quote,
+    QuotePolicy,
+    RankingModel,
+    ScheduledStatus,
+    Status,
+    StatusEdit,
+    StatusQuerySet,
+    Tag,
+)
+
+__all__ = [
+    "ACCOUNT_NOTE_MAX_LENGTH",
+    "AccountConversation",
+    "AccountDomainBlock",
+    "AccountNote",
+    "AccountPin",
+    "Block",
+    "Bookmark",
+    "Conversation",
+    "ConversationMute",
+    "FEATURED_TAGS_LIMIT",
+    "Favourite",
+    "FeaturedTag",
+    "Filter",
+    "FilterKeyword",
+    "FilterStatus",
+    "Follow",
+    "FollowRequest",
+    "List",
+    "ListAccount",
+    "Marker",
+    "Mention",
+    "ModerationState",
+    "Mute",
+    "Notification",
+    "Poll",
+    "PollVote",
+    "PreviewCard",
+    "PushSubscription",
+    "Quote",
+    "QuotePolicy",
+    "RankingModel",
+    "Relationship",
+    "ScheduledStatus",
+    "Status",
+    "StatusEdit",
+    "StatusQuerySet",
+    "SuggestionDismissal",
+    "Tag",
+    "TagFollow",
+    "Visibility",
+]
