@@ -549,8 +549,7 @@ def corpus_quality(part: str) -> dict[str, tuple[float, float]]:
 
     def detected(result, category: str) -> bool:
         if category == "any harm":
-            scores = {c: s.score for c, s in result.scores.items()}
-            return decide(scores, policies).decision != "allow"
+            return decide(result.score_values(), policies, result.confidences()).decision != "allow"
         return result.score_of(category) >= DETECTION_SCORE
 
     def actual(row: dict, category: str) -> bool:

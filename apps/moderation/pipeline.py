@@ -370,7 +370,7 @@ def snapshots_assess(jobs: list[tuple[Snapshot, str, str]]) -> list[Assessment |
         return [None] * len(jobs)
     policies = policies_load()
     outcomes = {
-        i: decide({c: s.score for c, s in result.scores.items()}, policies)
+        i: decide(result.score_values(), policies, result.confidences())
         for i, result in results.items()
     }
     each_seconds = (time.perf_counter() - started) / len(results)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 
 from apps.moderation.models import Category, Decision, KnownMediaHash, Policy
@@ -44,8 +45,22 @@ def policies_load() -> dict[str, Policy]:
     return policies
 
 
-def decide(scores: Mapping[str, float], policies: Mapping[str, Policy]) -> Outcome:
-    """The most severe decision any category's policy takes; ties go to the higher score."""
+# What an unsure assessment may do at most: ask a person.
+UNSURE_CEILING = Decision.QUEUE
+
+
+def decide(
+    scores: Mapping[str, float],
+    policies: Mapping[str, Policy],
+    confidences: Mapping[str, float] | None = None,
+) -> Outcome:
+    """The most severe decision any category's policy takes; ties go to the higher score.
+
+    Where ``confidences`` says the assessor is unsure of a category (below
+    ``MODERATION_ACT_MIN_CONFIDENCE``), that category's policy queues for a person instead
+    of hiding or removing.
+    """
+    least_sure = settings.MODERATION_ACT_MIN_CONFIDENCE
     decision, category, score = Decision.ALLOW, "", 0.0
     top_category, top_score = "", 0.0
     for name, value in sorted(scores.items()):
@@ -57,6 +72,9 @@ def decide(scores: Mapping[str, float], policies: Mapping[str, Policy]) -> Outco
         taken = policy.decide(value)
         if taken == Decision.ALLOW:
             continue
+        unsure = confidences is not None and confidences.get(name, 1.0) < least_sure
+        if unsure and SEVERITY[taken] > SEVERITY[UNSURE_CEILING]:
+            taken = UNSURE_CEILING
         if (SEVERITY[taken], value) > (SEVERITY[decision], score):
             decision, category, score = taken, name, value
     return Outcome(Decision(decision).value, category, score, top_category, top_score)

@@ -44,6 +44,12 @@ def eve(db):
 
 
 @pytest.fixture
+def rules_only(settings):
+    """The rule assessors alone, without the learned text model: what each rule does end to end."""
+    settings.MODERATION_TEXT_MODEL = ""
+
+
+@pytest.fixture
 def pipeline_flags(db):
     """Every flag the pipeline reads on for everyone (scam detection ships at 80%)."""
     from waffle.models import Flag

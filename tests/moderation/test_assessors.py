@@ -334,7 +334,9 @@ def test_items_without_media_skip_the_hash_list(db, django_assert_num_queries):
 def test_assess_keeps_the_highest_score_per_category_and_the_versions(db):
     [result] = assess([item("Send 0.1 BTC and receive 0.2 BTC back, you idiot")])
     assert set(result.scores) == {"offensive", "spam", "scam", "pii", "link"}
-    assert set(result.model_versions) == {"profanity", "spam-rules", "scam-rules", "pii", "checks"}
+    assert set(result.model_versions) == {"text-model", "checks"}
+    for rule in ("alt-profanity-check", "spam-rules", "scam-rules", "pii"):
+        assert rule in result.model_versions["text-model"]
     assert result.scores["scam"].score > 0.5
 
 

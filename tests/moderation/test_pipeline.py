@@ -49,8 +49,10 @@ def test_an_offensive_post_is_hidden_and_queued(alice, bob, pipeline, actioned):
     assert assessment.decision == "hide"
     assert assessment.category == "offensive"
     assert assessment.scores["offensive"]["score"] >= 0.85
-    assert assessment.scores["offensive"]["assessor"] == "profanity"
-    assert assessment.model_versions["profanity"].startswith("alt-profanity-check ")
+    assert assessment.scores["offensive"]["assessor"] == "text-model"
+    version = assessment.model_versions["text-model"]
+    assert version.startswith("agora-text 1 ")
+    assert "alt-profanity-check " in version
     assert assessment.evidence["text"] == OFFENSIVE
     assert assessment.evidence["author"]["username"] == "alice"
     assert actioned == [("status", int(posted["id"]), "hide")]
@@ -97,7 +99,7 @@ def test_tricky_clean_text_is_allowed(alice, pipeline):
     ],
     ids=["card-number-hidden", "phone-queued"],
 )
-def test_personal_data(alice, pipeline, text, decision, signal):
+def test_personal_data(alice, pipeline, rules_only, text, decision, signal):
     with pipeline():
         posted = alice.post(text)
 
@@ -112,7 +114,7 @@ def test_personal_data(alice, pipeline, text, decision, signal):
     assert case.hidden is (decision == "hide")
 
 
-def test_a_card_number_failing_luhn_is_not_personal_data(alice, pipeline):
+def test_a_card_number_failing_luhn_is_not_personal_data(alice, pipeline, rules_only):
     with pipeline():
         posted = alice.post("tracking number 4111 1111 1111 1112 arrives friday")
     assessment = assessments_of(posted).get()
@@ -120,7 +122,9 @@ def test_a_card_number_failing_luhn_is_not_personal_data(alice, pipeline):
     assert assessment.decision == "allow"
 
 
-def test_the_same_text_from_many_accounts_is_spam(alice, bob, carol, dave, eve, pipeline):
+def test_the_same_text_from_many_accounts_is_spam(
+    alice, bob, carol, dave, eve, pipeline, rules_only
+):
     text = "Huge sneaker sale today only at https://kicks.example/shop?ref={n} grab yours"
     posted = []
     with pipeline():
@@ -190,7 +194,7 @@ def test_an_old_account_posting_often_is_not_a_burst(pipeline):
     ],
     ids=["one-family-queued", "two-families-hidden", "four-families-removed"],
 )
-def test_scam_phrasing(alice, pipeline, actioned, text, decision):
+def test_scam_phrasing(alice, pipeline, rules_only, actioned, text, decision):
     with pipeline():
         posted = alice.post(text)
 

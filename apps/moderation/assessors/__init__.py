@@ -2,7 +2,8 @@
 
 :func:`assess` runs every assessor over a batch and keeps, per item and category,
 the highest score (with the assessor that gave it). Assessors are plain objects
-made once per process; the offensive classifier loads its model on first use.
+made once per process; the learned text model (which runs the rule assessors of its
+categories and weighs their scores in) and the offensive classifier load on first use.
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
 from .base import Assessor, Context, Item, Score
+from .learned import TextModelAssessor
 from .links import LinkAssessor
 from .media import MediaMatchAssessor
 from .offensive import OffensiveAssessor
@@ -34,6 +39,12 @@ class ItemResult:
         found = self.scores.get(category)
         return found.score if found else 0.0
 
+    def score_values(self) -> dict[str, float]:
+        return {category: score.score for category, score in self.scores.items()}
+
+    def confidences(self) -> dict[str, float]:
+        return {category: score.confidence for category, score in self.scores.items()}
+
 
 _default: tuple[Assessor, ...] | None = None
 
@@ -42,14 +53,21 @@ def default_assessors() -> tuple[Assessor, ...]:
     global _default
     if _default is None:
         _default = (
-            OffensiveAssessor(),
-            SpamAssessor(),
-            ScamAssessor(),
-            PersonalDataAssessor(),
+            TextModelAssessor(
+                rules=(OffensiveAssessor(), SpamAssessor(), ScamAssessor(), PersonalDataAssessor())
+            ),
             LinkAssessor(),
             MediaMatchAssessor(),
         )
     return _default
+
+
+@receiver(setting_changed)
+def _model_setting_changed(*, setting: str, **kwargs) -> None:
+    """A test (or ``override_settings``) that changes the model file gets assessors that read it."""
+    global _default
+    if setting == "MODERATION_TEXT_MODEL":
+        _default = None
 
 
 def assess(

@@ -1,8 +1,17 @@
 """Settings of apps.moderation (every variable is documented in the README)."""
 
-from .environment import env  # noqa: F401
+from .environment import BASE_DIR, env
 
 # --- The automated pipeline (apps.moderation assessors and policies) ---
+# MODERATION_TEXT_MODEL: the learned text model's file, written by `manage.py
+# moderation_train` (empty: the rule assessors decide alone).
+MODERATION_TEXT_MODEL = env.str(
+    "MODERATION_TEXT_MODEL",
+    default=str(BASE_DIR / "apps" / "moderation" / "data" / "text-model.npz"),
+)
+# MODERATION_ACT_MIN_CONFIDENCE: below this confidence an automatic hide or removal becomes a
+# queue for a person (the text model is unsure: little margin, or text unlike its corpus).
+MODERATION_ACT_MIN_CONFIDENCE = env.float("MODERATION_ACT_MIN_CONFIDENCE", default=0.5)
 # MODERATION_REPEAT_WINDOW_SECONDS: how long a text's fingerprint is remembered to
 # count the same text posted by several accounts (spam).
 MODERATION_REPEAT_WINDOW_SECONDS = env.int("MODERATION_REPEAT_WINDOW_SECONDS", default=3600)

@@ -94,7 +94,7 @@ class Command(BaseCommand):
             batch = parsed[start : start + batch_size]
             results = assessors.assess([item for item, _id in batch], context)
             for (_item, given_id), result in zip(batch, results, strict=True):
-                outcome = decide({c: s.score for c, s in result.scores.items()}, policies)
+                outcome = decide(result.score_values(), policies, result.confidences())
                 self.stdout.write(
                     json.dumps(
                         {

@@ -1,0 +1,205 @@
+"""The learned text model: its training command, its file, and how its uncertainty reaches the policy."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from apps.moderation.assessors import Context, Item, assess
+from apps.moderation.assessors.learned import TextModelAssessor
+from apps.moderation.assessors.offensive import OffensiveAssessor
+from apps.moderation.models import Policy
+from apps.moderation.policies import decide
+from apps.moderation.textmodel import ModelFileError, model_read
+
+DATA = Path(__file__).parent / "data"
+TRAIN = DATA / "corpus" / "train"
+SHIPPED = Path(settings.BASE_DIR) / "apps" / "moderation" / "data" / "text-model.npz"
+
+
+def train(*args: str | Path) -> str:
+    out = io.StringIO()
+    call_command("moderation_train", *(str(a) for a in args), stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+@pytest.fixture
+def small_corpus(tmp_path) -> Path:
+    """Forty lines of each training file: enough for two folds, quick to fit."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for path in sorted(TRAIN.glob("*.jsonl")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        (folder / path.name).write_text("\n".join(lines[:20] + lines[-20:]) + "\n")
+    return folder
+
+
+def test_the_shipped_model_is_what_training_on_the_corpus_writes(db, tmp_path):
+    """Same corpus and seed, same bytes: the file in the repository can be rebuilt by anyone.
+
+    If this fails after a change to the corpus or to a rule assessor (the combiner weighs the
+    rules' scores), run ``manage.py moderation_train`` and commit the new file.
+    """
+    output = tmp_path / "model.npz"
+    printed = train("--output", output)
+    assert (
+        hashlib.sha256(output.read_bytes()).digest()
+        == hashlib.sha256(SHIPPED.read_bytes()).digest()
+    ), "the shipped model is stale: run manage.py moderation_train"
+    assert model_read(output).version in printed
+
+
+def test_training_is_reproducible_and_the_seed_matters(db, tmp_path, small_corpus):
+    first, second, other = (tmp_path / f"{n}.npz" for n in ("a", "b", "c"))
+    train(small_corpus, "--folds", "2", "--output", first)
+    train(small_corpus, "--folds", "2", "--output", second)
+    train(small_corpus, "--folds", "2", "--seed", "7", "--output", other)
+    assert first.read_bytes() == second.read_bytes()
+    assert model_read(first).version == model_read(second).version
+    assert model_read(first).meta["training"]["seed"] != model_read(other).meta["training"]["seed"]
+
+
+def test_the_model_file_records_its_corpus_and_out_of_fold_figures(db, tmp_path, small_corpus):
+    output = tmp_path / "model.npz"
+    printed = train(small_corpus, "--folds", "2", "--output", output)
+    meta = model_read(output).meta
+    assert meta["corpus"]["files"] == sorted(p.name for p in small_corpus.glob("*.jsonl"))
+    assert meta["corpus"]["examples"] == 200
+    assert set(meta["cross_validated"]) == {"offensive", "spam", "scam", "pii"}
+    assert meta["version"].startswith("agora-text 1 ")
+    assert "out-of-fold" in printed
+    assert "precision" in printed
+
+
+def test_training_refuses_the_blind_part(db, tmp_path):
+    with pytest.raises(CommandError, match="blind part of a corpus is for scoring"):
+        train(DATA / "corpus" / "blind", "--output", tmp_path / "m.npz")
+    assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", r"bad\.jsonl:2: not valid JSON"),
+        ('{"labels": []}', r"bad\.jsonl:2: expected an object with a text string"),
+        ('{"text": "x", "labels": "spam"}', r"bad\.jsonl:2: labels must be a list"),
+        ('{"text": "x", "labels": ["rude"]}', r"bad\.jsonl:2: unknown label\(s\) \['rude'\]"),
+    ],
+)
+def test_a_bad_corpus_line_is_named_and_nothing_is_written(db, tmp_path, line, message):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine", "labels": []}\n' + line + "\n")
+    with pytest.raises(CommandError, match=message):
+        train(bad, "--output", tmp_path / "m.npz")
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_a_category_without_examples_is_refused(db, tmp_path):
+    few = tmp_path / "few.jsonl"
+    few.write_text(
+        "".join(
+            json.dumps({"text": f"post {n}", "labels": ["spam"] if n % 2 else []}) + "\n"
+            for n in range(20)
+        )
+    )
+    with pytest.raises(CommandError, match="offensive: needs at least 5 labelled"):
+        train(few, "--output", tmp_path / "m.npz")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(("--folds", "1"), "--folds must be at least 2"), (("--c", "0"), "--c must be positive")],
+)
+def test_bad_options_are_refused(db, tmp_path, args, message):
+    with pytest.raises(CommandError, match=message):
+        train(*args, "--output", tmp_path / "m.npz")
+
+
+def test_a_missing_path_is_refused(db, tmp_path):
+    with pytest.raises(CommandError, match="no such file or directory"):
+        train(tmp_path / "nowhere", "--output", tmp_path / "m.npz")
+
+
+# The file ---------------------------------------------------------------------------
+
+
+def test_a_damaged_model_file_is_refused(tmp_path):
+    damaged = tmp_path / "damaged.npz"
+    with zipfile.ZipFile(SHIPPED) as source, zipfile.ZipFile(damaged, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "intercept.npy":
+                data = data[:-8] + b"\x00" * 8
+            target.writestr(info, data)
+    with pytest.raises(ModelFileError, match="do not match its version"):
+        model_read(damaged)
+    not_a_model = tmp_path / "text.npz"
+    not_a_model.write_text("hello")
+    with pytest.raises(ModelFileError, match="not a text model file"):
+        model_read(not_a_model)
+    with pytest.raises(ModelFileError, match="no such file"):
+        model_read(tmp_path / "absent.npz")
+
+
+def test_without_a_readable_model_the_rules_decide_alone(db, settings, tmp_path, caplog):
+    settings.MODERATION_TEXT_MODEL = str(tmp_path / "absent.npz")
+    [result] = assess([Item(key="1", text="You are a worthless fucking idiot")])
+    assert result.scores["offensive"].assessor == "profanity"
+    assert result.model_versions["text-model"].startswith("rules only: alt-profanity-check")
+    assert "moderation text model not loaded" in caplog.text
+
+
+def test_the_model_weighs_the_rules_in(db):
+    """The rules alone flag hyperbole; the model, with the rules as one input, does not."""
+    text = "this movie is killer, the ending absolutely destroyed me"
+    rules = TextModelAssessor(rules=(OffensiveAssessor(),), path="")
+    model = TextModelAssessor(rules=(OffensiveAssessor(),), path=SHIPPED)
+    [by_rules] = rules.assess([Item(key="1", text=text)], Context(record=False))
+    [by_model] = model.assess([Item(key="1", text=text)], Context(record=False))
+    offensive = {score.category: score for score in by_model}["offensive"]
+    assert offensive.score < 0.5
+    assert offensive.assessor == "text-model"
+    assert by_rules[0].assessor == "profanity"
+
+
+# Unsure means a person decides ----------------------------------------------------------
+
+
+def test_text_unlike_the_corpus_gets_low_confidence(db):
+    """Coverage: a script the corpus never had leaves the model little to go on."""
+    model = TextModelAssessor(rules=(), path=SHIPPED)
+    [familiar, unfamiliar] = model.assess(
+        [
+            Item(key="1", text="you are a pathetic little worm and everyone laughs at you"),
+            Item(key="2", text="ნუ ხარ ასეთი სულელი, ყველა შენზე იცინის"),
+        ],
+        Context(record=False),
+    )
+    confidence = {s.category: s.confidence for s in familiar}
+    unsure = {s.category: s.confidence for s in unfamiliar}
+    assert confidence["offensive"] > 0.5
+    assert max(unsure.values()) < settings.MODERATION_ACT_MIN_CONFIDENCE
+
+
+def test_an_unsure_score_above_the_hide_threshold_is_queued_not_hidden():
+    policies = {"offensive": Policy(category="offensive", hide_threshold=0.8, queue_threshold=0.5)}
+    assert decide({"offensive": 0.9}, policies, {"offensive": 0.9}).decision == "hide"
+    assert decide({"offensive": 0.9}, policies, {"offensive": 0.2}).decision == "queue"
+    # Without confidences (callers that have none) the thresholds alone decide.
+    assert decide({"offensive": 0.9}, policies).decision == "hide"
+    # Unsure never raises a decision: below the queue threshold stays allowed.
+    assert decide({"offensive": 0.3}, policies, {"offensive": 0.0}).decision == "allow"
+
+
+def test_an_unsure_removal_is_queued_too(settings):
+    settings.MODERATION_ACT_MIN_CONFIDENCE = 0.7
+    policies = {"scam": Policy(category="scam", remove_threshold=0.95, hide_threshold=0.8)}
+    outcome = decide({"scam": 0.97}, policies, {"scam": 0.6})
+    assert (outcome.decision, outcome.category) == ("queue", "scam")
