@@ -27,12 +27,15 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.moderation import assessors, metrics
 from apps.moderation.assessors import Context, Item, ItemResult
-from apps.moderation.models import Assessment, Category, Decision
+from apps.moderation.assessors.context import REPUTATION_CATEGORIES, domains_record
+from apps.moderation.models import Assessment, Category, Decision, Strike
 from apps.moderation.policies import Outcome, decide, policies_load
 from core import events, flags
 
@@ -154,6 +157,7 @@ STATUS_FIELDS = (
     "visibility",
     "sensitive",
     "in_reply_to_id",
+    "in_reply_to_account_id",
     "reblog_of_id",
     "moderation_state",
     "created_at",
@@ -167,13 +171,25 @@ STATUS_FIELDS = (
 def statuses_snapshot(status_ids: list[int]) -> dict[int, Snapshot]:
     """Snapshots of the statuses as they are now, by id, in two queries (statuses, media).
 
-    Statuses that are gone, removed, or reblogs (nothing of their own) are left out.
+    Statuses that are gone, removed, or reblogs (nothing of their own) are left out. The
+    author's active strikes come with the status (a subquery), for the context signals.
     """
     from apps.feed.models import ModerationState, Status
 
+    strikes = (
+        Strike.objects.active()
+        .filter(account_id=OuterRef("account_id"))
+        .order_by()
+        .values("account_id")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
     rows = [
         row
-        for row in Status.objects.filter(pk__in=status_ids).order_by().values(*STATUS_FIELDS)
+        for row in Status.objects.filter(pk__in=status_ids)
+        .order_by()
+        .annotate(author_strikes=Coalesce(Subquery(strikes), 0))
+        .values(*STATUS_FIELDS, "author_strikes")
         if not row["reblog_of_id"] and row["moderation_state"] != ModerationState.REMOVED
     ]
     media_by_status = statuses_media([row["id"] for row in rows])
@@ -193,6 +209,8 @@ def statuses_snapshot(status_ids: list[int]) -> dict[int, Snapshot]:
             "visibility": row["visibility"],
             "sensitive": row["sensitive"],
             "in_reply_to_id": row["in_reply_to_id"],
+            "in_reply_to_account_id": row["in_reply_to_account_id"],
+            "author_strikes": row["author_strikes"],
             "media": media,
             "media_hashes": media_hashes,
             "author": {
@@ -213,6 +231,8 @@ def statuses_snapshot(status_ids: list[int]) -> dict[int, Snapshot]:
             author_created_at=row["account__date_joined"],
             created_at=row["created_at"],
             media_hashes=tuple(media_hashes),
+            reply_to_other=row["in_reply_to_account_id"] not in (None, row["account_id"]),
+            author_strikes=row["author_strikes"],
         )
         snapshots[row["id"]] = Snapshot("status", row["id"], row["account_id"], item, evidence)
     return snapshots
@@ -398,6 +418,12 @@ def snapshots_assess(jobs: list[tuple[Snapshot, str, str]]) -> list[Assessment |
             Assessment.objects.bulk_create(list(rows.values()))
         for i, row in rows.items():
             decision_carry_out(assessment=row, outcome=outcomes[i])
+    domains_record(
+        jobs[i][0].item.text
+        for i, outcome in outcomes.items()
+        if outcome.decision in (Decision.HIDE, Decision.REMOVE)
+        and outcome.category in REPUTATION_CATEGORIES
+    )
     for i, result in results.items():
         metrics_record(
             content_type=jobs[i][0].content_type,

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
-from apps.moderation.assessors import Context, Item, assess
+from apps.moderation import pipeline as pipeline_module
+from apps.moderation.assessors import Context, Item, Score, assess
+from apps.moderation.assessors.context import DOMAIN_KEY, domains_reputation
 from apps.moderation.assessors.learned import TextModelAssessor
 from apps.moderation.assessors.offensive import OffensiveAssessor
 from apps.moderation.models import Policy
@@ -203,3 +206,80 @@ def test_an_unsure_removal_is_queued_too(settings):
     policies = {"scam": Policy(category="scam", remove_threshold=0.95, hide_threshold=0.8)}
     outcome = decide({"scam": 0.97}, policies, {"scam": 0.6})
     assert (outcome.decision, outcome.category) == ("queue", "scam")
+
+
+# Context the live pipeline has -------------------------------------------------------
+
+
+def lifted(item: Item, category: str, score: float, reputation=None) -> Score:
+    before = Score(category, score, 0.9, "text-model", ())
+    return TextModelAssessor._in_context(item, before, reputation or {})
+
+
+def test_an_addressed_reply_to_another_account_is_looked_at():
+    reply = Item(key="1", text="you really are something else", author_id=1, reply_to_other=True)
+    alone = Item(key="2", text="you really are something else", author_id=1)
+    speaking_of = Item(key="3", text="they really are something", author_id=1, reply_to_other=True)
+    looked_at = lifted(reply, "offensive", 0.35)
+    assert (looked_at.score, looked_at.signals) == (0.5, ("reply_to_target",))
+    assert lifted(alone, "offensive", 0.35).score == 0.35
+    assert lifted(speaking_of, "offensive", 0.35).score == 0.35
+    # Clearly clean stays clean, whatever the context; context never goes past a queue.
+    assert lifted(reply, "offensive", 0.1).score == 0.1
+    assert lifted(reply, "offensive", 0.7).score == 0.7
+    assert lifted(reply, "spam", 0.35).score == 0.35
+
+
+def test_an_author_with_active_strikes_gets_a_person_on_borderline_posts():
+    item = Item(key="1", text="some text", author_id=1, author_strikes=2)
+    looked_at = lifted(item, "scam", 0.4)
+    assert (looked_at.score, looked_at.signals) == (0.5, ("author_strikes:2",))
+
+
+def test_a_domain_with_a_bad_record_gets_a_person_on_borderline_posts():
+    item = Item(key="1", text="deal at https://www.cheap.example/x today", author_id=1)
+    looked_at = lifted(item, "spam", 0.31, {"cheap.example": 3})
+    assert (looked_at.score, looked_at.signals) == (0.5, ("link_reputation:3",))
+    assert lifted(item, "offensive", 0.31, {"cheap.example": 3}).score == 0.31
+    assert lifted(item, "spam", 0.31, {"other.example": 3}).score == 0.31
+
+
+def test_single_texts_have_no_context(db):
+    """``moderation_assess`` items have no author: no context signal can fire."""
+    cache.set(DOMAIN_KEY.format("cheap.example"), 5)
+    model = TextModelAssessor(rules=(), path=SHIPPED)
+    [scores] = model.assess(
+        [Item(key="1", text="deal at https://cheap.example/x", author_strikes=3)],
+        Context(record=False),
+    )
+    assert not any(
+        s.startswith(("link_reputation", "author_strikes")) for x in scores for s in x.signals
+    )
+
+
+def test_hidden_scam_records_its_domains(alice, bob, pipeline):
+    with pipeline():
+        alice.post(
+            "Official giveaway: send 1 ETH and get 2 ETH back, verify your wallet, "
+            "guaranteed returns, whatsapp me https://claim-eth.example/now"
+        )
+    assert cache.get(DOMAIN_KEY.format("claim-eth.example")) == 1
+    assert domains_reputation([Item(key="1", text="see claim-eth.example")]) == {}
+    assert domains_reputation([Item(key="1", text="see https://claim-eth.example/x")]) == {
+        "claim-eth.example": 1
+    }
+
+
+def test_the_snapshot_carries_the_reply_target_and_the_strikes(alice, bob, pipeline):
+    from apps.moderation.models import Strike
+
+    Strike.objects.create(account=alice.account, action=Strike.Action.NONE)
+    with pipeline():
+        parent = bob.post("what do you all think of the new bridge?")
+        reply = alice.post("you have no idea what you are on about", in_reply_to_id=parent["id"])
+        own = alice.post("and another thing", in_reply_to_id=reply["id"])
+    snapshots = pipeline_module.statuses_snapshot([int(reply["id"]), int(own["id"])])
+    assert snapshots[int(reply["id"])].item.reply_to_other is True
+    assert snapshots[int(own["id"])].item.reply_to_other is False
+    assert snapshots[int(reply["id"])].item.author_strikes == 1
+    assert snapshots[int(reply["id"])].evidence["author_strikes"] == 1

@@ -27,6 +27,9 @@ class Item:
     author_created_at: datetime | None = None
     created_at: datetime | None = None
     media_hashes: tuple[str, ...] = ()
+    # Context only the live pipeline has: a reply to another account, the author's active strikes.
+    reply_to_other: bool = False
+    author_strikes: int = 0
 
     def author_is_new(self) -> bool:
         """Whether the author joined within ``MODERATION_NEW_ACCOUNT_HOURS`` (burst and scam signals)."""

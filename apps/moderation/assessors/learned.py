@@ -26,11 +26,12 @@ from django.conf import settings
 from apps.moderation.textmodel import CATEGORIES, ModelFileError, TextModel, model_read
 
 from .base import Assessor, Context, Item, Score
+from .context import LIFTED, context_signals, domains_reputation
 
 logger = logging.getLogger(__name__)
 
 # Rule signals that come from the live pipeline's state, not from the text.
-CONTEXT_SIGNALS = ("repeated", "burst", "new_account", "reply_to_target", "author_")
+CONTEXT_SIGNALS = ("repeated", "burst", "new_account")
 
 
 def _is_context(signal: str) -> bool:
@@ -88,6 +89,32 @@ class TextModelAssessor:
         return found
 
     def assess(self, items: Sequence[Item], context: Context) -> list[list[Score]]:
+        results = self._assess(items, context)
+        live = [i for i, item in enumerate(items) if item.author_id is not None and item.text]
+        if not live:
+            return results
+        reputation = domains_reputation([items[i] for i in live])
+        for i in live:
+            results[i] = [self._in_context(items[i], score, reputation) for score in results[i]]
+        return results
+
+    @staticmethod
+    def _in_context(item: Item, score: Score, reputation: dict[str, int]) -> Score:
+        """``score`` lifted to a person's attention where the context calls for it (``.context``)."""
+        if score.category not in CATEGORIES:
+            return score
+        signals = context_signals(item, score.category, score.score, reputation)
+        if not signals:
+            return score
+        return Score(
+            score.category,
+            max(score.score, LIFTED),
+            score.confidence,
+            score.assessor,
+            (*score.signals, *signals),
+        )
+
+    def _assess(self, items: Sequence[Item], context: Context) -> list[list[Score]]:
         by_rules = self.rules_assess(items, context)
         model = self.model
         with_text = [i for i, item in enumerate(items) if item.text.strip()]

@@ -12,6 +12,9 @@ MODERATION_TEXT_MODEL = env.str(
 # MODERATION_ACT_MIN_CONFIDENCE: below this confidence an automatic hide or removal becomes a
 # queue for a person (the text model is unsure: little margin, or text unlike its corpus).
 MODERATION_ACT_MIN_CONFIDENCE = env.float("MODERATION_ACT_MIN_CONFIDENCE", default=0.5)
+# MODERATION_LINK_REPUTATION_DAYS: how long a domain linked by posts hidden or removed for scam
+# or spam keeps asking for a person's look at borderline posts that link it.
+MODERATION_LINK_REPUTATION_DAYS = env.int("MODERATION_LINK_REPUTATION_DAYS", default=30)
 # MODERATION_REPEAT_WINDOW_SECONDS: how long a text's fingerprint is remembered to
 # count the same text posted by several accounts (spam).
 MODERATION_REPEAT_WINDOW_SECONDS = env.int("MODERATION_REPEAT_WINDOW_SECONDS", default=3600)
