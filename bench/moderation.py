@@ -580,12 +580,19 @@ def corpus_quality(part: str) -> dict[str, tuple[float, float]]:
             f"{f'{p_low:.2f}-{p_high:.2f}':>13} {recall:>7.2f} {f'{r_low:.2f}-{r_high:.2f}':>13}"
         )
         figures[category] = (precision, recall)
-    hidden_decoys = sum(
-        1
-        for row, result in zip(rows, results, strict=True)
-        if not row["labels"] and detected(result, "any harm")
-    )
-    print(f"clean decoys the pipeline would not allow: {hidden_decoys}")
+    decisions = [
+        decide(result.score_values(), policies, result.confidences()).decision for result in results
+    ]
+    clean = [(row, d) for row, d in zip(rows, decisions, strict=True) if not row["labels"]]
+    for label, subset in (
+        ("clean decoys", clean),
+        ("of them ordinary posts (everyday files)", [c for c in clean if "everyday" in c[0]["id"]]),
+    ):
+        if not subset:
+            continue
+        queued = sum(1 for _row, d in subset if d == "queue")
+        hidden = sum(1 for _row, d in subset if d in ("hide", "remove"))
+        print(f"{label}: {len(subset)}, queued for a person {queued}, hidden or removed {hidden}")
     print("goal (issue 13): precision >= 0.90 at recall >= 0.80 for each row")
     return figures
 

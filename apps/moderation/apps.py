@@ -8,7 +8,7 @@ class ModerationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.moderation import handlers
+        from apps.moderation import handlers, readiness
         from apps.moderation.case_access import CaseAccess
         from apps.moderation.grants import ROLE_GRANTS
         from core import case_access, rules
@@ -16,6 +16,7 @@ class ModerationConfig(AppConfig):
         from core.schedules import register_schedulable
 
         handlers.connect()
+        readiness.register()
         rules.set_provider(server_rules)
         case_access.set_provider(CaseAccess())
         register_schedulable("moderation.strikes.expire", description="expire strikes")

@@ -42,6 +42,28 @@ NON_LETTERS_RE = re.compile(r"[^a-z]+")
 WORD_PATTERN = r"(?u)\b\w+\b|[@$€£¥%!?]"
 
 
+# Rule signals (by name, before any ``:count``) the combiner sees as yes/no evidence beside the
+# scores: what a rule found in the text itself (never the live pipeline's context signals).
+SIGNAL_FLAGS = (
+    "card_number",
+    "phone",
+    "email",
+    "links",
+    "mentions",
+    "hashtags",
+    "phrasing",
+    "with_link",
+    "crypto_doubling",
+    "credentials",
+    "investment",
+    "prize",
+    "payment_pressure",
+    "off_platform",
+    "classifier",
+    "addressed",
+)
+
+
 class ModelFileError(Exception):
     """The model file is missing, unreadable or of another format."""
 
@@ -129,13 +151,15 @@ class TextModel:
     # features x categories: the linear model of each category.
     coef: np.ndarray
     intercept: np.ndarray
-    # The combiner: per category, weights over [learned logits of every category, rule scores
-    # of every category] and an intercept.
+    # The combiner: per category, weights over the learned logits of every category, the rule
+    # scores of every category, the text's length in words (log) and the rule signal flags
+    # (``signal_flags``), and an intercept.
     stack_coef: np.ndarray
     stack_intercept: np.ndarray
     # Which features occurred in the training texts.
     seen: np.ndarray
     meta: dict[str, Any]
+    signal_flags: tuple[str, ...] = SIGNAL_FLAGS
 
     @property
     def version(self) -> str:
@@ -158,15 +182,37 @@ class TextModel:
         known = np.asarray(features @ self.seen.astype(np.float32)).ravel()
         return np.divide(known, total, out=np.ones_like(total), where=total > 0)
 
-    def combine(self, learned: np.ndarray, rules: np.ndarray) -> np.ndarray:
-        """Texts x categories: the combiner's probabilities from both kinds of evidence."""
-        stacked = np.hstack([logit(learned), rules])
+    def combine(self, learned: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+        """Texts x categories: the combiner's probabilities from the learned models and the
+        rules' evidence (:func:`rule_evidence`)."""
+        stacked = np.hstack([logit(learned), evidence])
         return _sigmoid(stacked @ self.stack_coef.T + self.stack_intercept)
 
-    def score(self, texts: Sequence[str], rules: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Combined probabilities (texts x categories) and coverage (per text) of ``texts``."""
+    def score(
+        self, texts: Sequence[str], rules: np.ndarray, signals: Sequence[Sequence[str]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Combined probabilities (texts x categories) and coverage (per text) of ``texts``.
+
+        ``rules`` are the rule assessors' scores (texts x categories), ``signals`` their signals.
+        """
         features = self.featuriser.transform(list(texts))
-        return self.combine(self.learned(features), rules), self.coverage(features)
+        evidence = rule_evidence(texts, rules, signals, self.signal_flags)
+        return self.combine(self.learned(features), evidence), self.coverage(features)
+
+
+def rule_evidence(
+    texts: Sequence[str],
+    rules: np.ndarray,
+    signals: Sequence[Sequence[str]],
+    flags: Sequence[str] = SIGNAL_FLAGS,
+) -> np.ndarray:
+    """The combiner's inputs besides the learned logits: rule scores, log length, signal flags."""
+    words = np.log1p(np.array([[len(text.split())] for text in texts], dtype=np.float64))
+    found = np.array(
+        [[any(s.split(":", 1)[0] == flag for s in fired) for flag in flags] for fired in signals],
+        dtype=np.float64,
+    ).reshape(len(texts), len(flags))
+    return np.hstack([np.asarray(rules, dtype=np.float64).reshape(len(texts), -1), words, found])
 
 
 def _sigmoid(values: np.ndarray) -> np.ndarray:
@@ -218,6 +264,7 @@ def model_write(model: TextModel, path: Path) -> str:
     meta["format"] = FORMAT
     meta["features"] = model.spec.as_json()
     meta["categories"] = list(model.categories)
+    meta["signal_flags"] = list(model.signal_flags)
     meta["version"] = f"agora-text {FORMAT} {arrays_digest(arrays)[:16]}"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -234,6 +281,20 @@ def model_write(model: TextModel, path: Path) -> str:
     partial.replace(path)
     model.meta = meta
     return meta["version"]
+
+
+def model_meta(path: Path) -> dict[str, Any]:
+    """The file's ``meta.json`` alone (a cheap check that it is there and of this format)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            meta = json.loads(archive.read("meta.json"))
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: no such file") from None
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        raise ModelFileError(f"{path}: not a text model file ({error})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a text model file of format {FORMAT}")
+    return meta
 
 
 def model_read(path: Path) -> TextModel:
@@ -268,4 +329,5 @@ def model_read(path: Path) -> TextModel:
         stack_intercept=arrays["stack_intercept"],
         seen=seen,
         meta=meta,
+        signal_flags=tuple(meta["signal_flags"]),
     )

@@ -92,6 +92,25 @@ def test_tricky_clean_text_is_allowed(alice, pipeline):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "I hate Mondays",
+        "this movie is killer",
+        "I could murder a pizza right now",
+        "fuck, I missed the bus again",
+        "Scunthorpe United won 2-0 last night",
+        "Police say two men were stabbed outside the station on Friday",
+        "@sam you absolute legend, that goal was filthy",
+    ],
+)
+def test_hyperbole_news_and_banter_are_never_hidden(alice, pipeline, text):
+    with pipeline():
+        posted = alice.post(text)
+    assert assessments_of(posted).get().decision in ("allow", "queue")
+    assert status_of(posted).moderation_state == ModerationState.VISIBLE
+
+
+@pytest.mark.parametrize(
     ("text", "decision", "signal"),
     [
         ("my card is 4111 1111 1111 1111 exp 09/28 cvv 123", "hide", "card_number:1"),

@@ -74,7 +74,7 @@ def test_the_model_file_records_its_corpus_and_out_of_fold_figures(db, tmp_path,
     printed = train(small_corpus, "--folds", "2", "--output", output)
     meta = model_read(output).meta
     assert meta["corpus"]["files"] == sorted(p.name for p in small_corpus.glob("*.jsonl"))
-    assert meta["corpus"]["examples"] == 200
+    assert meta["corpus"]["examples"] == 40 * len(meta["corpus"]["files"])
     assert set(meta["cross_validated"]) == {"offensive", "spam", "scam", "pii"}
     assert meta["version"].startswith("agora-text 1 ")
     assert "out-of-fold" in printed
@@ -283,3 +283,21 @@ def test_the_snapshot_carries_the_reply_target_and_the_strikes(alice, bob, pipel
     assert snapshots[int(own["id"])].item.reply_to_other is False
     assert snapshots[int(reply["id"])].item.author_strikes == 1
     assert snapshots[int(reply["id"])].evidence["author_strikes"] == 1
+
+
+# Readiness ---------------------------------------------------------------------------
+
+
+def test_readyz_reports_an_unusable_text_model_as_optional(db, client, settings, tmp_path):
+    settings.MODERATION_TEXT_MODEL = str(tmp_path / "absent.npz")
+    body = client.get("/readyz").json()
+    check = body["optional"]["moderation_text_model"]
+    assert check["status"] == "error"
+    assert "the rules decide alone" in check["detail"]
+    assert "no such file" in check["detail"]
+    assert "moderation_text_model" in body["degraded"]
+
+
+def test_readyz_reports_the_shipped_text_model_ok(db, client):
+    body = client.get("/readyz").json()
+    assert body["optional"]["moderation_text_model"]["status"] == "ok"

@@ -126,7 +126,13 @@ class TextModelAssessor:
                 for i in with_text
             ]
         )
-        probabilities, coverage = model.score([items[i].text for i in with_text], rule_matrix)
+        rule_signals = [
+            [signal for score in by_rules[i].values() for signal in score.signals]
+            for i in with_text
+        ]
+        probabilities, coverage = model.score(
+            [items[i].text for i in with_text], rule_matrix, rule_signals
+        )
         results = [list(scores.values()) for scores in by_rules]
         for row, i in enumerate(with_text):
             scores = []

@@ -35,11 +35,12 @@ DEFAULT_CORPUS = (DATA / "corpus" / "train", DATA / "labelled.jsonl")
 RULES_BATCH = 256
 
 
-def rule_scores(texts) -> np.ndarray:
-    """Texts x categories: the rule assessors' scores, as the model's combiner sees them live."""
+def rule_scores(texts) -> tuple[np.ndarray, list[list[str]]]:
+    """Texts x categories: the rule assessors' scores, and per text the signals they fired,
+    as the model's combiner sees them live."""
     [text_assessor] = [a for a in default_assessors() if isinstance(a, TextModelAssessor)]
     context = Context(record=False)
-    rows = []
+    rows, signals = [], []
     for start in range(0, len(texts), RULES_BATCH):
         batch = [
             Item(key=str(start + i), text=t)
@@ -47,7 +48,8 @@ def rule_scores(texts) -> np.ndarray:
         ]
         for found in text_assessor.rules_assess(batch, context):
             rows.append([found[c].score if c in found else 0.0 for c in CATEGORIES])
-    return np.array(rows, dtype=np.float64)
+            signals.append([signal for score in found.values() for signal in score.signals])
+    return np.array(rows, dtype=np.float64), signals
 
 
 class Command(BaseCommand):
