@@ -176,10 +176,17 @@ class TextModel:
         """Texts x categories: the linear models' probabilities."""
         return _sigmoid(np.asarray(features @ self.coef) + self.intercept)
 
+    @property
+    def seen_weights(self) -> np.ndarray:
+        cached = self.__dict__.get("_seen_weights")
+        if cached is None:
+            cached = self.__dict__["_seen_weights"] = self.seen.astype(np.float32)
+        return cached
+
     def coverage(self, features) -> np.ndarray:
         """Per text, the share of its feature weight on n-grams seen in training (1 for empty)."""
         total = np.asarray(features.sum(axis=1)).ravel()
-        known = np.asarray(features @ self.seen.astype(np.float32)).ravel()
+        known = np.asarray(features @ self.seen_weights).ravel()
         return np.divide(known, total, out=np.ones_like(total), where=total > 0)
 
     def combine(self, learned: np.ndarray, evidence: np.ndarray) -> np.ndarray:
