@@ -21,6 +21,8 @@ from apps.moderation.assessors.offensive import OffensiveAssessor
 from apps.moderation.models import Policy
 from apps.moderation.policies import decide
 from apps.moderation.textmodel import ModelFileError, model_read
+from apps.moderation.training import corpus_read
+from core.models import AuditEntry
 
 DATA = Path(__file__).parent / "data"
 TRAIN = DATA / "corpus" / "train"
@@ -301,3 +303,65 @@ def test_readyz_reports_an_unusable_text_model_as_optional(db, client, settings,
 def test_readyz_reports_the_shipped_text_model_ok(db, client):
     body = client.get("/readyz").json()
     assert body["optional"]["moderation_text_model"]["status"] == "ok"
+
+
+# Moderators' decisions back into training ------------------------------------------------
+
+
+def export(*args: str) -> tuple[list[dict], str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("moderation_export_decisions", "-", *args, stdout=out, stderr=err)
+    return [json.loads(line) for line in out.getvalue().splitlines()], err.getvalue()
+
+
+def test_decided_cases_become_training_lines(alice, bob, pipeline, moderator, tmp_path):
+    from apps.moderation import services
+    from apps.moderation.models import Case
+
+    with pipeline():
+        insult = alice.post("You are a worthless fucking idiot and everyone hates you")
+        card = bob.post("my card is 4111 1111 1111 1111 exp 09/28 cvv 123")
+        banter = alice.post("@bob you absolute muppet, you left your keys here again 😂")
+    cases = {
+        int(p["id"]): Case.objects.get(content_type="status", content_id=int(p["id"]))
+        for p in (insult, card)
+    }
+    services.case_act(case=cases[int(insult["id"])], moderator=moderator, action="remove")
+    services.case_act(case=cases[int(card["id"])], moderator=moderator, action="hide")
+    banter_case = Case.objects.filter(content_type="status", content_id=int(banter["id"])).first()
+    if banter_case is not None:
+        services.case_act(case=banter_case, moderator=moderator, action="approve")
+
+    lines, summary = export()
+    by_text = {line["text"]: line for line in lines}
+    upheld = by_text["You are a worthless fucking idiot and everyone hates you"]
+    assert (upheld["labels"], upheld["kind"], upheld["subtype"]) == (
+        ["offensive"],
+        "harmful",
+        "moderator-remove",
+    )
+    assert not any("4111" in line["text"] for line in lines), "pii is left out by default"
+    assert "personal-data cases left out" in summary
+    if banter_case is not None:
+        approved = by_text["@bob you absolute muppet, you left your keys here again 😂"]
+        assert (approved["labels"], approved["kind"]) == ([], "decoy")
+
+    with_pii, _ = export("--include-pii")
+    [card_line] = [line for line in with_pii if "4111" in line["text"]]
+    assert card_line["labels"] == ["pii"]
+    assert AuditEntry.objects.filter(
+        action="personal_data_viewed", target_type="case", target_id=cases[int(card["id"])].pk
+    ).exists()
+
+    # The file is a corpus moderation_train reads.
+    path = tmp_path / "decisions.jsonl"
+    call_command("moderation_export_decisions", str(path), stderr=io.StringIO())
+    assert corpus_read([path])
+
+
+def test_export_since_a_day_and_bad_dates(db):
+    lines, summary = export("--since", "2999-01-01")
+    assert lines == []
+    assert "wrote 0 line(s)" in summary
+    with pytest.raises(CommandError, match="expected a date as YYYY-MM-DD"):
+        export("--since", "yesterday")
