@@ -53,12 +53,12 @@ class Command(BaseCommand):
         ).exclude(resolution="")
         if since:
             cases = cases.filter(resolved_at__gte=_since(since))
-        cases = list(cases.order_by("pk").only("pk", "content_id", "category", "resolution"))
-        texts = self._texts([case.content_id for case in cases])
+        decided = list(cases.order_by("pk").only("pk", "content_id", "category", "resolution"))
+        texts = self._texts([case.content_id for case in decided])
         lines: list[str] = []
         skipped, approved = 0, 0
         exported_pii: list[int] = []
-        for case in cases:
+        for case in decided:
             snapshot = texts.get(case.content_id)
             if snapshot is None:
                 skipped += 1
