@@ -558,6 +558,7 @@ def corpus_quality(part: str) -> dict[str, tuple[float, float]]:
     print(
         f"\n== Quality on the corpus's {part} part: {len(rows)} posts "
         f"({sum(1 for r in rows if r['labels'])} harmful), scored in {seconds:.1f} s"
+        + (" (in-sample: the text model was trained on these posts)" if part == "train" else "")
     )
     print(
         f"{'category':10} {'support':>7} {'TP':>4} {'FP':>4} {'FN':>4} "
