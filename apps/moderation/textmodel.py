@@ -290,14 +290,26 @@ def model_write(model: TextModel, path: Path) -> str:
     return meta["version"]
 
 
-def model_meta(path: Path) -> dict[str, Any]:
-    """The file's ``meta.json`` alone (a cheap check that it is there and of this format)."""
+def _members(path: Path, names: Sequence[str]) -> dict[str, bytes]:
+    """The named members of the zip at ``path``, or :class:`ModelFileError` saying why not."""
     try:
         with zipfile.ZipFile(path) as archive:
-            meta = json.loads(archive.read("meta.json"))
+            return {name: archive.read(name) for name in names}
     except FileNotFoundError:
         raise ModelFileError(f"{path}: no such file") from None
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+    except (OSError, KeyError, zipfile.BadZipFile) as error:
+        raise ModelFileError(f"{path}: not a text model file ({error})") from None
+
+
+def model_meta(path: Path) -> dict[str, Any]:
+    """The file's ``meta.json`` alone (a cheap check that it is there and of this format)."""
+    return _meta(path, _members(path, ["meta.json"])["meta.json"])
+
+
+def _meta(path: Path, raw: bytes) -> dict[str, Any]:
+    try:
+        meta = json.loads(raw)
+    except ValueError as error:
         raise ModelFileError(f"{path}: not a text model file ({error})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a text model file of format {FORMAT}")
@@ -306,19 +318,15 @@ def model_meta(path: Path) -> dict[str, Any]:
 
 def model_read(path: Path) -> TextModel:
     """The model in ``path``; :class:`ModelFileError` says why it cannot be used."""
+    # The format first: a file of another format names that, not a member it lacks.
+    meta = model_meta(path)
+    members = _members(path, [f"{name}.npy" for name in ARRAYS])
     try:
-        with zipfile.ZipFile(path) as archive:
-            meta = json.loads(archive.read("meta.json"))
-            arrays = {
-                name: np.load(io.BytesIO(archive.read(f"{name}.npy")), allow_pickle=False)
-                for name in ARRAYS
-            }
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: no such file") from None
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        arrays = {
+            name: np.load(io.BytesIO(members[f"{name}.npy"]), allow_pickle=False) for name in ARRAYS
+        }
+    except ValueError as error:
         raise ModelFileError(f"{path}: not a text model file ({error})") from None
-    if meta.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: format {meta.get('format')!r}, this code reads {FORMAT}")
     expected = meta.get("version", "").rsplit(" ", 1)[-1]
     if arrays_digest(arrays)[:16] != expected:
         raise ModelFileError(f"{path}: its arrays do not match its version (damaged file)")

@@ -365,3 +365,25 @@ def test_export_since_a_day_and_bad_dates(db):
     assert "wrote 0 line(s)" in summary
     with pytest.raises(CommandError, match="expected a date as YYYY-MM-DD"):
         export("--since", "yesterday")
+
+
+def test_export_to_an_unwritable_path_is_refused(db, tmp_path):
+    with pytest.raises(CommandError, match="cannot write"):
+        call_command(
+            "moderation_export_decisions",
+            str(tmp_path / "missing-dir" / "out.jsonl"),
+            stderr=io.StringIO(),
+        )
+
+
+def test_a_model_file_of_another_format_is_refused(tmp_path):
+    other = tmp_path / "other.npz"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("meta.json", json.dumps({"format": 99}))
+    with pytest.raises(ModelFileError, match="not a text model file of format 1"):
+        model_read(other)
+    broken = tmp_path / "broken.npz"
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("meta.json", "{not json")
+    with pytest.raises(ModelFileError, match="not a text model file"):
+        model_read(broken)
