@@ -75,14 +75,21 @@ def created_filter(params: JSON, created: int) -> bool:
     if bound is None or bound == "":
         return True
     if not isinstance(bound, dict):
-        return created == int(bound)
+        return created == as_int(params, "created")
     checks = {
         "gt": created.__gt__,
         "gte": created.__ge__,
         "lt": created.__lt__,
         "lte": created.__le__,
     }
-    return all(checks[op](int(value)) for op, value in bound.items() if op in checks)
+    for op, check in checks.items():
+        try:
+            value = as_int(bound, op)
+        except ParamError as exc:
+            raise ParamError(f"created[{op}]", exc.message) from None
+        if value is not None and not check(value):
+            return False
+    return True
 
 
 def listing(
