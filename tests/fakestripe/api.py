@@ -299,7 +299,7 @@ def _line_items(store: Store, ctx: Context, params: JSON, mode: str) -> list[JSO
     raw = as_list(params, "line_items")
     if not raw:
         raise missing_param("line_items")
-    items = []
+    items: list[JSON] = []
     for i, line in enumerate(raw):
         if not isinstance(line, dict):
             raise ApiError(400, "Invalid line item", param=f"line_items[{i}]")

@@ -186,8 +186,8 @@ def expire(store: Store, sub_id: str, *, status: str = "canceled") -> JSON:
         raise ApiError(400, "status must be canceled or unpaid", param="status")
     sub, _ = _subscription_parts(store, sub_id)
     if status == "canceled":
-        event = cancel_now(store, PLATFORM, sub, "payment_failed")
-        return _shown(store, {"subscription": sub}, [event])
+        deleted = cancel_now(store, PLATFORM, sub, "payment_failed")
+        return _shown(store, {"subscription": sub}, [deleted])
     if sub["status"] == "unpaid":
         return _shown(store, {"subscription": sub}, [])
     before = copy.deepcopy(sub)

@@ -35,9 +35,6 @@ def _control_routes(fake: FakeStripe) -> list[Route]:
     """The ``/_fake`` endpoints, bound to ``fake``."""
     store = fake.store
 
-    def params_int(params: JSON, name: str) -> int | None:
-        return as_int(params, name)
-
     table: list[tuple[str, str, Callable[..., JSON]]] = [
         (
             "POST",
@@ -62,7 +59,10 @@ def _control_routes(fake: FakeStripe) -> list[Route]:
             "POST",
             "/_fake/charges/{id}/dispute",
             lambda p, cid: controls.dispute(
-                store, cid, amount=params_int(p, "amount"), reason=p.get("reason") or "fraudulent"
+                store,
+                cid,
+                amount=as_int(p, "amount", minimum=1),
+                reason=p.get("reason") or "fraudulent",
             ),
         ),
         (
@@ -183,7 +183,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "You did not provide an API key. You need to provide your API key in the "
                 "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."
                 if not api_key
-                else f"Invalid API Key provided: {api_key[:8]}{'*' * max(0, len(api_key) - 12)}{api_key[-4:]}"
+                else f"Invalid API Key provided: {api_key[:8]}{'*' * max(4, len(api_key) - 12)}"
             )
             fake.requests.append({"method": method, "path": path, "status": 401})
             self._json(401, ApiError(401, message).body(), headers)

@@ -76,7 +76,7 @@ def subscription_checkout(client: stripe.StripeClient, **session: Any) -> tuple[
             "lookup_key": "pro_monthly",
         }
     )
-    params = {
+    params: Any = {
         "mode": "subscription",
         "line_items": [{"price": price.id, "quantity": 2}],
         "customer_email": "ada@example.com",
@@ -246,7 +246,7 @@ def test_module_level_api_with_api_base(fake, monkeypatch):
     customer = stripe.Customer.create(email="mod@example.com", metadata={"user": "7"})
     assert customer.id.startswith("cus_")
     assert customer.livemode is False
-    assert stripe.Customer.retrieve(customer.id).metadata["user"] == "7"
+    assert stripe.Customer.retrieve(customer.id).to_dict()["metadata"] == {"user": "7"}
     assert [c.id for c in stripe.Customer.list(email="mod@example.com")] == [customer.id]
 
 
