@@ -147,11 +147,57 @@ class AccountWarned(Event):
 
 
 @dataclass(frozen=True)
+class SubscriptionChanged(Event):
+    """An account's subscription changed: its plan, its status or its grace period.
+
+    ``kind`` is ``platform`` (a platform plan) or ``creator`` (a fan's membership of a
+    creator's tier, ``creator_id``). ``tier`` is what the account is on now (``free``
+    once a subscription has lapsed); ``status`` is Stripe's subscription status.
+    """
+
+    account_id: int
+    subscription: str
+    kind: str
+    tier: str
+    status: str
+    creator_id: int | None = None
+
+
+@dataclass(frozen=True)
 class PaymentSucceeded(Event):
+    """Stripe took a payment from the account (``reference``: the invoice or payment intent)."""
+
     account_id: int
     amount: int
     currency: str
     reference: str = ""
+
+
+@dataclass(frozen=True)
+class PaymentFailed(Event):
+    """A payment of the account failed (dunning: ``attempt`` counts Stripe's tries)."""
+
+    account_id: int
+    amount: int
+    currency: str
+    reference: str = ""
+    attempt: int = 1
+
+
+@dataclass(frozen=True)
+class WatchTimeRecorded(Event):
+    """A viewer's running total of seconds watched of one creator's content on one day.
+
+    ``source`` names what was watched (``"status:123"``, ``"live:9"``); ``day`` is the
+    UTC date (ISO 8601). Totals only grow, so a consumer keeps the largest it has seen:
+    a report delivered twice or late never counts twice.
+    """
+
+    viewer_id: int
+    creator_id: int
+    source: str
+    day: str
+    seconds: int
 
 
 @dataclass(frozen=True)
