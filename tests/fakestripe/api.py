@@ -253,6 +253,23 @@ def get_price(store: Store, ctx: Context, params: JSON, price_id: str) -> JSON:
     return show(store, store.get("price", price_id, ctx), params)
 
 
+@route("POST", "/v1/prices/{id}")
+def update_price(store: Store, ctx: Context, params: JSON, price_id: str) -> JSON:
+    """Prices are immutable but for ``active``, ``nickname``, ``lookup_key`` and metadata."""
+    price = store.get("price", price_id, ctx)
+    before = copy.deepcopy(price)
+    if "active" in params:
+        price["active"] = as_bool(params, "active") is not False
+    for field in ("nickname", "lookup_key"):
+        if field in params:
+            price[field] = params[field] or None
+    price["metadata"] = metadata(params, current=price["metadata"])
+    previous = diff(before, price)
+    if previous:
+        store.emit("price.updated", price, ctx, previous=previous)
+    return show(store, price, params)
+
+
 @route("POST", "/v1/customers")
 def create_customer(store: Store, ctx: Context, params: JSON) -> JSON:
     cust = billing.customer(
