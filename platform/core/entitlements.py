@@ -14,7 +14,11 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Entitlements:
-    """Limits and rate tier of one plan."""
+    """Limits and rate tier of one plan.
+
+    ``tier`` names the plan ("free", "pro"); ``rate_limit_tier`` names the row of
+    ``AGORA_THROTTLE_RATES`` its requests are counted against, the tier itself when empty.
+    """
 
     tier: str
     max_status_characters: int = 500
@@ -24,6 +28,14 @@ class Entitlements:
     max_video_seconds: int = 10 * 60
     max_upload_bytes: int = 1024 * 1024 * 1024
     can_go_live: bool = False
+    max_scheduled_statuses: int = 300
+    max_scheduled_statuses_per_day: int = 50
+    rate_limit_tier: str = ""
+
+    @property
+    def throttle_tier(self) -> str:
+        """The tier whose request rates apply."""
+        return self.rate_limit_tier or self.tier
 
 
 ANONYMOUS = Entitlements(tier="anonymous")

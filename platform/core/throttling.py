@@ -89,7 +89,7 @@ class TierRateThrottle(BaseThrottle):
     def allow_request(self, request, view) -> bool:
         if not getattr(settings, "AGORA_THROTTLE_ENABLED", True):
             return True
-        tier = entitlements_for(request.user).tier
+        tier = entitlements_for(request.user).throttle_tier
         scope = self.scope_for(view)
         rate = self.rate_for(tier, scope)
         if rate is None:

@@ -4,8 +4,9 @@
 a :class:`~apps.feed.models.ScheduledStatus`; the periodic
 ``scheduled_statuses_publish_task`` (every minute, created by migration
 ``feed.0003``) publishes the due ones through :func:`~apps.feed.services.statuses.status_create`. As on
-Mastodon, ``scheduled_at`` must be at least five minutes ahead, an account may hold
-at most 300 scheduled statuses and at most 50 for any one day.
+Mastodon, ``scheduled_at`` must be at least five minutes ahead; an account may hold
+at most 300 scheduled statuses and at most 50 for any one day on the free plan
+(its plan's ``max_scheduled_statuses`` and ``max_scheduled_statuses_per_day``).
 Reads are in :mod:`apps.feed.selectors.scheduling`.
 """
 
@@ -25,12 +26,11 @@ from apps.feed.models import ScheduledStatus, Status, Visibility
 from apps.feed.services.polls import PollParams, poll_params_validate
 from apps.feed.services.statuses import status_create, status_text_validate
 from core import errors, idempotency
+from core.entitlements import entitlements_for
 
 logger = logging.getLogger(__name__)
 
 MINIMUM_LEAD = dt.timedelta(minutes=5)
-TOTAL_LIMIT = 300
-DAILY_LIMIT = 50
 PUBLISH_BATCH = 500
 
 
@@ -41,10 +41,11 @@ def _validate_time(*, account, scheduled_at: dt.datetime, exclude_id: int | None
     others = ScheduledStatus.objects.filter(account=account)
     if exclude_id is not None:
         others = others.exclude(pk=exclude_id)
-    if exclude_id is None and others.count() >= TOTAL_LIMIT:
+    limits = entitlements_for(account)
+    if exclude_id is None and others.count() >= limits.max_scheduled_statuses:
         raise errors.Invalid({"scheduled_at": [_("total limit of scheduled statuses reached")]})
     day = scheduled_at.astimezone(dt.UTC).date()
-    if others.filter(scheduled_at__date=day).count() >= DAILY_LIMIT:
+    if others.filter(scheduled_at__date=day).count() >= limits.max_scheduled_statuses_per_day:
         raise errors.Invalid({"scheduled_at": [_("daily limit of scheduled statuses reached")]})
 
 
