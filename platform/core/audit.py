@@ -346,3 +346,63 @@ def role_revoked(*, actor, user, role: str, is_staff: bool) -> AuditEntry:
         after={"is_staff": is_staff},
         note=f"{role} from {user.username}",
     )
+
+
+# Billing ---------------------------------------------------------------------------
+
+
+def payout_hold_placed(
+    *, actor, hold_id: int, creator_id: int, kind: str, reason: str
+) -> AuditEntry:
+    """Payouts to ``creator_id`` were held (by finance, or by the system for a suspension
+    or a dispute)."""
+    return _append(
+        actor=actor,
+        action=AuditAction.PAYOUT_HOLD_PLACED,
+        target_type="payout_hold",
+        target_id=hold_id,
+        after={"creator_id": creator_id, "kind": kind},
+        note=reason,
+    )
+
+
+def payout_hold_released(
+    *, actor, hold_id: int, creator_id: int, kind: str, reason: str
+) -> AuditEntry:
+    """A payout hold on ``creator_id`` was released, with the releaser's ``reason``."""
+    return _append(
+        actor=actor,
+        action=AuditAction.PAYOUT_HOLD_RELEASED,
+        target_type="payout_hold",
+        target_id=hold_id,
+        before={"creator_id": creator_id, "kind": kind, "open": True},
+        after={"open": False},
+        note=reason,
+    )
+
+
+def stripe_events_replayed(*, actor, event_ids: Iterable[int]) -> list[AuditEntry]:
+    """Finance sent failed Stripe events to be processed again."""
+    return AuditEntry.objects.bulk_create(
+        [
+            _entry(
+                actor=actor,
+                action=AuditAction.STRIPE_EVENT_REPLAYED,
+                target_type="stripe_event",
+                target_id=event_id,
+            )
+            for event_id in event_ids
+        ]
+    )
+
+
+def billing_exported(*, actor, period: str, rows: int) -> AuditEntry:
+    """Finance exported a period's ledger (``period``: ``YYYY-MM``)."""
+    return _append(
+        actor=actor,
+        action=AuditAction.BILLING_EXPORTED,
+        target_type="billing_period",
+        target_id=int(period.replace("-", "")),
+        after={"rows": rows},
+        note=period,
+    )

@@ -185,6 +185,69 @@ class PaymentFailed(Event):
 
 
 @dataclass(frozen=True)
+class PaymentRefunded(Event):
+    """A payment was refunded (``amount``: refunded so far); ``creator_id`` when it paid one."""
+
+    account_id: int | None
+    charge: str
+    amount: int
+    currency: str
+    creator_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DisputeOpened(Event):
+    """A customer disputed a charge; the creator it paid (if any) has payouts held."""
+
+    dispute: str
+    charge: str
+    amount: int
+    currency: str
+    creator_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DisputeClosed(Event):
+    """A dispute closed: ``outcome`` is Stripe's status (``won``, ``lost``, ...)."""
+
+    dispute: str
+    charge: str
+    outcome: str
+    creator_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PayoutAccountUpdated(Event):
+    """A creator's Stripe Connect account changed state (pending, restricted, active)."""
+
+    account_id: int
+    stripe_account: str
+    state: str
+
+
+@dataclass(frozen=True)
+class PayoutSent(Event):
+    """A payout batch paid a creator (``transfer``: the Stripe Transfer)."""
+
+    account_id: int
+    amount: int
+    currency: str
+    transfer: str
+    period: str
+
+
+@dataclass(frozen=True)
+class BankPayoutUpdated(Event):
+    """Stripe paid (or failed to pay) a creator's balance out to their bank."""
+
+    account_id: int
+    payout: str
+    status: str
+    amount: int
+    currency: str
+
+
+@dataclass(frozen=True)
 class WatchTimeRecorded(Event):
     """A viewer's running total of seconds watched of one creator's content on one day.
 

@@ -205,6 +205,11 @@ class AuditAction(models.TextChoices):
     # Back-office roles.
     ROLE_GRANTED = "role_granted", _("role granted")
     ROLE_REVOKED = "role_revoked", _("role revoked")
+    # Billing: creators' payouts, and Stripe events processed again.
+    PAYOUT_HOLD_PLACED = "payout_hold_placed", _("payout hold placed")
+    PAYOUT_HOLD_RELEASED = "payout_hold_released", _("payout hold released")
+    STRIPE_EVENT_REPLAYED = "stripe_event_replayed", _("Stripe event replayed")
+    BILLING_EXPORTED = "billing_exported", _("billing period exported")
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -66,43 +66,14 @@ def _crud(*labels: str, actions: Iterable[str] = ("add", "change", "delete", "vi
     }
 
 
-# Stripe objects finance reads in the dj-stripe admin. Left out on purpose: API keys
-# and webhook endpoints (secrets), idempotency keys, files, Issuing and Identity.
-_BILLING_MODELS = (
-    "djstripe.customer",
-    "djstripe.subscription",
-    "djstripe.subscriptionitem",
-    "djstripe.subscriptionschedule",
-    "djstripe.invoice",
-    "djstripe.invoiceitem",
-    "djstripe.lineitem",
-    "djstripe.charge",
-    "djstripe.refund",
-    "djstripe.dispute",
-    "djstripe.paymentintent",
-    "djstripe.setupintent",
-    "djstripe.paymentmethod",
-    "djstripe.product",
-    "djstripe.price",
-    "djstripe.coupon",
-    "djstripe.promotioncode",
-    "djstripe.discount",
-    "djstripe.taxrate",
-    "djstripe.balancetransaction",
-    "djstripe.payout",
-    "djstripe.transfer",
-    "djstripe.applicationfee",
-    "djstripe.event",
-)
-
 # Core's own grants: the platform's models and the third-party apps it installs.
 CORE_GRANTS: dict[str, frozenset[str]] = {
     # The audit trail, read-only: only services write it (core.audit).
     MODERATOR: frozenset({"core.view_auditentry"}),
     # Appeal queues join when apps.appeals lands.
     REVIEWER: frozenset(),
-    # dj-stripe is installed by the platform; apps.billing will own this grant when it lands.
-    FINANCE: frozenset(_crud(*_BILLING_MODELS, actions=("view",))),
+    # Finance's grants, dj-stripe's pages included, are apps.billing's (its grants.py).
+    FINANCE: frozenset(),
     OPERATOR: frozenset(
         _crud("waffle.flag", "waffle.switch", "waffle.sample")
         | _crud(

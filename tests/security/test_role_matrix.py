@@ -26,6 +26,15 @@ PAGES = {
     "stripe_customers": "admin:djstripe_customer_changelist",
     "stripe_invoices": "admin:djstripe_invoice_changelist",
     "stripe_api_keys": "admin:djstripe_apikey_changelist",
+    "billing_plans": "admin:billing_plan_changelist",
+    "billing_subscriptions": "admin:billing_subscription_changelist",
+    "billing_customers": "admin:billing_customer_changelist",
+    "billing_webhook_events": "admin:billing_webhookevent_changelist",
+    "billing_ledger": "admin:billing_ledgerentry_changelist",
+    "billing_ledger_export": "admin:billing_ledgerentry_export",
+    "billing_payout_batches": "admin:billing_payoutbatch_changelist",
+    "billing_payouts": "admin:billing_payout_changelist",
+    "billing_holds": "admin:billing_payouthold_changelist",
     "lockouts": "admin:axes_accessattempt_changelist",
     "groups": "admin:auth_group_changelist",
     "oauth_applications": "admin:accounts_application_changelist",
@@ -67,7 +76,20 @@ ALLOWED = {
         "preview_cards",
     },  # fmt: skip
     "reviewer": {"index", "users"},
-    "finance": {"index", "stripe_customers", "stripe_invoices"},
+    "finance": {
+        "index",
+        "stripe_customers",
+        "stripe_invoices",
+        "billing_plans",
+        "billing_subscriptions",
+        "billing_customers",
+        "billing_webhook_events",
+        "billing_ledger",
+        "billing_ledger_export",
+        "billing_payout_batches",
+        "billing_payouts",
+        "billing_holds",
+    },
     "operator": {
         "index",
         "jobs",
@@ -170,7 +192,12 @@ def test_sync_roles_recreates_a_deleted_group_and_missing_permission_rows():
 
     # then
     finance = Group.objects.get(name="finance")
-    assert finance.permissions.filter(codename="view_customer").count() == 1
+    assert (
+        finance.permissions.filter(
+            codename="view_customer", content_type__app_label="djstripe"
+        ).count()
+        == 1
+    )
     assert finance.permissions.count() == len(ROLES["finance"])
 
 

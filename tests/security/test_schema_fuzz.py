@@ -45,10 +45,24 @@ def _served_schema():
 schema = _served_schema()
 
 
+@pytest.fixture(scope="module")
+def _stripe():
+    """Billing answers 503 by design without Stripe: it is fuzzed against the fake Stripe."""
+    from tests.fakestripe import FakeStripe
+
+    server = FakeStripe(deliver="manual").start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
-def _in_process(settings):
+def _in_process(settings, _stripe):
     """Rate limits off; the test's transaction survives each request, as with Django's client."""
     settings.AGORA_THROTTLE_ENABLED = False
+    settings.STRIPE_TEST_SECRET_KEY = "sk_test_fuzz"
+    settings.STRIPE_IS_CONFIGURED = True
+    settings.STRIPE_API_BASE = _stripe.url
+    settings.DJSTRIPE_WEBHOOK_SECRET = "whsec_fuzz"
     # The handler's end-of-request signal would close the connection that holds the
     # test's transaction; Django's test client disconnects it the same way.
     signals.request_started.disconnect(close_old_connections)

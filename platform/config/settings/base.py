@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.media",
     "apps.feed",
+    "apps.billing",
     "apps.moderation",
 ]
 # AGORA_DISABLED_APPS: Agora apps left out of INSTALLED_APPS (comma separated, e.g.
