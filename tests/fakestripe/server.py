@@ -9,6 +9,7 @@ import json
 import re
 import secrets
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -204,6 +205,11 @@ class _Handler(BaseHTTPRequestHandler):
             status, answer, replayed = self._api_locked(method, path, params, ctx)
         if replayed:
             headers["Idempotent-Replayed"] = "true"
+        delay = fake.latency.get(f"{method} {path}")
+        if delay:
+            # After the work, before the answer: the window in which a client that dies
+            # has had its request carried out without knowing it.
+            time.sleep(delay)
         fake.requests.append(
             {"method": method, "path": path, "status": status, "request_id": request_id}
         )
@@ -369,12 +375,16 @@ class FakeStripe:
         port: int = 0,
         webhook_attempts: int = 4,
         webhook_backoff: float = 0.05,
+        latency: dict[str, float] | None = None,
     ) -> None:
         if deliver not in ("auto", "manual"):
             raise ValueError("deliver must be 'auto' or 'manual'")
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret or "whsec_" + secrets.token_hex(16)
         self.deliver = deliver
+        # "POST /v1/transfers" -> seconds to wait after carrying out such a request and
+        # before answering it (a slow or far-away Stripe; a client killed while waiting).
+        self.latency: dict[str, float] = dict(latency or {})
         self.host = host
         self.port = port
         self.store = Store()

@@ -739,3 +739,14 @@ def test_runs_as_its_own_process():
         process.terminate()
         _, stderr = process.communicate(timeout=5)
     assert process.returncode == 0, stderr
+
+
+def test_latency_delays_the_answer_after_the_work_is_done():
+    with FakeStripe(deliver="manual", latency={"POST /v1/customers": 0.3}) as fake:
+        client = stripe.StripeClient("sk_test_x", base_addresses={"api": fake.url})
+        started = time.monotonic()
+        client.v1.customers.create({"name": "slow"})
+        assert time.monotonic() - started >= 0.3
+        started = time.monotonic()
+        client.v1.customers.list()
+        assert time.monotonic() - started < 0.3

@@ -73,6 +73,32 @@ def _real_services():
     _require_services()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def stripe_server(_real_services):
+    """A fake Stripe (tests/fakestripe) on a local port, with billing configured against it.
+
+    Set in the environment before the worker starts (it reads the same settings) and in
+    this process's settings. Webhooks are posted by the tests themselves unless a test
+    points ``webhook_url`` at the live server and sets ``deliver = "auto"``.
+    """
+    from django.conf import settings
+
+    from tests.fakestripe import FakeStripe
+
+    server = FakeStripe(deliver="manual", webhook_secret="whsec_integration").start()
+    values = {
+        "STRIPE_TEST_SECRET_KEY": "sk_test_integration",
+        "STRIPE_API_BASE": server.url,
+        "DJSTRIPE_WEBHOOK_SECRET": server.webhook_secret,
+    }
+    os.environ.update(values)
+    for name, value in values.items():
+        setattr(settings, name, value)
+    settings.STRIPE_IS_CONFIGURED = True
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(_real_services, django_db_setup):
     """pytest-django's test database (``test_<name>``), created only once the services answer."""
@@ -116,7 +142,7 @@ def worker_command(hostname: str, *, queue: str = "celery") -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory, stripe_server):
     """A real ``celery worker`` process on the Redis broker, writing to the test database.
 
     Started as ``make run`` and the deployment start it; waits until the worker
