@@ -20,6 +20,7 @@ from apps.feed.api import (
     streaming,
     tags,
     views,
+    watching,
 )
 
 status_actions = [
@@ -92,6 +93,7 @@ urlpatterns = [
     path("api/v1/trends/links", links.TrendingLinksView.as_view()),
     path("api/v1/timelines/link", links.LinkTimelineView.as_view()),
     path("api/agora/v1/timelines/ranked", discovery.RankedTimelineView.as_view()),
+    path("api/agora/v1/statuses/<id:status_id>/watch", watching.StatusWatchView.as_view()),
     path("api/v1/streaming/health", streaming.streaming_health),
     re_path(
         r"^api/v1/streaming/(?P<stream>user|user/notification|public|public/local|hashtag|hashtag/local|direct|list)$",

@@ -4,7 +4,8 @@ Visibility rules live in :class:`StatusQuerySet` (``visible_to``), so every
 endpoint, count and search applies the same ones (Takahē keeps them in its post
 queryset the same way).
 
-Modules by concern: statuses, relationships, notifications, conversations, lists, filters.
+Modules by concern: statuses, relationships, notifications, conversations, lists, filters,
+watching.
 """
 
 from apps.accounts.models import Visibility
@@ -59,6 +60,7 @@ from apps.feed.models.statuses import (
     StatusQuerySet,
     Tag,
 )
+from apps.feed.models.watching import StatusWatch
 
 __all__ = [
     "ACCOUNT_NOTE_MAX_LENGTH",
@@ -97,6 +99,7 @@ __all__ = [
     "Status",
     "StatusEdit",
     "StatusQuerySet",
+    "StatusWatch",
     "SuggestionDismissal",
     "Tag",
     "TagFollow",

@@ -12,6 +12,7 @@ modules of their own:
 - :mod:`.conversations`: direct conversations;
 - :mod:`.filters`: an owner's filters, and applying a viewer's to statuses;
 - :mod:`.lists`: lists, their members and the list timeline;
+- :mod:`.watching`: the status a viewer reports watch time for, and its media's durations;
 - :mod:`.search`, :mod:`.trends`, :mod:`.ranking`: discovery, used as modules
   (``search.search(...)``, ``trends.trending_tags(...)``).
 """
@@ -94,6 +95,11 @@ from apps.feed.selectors.timelines import (
     public_timeline,
     tag_timeline,
 )
+from apps.feed.selectors.watching import (
+    media_duration,
+    status_get_for_watching,
+    status_playable_durations,
+)
 
 __all__ = [
     "ConversationView",
@@ -164,4 +170,8 @@ __all__ = [
     "list_timeline",
     "lists_containing",
     "lists_for_owner",
+    # watching
+    "media_duration",
+    "status_get_for_watching",
+    "status_playable_durations",
 ]

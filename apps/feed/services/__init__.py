@@ -18,7 +18,8 @@ modules of their own:
 - :mod:`.ranking`: training the ranked timeline's model;
 - :mod:`.conversations`: direct conversations and thread mutes;
 - :mod:`.filters`: filters (v2, and v1's view of them);
-- :mod:`.quotes`: quotes, revoking them and a status's quote policy.
+- :mod:`.quotes`: quotes, revoking them and a status's quote policy;
+- :mod:`.watching`: watch time reported by players' heartbeats.
 """
 
 from apps.feed.services.conversations import (
@@ -100,6 +101,7 @@ from apps.feed.services.statuses import (
     status_moderate,
     status_text_validate,
 )
+from apps.feed.services.watching import WatchRecorded, status_watch_record
 
 __all__ = [
     "conversation_read",
@@ -166,4 +168,7 @@ __all__ = [
     # quotes
     "quote_revoke",
     "status_quote_policy_update",
+    # watching
+    "WatchRecorded",
+    "status_watch_record",
 ]

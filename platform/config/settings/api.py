@@ -197,3 +197,12 @@ FEED_RANKING_TRAINING_ACCOUNTS = env.int("FEED_RANKING_TRAINING_ACCOUNTS", defau
 # FEED_RANKING_TRAINING_MIN_EXAMPLES: a run trains only with at least this many positive
 # and this many negative examples; otherwise the previous model stays.
 FEED_RANKING_TRAINING_MIN_EXAMPLES = env.int("FEED_RANKING_TRAINING_MIN_EXAMPLES", default=10)
+
+# Watch time (POST /api/agora/v1/statuses/:id/watch, apps.feed.services.watching).
+# FEED_WATCH_HEARTBEAT_MAX_SECONDS: the most seconds one player heartbeat may report.
+FEED_WATCH_HEARTBEAT_MAX_SECONDS = env.int("FEED_WATCH_HEARTBEAT_MAX_SECONDS", default=60)
+# FEED_WATCH_UNKNOWN_DURATION_CAP_SECONDS: the most seconds of one status one viewer is
+# counted a day when its media's duration is unknown (otherwise three times the duration).
+FEED_WATCH_UNKNOWN_DURATION_CAP_SECONDS = env.int(
+    "FEED_WATCH_UNKNOWN_DURATION_CAP_SECONDS", default=1800
+)
