@@ -29,7 +29,7 @@ def stripe_server():
 def stripe_fake(stripe_server, settings):
     """Billing configured against an empty fake Stripe."""
     stripe_server.reset()
-    settings.STRIPE_TEST_SECRET_KEY = "sk_test_agora"
+    settings.STRIPE_TEST_SECRET_KEY = "sk_test_agoraUnitTests0000000000000000"
     settings.STRIPE_IS_CONFIGURED = True
     settings.STRIPE_API_BASE = stripe_server.url
     settings.DJSTRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
@@ -86,7 +86,7 @@ def plan(db, stripe_fake):
 def _client(server):
     import stripe
 
-    return stripe.StripeClient("sk_test_agora", base_addresses={"api": server.url})
+    return stripe.StripeClient("sk_test_agoraUnitTests0000000000000000", base_addresses={"api": server.url})
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import billing
 from .forms import ParamError, as_bool, as_dict, as_float, as_int, as_list
-from .state import JSON, ApiError, Context, Store, diff, missing_param, new_id
+from .state import JSON, PLATFORM_ACCOUNT_ID, ApiError, Context, Store, diff, missing_param, new_id
 
 Handler = Callable[..., JSON]
 ROUTES: list[tuple[str, str, Handler]] = []
@@ -690,6 +690,44 @@ def get_charge(store: Store, ctx: Context, params: JSON, charge_id: str) -> JSON
     return show(store, store.get("charge", charge_id, ctx), params)
 
 
+@route("GET", "/v1/balance_transactions/{id}")
+def get_balance_transaction(store: Store, ctx: Context, params: JSON, txn_id: str) -> JSON:
+    """A charge's balance transaction, derived from the charge (amount, Stripe's fee, net)."""
+    charge = next((c for c in store.all("charge") if c.get("balance_transaction") == txn_id), None)
+    if charge is None:
+        raise ApiError(
+            404, f"No such balance transaction: '{txn_id}'", param="id", code="resource_missing"
+        )
+    fee = round(charge["amount"] * 0.029) + 30
+    return {
+        "id": txn_id,
+        "object": "balance_transaction",
+        "amount": charge["amount"],
+        "available_on": charge["created"] + 2 * 86400,
+        "created": charge["created"],
+        "currency": charge["currency"],
+        "description": charge.get("description"),
+        "exchange_rate": None,
+        "fee": fee,
+        "fee_details": [
+            {"amount": fee, "application": None, "currency": charge["currency"],
+             "description": "Stripe processing fees", "type": "stripe_fee"}
+        ],
+        "net": charge["amount"] - fee,
+        "reporting_category": "charge",
+        "source": charge["id"],
+        "status": "pending",
+        "type": "charge",
+    }  # fmt: skip
+
+
+@route("GET", "/v1/products/{id}/features")
+def list_product_features(store: Store, ctx: Context, params: JSON, product_id: str) -> JSON:
+    """Entitlement features attached to a product: the fake attaches none."""
+    store.get("product", product_id, ctx)
+    return store.list_object(f"/v1/products/{product_id}/features", [])
+
+
 @route("POST", "/v1/refunds")
 def create_refund(store: Store, ctx: Context, params: JSON) -> JSON:
     if params.get("charge"):
@@ -912,7 +950,7 @@ def get_own_account(store: Store, ctx: Context, params: JSON) -> JSON:
     if ctx.account:
         return show(store, store.get("account", ctx.account, ctx), params)
     return {
-        "id": "acct_fakestripe_platform",
+        "id": PLATFORM_ACCOUNT_ID,
         "object": "account",
         "business_profile": {"name": "Fake Stripe platform", "url": None},
         "charges_enabled": True,

@@ -19,7 +19,16 @@ from urllib.parse import urlsplit
 from . import controls
 from .api import ROUTES
 from .forms import ParamError, as_int, parse_form
-from .state import API_VERSION, JSON, ApiError, Context, IdempotentResult, Store, new_id
+from .state import (
+    API_VERSION,
+    JSON,
+    PLATFORM_ACCOUNT_ID,
+    ApiError,
+    Context,
+    IdempotentResult,
+    Store,
+    new_id,
+)
 from .webhooks import Deliverer, Delivery, post
 
 Route = tuple[str, re.Pattern[str], Callable[..., JSON]]
@@ -195,7 +204,8 @@ class _Handler(BaseHTTPRequestHandler):
         idempotency_key = self.headers.get("Idempotency-Key") if method == "POST" else None
         ctx = Context(
             api_key=api_key,
-            account=self.headers.get("Stripe-Account") or None,
+            # The platform's own id in Stripe-Account means the platform (dj-stripe sends it).
+            account=_connected(self.headers.get("Stripe-Account")),
             request_id=request_id,
             idempotency_key=idempotency_key,
         )
@@ -353,6 +363,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(404, _page("Not found", ""), "text/html; charset=utf-8")
                 return
         self._send(200, page, "text/html; charset=utf-8")
+
+
+def _connected(header: str | None) -> str | None:
+    """The connected account a ``Stripe-Account`` header names; ``None`` for the platform."""
+    if not header or header == PLATFORM_ACCOUNT_ID:
+        return None
+    return header
 
 
 class FakeStripe:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 API_VERSION = "2026-08-26.dahlia"
+# The platform account (GET /v1/account); Stripe-Account naming it means the platform itself.
+PLATFORM_ACCOUNT_ID = "acct_fakestripe_platform"
 
 JSON = dict[str, Any]
 
