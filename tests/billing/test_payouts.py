@@ -314,3 +314,27 @@ def test_finance_places_a_manual_hold_through_the_admin(db):
     hold = PayoutHold.objects.get(creator=creator)
     assert hold.kind == "manual"
     assert AuditEntry.objects.filter(action="payout_hold_placed").count() == 1
+
+
+def test_a_players_heartbeats_reach_the_creators_watch_time(api_client, token_for, eager):
+    from apps.feed import services as feed
+    from apps.media.models import MediaAttachment, ProcessingState
+
+    creator, viewer = UserFactory(), UserFactory()
+    media = MediaAttachment.objects.create(
+        account=creator,
+        type="video",
+        state=ProcessingState.READY,
+        files={"mp4": "media/x/video.mp4", "poster": "media/x/poster.jpg"},
+        meta={"duration": 120.0},
+    )
+    status = feed.status_create(author=creator, text="watch this", media_ids=[str(media.pk)])
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(viewer)}")
+
+    with eager():
+        response = api_client.post(f"/api/agora/v1/statuses/{status.pk}/watch", {"seconds": 30}, format="json")
+
+    assert response.status_code == 200
+    row = WatchTime.objects.get(creator=creator)
+    assert (row.viewer_id, row.source, row.seconds) == (viewer.pk, f"status:{status.pk}", 30)
+    assert row.day == timezone.now().date()

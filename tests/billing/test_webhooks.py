@@ -209,3 +209,13 @@ def test_checkout_events_in_any_order_end_the_same(
     assert subscription.status == "active"
     assert WebhookEvent.objects.exclude(state="processed").count() == 0
     assert Notice.objects.filter(account=user, kind="plan_started").count() == 1
+
+
+def test_processing_an_event_costs_the_same_queries_for_any_number_of_subscriptions(
+    deliver, event_for, django_assert_num_queries
+):
+    deliver(event_for("customer.subscription.created", "active", 100))
+    for n in range(3):
+        deliver(event_for("customer.subscription.created", "active", 100, sub_id=f"sub_other_{n}"))
+    with django_assert_num_queries(19):
+        deliver(event_for("customer.subscription.updated", "past_due", 200))

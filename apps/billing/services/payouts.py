@@ -156,6 +156,7 @@ def _pay_one(batch, creator_id, balance, is_held, connect, report: BatchReport) 
     if payout is not None and payout.state == Payout.State.PAID:
         report.already_paid += 1
         return
+    resumed = payout is not None
     if payout is None:
         if is_held:
             report.held += 1
@@ -185,7 +186,7 @@ def _pay_one(batch, creator_id, balance, is_held, connect, report: BatchReport) 
         report.pending += 1
         return
     try:
-        transfer = _transfer(payout, destination.stripe_id)
+        transfer = _transfer(payout, destination.stripe_id, look_first=resumed)
     except stripe.InvalidRequestError as error:
         Payout.objects.filter(pk=payout.pk).update(
             state=Payout.State.FAILED, error=str(error.user_message or error)[:2000]
@@ -202,11 +203,14 @@ def _pay_one(batch, creator_id, balance, is_held, connect, report: BatchReport) 
     report.amount += payout.amount
 
 
-def _transfer(payout: Payout, destination: str) -> dict:
+def _transfer(payout: Payout, destination: str, *, look_first: bool) -> dict:
+    """The payout's transfer: made now, or (``look_first``: a payout an earlier run left
+    pending) found at Stripe by its group, since Stripe forgets idempotency keys after a day."""
     client = stripe_api.client()
-    existing = client.v1.transfers.list({"transfer_group": payout.idempotency_key, "limit": 1})
-    if existing.data:
-        return existing.data[0].to_dict()
+    if look_first:
+        existing = client.v1.transfers.list({"transfer_group": payout.idempotency_key, "limit": 1})
+        if existing.data:
+            return existing.data[0].to_dict()
     remote = client.v1.transfers.create(
         {
             "amount": payout.amount,
