@@ -86,7 +86,9 @@ def plan(db, stripe_fake):
 def _client(server):
     import stripe
 
-    return stripe.StripeClient("sk_test_agoraUnitTests0000000000000000", base_addresses={"api": server.url})
+    return stripe.StripeClient(
+        "sk_test_agoraUnitTests0000000000000000", base_addresses={"api": server.url}
+    )
 
 
 @pytest.fixture

@@ -332,7 +332,9 @@ def test_a_players_heartbeats_reach_the_creators_watch_time(api_client, token_fo
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(viewer)}")
 
     with eager():
-        response = api_client.post(f"/api/agora/v1/statuses/{status.pk}/watch", {"seconds": 30}, format="json")
+        response = api_client.post(
+            f"/api/agora/v1/statuses/{status.pk}/watch", {"seconds": 30}, format="json"
+        )
 
     assert response.status_code == 200
     row = WatchTime.objects.get(creator=creator)
