@@ -340,3 +340,10 @@ def test_a_players_heartbeats_reach_the_creators_watch_time(api_client, token_fo
     row = WatchTime.objects.get(creator=creator)
     assert (row.viewer_id, row.source, row.seconds) == (viewer.pk, f"status:{status.pk}", 30)
     assert row.day == timezone.now().date()
+
+
+def test_suspending_an_account_that_never_earned_holds_nothing(eager):
+    account = UserFactory()
+    with eager():
+        events.publish(events.AccountRestricted(account_id=account.pk, restriction="suspended"))
+    assert not PayoutHold.objects.filter(creator=account).exists()

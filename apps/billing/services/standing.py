@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import able_to_act_q
-from apps.billing.models import PayoutHold
+from apps.billing.models import ConnectAccount, LedgerEntry, PayoutHold
 from apps.billing.services import holds
 
 
@@ -24,9 +24,22 @@ def barred(account_ids) -> set[int]:
     )
 
 
+def _is_creator(account_id: int) -> bool:
+    return (
+        ConnectAccount.objects.filter(account_id=account_id).exists()
+        or LedgerEntry.objects.filter(creator_id=account_id).exists()
+    )
+
+
 def payout_hold_sync(*, account_id: int) -> None:
-    """Open the suspension hold of a barred account, release it for one that is not."""
+    """Open the suspension hold of a barred creator, release it for one that is not.
+
+    Accounts that never set up payouts nor earned anything get no hold: there is
+    nothing to pay them (the payout batch settles the holds of those it pays).
+    """
     if account_id in barred([account_id]):
+        if not _is_creator(account_id):
+            return
         holds.hold_place(
             creator_id=account_id,
             kind=PayoutHold.Kind.SUSPENDED,
