@@ -11,14 +11,14 @@ class BillingConfig(AppConfig):
         from apps.billing import handlers, readiness, tasks  # noqa: F401 (registers the tasks)
         from apps.billing.grants import ROLE_GRANTS
         from apps.billing.services import entitlements_of
-        from apps.billing.services.memberships import membership_of
+        from apps.billing.services.memberships import creators_of, membership_of
         from core import memberships
         from core.entitlements import set_provider
         from core.roles import register_grants
         from core.schedules import register_schedulable
 
         set_provider(entitlements_of)
-        memberships.set_provider(membership_of)
+        memberships.set_provider(membership_of, creators_of)
         handlers.connect()
         readiness.register()
         register_schedulable("billing.retry_events", description="retry failed Stripe events")

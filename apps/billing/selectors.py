@@ -78,6 +78,18 @@ def membership(fan_id: int, creator_id: int) -> Subscription | None:
     return next((s for s in candidates if s.grants_plan(now)), None)
 
 
+def member_creator_ids(fan_id: int) -> set[int]:
+    """The creators the fan is a paying member of now (paying, or in dunning's grace)."""
+    now = timezone.now()
+    rows = Subscription.objects.filter(
+        Q(status__in=list(PAYING)) | Q(status__in=list(DUNNING), grace_until__gt=now),
+        account_id=fan_id,
+        kind=Subscription.Kind.CREATOR,
+        creator_tier__isnull=False,
+    ).values_list("creator_id", flat=True)
+    return {creator_id for creator_id in rows if creator_id is not None}
+
+
 def tier_by_price(price_id: str) -> CreatorTier | None:
     return CreatorTier.objects.filter(stripe_price_id=price_id).select_related("creator").first()
 

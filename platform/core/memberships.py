@@ -25,13 +25,17 @@ class Membership:
 
 
 Provider = Callable[[int, int], Membership | None]
+BulkProvider = Callable[[int], frozenset[int]]
 _provider: Provider | None = None
+_bulk_provider: BulkProvider | None = None
 
 
-def set_provider(provider: Provider | None) -> None:
-    """Install (or with ``None`` remove) the function that answers for a fan and a creator."""
-    global _provider
+def set_provider(provider: Provider | None, bulk: BulkProvider | None = None) -> None:
+    """Install (or with ``None`` remove) the functions that answer for a fan and a creator,
+    and for a fan and every creator at once (``bulk``: the creators' ids)."""
+    global _provider, _bulk_provider
     _provider = provider
+    _bulk_provider = bulk
 
 
 def membership_of(fan: Any, creator_id: int) -> Membership | None:
@@ -43,3 +47,10 @@ def membership_of(fan: Any, creator_id: int) -> Membership | None:
 
 def is_member(fan: Any, creator_id: int) -> bool:
     return membership_of(fan, creator_id) is not None
+
+
+def creators_of(fan: Any) -> frozenset[int]:
+    """The ids of every creator ``fan`` is a paying member of now (one query, for filters)."""
+    if fan is None or not getattr(fan, "is_authenticated", False) or _bulk_provider is None:
+        return frozenset()
+    return _bulk_provider(fan.pk)

@@ -129,6 +129,10 @@ def test_a_fan_subscribes_through_a_connect_charge_and_becomes_a_member(
 
     assert subscription.kind == "creator"
     assert subscription.creator_tier == tier
+    from core.memberships import creators_of
+
+    assert creators_of(fan) == {creator.pk}
+    assert creators_of(creator) == frozenset()
     membership = membership_of(fan, creator.pk)
     assert membership is not None
     assert membership.tier == tier.name

@@ -19,3 +19,9 @@ def membership_of(fan_id: int, creator_id: int) -> Membership | None:
         tier=subscription.creator_tier.name,
         until=end.isoformat() if end else None,
     )
+
+
+def creators_of(fan_id: int) -> frozenset[int]:
+    if not stripe_api.is_configured():
+        return frozenset()
+    return frozenset(selectors.member_creator_ids(fan_id))
