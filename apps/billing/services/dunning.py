@@ -26,7 +26,7 @@ def lapses_notify(*, limit: int = 500) -> int:
     done = 0
     with transaction.atomic():
         due = (
-            Subscription.objects.select_for_update(skip_locked=True)
+            Subscription.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status__in=list(DUNNING), grace_until__lte=now, lapse_notified=False)
             .select_related("plan")
             .order_by("grace_until")[:limit]
