@@ -8,7 +8,7 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.billing import handlers, readiness, tasks  # noqa: F401 (registers the tasks)
+        from apps.billing import handlers, readiness, stripe_api, tasks  # noqa: F401 (tasks)
         from apps.billing.grants import ROLE_GRANTS
         from apps.billing.services import entitlements_of
         from apps.billing.services.memberships import creators_of, membership_of
@@ -17,6 +17,7 @@ class BillingConfig(AppConfig):
         from core.roles import register_grants
         from core.schedules import register_schedulable
 
+        stripe_api.configure_module()
         set_provider(entitlements_of)
         memberships.set_provider(membership_of, creators_of)
         handlers.connect()

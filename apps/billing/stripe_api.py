@@ -52,10 +52,16 @@ def client() -> stripe.StripeClient:
     return _client(secret_key(), settings.STRIPE_API_BASE)
 
 
+def configure_module() -> None:
+    """Point the stripe library's module-level API (which dj-stripe calls) at ``STRIPE_API_BASE``."""
+    stripe.api_base = settings.STRIPE_API_BASE
+
+
 @receiver(setting_changed)
 def _reset(*, setting: str, **kwargs) -> None:
     if setting.startswith("STRIPE_"):
         _client.cache_clear()
+        configure_module()
 
 
 @contextmanager

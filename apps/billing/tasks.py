@@ -13,10 +13,20 @@ def process_event_task(*, event_id: int) -> bool:
     return services.event_process(event_id=event_id)
 
 
+@shared_task(name="billing.mirror_event", ignore_result=True)
+def mirror_event_task(*, event_id: int) -> bool:
+    """Copy one processed Stripe event into dj-stripe's tables (finance's dj-stripe pages)."""
+    from apps.billing.services import mirror
+
+    return mirror.event_mirror(event_id=event_id)
+
+
 @shared_task(name="billing.retry_events", ignore_result=True)
 def retry_events_task() -> int:
-    """Periodic: send again the Stripe events whose retry is due."""
-    return services.events_retry_due()
+    """Periodic: send again the Stripe events whose retry is due, and failed mirrors."""
+    from apps.billing.services import mirror
+
+    return services.events_retry_due() + mirror.mirrors_due()
 
 
 @shared_task(name="billing.dunning", ignore_result=True)

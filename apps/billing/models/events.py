@@ -38,10 +38,18 @@ class WebhookEvent(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # dj-stripe's copy of Stripe's objects (finance's dj-stripe pages), made after
+    # processing by its own task: Agora's state never waits for it.
+    mirrored_at = models.DateTimeField(null=True, blank=True)
+    mirror_attempts = models.PositiveSmallIntegerField(default=0)
+    mirror_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["state", "next_attempt_at"], name="billing_event_due")]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="billing_event_due"),
+            models.Index(fields=["mirrored_at", "mirror_attempts"], name="billing_event_mirror"),
+        ]
         permissions = [("replay_webhookevent", "Can replay a Stripe webhook event")]
 
     def __str__(self) -> str:

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from apps.billing.models import WebhookEvent
 from apps.billing.services import stripe_events
+from apps.billing.services.mirror import MIRROR_TASK
 from core import audit, errors, queue
 from core.events import retry_delay
 
@@ -127,6 +128,8 @@ def event_process(*, event_id: int) -> bool:
             event.save(
                 update_fields=["state", "attempts", "processed_at", "last_error", "next_attempt_at"]
             )
+            if settings.BILLING_MIRROR_DJSTRIPE:
+                queue.send_on_commit(MIRROR_TASK, event_id=event.pk)
     except Exception as error:
         logger.exception("stripe event %s failed", event_id, extra={"event_id": event_id})
         _record_failure(event_id, error)

@@ -39,3 +39,6 @@ BILLING_WATCH_REVENUE_SHARE = env.float("BILLING_WATCH_REVENUE_SHARE", default=0
 BILLING_WATCH_CAP_SECONDS = env.int("BILLING_WATCH_CAP_SECONDS", default=4 * 3600)
 # BILLING_PAYOUT_MINIMUM: a balance below this waits for a later month (minor units).
 BILLING_PAYOUT_MINIMUM = env.int("BILLING_PAYOUT_MINIMUM", default=1000)
+# BILLING_MIRROR_DJSTRIPE: copy each processed Stripe event and its objects into
+# dj-stripe's tables (finance's dj-stripe pages), by a task of its own.
+BILLING_MIRROR_DJSTRIPE = env.bool("BILLING_MIRROR_DJSTRIPE", default=True)
