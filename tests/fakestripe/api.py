@@ -309,6 +309,54 @@ def get_customer(store: Store, ctx: Context, params: JSON, customer_id: str) -> 
     return show(store, store.get("customer", customer_id, ctx), params)
 
 
+@route("GET", "/v1/payment_methods")
+def list_payment_methods(store: Store, ctx: Context, params: JSON) -> JSON:
+    return listing(
+        store,
+        ctx,
+        params,
+        "payment_method",
+        "/v1/payment_methods",
+        {"customer": field_is("customer"), "type": field_is("type")},
+    )
+
+
+@route("GET", "/v1/payment_methods/{id}")
+def get_payment_method(store: Store, ctx: Context, params: JSON, pm_id: str) -> JSON:
+    return show(store, store.get("payment_method", pm_id, ctx), params)
+
+
+@route("GET", "/v1/customers/{id}/payment_methods")
+def list_customer_payment_methods(
+    store: Store, ctx: Context, params: JSON, customer_id: str
+) -> JSON:
+    store.get("customer", customer_id, ctx)
+    return listing(
+        store,
+        ctx,
+        {**params, "customer": customer_id},
+        "payment_method",
+        f"/v1/customers/{customer_id}/payment_methods",
+        {"customer": field_is("customer"), "type": field_is("type")},
+    )
+
+
+@route("GET", "/v1/customers/{id}/payment_methods/{id}")
+def get_customer_payment_method(
+    store: Store, ctx: Context, params: JSON, customer_id: str, pm_id: str
+) -> JSON:
+    store.get("customer", customer_id, ctx)
+    pm = store.get("payment_method", pm_id, ctx)
+    if pm["customer"] != customer_id:
+        raise ApiError(
+            404,
+            f"Customer {customer_id} does not have a payment method with ID {pm_id}",
+            param="payment_method",
+            code="resource_missing",
+        )
+    return show(store, pm, params)
+
+
 # -- checkout and the customer portal -----------------------------------------------------------
 
 
@@ -637,6 +685,53 @@ def get_invoice(store: Store, ctx: Context, params: JSON, invoice_id: str) -> JS
     return show(store, store.get("invoice", invoice_id, ctx), params)
 
 
+@route("GET", "/v1/invoices/{id}/lines")
+def list_invoice_lines(store: Store, ctx: Context, params: JSON, invoice_id: str) -> JSON:
+    inv = store.get("invoice", invoice_id, ctx)
+    items = list(reversed(inv["lines"]["data"]))  # page() wants oldest first
+    return store.page(f"/v1/invoices/{invoice_id}/lines", items, params, expand_of(params))
+
+
+def _subscription_items(store: Store, ctx: Context) -> list[JSON]:
+    return [
+        item
+        for sub in store.all("subscription")
+        if store.visible(sub["id"], ctx)
+        for item in sub["items"]["data"]
+    ]
+
+
+@route("GET", "/v1/subscription_items")
+def list_subscription_items(store: Store, ctx: Context, params: JSON) -> JSON:
+    sub = store.ref("subscription", required(params, "subscription"), ctx, "subscription")
+    return store.page(
+        "/v1/subscription_items", list(sub["items"]["data"]), params, expand_of(params)
+    )
+
+
+@route("GET", "/v1/subscription_items/{id}")
+def get_subscription_item(store: Store, ctx: Context, params: JSON, item_id: str) -> JSON:
+    item = next((i for i in _subscription_items(store, ctx) if i["id"] == item_id), None)
+    if item is None:
+        raise ApiError(
+            404, f"No such subscription_item: '{item_id}'", param="id", code="resource_missing"
+        )
+    return store.render(item, expand_of(params))
+
+
+@route("GET", "/v1/customers/{id}/tax_ids")
+def list_customer_tax_ids(store: Store, ctx: Context, params: JSON, customer_id: str) -> JSON:
+    """A customer's tax ids: the fake has no taxes, so none."""
+    store.get("customer", customer_id, ctx)
+    return store.page(f"/v1/customers/{customer_id}/tax_ids", [], params)
+
+
+@route("GET", "/v1/tax_ids")
+def list_tax_ids(store: Store, ctx: Context, params: JSON) -> JSON:
+    """Tax ids: the fake has no taxes, so none."""
+    return store.page("/v1/tax_ids", [], params)
+
+
 @route("GET", "/v1/invoice_payments")
 def list_invoice_payments(store: Store, ctx: Context, params: JSON) -> JSON:
     payment = as_dict(params, "payment")
@@ -690,35 +785,59 @@ def get_charge(store: Store, ctx: Context, params: JSON, charge_id: str) -> JSON
     return show(store, store.get("charge", charge_id, ctx), params)
 
 
+@route("GET", "/v1/charges/{id}/refunds")
+def list_charge_refunds(store: Store, ctx: Context, params: JSON, charge_id: str) -> JSON:
+    store.get("charge", charge_id, ctx)
+    items = [r for r in store.all("refund") if r["charge"] == charge_id]
+    return store.page(f"/v1/charges/{charge_id}/refunds", items, params, expand_of(params))
+
+
+@route("GET", "/v1/application_fees")
+def list_application_fees(store: Store, ctx: Context, params: JSON) -> JSON:
+    return listing(
+        store,
+        ctx,
+        params,
+        "application_fee",
+        "/v1/application_fees",
+        {"charge": field_is("charge")},
+    )
+
+
+@route("GET", "/v1/application_fees/{id}")
+def get_application_fee(store: Store, ctx: Context, params: JSON, fee_id: str) -> JSON:
+    return show(store, store.get("application_fee", fee_id, ctx), params)
+
+
+@route("GET", "/v1/application_fees/{id}/refunds")
+def list_application_fee_refunds(store: Store, ctx: Context, params: JSON, fee_id: str) -> JSON:
+    """Refunds of an application fee: the fake makes none."""
+    store.get("application_fee", fee_id, ctx)
+    return store.page(f"/v1/application_fees/{fee_id}/refunds", [], params)
+
+
 @route("GET", "/v1/balance_transactions/{id}")
 def get_balance_transaction(store: Store, ctx: Context, params: JSON, txn_id: str) -> JSON:
-    """A charge's balance transaction, derived from the charge (amount, Stripe's fee, net)."""
-    charge = next((c for c in store.all("charge") if c.get("balance_transaction") == txn_id), None)
-    if charge is None:
+    """A balance transaction, derived from the object that moved the money (a charge, a
+    refund, a transfer or its reversal, a payout or its failure, a dispute's withdrawal)."""
+    found = billing.balance_transaction(store, txn_id)
+    if found is None or not store.visible(found["source"], ctx):
         raise ApiError(
             404, f"No such balance transaction: '{txn_id}'", param="id", code="resource_missing"
         )
-    fee = round(charge["amount"] * 0.029) + 30
-    return {
-        "id": txn_id,
-        "object": "balance_transaction",
-        "amount": charge["amount"],
-        "available_on": charge["created"] + 2 * 86400,
-        "created": charge["created"],
-        "currency": charge["currency"],
-        "description": charge.get("description"),
-        "exchange_rate": None,
-        "fee": fee,
-        "fee_details": [
-            {"amount": fee, "application": None, "currency": charge["currency"],
-             "description": "Stripe processing fees", "type": "stripe_fee"}
-        ],
-        "net": charge["amount"] - fee,
-        "reporting_category": "charge",
-        "source": charge["id"],
-        "status": "pending",
-        "type": "charge",
-    }  # fmt: skip
+    return show(store, found, params)
+
+
+@route("GET", "/v1/balance_transactions")
+def list_balance_transactions(store: Store, ctx: Context, params: JSON) -> JSON:
+    items = [
+        txn
+        for txn in billing.balance_transactions(store)
+        if store.visible(txn["source"], ctx)
+        and all(not params.get(name) or txn[name] == params[name] for name in ("source", "type"))
+        and created_filter(params, txn["created"])
+    ]
+    return store.page("/v1/balance_transactions", items, params, expand_of(params))
 
 
 @route("GET", "/v1/products/{id}/features")

@@ -17,6 +17,8 @@ from typing import Any
 from .state import JSON, Context, Store, new_id
 
 DAY = 86_400
+# The platform's Connect application (``application`` of its application fees).
+CONNECT_APPLICATION = "ca_fakestripe_platform"
 DECLINE = {
     "code": "card_declined",
     "decline_code": "generic_decline",
@@ -46,6 +48,53 @@ def add_interval(timestamp: int, interval: str, count: int = 1) -> int:
     year, month = start.year + year, month + 1
     day = min(start.day, calendar.monthrange(year, month)[1])
     return int(start.replace(year=year, month=month, day=day).timestamp())
+
+
+def payment_method(store: Store, owner: str | None, cust: JSON | None, *, attach: bool) -> JSON:
+    """A new ``card`` payment method (Stripe's test Visa), attached to ``cust`` when
+    ``attach`` (Checkout saves the card of a subscription, or of a payment made with
+    ``setup_future_usage``)."""
+    return store.base(
+        "payment_method",
+        owner,
+        allow_redisplay="limited" if attach else "unspecified",
+        billing_details={
+            "address": {
+                "city": None,
+                "country": None,
+                "line1": None,
+                "line2": None,
+                "postal_code": None,
+                "state": None,
+            },
+            "email": (cust or {}).get("email"),
+            "name": (cust or {}).get("name"),
+            "phone": None,
+            "tax_id": None,
+        },
+        card={
+            "brand": CARD["brand"],
+            "checks": {
+                "address_line1_check": None,
+                "address_postal_code_check": None,
+                "cvc_check": "pass",
+            },
+            "country": CARD["country"],
+            "display_brand": CARD["brand"],
+            "exp_month": CARD["exp_month"],
+            "exp_year": CARD["exp_year"],
+            "fingerprint": "fakestripe4242",
+            "funding": CARD["funding"],
+            "generated_from": None,
+            "last4": CARD["last4"],
+            "networks": {"available": [CARD["network"]], "preferred": None},
+            "regulated_status": "unregulated",
+            "three_d_secure_usage": {"supported": True},
+            "wallet": None,
+        },
+        customer=cust["id"] if attach and cust else None,
+        type="card",
+    )
 
 
 def customer(store: Store, owner: str | None, **fields: Any) -> JSON:
@@ -120,10 +169,12 @@ def subscription(
     customer_id: str,
     line_items: list[JSON],
     data: JSON,
+    payment_method_id: str | None = None,
 ) -> JSON:
     """A new active subscription for ``line_items`` (price and quantity), with
     ``subscription_data`` options (``metadata``, ``application_fee_percent``,
-    ``transfer_data``, ``on_behalf_of``, ``description``) from ``data``."""
+    ``transfer_data``, ``on_behalf_of``, ``description``) from ``data``, paid with
+    ``payment_method_id`` (its ``default_payment_method``)."""
     now = store.now()
     sub_id = new_id("sub")
     items = [
@@ -172,7 +223,7 @@ def subscription(
         current_period_start=now,
         customer=customer_id,
         days_until_due=None,
-        default_payment_method=new_id("pm"),
+        default_payment_method=payment_method_id,
         default_source=None,
         default_tax_rates=[],
         description=data.get("description") or None,
@@ -441,7 +492,9 @@ def charge(store: Store, pi: JSON, cust: JSON | None) -> JSON:
     charge_id = new_id("ch")
     fee = pi.get("application_fee_amount")
     destination = (pi.get("transfer_data") or {}).get("destination")
-    payment_method = pi.get("payment_method") or new_id("pm")
+    payment_method = pi.get("payment_method")
+    if payment_method is None:
+        payment_method = billing_payment_method(store, pi, cust)
     obj = store.base(
         "charge",
         store.owner.get(pi["id"]),
@@ -450,7 +503,7 @@ def charge(store: Store, pi: JSON, cust: JSON | None) -> JSON:
         amount_captured=pi["amount"],
         amount_refunded=0,
         application=None,
-        application_fee=new_id("fee") if fee else None,
+        application_fee=None,
         application_fee_amount=fee,
         balance_transaction=new_id("txn"),
         billing_details={
@@ -510,6 +563,8 @@ def charge(store: Store, pi: JSON, cust: JSON | None) -> JSON:
         transfer_data={"amount": None, "destination": destination} if destination else None,
         transfer_group=pi.get("transfer_group"),
     )
+    if fee:
+        obj["application_fee"] = application_fee(store, obj, fee)["id"]
     pi.update(
         status="succeeded",
         amount_received=pi["amount"],
@@ -518,6 +573,50 @@ def charge(store: Store, pi: JSON, cust: JSON | None) -> JSON:
         payment_method=payment_method,
     )
     return obj
+
+
+def application_fee(store: Store, ch: JSON, amount: int) -> JSON:
+    """The platform's ``amount`` fee on the Connect charge ``ch`` (``application_fee_amount``),
+    taken from the destination (or ``on_behalf_of``) account.
+
+    Stripe names as ``charge`` the payment on the connected account that its automatic
+    transfer makes; the fake makes no such transfer, so ``charge`` and
+    ``originating_transaction`` both name the platform's charge.
+    """
+    account = (ch.get("transfer_data") or {}).get("destination") or ch.get("on_behalf_of")
+    fee = store.base(
+        "application_fee",
+        store.owner.get(ch["id"]),
+        account=account,
+        amount=amount,
+        amount_refunded=0,
+        application=CONNECT_APPLICATION,
+        balance_transaction=new_id("txn"),
+        charge=ch["id"],
+        currency=ch["currency"],
+        fee_source={"charge": ch["id"], "type": "charge"},
+        originating_transaction=ch["id"],
+        refunded=False,
+        refunds={},
+    )
+    fee.pop("metadata")  # application fees have none
+    fee["refunds"] = store.list_object(f"/v1/application_fees/{fee['id']}/refunds", [])
+    return fee
+
+
+def charge_succeeded(store: Store, ctx: Context, ch: JSON) -> list[str]:
+    """Emit ``charge.succeeded`` for ``ch``, then ``application_fee.created`` if it has a fee;
+    returns the event ids."""
+    events = [store.emit("charge.succeeded", ch, ctx)["id"]]
+    fee = store.objects.get(ch.get("application_fee") or "")
+    if fee is not None:
+        events.append(store.emit("application_fee.created", fee, ctx)["id"])
+    return events
+
+
+def billing_payment_method(store: Store, pi: JSON, cust: JSON | None) -> str:
+    """The id of a new card payment method (not saved) paying ``pi``."""
+    return payment_method(store, store.owner.get(pi["id"]), cust, attach=False)["id"]
 
 
 def invoice_payment(store: Store, inv: JSON, pi: JSON) -> JSON:
@@ -552,7 +651,8 @@ def pay_invoice(
     """Attempt ``inv``'s payment (creating or reusing its payment intent); returns event ids.
 
     Success: intent and charge succeed, the invoice is ``paid``; events ``invoice.paid``,
-    ``invoice.payment_succeeded``, ``payment_intent.succeeded``, ``charge.succeeded``.
+    ``invoice.payment_succeeded``, ``payment_intent.succeeded``, ``charge.succeeded`` (and
+    ``application_fee.created`` for a Connect charge with a fee).
     Failure: the invoice stays ``open`` with one more attempt and a next attempt in three
     days; events ``invoice.payment_failed``, ``payment_intent.payment_failed``.
     """
@@ -580,11 +680,15 @@ def pay_invoice(
     inv.update(attempt_count=inv["attempt_count"] + 1, attempted=True)
     events: list[str] = []
     if not succeed:
-        pi.update(status="requires_payment_method", last_payment_error=dict(DECLINE))
+        # Stripe clears the intent's payment method and shows it in the error instead.
+        card = store.objects.get(sub.get("default_payment_method") or "")
+        error = {**DECLINE, "payment_method": store.render(card) if card else None}
+        pi.update(status="requires_payment_method", payment_method=None, last_payment_error=error)
         inv.update(next_payment_attempt=now + 3 * DAY)
         events.append(store.emit("invoice.payment_failed", inv, ctx)["id"])
         events.append(store.emit("payment_intent.payment_failed", pi, ctx)["id"])
         return events
+    pi["payment_method"] = sub.get("default_payment_method")
     ch = charge(store, pi, cust)
     payment.update(amount_paid=inv["amount_due"], status="paid")
     payment["payment"]["charge"] = ch["id"]
@@ -602,5 +706,144 @@ def pay_invoice(
     events.append(store.emit("invoice.paid", inv, ctx)["id"])
     events.append(store.emit("invoice.payment_succeeded", inv, ctx)["id"])
     events.append(store.emit("payment_intent.succeeded", pi, ctx)["id"])
-    events.append(store.emit("charge.succeeded", ch, ctx)["id"])
+    events += charge_succeeded(store, ctx, ch)
     return events
+
+
+# -- balance transactions ---------------------------------------------------------------------
+
+DISPUTE_FEE = 1500  # Stripe's fee for a dispute, in minor units (US: $15.00)
+
+
+def stripe_fee(amount: int) -> int:
+    """Stripe's card processing fee on ``amount`` (US cards: 2.9% + 30)."""
+    return round(amount * 0.029) + 30
+
+
+def _txn(
+    obj: JSON,
+    txn_id: str,
+    *,
+    amount: int,
+    type: str,  # noqa: A002 (Stripe's field name)
+    category: str,
+    fee: int = 0,
+    fee_description: str = "Stripe processing fees",
+    status: str = "available",
+) -> JSON:
+    """A balance transaction of ``obj`` (its ``source``): ``amount`` and Stripe's ``fee``."""
+    currency = obj["currency"]
+    fee_details = []
+    if fee:
+        fee_details.append(
+            {
+                "amount": fee,
+                "application": None,
+                "currency": currency,
+                "description": fee_description,
+                "type": "stripe_fee",
+            }
+        )
+    return {
+        "id": txn_id,
+        "object": "balance_transaction",
+        "amount": amount,
+        "available_on": obj["created"] + (2 * DAY if status == "pending" else 0),
+        "balance_type": "payments",
+        "created": obj["created"],
+        "currency": currency,
+        "description": obj.get("description"),
+        "exchange_rate": None,
+        "fee": fee,
+        "fee_details": fee_details,
+        "net": amount - fee,
+        "reporting_category": category,
+        "source": obj["id"],
+        "status": status,
+        "type": type,
+    }
+
+
+def dispute_withdrawal(store: Store, dispute: JSON) -> JSON:
+    """The balance transaction taking a new dispute's amount and Stripe's dispute fee."""
+    return _txn(
+        dispute,
+        new_id("txn"),
+        amount=-dispute["amount"],
+        type="adjustment",
+        category="dispute",
+        fee=DISPUTE_FEE,
+        fee_description="Dispute fee",
+    )
+
+
+def balance_transactions(store: Store) -> list[JSON]:
+    """Every balance transaction, oldest first, derived from the objects that moved money:
+    charges, application fees, refunds, transfers and their reversals, payouts (and their
+    failures), disputes (their ``balance_transactions`` as stored)."""
+    result: list[JSON] = []
+    for obj in list(store.objects.values()):
+        kind, txn_id = obj.get("object"), obj.get("balance_transaction")
+        if kind == "charge" and txn_id:
+            result.append(
+                _txn(
+                    obj,
+                    txn_id,
+                    amount=obj["amount"],
+                    type="charge",
+                    category="charge",
+                    fee=stripe_fee(obj["amount"]),
+                    status="pending",
+                )
+            )
+        elif kind == "refund" and txn_id:
+            result.append(
+                _txn(obj, txn_id, amount=-obj["amount"], type="refund", category="refund")
+            )
+        elif kind == "transfer" and txn_id:
+            result.append(
+                _txn(obj, txn_id, amount=-obj["amount"], type="transfer", category="transfer")
+            )
+        elif kind == "transfer_reversal" and txn_id:
+            result.append(
+                _txn(
+                    obj,
+                    txn_id,
+                    amount=obj["amount"],
+                    type="transfer_refund",
+                    category="transfer_reversal",
+                )
+            )
+        elif kind == "payout":
+            if txn_id:
+                result.append(
+                    _txn(obj, txn_id, amount=-obj["amount"], type="payout", category="payout")
+                )
+            if obj.get("failure_balance_transaction"):
+                result.append(
+                    _txn(
+                        obj,
+                        obj["failure_balance_transaction"],
+                        amount=obj["amount"],
+                        type="payout_failure",
+                        category="payout_reversal",
+                    )
+                )
+        elif kind == "application_fee" and txn_id:
+            result.append(
+                _txn(
+                    obj,
+                    txn_id,
+                    amount=obj["amount"],
+                    type="application_fee",
+                    category="platform_earning",
+                )
+            )
+        elif kind == "dispute":
+            result.extend(copy.deepcopy(obj["balance_transactions"]))
+    return result
+
+
+def balance_transaction(store: Store, txn_id: str) -> JSON | None:
+    """The balance transaction ``txn_id``, or ``None``."""
+    return next((txn for txn in balance_transactions(store) if txn["id"] == txn_id), None)

@@ -38,11 +38,13 @@ def complete_checkout(
     """The customer pays the Checkout Session ``session_id``.
 
     Creates the customer when the session named none (subscription mode, or payment mode with
-    ``customer_creation=always``); in subscription mode an active subscription with its first
-    paid invoice, payment intent and charge; in payment mode a succeeded payment intent and
-    charge. Events, in order: ``customer.created`` (if new), ``customer.subscription.created``,
+    ``customer_creation=always``) and the card's payment method (saved to the customer in
+    subscription mode, or with ``payment_intent_data[setup_future_usage]``); in subscription
+    mode an active subscription with its first paid invoice, payment intent and charge; in
+    payment mode a succeeded payment intent and charge. Events, in order: ``customer.created`` (if new), ``customer.subscription.created``,
     ``invoice.created``, ``invoice.paid``, ``invoice.payment_succeeded`` (subscription mode),
-    ``payment_intent.succeeded``, ``charge.succeeded``, ``checkout.session.completed``.
+    ``payment_intent.succeeded``, ``charge.succeeded`` (then ``application_fee.created`` when
+    the charge has a fee), ``checkout.session.completed``.
     """
     session = _get(store, "checkout.session", session_id)
     if session["status"] != "open":
@@ -80,12 +82,14 @@ def complete_checkout(
     ]
     if session["mode"] == "subscription":
         assert cust is not None
+        card = billing.payment_method(store, owner, cust, attach=True)
         sub = billing.subscription(
             store,
             owner,
             customer_id=cust["id"],
             line_items=items,
             data=options.get("subscription_data") or {},
+            payment_method_id=card["id"],
         )
         events.append(store.emit("customer.subscription.created", sub, PLATFORM)["id"])
         inv = billing.invoice(store, sub, cust, billing_reason="subscription_create")
@@ -110,9 +114,15 @@ def complete_checkout(
             description=data.get("description") or None,
             transfer_group=data.get("transfer_group") or None,
         )
+        card = billing.payment_method(
+            store, owner, cust, attach=bool(cust and data.get("setup_future_usage"))
+        )
+        pi.update(
+            payment_method=card["id"], setup_future_usage=data.get("setup_future_usage") or None
+        )
         ch = billing.charge(store, pi, cust)
         events.append(store.emit("payment_intent.succeeded", pi, PLATFORM)["id"])
-        events.append(store.emit("charge.succeeded", ch, PLATFORM)["id"])
+        events += billing.charge_succeeded(store, PLATFORM, ch)
         session["payment_intent"] = pi["id"]
     session.update(
         status="complete", payment_status="paid", customer=(cust or {}).get("id"), url=None
@@ -199,7 +209,8 @@ def expire(store: Store, sub_id: str, *, status: str = "canceled") -> JSON:
 def dispute(
     store: Store, charge_id: str, *, amount: int | None = None, reason: str = "fraudulent"
 ) -> JSON:
-    """The card holder disputes ``charge_id``: a ``needs_response`` dispute and
+    """The card holder disputes ``charge_id``: a ``needs_response`` dispute (its amount and
+    Stripe's dispute fee withdrawn, in ``balance_transactions``) and
     ``charge.dispute.created``."""
     charge = _get(store, "charge", charge_id)
     if charge["disputed"]:
@@ -238,6 +249,7 @@ def dispute(
         reason=reason,
         status="needs_response",
     )
+    obj["balance_transactions"] = [billing.dispute_withdrawal(store, obj)]
     charge["disputed"] = True
     event = store.emit("charge.dispute.created", obj, PLATFORM)
     return _shown(store, {"dispute": obj, "charge": charge}, [event["id"]])

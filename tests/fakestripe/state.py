@@ -38,6 +38,8 @@ PREFIXES: dict[str, str] = {
     "invoice_payment": "inpay",
     "payment_intent": "pi",
     "charge": "ch",
+    "application_fee": "fee",
+    "payment_method": "pm",
     "refund": "re",
     "dispute": "dp",
     "account": "acct",
@@ -52,6 +54,7 @@ LABELS: dict[str, str] = {
     "checkout.session": "checkout.session",
     "billing_portal.session": "billing_portal.session",
     "invoice_payment": "invoice payment",
+    "application_fee": "application fee",
 }
 
 # Fields Stripe leaves out of an object unless the request expands them.

@@ -155,6 +155,7 @@ def test_checkout_completes_into_an_active_subscription_with_stripes_event_seque
         "invoice.payment_succeeded",
         "payment_intent.succeeded",
         "charge.succeeded",
+        "application_fee.created",
         "checkout.session.completed",
     ]
     assert [event["id"] for event in fake.events()[before:]] == done["events"]
@@ -191,6 +192,13 @@ def test_checkout_completes_into_an_active_subscription_with_stripes_event_seque
     assert charge.paid
     assert charge.amount == 1800
     assert charge.application_fee_amount == 180
+    fee = client.v1.application_fees.retrieve(charge.application_fee)
+    assert (fee.amount, fee.account, fee.originating_transaction) == (180, account.id, charge.id)
+    card = client.v1.payment_methods.retrieve(charge.payment_method)
+    assert (card.type, card.card.last4, card.customer) == ("card", "4242", sub.customer)
+    assert sub.default_payment_method == card.id
+    txn = client.v1.balance_transactions.retrieve(charge.balance_transaction)
+    assert (txn.amount, txn.fee, txn.net, txn.source) == (1800, 82, 1718, charge.id)
     assert charge.transfer_data.destination == account.id
     assert charge.on_behalf_of == account.id
     customer = client.v1.customers.retrieve(sub.customer)
@@ -395,6 +403,60 @@ def test_dispute_is_created_then_closed(client, fake):
     assert types_of(fake, closed["events"]) == ["charge.dispute.closed"]
     assert fake.events("charge.dispute.closed")[0]["data"]["object"]["status"] == "lost"
     assert client.v1.disputes.retrieve(dispute.id).status == "lost"
+
+
+# -- what dj-stripe fetches while it syncs -------------------------------------------------------
+
+
+def test_related_objects_are_served_as_stripe_shapes_them(client, fake):
+    done = subscribed(client, fake)
+    customer, sub = done["customer"]["id"], done["subscription"]
+    invoice, charge = done["invoice"], done["charge"]
+    (card,) = client.v1.payment_methods.list(params={"customer": customer, "type": "card"}).data
+    assert card.id == sub["default_payment_method"] == charge["payment_method"]
+    assert card.customer == customer
+    assert card.card.brand == charge["payment_method_details"]["card"]["brand"]
+    assert [pm.id for pm in client.v1.customers.payment_methods.list(customer).data] == [card.id]
+    assert client.v1.customers.payment_methods.retrieve(customer, card.id).id == card.id
+    with pytest.raises(stripe.InvalidRequestError) as missing:
+        client.v1.payment_methods.retrieve("pm_missing")
+    assert missing.value.code == "resource_missing"
+
+    (line,) = client.v1.invoices.line_items.list(invoice["id"]).data
+    assert line.id == invoice["lines"]["data"][0]["id"]
+    (item,) = client.v1.subscription_items.list(params={"subscription": sub["id"]}).data
+    assert client.v1.subscription_items.retrieve(item.id).price.id == item.price.id
+    assert client.v1.customers.tax_ids.list(customer).data == []
+
+    refund = client.v1.refunds.create(params={"charge": charge["id"], "amount": 800})
+    assert [r.id for r in client.v1.charges.retrieve(charge["id"]).refunds.data] == [refund.id]
+    txn = client.v1.balance_transactions.retrieve(refund.balance_transaction)
+    assert (txn.type, txn.amount, txn.fee, txn.source) == ("refund", -800, 0, refund.id)
+    disputed = fake.dispute(charge["id"], amount=1000)["dispute"]
+    (withdrawal,) = client.v1.disputes.retrieve(disputed["id"]).balance_transactions
+    assert (withdrawal.type, withdrawal.amount, withdrawal.fee) == ("adjustment", -1000, 1500)
+    fetched = client.v1.balance_transactions.retrieve(withdrawal.id)
+    assert fetched.reporting_category == "dispute"
+    assert fetched.source == disputed["id"]
+    assert client.v1.application_fees.list().data == []  # no Connect, no fee
+
+    account = client.v1.accounts.create(params={"type": "express"})
+    fake.onboard(account.id)
+    transfer = client.v1.transfers.create(
+        params={"amount": 500, "currency": "usd", "destination": account.id}
+    )
+    txn = client.v1.balance_transactions.retrieve(transfer.balance_transaction)
+    assert (txn.type, txn.amount, txn.net) == ("transfer", -500, -500)
+    payout = fake.payout(account.id, 300, outcome="failed")["payout"]
+    with pytest.raises(stripe.InvalidRequestError):  # the payout is the account's
+        client.v1.balance_transactions.retrieve(payout["balance_transaction"])
+    options = {"stripe_account": account.id}
+    failure = client.v1.balance_transactions.retrieve(
+        payout["failure_balance_transaction"], options=options
+    )
+    assert (failure.type, failure.amount, failure.source) == ("payout_failure", 300, payout["id"])
+    listed = client.v1.balance_transactions.list(params={"source": payout["id"]}, options=options)
+    assert sorted(t.type for t in listed.data) == ["payout", "payout_failure"]
 
 
 # -- Connect ------------------------------------------------------------------------------------
