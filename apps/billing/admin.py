@@ -90,8 +90,9 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "deliveries",
         "received_at",
         "next_attempt_at",
+        "mirrored_at",
     ]
-    list_filter = ["state", "type"]
+    list_filter = ["state", "type", ("mirrored_at", admin.EmptyFieldListFilter)]
     search_fields = ["=stripe_id", "type"]
     date_hierarchy = "received_at"
     actions = ["replay"]
