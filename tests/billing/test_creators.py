@@ -222,3 +222,21 @@ def test_a_dispute_holds_payouts_and_a_lost_one_takes_the_share_back(
         "DisputeOpened",
         "DisputeClosed",
     }
+
+
+def test_a_membership_that_ends_is_no_membership(
+    creator, fan, onboarded, tier_of, member_of, stripe_fake, deliver_all
+):
+    from apps.billing.models import Notice
+
+    onboarded(creator)
+    subscription = member_of(fan, tier_of(creator))
+    assert is_member(fan, creator.pk)
+
+    stripe_fake.expire(subscription.stripe_id, status="canceled")
+    deliver_all()
+
+    assert not is_member(fan, creator.pk)
+    ended = Notice.objects.get(account=fan, kind="plan_ended")
+    assert "membership" in ended.text
+    assert "free plan" not in ended.text

@@ -216,15 +216,26 @@ def _announce(row: Subscription, *, was_granting: bool, old_status: str) -> None
         _notify(
             account_id=row.account_id,
             kind=Notice.Kind.PLAN_STARTED,
-            text=_("Your %(plan)s plan is active.") % {"plan": plan_name},
+            text=(
+                _("Your membership of %(plan)s is active.")
+                if row.creator_tier is not None
+                else _("Your %(plan)s plan is active.")
+            )
+            % {"plan": plan_name},
             reference=f"{row.stripe_id}:started:{row.source_event_created}",
             subscription=row,
         )
     elif was_granting and not granting and row.status in ENDED:
+        if row.creator_tier is not None:
+            text = _("Your membership of %(plan)s has ended.") % {"plan": plan_name}
+        else:
+            text = _("Your %(plan)s plan has ended; you are on the free plan.") % {
+                "plan": plan_name
+            }
         _notify(
             account_id=row.account_id,
             kind=Notice.Kind.PLAN_ENDED,
-            text=_("Your %(plan)s plan has ended; you are on the free plan.") % {"plan": plan_name},
+            text=text,
             reference=f"{row.stripe_id}:ended",
             subscription=row,
         )
