@@ -16,7 +16,9 @@ A message names a status or notification by id and the group it was sent to; the
 (:mod:`apps.feed.consumers`) looks it up for its own viewer with :func:`status_for_viewer` and
 :func:`notification_for_viewer`, which apply visibility, blocks and mutes, so a message sent
 to a group never shows anyone more than the REST API would, and renders what they return with
-the API's serializers. Only ``delete`` (an id) is the same for everyone. This module renders
+the API's serializers (a members-only status reaches the same groups as any other, and only
+its author and the author's members pass that filter). Only ``delete`` (an id) is the same
+for everyone. This module renders
 nothing: services call it to broadcast, so it must not depend on the interface layer
 (``apps.feed.api``); ``tests/feed/test_feed_layers.py`` holds it to that.
 

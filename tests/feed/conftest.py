@@ -42,3 +42,26 @@ def bob(db):
 @pytest.fixture
 def carol(db):
     return Member("carol")
+
+
+@pytest.fixture
+def paying_members():
+    """A membership provider on ``core.memberships`` for the test: ``paying_members[fan_id]``
+    is the set of creator ids the fan pays (edit it to start or end a membership). The
+    providers in place before (billing's, or none) come back afterwards."""
+    from core import memberships
+
+    creators_by_fan: dict[int, set[int]] = {}
+
+    def membership(fan_id: int, creator_id: int):
+        if creator_id not in creators_by_fan.get(fan_id, set()):
+            return None
+        return memberships.Membership(creator_id=creator_id, tier_id=1, tier="member")
+
+    def creators(fan_id: int) -> frozenset[int]:
+        return frozenset(creators_by_fan.get(fan_id, set()))
+
+    previous = (memberships._provider, memberships._bulk_provider)
+    memberships.set_provider(membership, creators)
+    yield creators_by_fan
+    memberships.set_provider(*previous)

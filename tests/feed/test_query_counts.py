@@ -155,6 +155,38 @@ def test_context_costs_the_same_for_one_and_fifty_ancestors(alice):
     assert context_of(alice, long[-1])["ancestors"] == [s.pk for s in long[:-1]]
 
 
+def test_members_only_ancestors_cost_a_member_the_same_for_one_and_fifty(alice, bob):
+    # given bob pays the author of two threads of members-only statuses (a provider that
+    # reads the database once a call, as billing's does)
+    from core import memberships
+
+    author = UserFactory()
+    short, long = (
+        chain(2, account=author, members_only=True),
+        chain(51, account=author, members_only=True),
+    )
+    previous = (memberships._provider, memberships._bulk_provider)
+
+    def creators(fan_id: int) -> frozenset[int]:
+        # One query a call, as billing's (its fan's paid subscriptions).
+        paying = type(author).objects.filter(pk=fan_id, username=bob.account.username).exists()
+        return frozenset({author.pk}) if paying else frozenset()
+
+    memberships.set_provider(lambda fan_id, creator_id: None, creators)
+    try:
+        context_of(bob, chain(2, account=author, members_only=True)[-1])  # warm up
+
+        # when
+        for_one, for_fifty = queries_for_context(bob, short[-1]), queries_for_context(bob, long[-1])
+
+        # then the same queries, and bob sees every ancestor while alice (no member) sees none
+        assert for_fifty == for_one
+        assert context_of(bob, long[-1])["ancestors"] == [s.pk for s in long[:-1]]
+        assert alice.client.get(f"/api/v1/statuses/{long[-1].pk}/context").status_code == 404
+    finally:
+        memberships.set_provider(*previous)
+
+
 def test_context_costs_the_same_for_one_and_fifty_levels_of_descendants(alice):
     # given
     short, deep = chain(2), chain(51)

@@ -16,6 +16,14 @@ each is checked here against it, row by row, over the cartesian product of:
 - the status itself, or a reblog of it by an account the viewer follows (showing its
   reblogs, or with reblogs turned off), the block and mute then being on the original's author.
 
+A second, smaller world (``members-only``) crosses members-only statuses with membership:
+viewers who pay the authors (``core.memberships``, the ``paying_members`` fixture) or not,
+following them (with or without reblogs), following a hashtag, or neither; authors with no
+standing or limited; public, unlisted and private statuses (with and without a mention),
+members-only or not, in every moderation state, as themselves or reblogged (written to the
+database directly: the API refuses to reblog a members-only status, the copies must agree
+all the same).
+
 The copies, and what each must say for every row:
 
 - the feed store's read filter (:func:`apps.feed.fanout.reads.shown_among`, the rules of
@@ -105,10 +113,12 @@ class Viewer:
     relation: str
     block: str = "no-block"
     mute: str = "no-mute"
+    member: bool = False
 
     @property
     def label(self) -> str:
-        return f"{self.relation}/{self.block}/{self.mute}"
+        paying = "/member" if self.member else ""
+        return f"{self.relation}/{self.block}/{self.mute}{paying}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,16 +129,19 @@ class Post:
     visibility: str
     moderation: str
     form: str
+    members_only: bool = False
 
     @property
     def label(self) -> str:
-        return f"{self.standing}/{self.visibility}/{self.moderation}/{self.form}"
+        only = "/members-only" if self.members_only else ""
+        return f"{self.standing}/{self.visibility}/{self.moderation}/{self.form}{only}"
 
 
 @dataclasses.dataclass
 class World:
     viewers: list[Viewer]
     posts: list[Post]
+    kind: str = "everything"
 
 
 def build_world() -> World:
@@ -254,17 +267,113 @@ def assert_agree(world: World, decide) -> None:
     assert not found, f"{len(found)} rows disagree:\n" + "\n".join(found)
 
 
-@pytest.fixture
-def world() -> World:
+MEMBER_STANDINGS = ("none", "limited")
+MEMBER_RELATIONS = ("follower", "follower-reblogs-off", "non-follower", "tag-follower")
+MEMBER_VISIBILITIES = ("public", "unlisted", "private", "private-mentioning")
+
+
+def build_members_world(paying_members: dict[int, set[int]]) -> World:
+    """Members-only statuses against membership: one viewer per (relation, paying or not)
+    towards every author, each author viewing its own; one author per standing of
+    ``MEMBER_STANDINGS``, with one status per (visibility, moderation, members-only or not),
+    each also reblogged by the two boosters every viewer follows."""
+    now = timezone.now()
+    authors = {
+        name: UserFactory(username=f"creator{index}") for index, name in enumerate(MEMBER_STANDINGS)
+    }
+    booster = UserFactory(username="booster")
+    quiet_booster = UserFactory(username="quiet-booster")
+    viewers = [Viewer(author, "self") for author in authors.values()]
+    for index, (relation, member) in enumerate(itertools.product(MEMBER_RELATIONS, (False, True))):
+        account = UserFactory(username=f"fan{index}")
+        viewers.append(Viewer(account, relation, member=member))
+        if member:
+            paying_members[account.pk] = {author.pk for author in authors.values()}
+    world_tag = Tag.objects.create(name="world")
+    TagFollow.objects.bulk_create(
+        [
+            TagFollow(account=v.account, tag=world_tag)
+            for v in viewers
+            if v.relation == "tag-follower"
+        ]
+    )
+    follows = []
+    for viewer in viewers:
+        follows.append(Follow(account=viewer.account, target=booster))
+        follows.append(Follow(account=viewer.account, target=quiet_booster, show_reblogs=False))
+        if viewer.relation.startswith("follower"):
+            shows_reblogs = viewer.relation != "follower-reblogs-off"
+            follows += [
+                Follow(account=viewer.account, target=author, show_reblogs=shows_reblogs)
+                for author in authors.values()
+            ]
+    Follow.objects.bulk_create(follows)
+
+    posts: list[Post] = []
+    mentions, tagged = [], []
+    for standing, author in authors.items():
+        for name, moderation, members_only in itertools.product(
+            MEMBER_VISIBILITIES, MODERATION, (False, True)
+        ):
+            visibility, mentioning = VISIBILITIES[name]
+            status = Status.objects.create(
+                account=author,
+                text=name,
+                content=f"<p>{name}</p>",
+                visibility=visibility,
+                moderation_state=moderation,
+                members_only=members_only,
+            )
+            if mentioning:
+                mentions += [Mention(status=status, account=v.account) for v in viewers]
+            tagged.append(Status.tags.through(status_id=status.pk, tag_id=world_tag.pk))
+            posts.append(Post(status, author, standing, name, moderation, "original", members_only))
+            for form, reblogger in (("reblog", booster), ("reblog-reblogs-off", quiet_booster)):
+                reblog = Status.objects.create(account=reblogger, reblog_of=status)
+                posts.append(Post(reblog, author, standing, name, moderation, form, members_only))
+    Mention.objects.bulk_create(mentions)
+    Status.tags.through.objects.bulk_create(tagged)
+    for standing, author in authors.items():
+        value, until = STANDINGS[standing]
+        User.objects.filter(pk=author.pk).update(
+            standing=value, standing_until=now + until if until is not None else None
+        )
+    loaded = Status.objects.select_related("account", "reblog_of__account").in_bulk(
+        [post.status.pk for post in posts]
+    )
+    return World(
+        viewers=[
+            dataclasses.replace(v, account=User.objects.get(pk=v.account.pk)) for v in viewers
+        ],
+        posts=[dataclasses.replace(post, status=loaded[post.status.pk]) for post in posts],
+        kind="members-only",
+    )
+
+
+@pytest.fixture(params=["everything", "members-only"])
+def world(request) -> World:
+    if request.param == "members-only":
+        return build_members_world(request.getfixturevalue("paying_members"))
     return build_world()
 
 
 def test_the_world_holds_every_combination_and_both_answers(world):
     # given the world / then it has every row, and the home timeline says yes and no
-    assert len(world.viewers) == len(STANDINGS) + len(RELATIONS) * len(BLOCKS) * len(MUTES)
-    assert len(world.posts) == len(STANDINGS) * len(MODERATION) * (
-        len(VISIBILITIES) + 2 * (len(VISIBILITIES) - 2)
-    )
+    if world.kind == "members-only":
+        assert len(world.viewers) == len(MEMBER_STANDINGS) + 2 * len(MEMBER_RELATIONS)
+        assert (
+            len(world.posts)
+            == len(MEMBER_STANDINGS) * len(MEMBER_VISIBILITIES) * len(MODERATION) * 2 * 3
+        )
+        # and both answers come up for members-only statuses in home
+        members_only = {post.status.pk for post in world.posts if post.members_only}
+        shown = set().union(*(home_ids(v.account) for v in world.viewers)) & members_only
+        assert 0 < len(shown) < len(members_only)
+    else:
+        assert len(world.viewers) == len(STANDINGS) + len(RELATIONS) * len(BLOCKS) * len(MUTES)
+        assert len(world.posts) == len(STANDINGS) * len(MODERATION) * (
+            len(VISIBILITIES) + 2 * (len(VISIBILITIES) - 2)
+        )
     shown = [len(home_ids(viewer.account)) for viewer in world.viewers]
     assert 0 < sum(shown) < len(world.viewers) * len(world.posts)
     # and home is visible_to narrowed, never wider

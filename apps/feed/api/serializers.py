@@ -180,6 +180,14 @@ QUOTE_APPROVAL_SCHEMA = {
 }
 
 
+class AgoraStatusSerializer(serializers.Serializer):
+    """Agora's extension of the Status entity (``agora``), absent from Mastodon's."""
+
+    members_only = serializers.BooleanField(
+        help_text="Only the author's paying members (of any tier) may see the status."
+    )
+
+
 class StatusListSerializer(serializers.ListSerializer):
     """A list of Status entities: one cache read for the page (:mod:`apps.feed.entities`)."""
 
@@ -221,6 +229,7 @@ class StatusSerializer(serializers.ModelSerializer):
     language = serializers.SerializerMethodField()
     quote = serializers.SerializerMethodField()
     quote_approval = serializers.SerializerMethodField()
+    agora = serializers.SerializerMethodField()
 
     class Meta:
         model = Status
@@ -230,7 +239,7 @@ class StatusSerializer(serializers.ModelSerializer):
             "reblogs_count", "favourites_count", "quotes_count", "edited_at", "favourited", "reblogged",
             "muted", "bookmarked", "pinned", "content", "filtered", "reblog", "application",
             "account", "media_attachments", "mentions", "tags", "emojis", "card", "poll",
-            "quote", "quote_approval",
+            "quote", "quote_approval", "agora",
         ]  # fmt: skip
         list_serializer_class = StatusListSerializer
 
@@ -329,6 +338,11 @@ class StatusSerializer(serializers.ModelSerializer):
             "manual": QuotePolicy.keys(policy, automatic=False),
             "current_user": "denied",
         }
+
+    @extend_schema_field(AgoraStatusSerializer())
+    def get_agora(self, status) -> dict:
+        """Agora's extensions of the status (Mastodon clients ignore an unknown attribute)."""
+        return {"members_only": status.members_only}
 
 
 def with_quotes(data: list[dict[str, Any]], context: dict[str, Any]) -> list[dict[str, Any]]:
@@ -551,6 +565,14 @@ class StatusCreateSerializer(serializers.Serializer):
         allow_null=True,
         allow_blank=True,
         help_text="Who may quote the status (Mastodon 4.5); the posting default is public.",
+    )
+    agora_members_only = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "Agora: only the author's paying members (of any tier) may see the status; "
+            "not with direct visibility. Kept as it is when a status is edited."
+        ),
     )
 
     def to_internal_value(self, data):

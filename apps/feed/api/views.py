@@ -111,6 +111,7 @@ class StatusCreateView(UserView):
                 application_id=getattr(token, "application_id", None),
                 idempotency_key=request.headers.get("Idempotency-Key"),
                 poll=data.get("poll"),
+                members_only=data["agora_members_only"],
             )
             return Response(ScheduledStatusSerializer(scheduled).data)
         application = getattr(getattr(token, "application", None), "name", "") or ""
@@ -128,6 +129,7 @@ class StatusCreateView(UserView):
             poll=data.get("poll"),
             quoted_status_id=data.get("quoted_status_id") or None,
             quote_approval_policy=data.get("quote_approval_policy") or None,
+            members_only=data["agora_members_only"],
         )
         return _status_response(
             request, selectors.status_get_for_viewer(viewer=request.user, status_id=status.pk)

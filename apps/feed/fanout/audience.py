@@ -8,6 +8,10 @@ follower who blocks or mutes its author is never shown, and shows as soon as the
 database's home query would show it (a mute that expires, a standing that lapses).
 ``tests/feed/test_visibility_equivalence.py`` checks that the audience holds every
 viewer whose home timeline shows the status.
+
+A members-only status is pushed as any other of its visibility: the read filter keeps
+it for its author and the author's members, so a follower who becomes a member sees it,
+and one whose membership ends stops seeing it, without touching the feeds.
 """
 
 from __future__ import annotations

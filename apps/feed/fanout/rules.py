@@ -31,6 +31,7 @@ from apps.feed.models import (
     TagFollow,
     Visibility,
 )
+from core import memberships
 
 
 class HomeRow(NamedTuple):
@@ -52,6 +53,8 @@ class HomeRow(NamedTuple):
     original_account_id: int | None = None
     original_account_is_barred: bool = False
     original_account_is_limited: bool = False
+    members_only: bool = False
+    original_members_only: bool = False
 
 
 @dataclass
@@ -71,12 +74,15 @@ class HomeRelations:
     tagged: set[int] = field(default_factory=set)
     # Members of the viewer's exclusive lists: kept out of home (Mastodon 4.2).
     exclusive: set[int] = field(default_factory=set)
+    # Creators the viewer is a paying member of (``core.memberships.creators_of``).
+    creators: frozenset[int] = frozenset()
 
 
 def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
     """Follows (with show_reblogs), blocks either way, active mutes, mentions of the viewer and
     members of the viewer's exclusive lists, for the accounts and statuses of ``rows``; and
-    which of those statuses carry a hashtag the viewer follows."""
+    which of those statuses carry a hashtag the viewer follows; and, when a row is members-only,
+    the creators the viewer is a member of (``core.memberships.creators_of``)."""
     account_ids = sorted(
         {r.account_id for r in rows}
         | {r.original_account_id for r in rows if r.original_account_id is not None}
@@ -132,6 +138,8 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
                 relations.tagged.add(target)
             elif kind == "exclusive":
                 relations.exclusive.add(target)
+    if any(r.members_only or r.original_members_only for r in rows):
+        relations.creators = memberships.creators_of(viewer)
     return relations
 
 
@@ -140,7 +148,7 @@ def shown_on_home(*, viewer, status: HomeRow, relations: HomeRelations) -> bool:
 
     The same rules as ``Status.objects.visible_to`` with :func:`selectors.home_queryset`
     (followed, own or a public original with a followed hashtag, no direct from others,
-    reblogs as the follow allows, no mutes),
+    reblogs as the follow allows, no mutes, members-only for the author and members),
     applied to one row: the store's page is checked this way instead of re-running
     the home query for a handful of ids.
     """
@@ -176,6 +184,8 @@ def shown_on_home(*, viewer, status: HomeRow, relations: HomeRelations) -> bool:
             return False
     if status.account_is_limited and not (own or author in follows):
         return False
+    if status.members_only and not (own or author in relations.creators):
+        return False
     if status.reblog_of_id is None:
         return True
     origin = status.original_account_id
@@ -191,6 +201,8 @@ def shown_on_home(*, viewer, status: HomeRow, relations: HomeRelations) -> bool:
         status.original_moderation_state == ModerationState.VISIBLE
         or (origin == me and status.original_moderation_state == ModerationState.HIDDEN)
     ):
+        return False
+    if status.original_members_only and not (origin == me or origin in relations.creators):
         return False
     return not status.original_account_is_limited or origin == me or origin in follows
 
@@ -210,6 +222,7 @@ def home_row(status: Status) -> HomeRow:
         reblog_of_id=status.reblog_of_id,
         account_is_able_to_act=status.account.is_able_to_act,
         account_is_limited=status.account.is_limited,
+        members_only=status.members_only,
     )
     original = status.reblog_of  # no query when it is not a reblog
     if original is None:
@@ -219,4 +232,5 @@ def home_row(status: Status) -> HomeRow:
         original_account_id=original.account_id,
         original_account_is_barred=original.account.standing_in_force in BARRING_STANDINGS,
         original_account_is_limited=original.account.is_limited,
+        original_members_only=original.members_only,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -17,6 +19,7 @@ from apps.accounts.models import (
     Visibility,
 )
 from apps.feed.models.relationships import Block, Follow
+from core import memberships
 from core.models import PublicModel
 
 
@@ -31,7 +34,7 @@ class StatusQuerySet(models.QuerySet):
         """Not removed by moderation and not scheduled for later."""
         return self.exclude(moderation_state=ModerationState.REMOVED)
 
-    def visible_to(self, viewer) -> StatusQuerySet:
+    def visible_to(self, viewer, *, creators: Iterable[int] | None = None) -> StatusQuerySet:
         """What ``viewer`` (a user, or anonymous) may see.
 
         Public and unlisted statuses for everyone; private ones for the author's
@@ -42,6 +45,12 @@ class StatusQuerySet(models.QuerySet):
         The account's standing in force (``User.objects.with_standing``): a limited
         one's statuses only for itself and its followers, a suspended or disabled
         one's for no one.
+
+        A members-only status (``members_only``) is, on top of all that, only for its author
+        and the paying members of the author's tiers: ``creators`` are the ids of the creators
+        the viewer is a member of (``core.memberships.creators_of``, read here when not given;
+        a caller making several queries for one request reads it once and passes it). No one
+        anonymous is a member. The same goes for the original of a reblog.
         """
         hiding = User.objects.with_standing(*BARRING_STANDINGS).values("pk")
         limited = User.objects.with_standing(Standing.LIMITED).values("pk")
@@ -56,6 +65,7 @@ class StatusQuerySet(models.QuerySet):
                 queryset.filter(
                     visibility__in=(Visibility.PUBLIC, Visibility.UNLISTED),
                     moderation_state=ModerationState.VISIBLE,
+                    members_only=False,
                 )
                 .filter(
                     Q(reblog_of__isnull=True)
@@ -63,7 +73,9 @@ class StatusQuerySet(models.QuerySet):
                 )
                 .exclude(account__in=limited)
                 .filter(Q(reblog_of__isnull=True) | ~Q(reblog_of__account__in=limited))
+                .filter(Q(reblog_of__isnull=True) | Q(reblog_of__members_only=False))
             )
+        member_of = sorted(memberships.creators_of(viewer) if creators is None else creators)
         follows_author = Follow.objects.filter(account=viewer, target=OuterRef("account"))
         mentioned = Mention.objects.filter(status=OuterRef("pk"), account=viewer)
         blocked = Block.objects.filter(
@@ -95,8 +107,17 @@ class StatusQuerySet(models.QuerySet):
             | Q(reblog_of__account=viewer)
             | Exists(follows_original_author)
         )
+        for_members = Q(members_only=False) | own | Q(account_id__in=member_of)
+        original_for_members = (
+            Q(reblog_of__isnull=True)
+            | Q(reblog_of__members_only=False)
+            | Q(reblog_of__account=viewer)
+            | Q(reblog_of__account_id__in=member_of)
+        )
         return (
             queryset.filter(own | others)
+            .filter(for_members)
+            .filter(original_for_members)
             .filter(original_shown)
             .filter(reaches_viewer)
             .filter(original_reaches_viewer)
@@ -168,6 +189,12 @@ class Status(PublicModel):
     quote_approval_policy = models.PositiveIntegerField(default=0)
     # Mastodon 4.5's ``quotes_count``: the accepted quotes of this status.
     quotes_count = models.PositiveIntegerField(default=0)
+    # Agora's subscriber-only posts: only the author and paying members of the author's tiers
+    # (``core.memberships``) see it, on top of ``visibility`` (``StatusQuerySet.visible_to``).
+    members_only = models.BooleanField(
+        default=False,
+        help_text=_("Only the author's paying members (of any tier) may see it."),
+    )
 
     objects = StatusQuerySet.as_manager()
 

@@ -47,7 +47,8 @@ def _trend_status_filter(prefix: str = "") -> Q:
     """The statuses that count towards trends (``prefix`` for a lookup through a relation).
 
     A limited, suspended or disabled account's statuses never trend: a limited account
-    reaches only its followers, and trends are public.
+    reaches only its followers, and trends are public. Nor do members-only statuses (nor
+    their hashtags and links): trends would show them beyond the members.
     """
     restricted = User.objects.with_standing(
         Standing.LIMITED, Standing.SUSPENDED, Standing.DISABLED
@@ -59,6 +60,7 @@ def _trend_status_filter(prefix: str = "") -> Q:
             f"{prefix}reblog_of__isnull": True,
             f"{prefix}account__is_active": True,
             f"{prefix}account__discoverable": True,
+            f"{prefix}members_only": False,
         }
     ) & ~Q(**{f"{prefix}account_id__in": restricted})
 

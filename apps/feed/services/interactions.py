@@ -42,9 +42,14 @@ def status_unfavourite(*, status: Status, account) -> Status:
 
 
 def status_reblog(*, status: Status, account, visibility: str = Visibility.PUBLIC) -> Status:
-    """Reblog a visible public or unlisted status (once). Returns the reblog."""
+    """Reblog a visible public or unlisted status (once). Returns the reblog.
+
+    A members-only status is never reblogged, not even by its author: a reblog would show it
+    beyond the members (Forbidden, as Mastodon answers for a private status)."""
     if status.reblog_of is not None:  # reblogging a reblog reblogs its original
         status = status.reblog_of
+    if status.members_only:
+        raise errors.Forbidden(_("This action is not allowed"))
     if (
         status.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED)
         and status.account_id != account.pk

@@ -25,7 +25,7 @@ from apps.feed import streaming
 from apps.feed.models import Block, ConversationMute, Mute, Notification, Status
 from apps.feed.selectors.notifications import group_key_is_valid, notifications_in_group
 from apps.feed.services import push
-from core import errors, events
+from core import errors, events, memberships
 
 User = get_user_model()
 
@@ -35,7 +35,9 @@ def _notifiable(*, recipient_ids, actor, status: Status | None = None) -> QueryS
 
     Not ``actor`` itself, nor anyone who blocks or is blocked by ``actor``, nor anyone
     muting ``actor``'s notifications (a mute whose time ran out no longer counts), nor,
-    about ``status``, anyone who muted its thread (Mastodon's conversation mute).
+    about ``status``, anyone who muted its thread (Mastodon's conversation mute), nor,
+    about a members-only status, anyone but its author and the author's paying members
+    (a mention does not reveal it to a non-member; it cannot be reblogged).
     ``recipient_ids`` may be a list or a ``values()`` queryset (then a subquery).
     """
     blocks = Block.objects.filter(
@@ -55,6 +57,16 @@ def _notifiable(*, recipient_ids, actor, status: Status | None = None) -> QueryS
     if thread is not None:
         muted = ConversationMute.objects.filter(account=OuterRef("pk"), conversation_id=thread)
         accounts = accounts.exclude(Exists(muted))
+    if status is not None and status.members_only:
+        creator_id = status.account_id
+        # One membership question per recipient: members-only statuses notify few (their
+        # mentions, followers asking to be told), and the port answers fan by fan.
+        allowed = [
+            account.pk
+            for account in accounts
+            if account.pk == creator_id or memberships.is_member(account, creator_id)
+        ]
+        accounts = accounts.filter(pk__in=allowed)
     return accounts
 
 

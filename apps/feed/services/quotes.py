@@ -20,17 +20,19 @@ from core import errors
 QUOTED_STATUS_NOT_FOUND = "The post you are trying to quote does not appear to exist."
 
 
-def quote_policy_value(*, choice: str | None, visibility: str, author=None) -> int:
+def quote_policy_value(
+    *, choice: str | None, visibility: str, author=None, members_only: bool = False
+) -> int:
     """The stored ``quote_approval_policy`` of an API choice (``public``, ``followers``,
-    ``nobody``; None is ``author``'s posting default, ``source[quote_policy]``). A private or
-    direct status only its author may quote (Mastodon downgrades the policy to nobody).
-    Raises Invalid for another choice."""
+    ``nobody``; None is ``author``'s posting default, ``source[quote_policy]``). A private,
+    direct or members-only status only its author may quote (Mastodon downgrades the policy
+    to nobody). Raises Invalid for another choice."""
     choice = choice or getattr(author, "default_quote_policy", None) or "public"
     if choice not in QuotePolicy.CHOICES:
         raise errors.Invalid(
             {"quote_approval_policy": [_("must be one of public, followers or nobody")]}
         )
-    if visibility not in (Visibility.PUBLIC, Visibility.UNLISTED):
+    if members_only or visibility not in (Visibility.PUBLIC, Visibility.UNLISTED):
         return 0
     return QuotePolicy.from_choice(choice)
 
@@ -38,8 +40,8 @@ def quote_policy_value(*, choice: str | None, visibility: str, author=None) -> i
 def quoted_status_for(*, quoter, quoted_status_id) -> Status:
     """The status ``quoter`` may quote (a reblog's original), as Mastodon's ``quote?``.
 
-    It must be visible to ``quoter``, not direct, public or unlisted unless it is the
-    quoter's own, and its policy must let ``quoter`` quote it. Raises NotFound with
+    It must be visible to ``quoter``, not direct, public or unlisted and not members-only
+    unless it is the quoter's own, and its policy must let ``quoter`` quote it. Raises NotFound with
     Mastodon's message otherwise (Mastodon does not tell the two apart).
     """
     try:
@@ -49,7 +51,9 @@ def quoted_status_for(*, quoter, quoted_status_id) -> Status:
     except errors.NotFound:
         raise errors.NotFound(_(QUOTED_STATUS_NOT_FOUND)) from None
     own = status.account_id == quoter.pk
-    shareable = status.visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
+    shareable = (
+        status.visibility in (Visibility.PUBLIC, Visibility.UNLISTED) and not status.members_only
+    )
     if not (own or shareable) or quote_policy_for(viewer=quoter, status=status) != "automatic":
         raise errors.NotFound(_(QUOTED_STATUS_NOT_FOUND))
     return status

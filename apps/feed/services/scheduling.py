@@ -24,7 +24,11 @@ from apps.accounts.models import able_to_act_q
 from apps.feed import selectors
 from apps.feed.models import ScheduledStatus, Status, Visibility
 from apps.feed.services.polls import PollParams, poll_params_validate
-from apps.feed.services.statuses import status_create, status_text_validate
+from apps.feed.services.statuses import (
+    members_only_validate,
+    status_create,
+    status_text_validate,
+)
 from core import errors, idempotency
 from core.entitlements import entitlements_for
 
@@ -62,9 +66,11 @@ def scheduled_status_create(
     application_id: int | None = None,
     idempotency_key: str | None = None,
     poll: PollParams | None = None,
+    members_only: bool = False,
 ) -> ScheduledStatus:
     """Schedule a status (with its ``poll``) for ``scheduled_at``, checked now as it would
-    be on publishing; the poll runs for ``expires_in`` from publication.
+    be on publishing; the poll runs for ``expires_in`` from publication. ``members_only``
+    is kept in ``params`` as ``agora_members_only`` (Agora's extension).
 
     Raises Invalid (too soon, over a limit, bad text or visibility) and
     NotFound (a parent the author cannot see). With ``idempotency_key`` a repeated
@@ -87,6 +93,7 @@ def scheduled_status_create(
             application_id=application_id,
             idempotency_key=idempotency_key,
             poll=poll,
+            members_only=members_only,
         ),
     )
 
@@ -104,10 +111,12 @@ def _scheduled_status_insert(
     application_id: int | None,
     idempotency_key: str | None,
     poll: PollParams | None = None,
+    members_only: bool = False,
 ) -> ScheduledStatus:
     """Check and store a scheduled status, its parameters kept as Mastodon's ``params``."""
     if visibility not in Visibility.values:
         raise errors.Invalid({"visibility": [_("is not a valid visibility")]})
+    members_only_validate(visibility=visibility, members_only=members_only)
     status_text_validate(author=author, text=text, spoiler_text=spoiler_text)
     if poll is not None:
         poll_params_validate(poll=poll)
@@ -128,6 +137,7 @@ def _scheduled_status_insert(
         "application_id": application_id,
         "idempotency": idempotency_key,
         "with_rate_limit": False,
+        "agora_members_only": members_only,
     }
     with transaction.atomic():
         # One account's schedulers queue here, so the limits hold under concurrency.
@@ -191,6 +201,7 @@ def _publish(scheduled: ScheduledStatus) -> Status:
         in_reply_to_id=int(in_reply_to_id) if in_reply_to_id else None,
         application_name=_application_name(params.get("application_id")),
         poll=PollParams.from_params(params["poll"]) if params.get("poll") else None,
+        members_only=bool(params.get("agora_members_only")),
     )
 
 

@@ -46,6 +46,15 @@ def status_text_validate(*, author, text: str, spoiler_text: str, has_media: boo
         raise errors.Invalid({"text": [_("can't be blank")]})
 
 
+def members_only_validate(*, visibility: str, members_only: bool) -> None:
+    """A members-only status is for the author's members: not a direct message to some
+    accounts. Raises Invalid (422, on ``agora_members_only``)."""
+    if members_only and visibility == Visibility.DIRECT:
+        raise errors.Invalid(
+            {"agora_members_only": [_("cannot be combined with direct visibility")]}
+        )
+
+
 def _accounts_named(lowered: set[str] | list[str]) -> dict[str, User]:
     """Accounts able to act whose usernames match ``lowered`` (case-insensitively), in one query.
 
@@ -132,6 +141,7 @@ def status_create(
     poll: PollParams | None = None,
     quoted_status_id: int | None = None,
     quote_approval_policy: str | None = None,
+    members_only: bool = False,
 ) -> Status:
     """Publish a status (or a reply), with up to four of the author's media attachments or a poll.
 
@@ -140,6 +150,8 @@ def status_create(
     With ``idempotency_key`` a repeated request within an hour returns the first
     status (:func:`core.idempotency.create_once`). With ``quoted_status_id`` it quotes that
     status (:mod:`apps.feed.services.quotes`); ``quote_approval_policy`` is who may quote it.
+    With ``members_only`` only the author and the author's paying members see it
+    (``Status.objects.visible_to``); not with ``direct`` visibility.
     Raises Invalid, Unprocessable (media), NotFound (invisible parent, unquotable status).
     """
     return idempotency.create_once(
@@ -160,6 +172,7 @@ def status_create(
             poll=poll,
             quoted_status_id=quoted_status_id,
             quote_approval_policy=quote_approval_policy,
+            members_only=members_only,
         ),
     )
 
@@ -178,11 +191,13 @@ def _status_insert(
     poll: PollParams | None = None,
     quoted_status_id: int | None = None,
     quote_approval_policy: str | None = None,
+    members_only: bool = False,
 ) -> Status:
     """Validate and store a new status with its poll, quote, mentions, tags, notifications
     and event."""
     if visibility not in Visibility.values:
         raise errors.Invalid({"visibility": [_("is not a valid visibility")]})
+    members_only_validate(visibility=visibility, members_only=members_only)
     language = _checked_language(language) or _posting_language(author)
     status_text_validate(
         author=author, text=text, spoiler_text=spoiler_text, has_media=bool(media_ids)
@@ -191,7 +206,10 @@ def _status_insert(
         poll_params_validate(poll=poll, has_media=bool(media_ids))
 
     policy = quotes.quote_policy_value(
-        choice=quote_approval_policy, visibility=visibility, author=author
+        choice=quote_approval_policy,
+        visibility=visibility,
+        author=author,
+        members_only=members_only,
     )
     quoted = None
     if quoted_status_id is not None:
@@ -214,6 +232,7 @@ def _status_insert(
             in_reply_to_account_id=parent.account_id if parent else None,
             application_name=application_name[:255],
             quote_approval_policy=policy,
+            members_only=members_only,
         )
         rendered = _apply_text(status, text=text)
         status.full_clean(exclude=["account", "in_reply_to", "in_reply_to_account", "reblog_of"])
@@ -294,7 +313,11 @@ def status_edit(
     if language is not None:
         language = _checked_language(language)
     policy = (
-        quotes.quote_policy_value(choice=quote_approval_policy, visibility=status.visibility)
+        quotes.quote_policy_value(
+            choice=quote_approval_policy,
+            visibility=status.visibility,
+            members_only=status.members_only,
+        )
         if quote_approval_policy is not None
         else status.quote_approval_policy
     )
