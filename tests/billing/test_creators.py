@@ -240,3 +240,35 @@ def test_a_membership_that_ends_is_no_membership(
     ended = Notice.objects.get(account=fan, kind="plan_ended")
     assert "membership" in ended.text
     assert "free plan" not in ended.text
+
+
+def test_a_members_only_post_is_seen_by_paying_members_only(
+    api_client, token_for, creator, fan, onboarded, tier_of, member_of, stripe_fake, deliver_all
+):
+    onboarded(creator)
+    tier = tier_of(creator)
+    posted = as_user(api_client, token_for, creator).post(
+        "/api/v1/statuses", {"status": "for my members", "agora_members_only": True}, format="json"
+    )
+    assert posted.status_code == 200
+    status_id = posted.json()["id"]
+    stranger = UserFactory()
+    assert (
+        as_user(api_client, token_for, fan).get(f"/api/v1/statuses/{status_id}").status_code == 404
+    )
+
+    subscription = member_of(fan, tier)
+
+    assert (
+        as_user(api_client, token_for, fan).get(f"/api/v1/statuses/{status_id}").status_code == 200
+    )
+    assert (
+        as_user(api_client, token_for, stranger).get(f"/api/v1/statuses/{status_id}").status_code
+        == 404
+    )
+
+    stripe_fake.expire(subscription.stripe_id, status="canceled")
+    deliver_all()
+    assert (
+        as_user(api_client, token_for, fan).get(f"/api/v1/statuses/{status_id}").status_code == 404
+    )
