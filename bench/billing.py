@@ -33,13 +33,15 @@ import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/agora_billbench"
 os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+from bench.scratchdb import database_create, database_drop, database_name  # noqa: E402
+
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 # The processing task runs in this process right after the delivery commits: "signature
@@ -54,41 +56,6 @@ os.environ["DJSTRIPE_WEBHOOK_SECRET"] = "whsec_bench"  # noqa: S105
 
 SIZES = {"small": (2_000, 1_000), "full": (10_000, 10_000)}
 SECRET = "whsec_bench"  # noqa: S105
-
-
-def database_name() -> str:
-    return urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
-
-
-def admin_connection():
-    import psycopg
-
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def database_create() -> None:
-    with admin_connection() as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [database_name()]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{database_name()}"')
-
-
-def database_drop() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    with admin_connection() as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{database_name()}" WITH (FORCE)')
 
 
 def rate(count: int, seconds: float) -> float:

@@ -51,7 +51,6 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
@@ -61,6 +60,9 @@ os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
 os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
 os.environ.setdefault("CELERY_BROKER_URL", os.environ["REDIS_URL"])
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+from bench.scratchdb import database_create, database_drop, database_name  # noqa: E402
+
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
@@ -103,42 +105,6 @@ SPAM = "Huge sale on sneakers today only, buy now at https://kicks.example/shop?
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def database_name() -> str:
-    return urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
-
-
-def admin_connection():
-    import psycopg
-
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def database_create() -> None:
-    name = database_name()
-    with admin_connection() as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def database_drop() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    with admin_connection() as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{database_name()}" WITH (FORCE)')
 
 
 def redis_flush() -> None:
