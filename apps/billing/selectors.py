@@ -78,16 +78,19 @@ def membership(fan_id: int, creator_id: int) -> Subscription | None:
     return next((s for s in candidates if s.grants_plan(now)), None)
 
 
-def member_creator_ids(fan_id: int) -> set[int]:
-    """The creators the fan is a paying member of now (paying, or in dunning's grace)."""
+def member_creator_ids(fan_id: int) -> tuple[set[int], dt.datetime | None]:
+    """The creators the fan is a paying member of now (paying, or in dunning's grace),
+    and the earliest end of a grace period among them (when the answer may change)."""
     now = timezone.now()
     rows = Subscription.objects.filter(
         Q(status__in=list(PAYING)) | Q(status__in=list(DUNNING), grace_until__gt=now),
         account_id=fan_id,
         kind=Subscription.Kind.CREATOR,
         creator_tier__isnull=False,
-    ).values_list("creator_id", flat=True)
-    return {creator_id for creator_id in rows if creator_id is not None}
+    ).values_list("creator_id", "grace_until")
+    creators = {creator_id for creator_id, _grace in rows if creator_id is not None}
+    ends = [grace for _creator, grace in rows if grace is not None]
+    return creators, min(ends, default=None)
 
 
 def tier_by_price(price_id: str) -> CreatorTier | None:

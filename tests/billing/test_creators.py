@@ -133,6 +133,12 @@ def test_a_fan_subscribes_through_a_connect_charge_and_becomes_a_member(
 
     assert creators_of(fan) == {creator.pk}
     assert creators_of(creator) == frozenset()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert creators_of(fan) == {creator.pk}  # cached: visibility filters ask on every read
+    assert len(queries) == 0
     membership = membership_of(fan, creator.pk)
     assert membership is not None
     assert membership.tier == tier.name

@@ -30,7 +30,12 @@ def _key(account_id: int) -> str:
     return f"billing:entitlements:{account_id}"
 
 
-def _ttl(until: datetime | None) -> int:
+def memberships_key(account_id: int) -> str:
+    return f"billing:memberships:{account_id}"
+
+
+def cache_ttl(until: datetime | None) -> int:
+    """``BILLING_ENTITLEMENTS_CACHE_SECONDS``, or less when the answer changes at ``until``."""
     ttl = settings.BILLING_ENTITLEMENTS_CACHE_SECONDS
     if until is not None:
         ttl = min(ttl, max(1, int((until - timezone.now()).total_seconds()) + 1))
@@ -47,14 +52,17 @@ def entitlements_of(account) -> Entitlements | None:
         return None if cached == _FREE else cached
     subscription = selectors.subscription_current(account.pk)
     if subscription is None or not subscription.grants_plan():
-        cache.set(key, _FREE, _ttl(None))
+        cache.set(key, _FREE, cache_ttl(None))
         return None
     answer = subscription.plan.entitlements()  # type: ignore[union-attr]
     until = subscription.grace_until if subscription.status in DUNNING else None
-    cache.set(key, answer, _ttl(until))
+    cache.set(key, answer, cache_ttl(until))
     return answer
 
 
 def entitlements_invalidate(account_id: int) -> None:
-    """Forget the account's cached entitlements once the current transaction commits."""
-    transaction.on_commit(lambda: cache.delete(_key(account_id)), robust=True)
+    """Forget the account's cached entitlements and memberships once the current
+    transaction commits."""
+    transaction.on_commit(
+        lambda: cache.delete_many([_key(account_id), memberships_key(account_id)]), robust=True
+    )

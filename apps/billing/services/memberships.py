@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
+
 from apps.billing import selectors, stripe_api
+from apps.billing.services.entitlements import cache_ttl, memberships_key
 from core.memberships import Membership
 
 
@@ -22,6 +25,14 @@ def membership_of(fan_id: int, creator_id: int) -> Membership | None:
 
 
 def creators_of(fan_id: int) -> frozenset[int]:
+    """Every creator the fan pays now: cached like entitlements (visibility filters ask it
+    on every read), cleared by the events that change it, never kept past a grace period."""
     if not stripe_api.is_configured():
         return frozenset()
-    return frozenset(selectors.member_creator_ids(fan_id))
+    key = memberships_key(fan_id)
+    cached = cache.get(key)
+    if cached is not None:
+        return frozenset(cached)
+    creators, changes_at = selectors.member_creator_ids(fan_id)
+    cache.set(key, sorted(creators), cache_ttl(changes_at))
+    return frozenset(creators)
