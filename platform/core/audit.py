@@ -406,3 +406,21 @@ def billing_exported(*, actor, period: str, rows: int) -> AuditEntry:
         after={"rows": rows},
         note=period,
     )
+
+
+# Live streams ----------------------------------------------------------------------
+
+
+def live_stream_killed(
+    *, actor, stream_id: int, account_id: int, state_before: str, reason: str
+) -> AuditEntry:
+    """Staff's kill switch: ``actor`` ended the stream and rotated its key, for ``reason``."""
+    return _append(
+        actor=actor,
+        action=AuditAction.LIVE_STREAM_KILLED,
+        target_type="live_stream",
+        target_id=stream_id,
+        before={"account_id": account_id, "state": state_before},
+        after={"state": "ended", "key_rotated": True},
+        note=reason,
+    )

@@ -264,6 +264,23 @@ class WatchTimeRecorded(Event):
 
 
 @dataclass(frozen=True)
+class LiveStarted(Event):
+    """A stream went live: its encoder's publish was accepted (``visibility`` is the stream's)."""
+
+    stream_id: int
+    account_id: int
+    visibility: str
+
+
+@dataclass(frozen=True)
+class LiveEnded(Event):
+    """A live stream ended: its encoder stopped, its owner ended it, or staff killed it."""
+
+    stream_id: int
+    account_id: int
+
+
+@dataclass(frozen=True)
 class MediaProcessed(Event):
     media_id: int
     owner_id: int

@@ -210,6 +210,8 @@ class AuditAction(models.TextChoices):
     PAYOUT_HOLD_RELEASED = "payout_hold_released", _("payout hold released")
     STRIPE_EVENT_REPLAYED = "stripe_event_replayed", _("Stripe event replayed")
     BILLING_EXPORTED = "billing_exported", _("billing period exported")
+    # Live streams: staff's kill switch (ended, key rotated, with a reason).
+    LIVE_STREAM_KILLED = "live_stream_killed", _("live stream killed")
 
 
 class AuditEntryQuerySet(models.QuerySet):

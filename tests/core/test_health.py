@@ -69,9 +69,11 @@ def test_healthz_answers_ok_without_touching_the_database(client):
 @pytest.mark.django_db
 def test_readyz_reports_every_check_when_all_are_up(client, settings, tmp_path):
     # given the embedded defaults: a database, local memory cache, file broker, local storage
-    # (and billing configured: without Stripe keys it is reported as an optional part)
+    # (and billing and live ingest configured: without Stripe keys or the callback secret
+    # each is reported as an optional part)
     settings.STRIPE_IS_CONFIGURED = True
     settings.DJSTRIPE_WEBHOOK_SECRET = "whsec_test"
+    settings.LIVE_CALLBACK_SECRET = "live-test"
     # when the readiness probe asks
     response = client.get("/readyz")
 

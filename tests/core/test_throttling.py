@@ -44,9 +44,10 @@ def clock(monkeypatch):
 @pytest.fixture
 def pro_provider():
     """Billing's stand-in: every signed-in user is on the pro plan."""
+    previous = entitlements._provider  # billing's, which later tests rely on
     entitlements.set_provider(lambda user: Entitlements(tier="pro"))
     yield
-    entitlements.set_provider(None)
+    entitlements.set_provider(previous)
 
 
 def statuses(client, count: int) -> list[int]:

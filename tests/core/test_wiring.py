@@ -19,6 +19,7 @@ def test_every_installed_apps_urlconf_is_included_from_the_highest_layer_down():
     # accounts' api/v1/accounts/<str:...> must come after the feed's literal account paths
     assert included_app_urlconfs() == [
         "apps.moderation.api.urls",
+        "apps.live.api.urls",
         "apps.billing.api.urls",
         "apps.feed.api.urls",
         "apps.media.api.urls",
@@ -42,8 +43,15 @@ def test_an_app_that_is_not_installed_is_not_wired(monkeypatch):
     monkeypatch.setattr(wiring.apps, "get_app_configs", lambda: configs)
 
     # then
-    assert wiring.agora_apps() == ["apps.billing", "apps.feed", "apps.media", "apps.accounts"]
+    assert wiring.agora_apps() == [
+        "apps.live",
+        "apps.billing",
+        "apps.feed",
+        "apps.media",
+        "apps.accounts",
+    ]
     assert [module.__name__ for module in wiring.app_modules("urls", "api.urls")] == [
+        "apps.live.api.urls",
         "apps.billing.api.urls",
         "apps.feed.api.urls",
         "apps.media.api.urls",

@@ -57,12 +57,14 @@ def eager(settings):
 def plan():
     """``plan(**limits)`` gives every signed-in user a plan with those limits."""
 
+    previous = entitlements._provider  # billing's, which later tests rely on
+
     def install(**limits):
         limited = entitlements.Entitlements(tier="test", **limits)
         entitlements.set_provider(lambda user: limited)
 
     yield install
-    entitlements.set_provider(None)
+    entitlements.set_provider(previous)
 
 
 def stored_files() -> list[str]:

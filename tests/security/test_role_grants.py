@@ -62,6 +62,8 @@ ROLE_PERMISSIONS = {
         "feed.view_status",
         "feed.view_statusedit",
         "feed.view_tag",
+        "live.kill_stream",
+        "live.view_stream",
         "media.view_mediaattachment",
         "media.view_upload",
         "moderation.act_on_case",
@@ -115,6 +117,10 @@ ROLE_PERMISSIONS = {
         "django_celery_beat.view_intervalschedule",
         "django_celery_beat.view_periodictask",
         "django_celery_beat.view_solarschedule",
+        "live.add_liveallowance",
+        "live.delete_liveallowance",
+        "live.view_liveallowance",
+        "live.view_stream",
         "media.retry_mediaattachment",
         "media.view_mediaattachment",
         "media.view_upload",
@@ -158,12 +164,14 @@ def test_each_group_holds_exactly_its_pinned_permissions_after_a_sync():
 def test_each_app_grants_only_permissions_on_its_own_models():
     from apps.accounts import grants as accounts_grants
     from apps.feed import grants as feed_grants
+    from apps.live import grants as live_grants
     from apps.media import grants as media_grants
     from apps.moderation import grants as moderation_grants
 
     for label, module in [
         ("accounts", accounts_grants),
         ("feed", feed_grants),
+        ("live", live_grants),
         ("media", media_grants),
         ("moderation", moderation_grants),
     ]:
@@ -176,7 +184,7 @@ def test_core_grants_name_no_agora_app():
     from core.roles import CORE_GRANTS
 
     labels = {name.split(".")[0] for names in CORE_GRANTS.values() for name in names}
-    assert not labels & {"accounts", "feed", "media", "moderation"}
+    assert not labels & {"accounts", "feed", "live", "media", "moderation"}
 
 
 def test_registering_grants_again_replaces_them_and_an_unknown_role_is_refused(monkeypatch):

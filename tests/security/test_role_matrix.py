@@ -35,6 +35,8 @@ PAGES = {
     "billing_payout_batches": "admin:billing_payoutbatch_changelist",
     "billing_payouts": "admin:billing_payout_changelist",
     "billing_holds": "admin:billing_payouthold_changelist",
+    "live_streams": "admin:live_stream_changelist",
+    "live_allowances": "admin:live_liveallowance_changelist",
     "lockouts": "admin:axes_accessattempt_changelist",
     "groups": "admin:auth_group_changelist",
     "oauth_applications": "admin:accounts_application_changelist",
@@ -74,6 +76,7 @@ ALLOWED = {
         "media_library",
         "uploads",
         "preview_cards",
+        "live_streams",
     },  # fmt: skip
     "reviewer": {"index", "users"},
     "finance": {
@@ -102,6 +105,8 @@ ALLOWED = {
         "uploads",
         "custom_emojis",
         "announcements",
+        "live_streams",
+        "live_allowances",
     },
     "superuser": set(PAGES),
 }

@@ -141,6 +141,8 @@ _ENUM_NAME_OVERRIDES = {
     "PreviewCardTypeEnum": "apps.feed.models.PreviewCard.Type",
     "NotificationTypeEnum": "apps.feed.models.Notification.Type",
     "QuoteApprovalPolicyEnum": "apps.accounts.models.QuoteApprovalPolicy",
+    "StreamVisibilityEnum": "apps.live.models.Stream.Visibility",
+    "StreamStateEnum": "apps.live.models.Stream.State",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Agora API",

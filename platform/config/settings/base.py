@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "apps.media",
     "apps.feed",
     "apps.billing",
+    "apps.live",
     "apps.moderation",
 ]
 # AGORA_DISABLED_APPS: Agora apps left out of INSTALLED_APPS (comma separated, e.g.

@@ -1,0 +1,53 @@
+"""nginx-rtmp's callbacks, ``POST /internal/live/on_publish|on_publish_done|on_update?secret=``.
+
+Plain Django, outside DRF and the client API schema: nginx is not a client. It posts
+a form (``call``, ``app``, ``name``, ``addr``...), refuses the publish or drops the
+encoder on any 4xx, and on ``on_publish`` renames the stream to a 3xx's ``Location``.
+The shared secret is checked before anything is looked at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from apps.live import services
+from core import errors
+
+
+def _callback(handle: Callable[[str], HttpResponse]):
+    @csrf_exempt
+    @require_POST
+    def view(request: HttpRequest) -> HttpResponse:
+        try:
+            services.callback_authorize(request.GET.get("secret"))
+            return handle(request.POST.get("name", ""))
+        except errors.PlatformError as error:
+            return HttpResponse(error.message, status=error.status, content_type="text/plain")
+
+    return view
+
+
+def _publish(name: str) -> HttpResponse:
+    stream = services.ingest_publish(key=name)
+    response = HttpResponse(status=302)
+    response["Location"] = stream.internal_name
+    return response
+
+
+def _publish_done(name: str) -> HttpResponse:
+    services.ingest_publish_done(internal_name=name)
+    return HttpResponse(status=204)
+
+
+def _update(name: str) -> HttpResponse:
+    services.ingest_update(internal_name=name)
+    return HttpResponse(status=204)
+
+
+on_publish = _callback(_publish)
+on_publish_done = _callback(_publish_done)
+on_update = _callback(_update)

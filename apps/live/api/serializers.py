@@ -1,0 +1,105 @@
+"""Live's entities in the platform API."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.live.models import Stream
+from apps.live.models.streams import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
+
+CHAT_MESSAGE_MAX_LENGTH = 500
+
+
+class ChatSettingsSerializer(serializers.Serializer):
+    """The stream's chat rules (enforced by the chat, a later part of live)."""
+
+    max_length = serializers.IntegerField(
+        min_value=1, max_value=CHAT_MESSAGE_MAX_LENGTH, default=CHAT_MESSAGE_MAX_LENGTH
+    )
+    slow_mode_seconds = serializers.IntegerField(min_value=0, max_value=3600, default=0)
+    followers_only_minutes = serializers.IntegerField(
+        min_value=0, max_value=60 * 24 * 365, allow_null=True, default=None
+    )
+    subscribers_only = serializers.BooleanField(default=False)
+    established_only_days = serializers.IntegerField(
+        min_value=0, max_value=3650, allow_null=True, default=None
+    )
+    emoji_only = serializers.BooleanField(default=False)
+
+
+class StreamCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    description = serializers.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, default=""
+    )
+    visibility = serializers.ChoiceField(
+        choices=Stream.Visibility.choices, default=Stream.Visibility.PUBLIC
+    )
+    chat_settings = ChatSettingsSerializer(required=False)
+
+
+def hls_url(stream: Stream) -> str:
+    """The stream's HLS playlist, under its internal name (never its key)."""
+    return f"{settings.LIVE_HLS_BASE_URL}/{stream.internal_name}/index.m3u8"
+
+
+class PlaybackSerializer(serializers.Serializer):
+    hls_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_hls_url(self, stream: Stream) -> str:
+        return hls_url(stream)
+
+
+class IngestSerializer(serializers.Serializer):
+    """Where and with what the encoder pushes; the key is shown only in this answer."""
+
+    rtmp_url = serializers.SerializerMethodField()
+    stream_key = serializers.SerializerMethodField()
+
+    def get_rtmp_url(self, stream: Stream) -> str:
+        return settings.LIVE_RTMP_URL
+
+    def get_stream_key(self, stream: Stream) -> str:
+        return self.context["stream_key"]
+
+
+class StreamSerializer(serializers.ModelSerializer):
+    """A stream as anybody allowed to see it sees it: never its key."""
+
+    id = serializers.CharField(read_only=True)
+    account_id = serializers.CharField(read_only=True)
+    chat_settings = ChatSettingsSerializer(read_only=True)
+    playback = PlaybackSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Stream
+        fields = [
+            "id",
+            "account_id",
+            "title",
+            "description",
+            "visibility",
+            "state",
+            "chat_settings",
+            "created_at",
+            "started_at",
+            "ended_at",
+            "peak_viewers",
+            "unique_viewers",
+            "playback",
+        ]
+        read_only_fields = fields
+
+
+class StreamWithKeySerializer(StreamSerializer):
+    """The stream as its owner sees it once, on creation or a key rotation: with its key."""
+
+    ingest = IngestSerializer(source="*", read_only=True)
+
+    class Meta(StreamSerializer.Meta):
+        fields = [*StreamSerializer.Meta.fields, "ingest"]
+        read_only_fields = fields

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class LiveConfig(AppConfig):
+    name = "apps.live"
+    label = "live"
+    verbose_name = "Live"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from apps.live import readiness
+        from apps.live.grants import ROLE_GRANTS
+        from core.roles import register_grants
+
+        readiness.register()
+        register_grants(self.label, ROLE_GRANTS)

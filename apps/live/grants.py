@@ -1,0 +1,19 @@
+"""The back-office roles' grants on live's models (see :mod:`core.roles`).
+
+Moderators see streams and end one with the kill switch (which also rotates its key
+and is audited); operators see streams and decide who may go live without a plan.
+"""
+
+from core.roles import MODERATOR, OPERATOR
+
+ROLE_GRANTS: dict[str, frozenset[str]] = {
+    MODERATOR: frozenset({"live.view_stream", "live.kill_stream"}),
+    OPERATOR: frozenset(
+        {
+            "live.view_stream",
+            "live.view_liveallowance",
+            "live.add_liveallowance",
+            "live.delete_liveallowance",
+        }
+    ),
+}

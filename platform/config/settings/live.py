@@ -1,0 +1,17 @@
+"""Live streaming: nginx-rtmp's ingest callbacks and where streams are pushed and played."""
+
+from .base import AGORA_DOMAIN, AGORA_HTTPS
+from .environment import env
+
+# LIVE_CALLBACK_SECRET: the shared secret nginx-rtmp sends (``?secret=``) on its
+# on_publish, on_publish_done and on_update callbacks. Empty: every callback is
+# refused with 503 and nobody can go live (/readyz reports ``live_ingest`` degraded).
+LIVE_CALLBACK_SECRET = env.str("LIVE_CALLBACK_SECRET", default="")
+# LIVE_RTMP_URL: where encoders (OBS, ffmpeg) push, shown with the stream key.
+LIVE_RTMP_URL = env.str("LIVE_RTMP_URL", default="rtmp://localhost/live")
+# LIVE_HLS_BASE_URL: where nginx serves the HLS playlists, by stream's internal name
+# (``<base>/<internal name>/index.m3u8``); this instance's ``/live/hls`` by default.
+LIVE_HLS_BASE_URL = env.str(
+    "LIVE_HLS_BASE_URL",
+    default=f"{'https' if AGORA_HTTPS else 'http'}://{AGORA_DOMAIN}/live/hls",
+).rstrip("/")
