@@ -99,6 +99,16 @@ def stripe_server(_real_services):
     server.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def live_callback_secret(_real_services):
+    """nginx-rtmp's callback secret, so live ingest is configured (here and for the worker)."""
+    from django.conf import settings
+
+    os.environ["LIVE_CALLBACK_SECRET"] = "integration-live-callbacks"
+    settings.LIVE_CALLBACK_SECRET = os.environ["LIVE_CALLBACK_SECRET"]
+    return settings.LIVE_CALLBACK_SECRET
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(_real_services, django_db_setup):
     """pytest-django's test database (``test_<name>``), created only once the services answer."""
@@ -142,7 +152,9 @@ def worker_command(hostname: str, *, queue: str = "celery") -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory, stripe_server):
+def celery_worker_process(
+    django_db_setup, django_db_blocker, tmp_path_factory, stripe_server, live_callback_secret
+):
     """A real ``celery worker`` process on the Redis broker, writing to the test database.
 
     Started as ``make run`` and the deployment start it; waits until the worker
