@@ -11,7 +11,6 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
@@ -32,7 +31,7 @@ from apps.billing.models import (
     WebhookEvent,
 )
 from apps.billing.services import export
-from core.admin_mixins import ReadOnlyAdminMixin
+from core.admin_mixins import ReadOnlyAdminMixin, confirm_with_reason
 
 
 @admin.register(Plan)
@@ -119,10 +118,6 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 # Creators' money --------------------------------------------------------------------
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason"))
 
 
 class PeriodForm(forms.Form):
@@ -258,28 +253,18 @@ class PayoutHoldAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Release with a reason"), permissions=["release"])
     def release(self, request: HttpRequest, queryset: QuerySet):
-        open_holds = queryset.filter(released_at__isnull=True)
-        form = ReasonForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            for hold in open_holds:
-                services.hold_release(
-                    hold=hold, reason=form.cleaned_data["reason"], actor=request.user
-                )
-            self.message_user(
-                request,
-                _("%(count)d holds released.") % {"count": len(open_holds)},
-                messages.SUCCESS,
-            )
-            return None
-        return TemplateResponse(
+        return confirm_with_reason(
+            self,
             request,
-            "admin/billing/payouthold/release.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "title": _("Release payout holds"),
-                "holds": open_holds,
-                "form": form,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            },
+            action="release",
+            objects=list(queryset.filter(released_at__isnull=True)),
+            title=_("Release payout holds"),
+            intro=_("These holds:"),
+            empty=_("None of the selected holds is open."),
+            submit=_("Release"),
+            describe=lambda hold: f"{hold.get_kind_display()} — {hold.creator_id} — {hold.reason}",
+            perform=lambda hold, reason: services.hold_release(
+                hold=hold, reason=reason, actor=request.user
+            ),
+            done=_("%(count)d holds released."),
         )

@@ -7,23 +7,14 @@ never shown: only its hash is stored.
 
 from __future__ import annotations
 
-from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from apps.live import services
 from apps.live.models import LiveAllowance, Stream
-from core.admin_mixins import ReadOnlyAdminMixin
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason"), max_length=500
-    )
+from core.admin_mixins import ReadOnlyAdminMixin, confirm_with_reason
 
 
 @admin.register(Stream)
@@ -59,30 +50,22 @@ class StreamAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         description=_("Kill switch: end, rotate the key (with a reason)"), permissions=["kill"]
     )
     def kill(self, request: HttpRequest, queryset: QuerySet):
-        streams = list(queryset.exclude(state=Stream.State.ENDED))
-        form = ReasonForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            for stream in streams:
-                services.stream_kill(
-                    stream=stream, actor=request.user, reason=form.cleaned_data["reason"]
-                )
-            self.message_user(
-                request,
-                _("%(count)d streams ended and their keys rotated.") % {"count": len(streams)},
-                messages.SUCCESS,
-            )
-            return None
-        return TemplateResponse(
+        return confirm_with_reason(
+            self,
             request,
-            "admin/live/stream/kill.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "title": _("End streams with the kill switch"),
-                "streams": streams,
-                "form": form,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            },
+            action="kill",
+            objects=list(queryset.exclude(state=Stream.State.ENDED)),
+            title=_("End streams with the kill switch"),
+            intro=_("These streams end now and their keys are rotated:"),
+            empty=_("None of the selected streams is idle or live."),
+            submit=_("End and rotate the key"),
+            describe=lambda stream: (
+                f"{stream.title} — {stream.account_id} — {stream.get_state_display()}"
+            ),
+            perform=lambda stream, reason: services.stream_kill(
+                stream=stream, actor=request.user, reason=reason
+            ),
+            done=_("%(count)d streams ended and their keys rotated."),
         )
 
 
