@@ -31,8 +31,9 @@ def streams_visible_to(viewer: Any, *, listed: bool = False) -> QuerySet[Stream]
     if not listed:
         shown.append(Stream.Visibility.UNLISTED)
     others = Q(visibility__in=shown)
+    streams = Stream.objects.select_related("replay")
     if not _signed_in(viewer):
-        return Stream.objects.filter(others & able_to_act_q("account__"))
+        return streams.filter(others & able_to_act_q("account__"))
     followed = Follow.objects.filter(account=viewer).values("target_id")
     others |= Q(visibility=Stream.Visibility.FOLLOWERS, account_id__in=followed)
     creators = memberships.creators_of(viewer)
@@ -40,7 +41,7 @@ def streams_visible_to(viewer: Any, *, listed: bool = False) -> QuerySet[Stream]
         others |= Q(visibility=Stream.Visibility.SUBSCRIBERS, account_id__in=creators)
     blocking = Block.objects.filter(target=viewer).values("account_id")
     others &= able_to_act_q("account__") & ~Q(account_id__in=blocking)
-    return Stream.objects.filter(Q(account=viewer) | others)
+    return streams.filter(Q(account=viewer) | others)
 
 
 def streams_live(*, viewer: Any, account_id: int | None = None) -> QuerySet[Stream]:

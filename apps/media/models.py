@@ -34,7 +34,8 @@ class ProcessingState(models.TextChoices):
 
 class MediaAttachmentQuerySet(models.QuerySet):
     def unattached(self) -> MediaAttachmentQuerySet:
-        return self.filter(status_id__isnull=True)
+        """Media no status attached and nothing else keeps (see ``kept_by``)."""
+        return self.filter(status_id__isnull=True, kept_by="")
 
     def for_statuses(self, status_ids) -> MediaAttachmentQuerySet:
         """Attachments of ``status_ids`` in the order their statuses list them."""
@@ -77,6 +78,22 @@ class MediaAttachment(PublicModel):
     )
     failure_reason = models.CharField(max_length=500, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    kept_by = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "What keeps this media without a status (a live replay: live:<stream id>); "
+            "kept media is never removed as unattached."
+        ),
+    )
+    limits = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Limits that replace the owner's plan for this file (max_video_seconds, "
+            "max_video_bytes): a live replay may be longer than an upload."
+        ),
+    )
 
     objects = MediaAttachmentQuerySet.as_manager()
 

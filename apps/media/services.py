@@ -9,12 +9,14 @@ every stored file is deleted when anything fails.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -25,7 +27,7 @@ from apps.media import ffmpeg, processing, validation
 from apps.media.models import MediaAttachment, MediaType, ProcessingState
 from apps.media.validation import MediaRejected, ValidatedMedia, validate
 from core import events, queue
-from core.entitlements import entitlements_for
+from core.entitlements import Entitlements, entitlements_for
 from core.errors import NotFound, Unavailable, Unprocessable
 from core.ids import parse_id
 from core.jobs import job_create
@@ -95,9 +97,22 @@ def _copy_to(source, destination: Path) -> Path:
     return destination
 
 
-def _validate(path: Path, *, account) -> ValidatedMedia:
+# The plan limits a file may replace (``MediaAttachment.limits``).
+LIMIT_NAMES = frozenset({"max_video_seconds", "max_video_bytes"})
+
+
+def _limits_for(account, limits: dict | None = None) -> Entitlements:
+    """``account``'s plan with ``limits`` (of :data:`LIMIT_NAMES`) in place of its own."""
+    plan = entitlements_for(account)
+    wanted: dict[str, Any] = {
+        name: int(value) for name, value in (limits or {}).items() if name in LIMIT_NAMES
+    }
+    return dataclasses.replace(plan, **wanted) if wanted else plan
+
+
+def _validate(path: Path, *, account, limits: dict | None = None) -> ValidatedMedia:
     try:
-        return validate(path, entitlements=entitlements_for(account))
+        return validate(path, entitlements=_limits_for(account, limits))
     except MediaRejected as exc:
         raise Unprocessable(str(exc)) from None
     except ffmpeg.ToolMissing:
@@ -130,15 +145,27 @@ def media_create(
 
 
 def media_create_from_path(
-    *, account, path: Path, description: str = "", focus: str | None = None
+    *,
+    account,
+    path: Path,
+    description: str = "",
+    focus: str | None = None,
+    kept_by: str = "",
+    limits: dict | None = None,
 ) -> MediaAttachment:
-    """Like :func:`media_create` for a local file (a finished resumable upload); leaves it."""
+    """Like :func:`media_create` for a local file (a finished resumable upload); leaves it.
+
+    Another app that keeps the media without a status (a live replay) names itself in
+    ``kept_by``, so it is never removed as unattached, and may give ``limits`` (of
+    :data:`LIMIT_NAMES`) that replace the owner's plan for this file.
+    """
     description = _check_description(description or "")
     point = parse_focus(focus)
     with scratch_dir() as folder:
         return _create_from_local(
-            account=account, source=path, work=Path(folder), description=description, focus=point
-        )
+            account=account, source=path, work=Path(folder), description=description, focus=point,
+            kept_by=kept_by, limits=limits or {},
+        )  # fmt: skip
 
 
 def _store_thumbnail(path: Path, *, work: Path, prefix: str, saved: list[str]) -> tuple[str, str]:
@@ -177,14 +204,18 @@ def _create_from_local(
     description: str,
     focus: tuple[float, float] | None,
     thumbnail: Path | None = None,
+    kept_by: str = "",
+    limits: dict | None = None,
 ) -> MediaAttachment:
-    info = _validate(source, account=account)
+    info = _validate(source, account=account, limits=limits)
     media = MediaAttachment(
         account=account,
         type=info.type,
         content_type=info.content_type,
         file_size=info.size,
         description=description,
+        kept_by=kept_by,
+        limits=limits or {},
     )
     if focus is not None:
         media.focus_x, media.focus_y = focus
@@ -280,7 +311,7 @@ def media_process(*, media_id: int, progress: Callable[[int], None] | None = Non
                 source = processing.fetch(source_name, work / "source")
             except OSError as exc:
                 raise ProcessingFailed(_("The uploaded file could not be read.")) from exc
-            info = validate(source, entitlements=entitlements_for(media.account))
+            info = validate(source, entitlements=_limits_for(media.account, media.limits))
             if info.type == MediaType.IMAGE:
                 result = processing.process_image(source, work=work, prefix=prefix, saved=saved)
                 if progress is not None:

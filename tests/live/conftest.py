@@ -15,6 +15,7 @@ CALLS = {
     "on_publish": "publish",
     "on_publish_done": "publish_done",
     "on_update": "update_publish",
+    "on_record_done": "record_done",
 }
 
 
@@ -65,11 +66,12 @@ def nginx():
     """``nginx(callback, name, secret=SECRET)``: nginx-rtmp's form POST to one callback."""
     client = Client()
 
-    def post(callback: str, name: str, *, secret: str | None = SECRET):
+    def post(callback: str, name: str, *, secret: str | None = SECRET, **extra: str):
         query = "" if secret is None else f"?secret={secret}"
         return client.post(
             f"/internal/live/{callback}{query}",
             {
+                **extra,
                 "call": CALLS[callback],
                 "app": "live",
                 "name": name,

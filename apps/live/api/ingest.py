@@ -1,4 +1,7 @@
-"""nginx-rtmp's callbacks, ``POST /internal/live/on_publish|on_publish_done|on_update?secret=``.
+"""nginx-rtmp's callbacks, ``POST /internal/live/<callback>?secret=``.
+
+``on_publish``, ``on_publish_done`` and ``on_update`` follow the stream's state;
+``on_record_done`` (with the recording's ``path``) makes the recording the replay.
 
 Plain Django, outside DRF and the client API schema: nginx is not a client. It posts
 a form (``call``, ``app``, ``name``, ``addr``...), refuses the publish or drops the
@@ -18,36 +21,42 @@ from apps.live import services
 from core import errors
 
 
-def _callback(handle: Callable[[str], HttpResponse]):
+def _callback(handle: Callable[[HttpRequest, str], HttpResponse]):
     @csrf_exempt
     @require_POST
     def view(request: HttpRequest) -> HttpResponse:
         try:
             services.callback_authorize(request.GET.get("secret"))
-            return handle(request.POST.get("name", ""))
+            return handle(request, request.POST.get("name", ""))
         except errors.PlatformError as error:
             return HttpResponse(error.message, status=error.status, content_type="text/plain")
 
     return view
 
 
-def _publish(name: str) -> HttpResponse:
+def _publish(request: HttpRequest, name: str) -> HttpResponse:
     stream = services.ingest_publish(key=name)
     response = HttpResponse(status=302)
     response["Location"] = stream.internal_name
     return response
 
 
-def _publish_done(name: str) -> HttpResponse:
+def _publish_done(request: HttpRequest, name: str) -> HttpResponse:
     services.ingest_publish_done(internal_name=name)
     return HttpResponse(status=204)
 
 
-def _update(name: str) -> HttpResponse:
+def _update(request: HttpRequest, name: str) -> HttpResponse:
     services.ingest_update(internal_name=name)
+    return HttpResponse(status=204)
+
+
+def _record_done(request: HttpRequest, name: str) -> HttpResponse:
+    services.recording_done(internal_name=name, reported=request.POST.get("path", ""))
     return HttpResponse(status=204)
 
 
 on_publish = _callback(_publish)
 on_publish_done = _callback(_publish_done)
 on_update = _callback(_update)
+on_record_done = _callback(_record_done)

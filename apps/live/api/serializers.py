@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from apps.live.models import Stream
 from apps.live.models.streams import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
+from apps.media.api.serializers import MediaAttachmentSerializer
 
 CHAT_MESSAGE_MAX_LENGTH = 500
 
@@ -67,6 +68,20 @@ class IngestSerializer(serializers.Serializer):
         return self.context["stream_key"]
 
 
+class ReplaySerializer(serializers.Serializer):
+    """The stream's replay: the recording as a media attachment (HLS ladder, MP4, poster)."""
+
+    state = serializers.CharField(source="replay.state", read_only=True)
+    media_attachment = serializers.SerializerMethodField()
+
+    @extend_schema_field(MediaAttachmentSerializer(allow_null=True))
+    def get_media_attachment(self, stream: Stream) -> dict | None:
+        media = stream.replay
+        if media is None or not media.is_ready:
+            return None
+        return MediaAttachmentSerializer(media, context=self.context).data
+
+
 class StreamSerializer(serializers.ModelSerializer):
     """A stream as anybody allowed to see it sees it: never its key."""
 
@@ -74,6 +89,7 @@ class StreamSerializer(serializers.ModelSerializer):
     account_id = serializers.CharField(read_only=True)
     chat_settings = ChatSettingsSerializer(read_only=True)
     playback = PlaybackSerializer(source="*", read_only=True)
+    replay = serializers.SerializerMethodField()
 
     class Meta:
         model = Stream
@@ -91,8 +107,16 @@ class StreamSerializer(serializers.ModelSerializer):
             "peak_viewers",
             "unique_viewers",
             "playback",
+            "replay",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ReplaySerializer(allow_null=True))
+    def get_replay(self, stream: Stream) -> dict | None:
+        """Null until the recording went through the media pipeline (and after it was removed)."""
+        if stream.replay_id is None:
+            return None
+        return ReplaySerializer(stream, context=self.context).data
 
 
 class StreamWithKeySerializer(StreamSerializer):

@@ -15,4 +15,5 @@ urlpatterns = [
     path("internal/live/on_publish", ingest.on_publish),
     path("internal/live/on_publish_done", ingest.on_publish_done),
     path("internal/live/on_update", ingest.on_update),
+    path("internal/live/on_record_done", ingest.on_record_done),
 ]

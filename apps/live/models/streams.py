@@ -52,6 +52,17 @@ class Stream(PublicModel):
     end_reason = models.CharField(max_length=500, blank=True)
     peak_viewers = models.PositiveIntegerField(default=0)
     unique_viewers = models.PositiveIntegerField(default=0)
+    replay = models.OneToOneField(
+        "media.MediaAttachment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The recording, through the media pipeline, once the stream ended."),
+    )
+    replay_failure = models.CharField(
+        max_length=500, blank=True, help_text=_("Why the recording could not become a replay.")
+    )
 
     class Meta:
         permissions = [("kill_stream", "Can end a stream and rotate its key (kill switch)")]

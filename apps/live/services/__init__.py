@@ -7,6 +7,7 @@ from apps.live.services.ingest import (
     ingest_publish_done,
     ingest_update,
 )
+from apps.live.services.replays import recording_done, replay_create
 from apps.live.services.streams import (
     stream_create,
     stream_delete,
@@ -23,6 +24,8 @@ __all__ = [
     "live_allow",
     "live_revoke",
     "may_go_live",
+    "recording_done",
+    "replay_create",
     "stream_create",
     "stream_delete",
     "stream_end",

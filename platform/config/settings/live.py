@@ -1,7 +1,7 @@
 """Live streaming: nginx-rtmp's ingest callbacks and where streams are pushed and played."""
 
 from .base import AGORA_DOMAIN, AGORA_HTTPS
-from .environment import env
+from .environment import VAR_DIR, env
 
 # LIVE_CALLBACK_SECRET: the shared secret nginx-rtmp sends (``?secret=``) on its
 # on_publish, on_publish_done and on_update callbacks. Empty: every callback is
@@ -15,3 +15,11 @@ LIVE_HLS_BASE_URL = env.str(
     "LIVE_HLS_BASE_URL",
     default=f"{'https' if AGORA_HTTPS else 'http'}://{AGORA_DOMAIN}/live/hls",
 ).rstrip("/")
+# LIVE_RECORDINGS_DIR: where nginx-rtmp writes each stream's recording
+# (``<internal name>*.flv``; its ``on_record_done`` callback names the file). The
+# worker must read it: on one box the same directory, across machines a shared volume.
+LIVE_RECORDINGS_DIR = env.path("LIVE_RECORDINGS_DIR", default=str(VAR_DIR / "live" / "recordings"))
+# LIVE_REPLAY_MAX_SECONDS / LIVE_REPLAY_MAX_BYTES: the longest and largest recording
+# that becomes a replay (a replay is not bound by the plan's upload limits).
+LIVE_REPLAY_MAX_SECONDS = env.int("LIVE_REPLAY_MAX_SECONDS", default=12 * 3600)
+LIVE_REPLAY_MAX_BYTES = env.int("LIVE_REPLAY_MAX_BYTES", default=20 * 1024**3)
