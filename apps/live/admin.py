@@ -7,13 +7,15 @@ never shown: only its hash is stored.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.live import services
-from apps.live.models import LiveAllowance, Stream
+from apps.live.models import LiveAllowance, LiveRestriction, Stream
 from core.admin_mixins import ReadOnlyAdminMixin, confirm_with_reason
 
 
@@ -96,3 +98,72 @@ class LiveAllowanceAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset) -> None:
         for allowance in queryset.select_related("account"):
             services.live_revoke(account=allowance.account, actor=request.user)
+
+
+class LiveRestrictionForm(forms.ModelForm):
+    class Meta:
+        model = LiveRestriction
+        fields = ["account", "reason", "until"]
+
+    def clean_until(self):
+        until = self.cleaned_data.get("until")
+        if until is not None and until <= timezone.now():
+            raise forms.ValidationError(_("The end must be in the future."))
+        return until
+
+
+@admin.register(LiveRestriction)
+class LiveRestrictionAdmin(admin.ModelAdmin):
+    """Accounts staff barred from going live, why and until when; lifting one needs a reason.
+
+    Adding (or changing) a restriction and lifting it are audited; the account is told
+    the reason when it tries to go live.
+    """
+
+    list_display = ["account", "reason", "until", "created_by", "created_at"]
+    search_fields = ["=account__id", "account__username"]
+    raw_id_fields = ["account"]
+    actions = ["lift"]
+    form = LiveRestrictionForm
+
+    def get_fields(self, request, obj=None):
+        fields = ["account", "reason", "until"]
+        return fields if obj is None else [*fields, "created_by", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["account", "created_by", "created_at"]
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # lifted with a reason, by the action
+
+    def has_lift_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("live.change_liverestriction")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change) -> None:
+        restriction = services.live_restrict(
+            account=obj.account, reason=obj.reason, until=obj.until, actor=request.user
+        )
+        obj.pk = restriction.pk
+
+    @admin.action(description=_("Lift with a reason"), permissions=["lift"])
+    def lift(self, request: HttpRequest, queryset: QuerySet):
+        return confirm_with_reason(
+            self,
+            request,
+            action="lift",
+            objects=list(queryset.select_related("account")),
+            title=_("Allow going live again"),
+            intro=_("These accounts may go live again (their plan or an allowance permitting):"),
+            empty=_("None selected."),
+            submit=_("Lift the restriction"),
+            describe=lambda restriction: f"{restriction.account} — {restriction.reason}",
+            perform=lambda restriction, reason: services.live_unrestrict(
+                account=restriction.account, reason=reason, actor=request.user
+            ),
+            done=_("%(count)d restrictions lifted."),
+        )

@@ -1,8 +1,9 @@
 """Event subscriptions of the review side.
 
 Reports and cases come in through services (the API, the pipeline's
-``queue_for_review``); the only event heard here keeps the queue gauge true when
-an author deletes content under review; the gauge itself reads the database when
+``queue_for_review``); the events heard here keep the queue gauge true when an
+author deletes content under review, and give a strike to the owner of a live stream
+staff killed; the gauge itself reads the database when
 scraped (:func:`apps.moderation.services.queue_metrics_connect`). The Celery task module is imported so
 workers register its tasks.
 """
@@ -18,6 +19,39 @@ def on_content_deleted(event: events.ContentDeleted) -> None:
     services.queue_metrics_refresh()
 
 
+def on_live_stream_killed(event: events.LiveStreamKilled) -> None:
+    """Staff's kill switch ended a stream: its owner gets a strike with the reason.
+
+    Delivered at least once: a second delivery finds the strike of the first (the same
+    warning text for the same account, given after the kill) and gives none.
+    """
+    from datetime import datetime
+
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+
+    from apps.accounts.models import User
+    from apps.moderation.models import Strike
+    from apps.moderation.strikes import strike_create
+
+    if not settings.MODERATION_STRIKE_ON_LIVE_KILL:
+        return
+    account = User.objects.filter(pk=event.account_id).first()
+    if account is None:
+        return
+    text = _("Your live stream was ended by a moderator: %(reason)s") % {"reason": event.reason}
+    given = Strike.objects.filter(
+        account=account,
+        action=Strike.Action.NONE,
+        text=text,
+        created_at__gte=datetime.fromisoformat(event.killed_at),
+    )
+    if given.exists():
+        return
+    moderator = User.objects.filter(pk=event.actor_id).first() if event.actor_id else None
+    strike_create(account=account, action=Strike.Action.NONE, text=text, created_by=moderator)
+
+
 def connect() -> None:
     from apps.moderation import (
         case_tasks,  # noqa: F401 (registers the Celery task)
@@ -27,3 +61,4 @@ def connect() -> None:
     services.queue_metrics_connect()
 
     events.subscribe(events.ContentDeleted, on_content_deleted)
+    events.subscribe(events.LiveStreamKilled, on_live_stream_killed)

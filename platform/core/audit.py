@@ -424,3 +424,33 @@ def live_stream_killed(
         after={"state": "ended", "key_rotated": True},
         note=reason,
     )
+
+
+def live_restricted(
+    *, actor, account_id: int, reason: str, until: str | None, before: dict | None = None
+) -> AuditEntry:
+    """Staff barred ``account_id`` from going live, for ``reason``, until ``until`` (or for good)."""
+    return _append(
+        actor=actor,
+        action=AuditAction.LIVE_RESTRICTED,
+        target_type="account",
+        target_id=account_id,
+        before=before or {},
+        after={"until": until},
+        note=reason,
+    )
+
+
+def live_restriction_lifted(
+    *, actor, account_id: int, reason: str, until: str | None
+) -> AuditEntry:
+    """Staff lifted ``account_id``'s bar from going live (it ran ``until``)."""
+    return _append(
+        actor=actor,
+        action=AuditAction.LIVE_RESTRICTION_LIFTED,
+        target_type="account",
+        target_id=account_id,
+        before={"until": until},
+        after={},
+        note=reason,
+    )

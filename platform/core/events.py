@@ -281,6 +281,21 @@ class LiveEnded(Event):
 
 
 @dataclass(frozen=True)
+class LiveStreamKilled(Event):
+    """Staff ended a stream with the kill switch (and rotated its key), for ``reason``.
+
+    Moderation may follow it with a strike. ``killed_at`` is when (ISO 8601);
+    ``actor_id`` the staff member (None for an operator's script).
+    """
+
+    stream_id: int
+    account_id: int
+    reason: str
+    killed_at: str
+    actor_id: int | None = None
+
+
+@dataclass(frozen=True)
 class MediaProcessed(Event):
     media_id: int
     owner_id: int

@@ -212,6 +212,8 @@ class AuditAction(models.TextChoices):
     BILLING_EXPORTED = "billing_exported", _("billing period exported")
     # Live streams: staff's kill switch (ended, key rotated, with a reason).
     LIVE_STREAM_KILLED = "live_stream_killed", _("live stream killed")
+    LIVE_RESTRICTED = "live_restricted", _("barred from going live")
+    LIVE_RESTRICTION_LIFTED = "live_restriction_lifted", _("allowed to go live again")
 
 
 class AuditEntryQuerySet(models.QuerySet):

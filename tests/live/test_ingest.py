@@ -6,6 +6,7 @@ import pytest
 
 from apps.live.models import Stream
 from core.models import OutboxEvent
+from tests.live.conftest import STREAMS
 
 pytestmark = pytest.mark.django_db
 
@@ -112,20 +113,39 @@ def test_a_barred_account_is_refused(streamer, create_stream, nginx, standing):
 
 
 def test_without_a_plan_or_an_allowance_going_live_is_refused_until_an_operator_allows_it(
-    user, create_stream, nginx
+    user, client_for, create_stream, nginx
 ):
     from django.core.management import call_command
 
+    # given an account on the free plan: it cannot even create a stream, and is told why
+    refused = client_for(user).post(STREAMS, {"title": "Mine"}, format="json")
+    assert refused.status_code == 403
+    assert "plan does not include going live" in refused.json()["error"]
+    assert not Stream.objects.exists()
+
+    # when an operator allows it
+    call_command("live_allow", user.username, stdout=_Sink())
     created = create_stream(user)
     key = created["ingest"]["stream_key"]
 
-    assert nginx("on_publish", key).status_code == 403
-    assert Stream.objects.get(pk=created["id"]).state == "idle"
-
-    call_command("live_allow", user.username, stdout=_Sink())
-
+    # then it goes live
     assert nginx("on_publish", key).status_code == 302
     assert Stream.objects.get(pk=created["id"]).state == "live"
+
+
+def test_an_allowance_revoked_after_the_stream_was_created_refuses_the_publish(
+    streamer, create_stream, nginx
+):
+    from apps.live.services import live_revoke
+
+    created = create_stream(streamer)
+    live_revoke(account=streamer, actor="tests")
+
+    response = nginx("on_publish", created["ingest"]["stream_key"])
+
+    assert response.status_code == 403
+    assert b"plan does not include going live" in response.content
+    assert Stream.objects.get(pk=created["id"]).state == "idle"
 
 
 def test_a_plan_that_allows_going_live_is_enough(user, create_stream, nginx, settings):

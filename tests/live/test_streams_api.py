@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db
 STREAMS = "/api/agora/v1/live/streams"
 
 
-def test_creating_a_stream_shows_its_key_once_and_stores_only_its_hash(user, client_for):
+def test_creating_a_stream_shows_its_key_once_and_stores_only_its_hash(streamer, client_for):
     # when
-    response = client_for(user).post(
+    response = client_for(streamer).post(
         STREAMS,
         {
             "title": "Speedrun night",
@@ -36,13 +36,13 @@ def test_creating_a_stream_shows_its_key_once_and_stores_only_its_hash(user, cli
     assert body["chat_settings"]["slow_mode_seconds"] == 10
     assert body["chat_settings"]["emoji_only"] is True
     stream = Stream.objects.get(pk=body["id"])
-    assert stream.account == user
+    assert stream.account == streamer
     assert key not in {stream.key_hash, stream.internal_name}
     assert len(stream.key_hash) == 64
     assert body["playback"]["hls_url"].endswith(f"/{stream.internal_name}/index.m3u8")
 
     # and reading it again never shows the key
-    again = client_for(user).get(f"{STREAMS}/{body['id']}")
+    again = client_for(streamer).get(f"{STREAMS}/{body['id']}")
     assert again.status_code == 200
     assert "ingest" not in again.json()
     assert key not in again.content.decode()
@@ -63,8 +63,8 @@ def test_creating_a_stream_shows_its_key_once_and_stores_only_its_hash(user, cli
         ),
     ],
 )
-def test_bad_input_is_a_422_naming_the_field_and_creates_nothing(user, client_for, body, field):
-    response = client_for(user).post(STREAMS, body, format="json")
+def test_bad_input_is_a_422_naming_the_field_and_creates_nothing(streamer, client_for, body, field):
+    response = client_for(streamer).post(STREAMS, body, format="json")
 
     assert response.status_code == 422
     assert field in response.json()["details"]

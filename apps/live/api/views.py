@@ -70,7 +70,12 @@ class StreamListView(APIView):
     @extend_schema(
         operation_id="live_stream_create",
         request=StreamCreateSerializer,
-        responses=StreamWithKeySerializer,
+        responses={
+            200: StreamWithKeySerializer,
+            403: error_response(
+                "The account may not go live: its plan, a restriction or its standing, named."
+            ),
+        },
     )
     def post(self, request):
         form = StreamCreateSerializer(data=request.data)

@@ -1,6 +1,6 @@
 """Live's own state: streams and operators' allowances to go live."""
 
-from apps.live.models.allowances import LiveAllowance
+from apps.live.models.allowances import LiveAllowance, LiveRestriction
 from apps.live.models.streams import Stream
 
-__all__ = ["LiveAllowance", "Stream"]
+__all__ = ["LiveAllowance", "LiveRestriction", "Stream"]

@@ -1,6 +1,13 @@
 """Live's writes, by area: re-exported here."""
 
-from apps.live.services.allowances import live_allow, live_revoke, may_go_live
+from apps.live.services.allowances import (
+    live_allow,
+    live_refusal,
+    live_restrict,
+    live_revoke,
+    live_unrestrict,
+    may_go_live,
+)
 from apps.live.services.ingest import (
     callback_authorize,
     ingest_publish,
@@ -22,7 +29,10 @@ __all__ = [
     "ingest_publish_done",
     "ingest_update",
     "live_allow",
+    "live_refusal",
+    "live_restrict",
     "live_revoke",
+    "live_unrestrict",
     "may_go_live",
     "recording_done",
     "replay_create",

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.live.models import Stream
-from apps.live.services.allowances import may_go_live
+from apps.live.services.allowances import live_refusal
 from apps.live.services.keys import key_hash, key_matches
 from apps.live.services.streams import ENCODER, end_locked
 from core import errors, events
@@ -53,8 +53,9 @@ def ingest_publish(*, key: str) -> Stream:
             raise _refuse("unknown stream key")
         if stream.state != Stream.State.IDLE:
             raise _refuse(f"stream is {stream.state}", stream_id=stream.pk)
-        if not may_go_live(stream.account):
-            raise _refuse("account may not go live", stream_id=stream.pk)
+        refusal = live_refusal(stream.account)
+        if refusal is not None:
+            raise _refuse(refusal, stream_id=stream.pk)
         stream.state = Stream.State.LIVE
         stream.started_at = timezone.now()
         stream.save(update_fields=["state", "started_at", "updated_at"])

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.live.models import Stream
+from apps.live.services.allowances import live_refusal
 from apps.live.services.keys import internal_name_new, key_hash, key_new
 from core import audit, errors, events
 
@@ -37,7 +38,15 @@ def stream_create(
     chat_settings: dict[str, Any] | None = None,
 ) -> tuple[Stream, str]:
     """A new idle stream of ``account`` and its key: the only time, with
-    :func:`stream_rotate_key`, that the key is known. Raises :class:`core.errors.Invalid`."""
+    :func:`stream_rotate_key`, that the key is known.
+
+    Raises :class:`core.errors.Forbidden` with the reason when ``account`` may not go
+    live (:func:`~apps.live.services.allowances.live_refusal`), and
+    :class:`core.errors.Invalid`.
+    """
+    refusal = live_refusal(account)
+    if refusal is not None:
+        raise errors.Forbidden(refusal)
     key = key_new()
     stream = Stream(
         account=account,
@@ -119,6 +128,15 @@ def stream_kill(*, stream: Stream, actor: Any, reason: str) -> tuple[Stream, boo
             account_id=stream.account_id,
             state_before=state_before,
             reason=reason,
+        )
+        events.publish(
+            events.LiveStreamKilled(
+                stream_id=stream.pk,
+                account_id=stream.account_id,
+                reason=reason,
+                killed_at=timezone.now().isoformat(),
+                actor_id=getattr(actor, "pk", None),
+            )
         )
     return stream, ended
 

@@ -43,6 +43,9 @@ MODERATION_CLAIM_MINUTES = env.int("MODERATION_CLAIM_MINUTES", default=15)
 MODERATION_REPORT_RATE = env.str("MODERATION_REPORT_RATE", default="10/h")
 # MODERATION_STRIKE_EXPIRY_DAYS: a strike stops counting after this many days.
 MODERATION_STRIKE_EXPIRY_DAYS = env.int("MODERATION_STRIKE_EXPIRY_DAYS", default=90)
+# MODERATION_STRIKE_ON_LIVE_KILL: a stream ended by staff's kill switch gives its owner a
+# strike (a warning with the kill's reason), which counts towards the strike policy.
+MODERATION_STRIKE_ON_LIVE_KILL = env.bool("MODERATION_STRIKE_ON_LIVE_KILL", default=True)
 # MODERATION_STRIKE_POLICY: "count:days:restriction" rules, strictest first; e.g. three
 # active strikes within 90 days limit the account, five suspend it.
 MODERATION_STRIKE_POLICY = env.list(
