@@ -212,6 +212,15 @@ class AuditAction(models.TextChoices):
     BILLING_EXPORTED = "billing_exported", _("billing period exported")
     # Live streams: staff's kill switch (ended, key rotated, with a reason).
     LIVE_STREAM_KILLED = "live_stream_killed", _("live stream killed")
+    LIVE_CHAT_MESSAGE_HIDDEN = "live_chat_message_hidden", _("live chat message hidden")
+    LIVE_CHAT_MESSAGE_RESTORED = "live_chat_message_restored", _("live chat message restored")
+    LIVE_CHANNEL_BAN_ADDED = "live_channel_ban_added", _("live channel ban added")
+    LIVE_CHANNEL_BAN_REMOVED = "live_channel_ban_removed", _("live channel ban removed")
+    LIVE_CHANNEL_MODERATOR_ADDED = "live_channel_moderator_added", _("live channel moderator added")
+    LIVE_CHANNEL_MODERATOR_REMOVED = (
+        "live_channel_moderator_removed",
+        _("live channel moderator removed"),
+    )
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -15,3 +15,22 @@ LIVE_HLS_BASE_URL = env.str(
     "LIVE_HLS_BASE_URL",
     default=f"{'https' if AGORA_HTTPS else 'http'}://{AGORA_DOMAIN}/live/hls",
 ).rstrip("/")
+
+# LIVE_CHAT_DEFAULTS: a stream's chat rules where its own ``chat_settings`` say nothing
+# (the streamer and its moderators change them live): longest message, the per-account
+# rate limit (``rate_limit_messages`` in ``rate_limit_seconds``), slow mode (seconds between
+# one account's messages, 0 off), followers-only (following for at least N minutes, None
+# off), subscribers-only, established accounts only (account at least N days old, None
+# off) and emoji-only.
+LIVE_CHAT_DEFAULTS = {
+    "max_length": env.int("LIVE_CHAT_MAX_LENGTH", default=500),
+    "rate_limit_messages": env.int("LIVE_CHAT_RATE_LIMIT_MESSAGES", default=5),
+    "rate_limit_seconds": env.int("LIVE_CHAT_RATE_LIMIT_SECONDS", default=10),
+    "slow_mode_seconds": 0,
+    "followers_only_minutes": None,
+    "subscribers_only": False,
+    "min_account_age_days": None,
+    "emoji_only": False,
+}
+# LIVE_CHAT_HISTORY: how many of the latest visible messages a socket gets on joining.
+LIVE_CHAT_HISTORY = 50
