@@ -258,12 +258,14 @@ def chat_message_post(
     message = ChatMessage(stream=stream, author=author, text=text, reply_to_id=reply_to_id)
     with transaction.atomic():
         message.save(force_insert=True)
+        # Broadcast first: after-commit callbacks run in order, and an event relayed in
+        # process (moderation deciding at once) must not delete what nobody was sent yet.
+        room_send(stream.pk, "message", chat_message_payload(message))
         events.publish(
             events.ContentPublished(
                 content_type=CONTENT_TYPE, content_id=message.pk, author_id=author.pk
             )
         )
-        room_send(stream.pk, "message", chat_message_payload(message))
     return message
 
 
