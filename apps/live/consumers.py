@@ -106,7 +106,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(sessions_group(self.user.pk), self.channel_name)
         # presence: record this viewer as watching self.stream (and forget it in disconnect).
         subprotocols = self.scope.get("subprotocols") or []
-        echoed = self.token.token if self.token is not None and self.token.token in subprotocols else None
+        echoed = (
+            self.token.token
+            if self.token is not None and self.token.token in subprotocols
+            else None
+        )
         await self.accept(subprotocol=echoed)
         history = await database_sync_to_async(chat.chat_history)(stream=self.stream)
         await self._send_event("history", history)
@@ -157,7 +161,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if "text" not in message:
             raise Refused("The message has no text", "empty")
         stored = await database_sync_to_async(chat.chat_message_post)(
-            author=self.user, stream_id=self.stream.pk, text=message["text"], reply_to_id=reply_to_id
+            author=self.user,
+            stream_id=self.stream.pk,
+            text=message["text"],
+            reply_to_id=reply_to_id,
         )
         await self._send_event("ack", {"id": str(stored.pk), "nonce": nonce})
 

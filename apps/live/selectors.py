@@ -81,15 +81,6 @@ def chat_messages_recent(*, stream_id: int, limit: int, max_id: int | None = Non
     return latest
 
 
-def channel_moderator_ids(*, channel_id: int) -> set[int]:
-    """The accounts that moderate ``channel_id``'s chats (the streamer not included)."""
-    return set(
-        ChannelModerator.objects.filter(channel_id=channel_id).values_list(
-            "moderator_id", flat=True
-        )
-    )
-
-
 def chat_may_moderate(*, account: Any, channel_id: int) -> bool:
     """Whether ``account`` is the streamer of ``channel_id`` or one of its moderators."""
     if not _signed_in(account):
@@ -102,7 +93,7 @@ def chat_may_moderate(*, account: Any, channel_id: int) -> bool:
 def chat_messages_for_assessment(message_ids: list[int]) -> list[dict[str, Any]]:
     """What moderation needs to assess chat messages, by id: visible and hidden ones (a
     removed message is gone), with the author's name and age and the stream, one query."""
-    return list(
+    rows = (
         ChatMessage.objects.filter(pk__in=message_ids)
         .exclude(state=ChatMessage.State.REMOVED)
         .order_by()
@@ -120,6 +111,7 @@ def chat_messages_for_assessment(message_ids: list[int]) -> list[dict[str, Any]]
             "stream__account_id",
         )
     )
+    return [dict(row) for row in rows]
 
 
 def chat_message_get(*, message_id: int) -> Any:

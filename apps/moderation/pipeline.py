@@ -274,9 +274,7 @@ def chat_messages_snapshot(message_ids: list[int]) -> dict[int, Snapshot]:
             created_at=row["created_at"],
             reply_to_other=row["reply_to__author_id"] not in (None, row["author_id"]),
         )
-        snapshots[row["id"]] = Snapshot(
-            "chat_message", row["id"], row["author_id"], item, evidence
-        )
+        snapshots[row["id"]] = Snapshot("chat_message", row["id"], row["author_id"], item, evidence)
     return snapshots
 
 

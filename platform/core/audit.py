@@ -452,7 +452,9 @@ def live_channel_ban_changed(
     """Staff banned (``banned``) ``account_id`` from ``channel_id``'s chats, or lifted the ban."""
     return _append(
         actor=actor,
-        action=AuditAction.LIVE_CHANNEL_BAN_ADDED if banned else AuditAction.LIVE_CHANNEL_BAN_REMOVED,
+        action=AuditAction.LIVE_CHANNEL_BAN_ADDED
+        if banned
+        else AuditAction.LIVE_CHANNEL_BAN_REMOVED,
         target_type="account",
         target_id=account_id,
         before={"channel_id": channel_id, "banned": not banned},

@@ -79,9 +79,7 @@ def test_a_viewer_may_not_delete_anothers_message_but_may_delete_their_own(
 
     async def scenario():
         socket, _ = await join(stream.pk, token)
-        assert await say(socket, {"type": "delete", "id": str(theirs.pk)}) == error(
-            "not_moderator"
-        )
+        assert await say(socket, {"type": "delete", "id": str(theirs.pk)}) == error("not_moderator")
         await socket.send_json_to({"type": "delete", "id": str(own.pk)})
         assert await next_event(socket) == {"event": "delete", "payload": {"id": str(own.pk)}}
         await socket.disconnect()
@@ -212,9 +210,7 @@ def test_the_streamer_changes_the_mode_live(streamer, viewer, token_for):
         assert mode["event"] == "mode"
         assert mode["payload"]["emoji_only"] is True
         assert mode["payload"]["slow_mode_seconds"] == 0
-        assert await say(viewer_socket, {"type": "message", "text": "words"}) == error(
-            "emoji_only"
-        )
+        assert await say(viewer_socket, {"type": "message", "text": "words"}) == error("emoji_only")
         await viewer_socket.disconnect()
         await owner.disconnect()
 
@@ -298,7 +294,11 @@ def test_moderations_approval_shows_a_hidden_message_again_but_not_a_removed_one
     chat.chat_message_moderate(message_id=hidden.pk, action="hide", reason="")
     chat.chat_message_delete(actor=streamer, stream=stream, message_id=removed.pk)
     for message in (hidden, removed):
-        sync_publish(events.ContentActioned(content_type="chat_message", content_id=message.pk, action="approve"))
+        sync_publish(
+            events.ContentActioned(
+                content_type="chat_message", content_id=message.pk, action="approve"
+            )
+        )
     assert ChatMessage.objects.get(pk=hidden.pk).state == "visible"
     assert ChatMessage.objects.get(pk=removed.pk).state == "removed"
 

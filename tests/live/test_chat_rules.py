@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from apps.feed.models import Block, Follow
 from apps.live import services
-from apps.live.services import chat
 from apps.live.models import ChannelBan, ChatMessage, ChatTimeout
+from apps.live.services import chat
 from tests.accounts.factories import UserFactory
 from tests.live.chat_support import error, join, make_stream, run, said, say
 
@@ -130,9 +130,7 @@ def test_established_accounts_only(streamer, viewer, token_for):
     stream = with_settings(make_stream(streamer), min_account_age_days=7)
     token = token_for(viewer)
     refused(stream, token, "account_too_new")
-    type(viewer).objects.filter(pk=viewer.pk).update(
-        date_joined=timezone.now() - timedelta(days=8)
-    )
+    type(viewer).objects.filter(pk=viewer.pk).update(date_joined=timezone.now() - timedelta(days=8))
     accepted(stream, token)
 
 

@@ -7,7 +7,16 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.live.models import ChatMessage
 from tests.accounts.factories import UserFactory
-from tests.live.chat_support import error, join, make_stream, next_event, refused_with, run, said, say
+from tests.live.chat_support import (
+    error,
+    join,
+    make_stream,
+    next_event,
+    refused_with,
+    run,
+    said,
+    say,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -202,7 +211,9 @@ def test_staff_may_read_a_private_stream(streamer, token_for):
     ],
     ids=lambda value: value[:40] if isinstance(value, str) else value,
 )
-def test_bad_frames_get_a_clear_error_and_the_socket_stays_open(streamer, viewer, token_for, frame, code):
+def test_bad_frames_get_a_clear_error_and_the_socket_stays_open(
+    streamer, viewer, token_for, frame, code
+):
     stream = make_stream(streamer)
     token = token_for(viewer)
 

@@ -77,7 +77,9 @@ class ChannelModerator(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["channel", "moderator"], name="live_channel_mod_unique"),
+            models.UniqueConstraint(
+                fields=["channel", "moderator"], name="live_channel_mod_unique"
+            ),
             models.CheckConstraint(
                 condition=~models.Q(channel=models.F("moderator")), name="live_channel_mod_not_self"
             ),

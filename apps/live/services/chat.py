@@ -83,9 +83,12 @@ def is_emoji_only(text: str) -> bool:
     joiners and keycaps, and custom emoji shortcodes such as ``:blobcat:``."""
     seen = False
     for word in text.split():
-        if len(word) > 2 and word.startswith(":") and word.endswith(":") and word[1:-1].replace(
-            "_", ""
-        ).isalnum():
+        if (
+            len(word) > 2
+            and word.startswith(":")
+            and word.endswith(":")
+            and word[1:-1].replace("_", "").isalnum()
+        ):
             seen = True
             continue
         for char in word:
@@ -248,9 +251,12 @@ def chat_message_post(
             raise errors.Unprocessable(
                 result.reason or _("This message cannot be sent."), code="text_refused"
             )
-    if reply_to_id is not None and not ChatMessage.objects.filter(
-        pk=reply_to_id, stream_id=stream.pk, state=ChatMessage.State.VISIBLE
-    ).exists():
+    if (
+        reply_to_id is not None
+        and not ChatMessage.objects.filter(
+            pk=reply_to_id, stream_id=stream.pk, state=ChatMessage.State.VISIBLE
+        ).exists()
+    ):
         raise errors.Invalid(
             _("The message replied to is not in this chat."), code="reply_to_invalid"
         )
@@ -293,9 +299,10 @@ def _target_account(*, account_id: Any, channel_id: int, actor: Any) -> Any:
         raise errors.NotFound(_("Record not found"))
     if target.pk == channel_id:
         raise errors.Forbidden(_("The streamer cannot be acted on."), code="target_streamer")
-    if actor.pk != channel_id and ChannelModerator.objects.filter(
-        channel_id=channel_id, moderator=target
-    ).exists():
+    if (
+        actor.pk != channel_id
+        and ChannelModerator.objects.filter(channel_id=channel_id, moderator=target).exists()
+    ):
         raise errors.Forbidden(
             _("Only the streamer may act on a channel moderator."), code="target_moderator"
         )
@@ -304,13 +311,17 @@ def _target_account(*, account_id: Any, channel_id: int, actor: Any) -> Any:
 
 def _channel_rooms_send(channel_id: int, event: str, payload: dict[str, Any]) -> None:
     """Tell every open (idle or live) stream of ``channel_id``, after commit."""
-    for stream_id in Stream.objects.filter(account_id=channel_id).exclude(
-        state=Stream.State.ENDED
-    ).values_list("pk", flat=True):
+    for stream_id in (
+        Stream.objects.filter(account_id=channel_id)
+        .exclude(state=Stream.State.ENDED)
+        .values_list("pk", flat=True)
+    ):
         room_send(stream_id, event, payload)
 
 
-def chat_message_delete(*, actor: Any, stream: Stream, message_id: int, reason: str = "") -> ChatMessage:
+def chat_message_delete(
+    *, actor: Any, stream: Stream, message_id: int, reason: str = ""
+) -> ChatMessage:
     """Remove a message for everyone (``delete`` in the room): the streamer, a channel
     moderator, or the message's author. Raises NotFound (not in this chat) or Forbidden."""
     with transaction.atomic():
@@ -388,7 +399,9 @@ def chat_ban(
     if not staff:
         _require_moderator(actor=actor, channel_id=channel_id)
     target = _target_account(
-        account_id=account_id, channel_id=channel_id, actor=actor if not staff else _Streamer(channel_id)
+        account_id=account_id,
+        channel_id=channel_id,
+        actor=actor if not staff else _Streamer(channel_id),
     )
     with transaction.atomic():
         ban, created = ChannelBan.objects.get_or_create(
@@ -456,7 +469,9 @@ def channel_moderator_add(
     (audited). Raises Forbidden (anybody else; the streamer itself), NotFound."""
     if not staff and getattr(actor, "pk", None) != channel_id:
         raise errors.Forbidden(_("Only the streamer appoints moderators."), code="not_streamer")
-    target = _target_account(account_id=account_id, channel_id=channel_id, actor=_Streamer(channel_id))
+    target = _target_account(
+        account_id=account_id, channel_id=channel_id, actor=_Streamer(channel_id)
+    )
     with transaction.atomic():
         moderator, created = ChannelModerator.objects.get_or_create(
             channel_id=channel_id, moderator=target, defaults={"added_by": _actor_name(actor)}
