@@ -1,13 +1,27 @@
 """The back-office roles' grants on live's models (see :mod:`core.roles`).
 
 Moderators see streams and end one with the kill switch (which also rotates its key
-and is audited); operators see streams and decide who may go live without a plan.
+and is audited), search chat and hide or restore messages, and manage channel bans and
+channel moderators (audited); operators see streams and decide who may go live without a plan.
 """
 
 from core.roles import MODERATOR, OPERATOR
 
 ROLE_GRANTS: dict[str, frozenset[str]] = {
-    MODERATOR: frozenset({"live.view_stream", "live.kill_stream"}),
+    MODERATOR: frozenset(
+        {
+            "live.view_stream",
+            "live.kill_stream",
+            "live.view_chatmessage",
+            "live.moderate_chatmessage",
+            "live.view_channelban",
+            "live.add_channelban",
+            "live.delete_channelban",
+            "live.view_channelmoderator",
+            "live.add_channelmoderator",
+            "live.delete_channelmoderator",
+        }
+    ),
     OPERATOR: frozenset(
         {
             "live.view_stream",

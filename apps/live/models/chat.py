@@ -44,6 +44,7 @@ class ChatMessage(PublicModel):
     state_reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
 
     class Meta:
+        permissions = [("moderate_chatmessage", "Can hide and restore chat messages")]
         indexes = [
             models.Index(fields=["stream", "state", "-id"], name="live_chat_stream_state"),
             models.Index(fields=["author", "-id"], name="live_chat_author"),
