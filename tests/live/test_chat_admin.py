@@ -143,3 +143,38 @@ def test_hiding_in_the_admin_deletes_for_everyone(
     received = async_to_sync(layer.receive)(channel)
     assert received == {"type": "room.event", "event": "delete", "payload": {"id": str(message.pk)}}
     assert ChatMessage.objects.get(pk=message.pk).state == "hidden"
+
+
+def test_moderations_case_page_shows_a_chat_message_and_removing_it_deletes_it(
+    streamer, moderator_client, django_capture_on_commit_callbacks
+):
+    from apps.moderation import services as moderation_services
+
+    stream = make_stream(streamer)
+    author = UserFactory(username="heckler")
+    message = chat.chat_message_post(author=author, stream_id=stream.pk, text="buy followers")
+    case = moderation_services.queue_for_review(
+        content_type="chat_message",
+        content_id=message.pk,
+        author_id=author.pk,
+        category="spam",
+        score=0.9,
+    )
+    _moderator, client = moderator_client
+
+    page = client.get(reverse("admin:moderation_case_change", args=[case.pk]))
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Live chat message" in content
+    assert "buy followers" in content
+    assert "@heckler" in content
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:moderation_case_claim", args=[case.pk]))
+        acted = client.post(
+            reverse("admin:moderation_case_act", args=[case.pk]),
+            {"action": "remove", "note": "spam", "reason": "Spam."},
+        )
+    assert acted.status_code == 302
+    message.refresh_from_db()
+    assert (message.state, message.state_by) == ("removed", "moderation")
