@@ -58,7 +58,8 @@ class Refused(Exception):
 
 
 def _granted(token, scope: str) -> bool:
-    return any(scope_is_granted(token_scopes(token), wanted) for wanted in (scope,))
+    """Whether the access token holds ``scope`` or a broader one (``read`` for ``read:statuses``)."""
+    return scope_is_granted(token_scopes(token), scope)
 
 
 def _id(value: Any, field: str) -> int:

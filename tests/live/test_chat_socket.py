@@ -94,8 +94,9 @@ def async_result(scenario):
     return async_to_sync(scenario)()
 
 
-def test_an_anonymous_reader_may_read_but_not_write(streamer):
-    stream = make_stream(streamer)
+@pytest.mark.parametrize("visibility", ["public", "unlisted"])
+def test_an_anonymous_reader_may_read_but_not_write(streamer, visibility):
+    stream = make_stream(streamer, visibility=visibility)
 
     async def scenario():
         socket, _ = await join(stream.pk)
@@ -124,15 +125,23 @@ def test_a_read_only_token_reads_but_cannot_post(streamer, viewer, token_for):
 
 @pytest.mark.parametrize(
     ("case", "code"),
-    [("bad-token", 4001), ("write-only-token", 4001), ("unknown-stream", 4004)],
+    [
+        ("bad-token", 4001),
+        ("write-only-token", 4001),
+        ("suspended-account", 4001),
+        ("unknown-stream", 4004),
+    ],
 )
 def test_sockets_refused(streamer, viewer, token_for, case, code):
     stream = make_stream(streamer)
     token = {
         "bad-token": "not-a-token",
         "write-only-token": token_for(viewer, scope="write"),
+        "suspended-account": token_for(viewer),
         "unknown-stream": token_for(viewer),
     }[case]
+    if case == "suspended-account":
+        type(viewer).objects.filter(pk=viewer.pk).update(standing="suspended")
     stream_id = 99999999 if case == "unknown-stream" else stream.pk
 
     async def scenario():
