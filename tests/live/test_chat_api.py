@@ -230,3 +230,20 @@ def test_posting_costs_flat_queries(stream, viewer, client_for, django_assert_ma
     with django_assert_max_num_queries(10):
         response = client.post(messages_of(stream), {"text": "counted"}, format="json")
     assert response.status_code == 200
+
+
+def test_a_stream_is_created_with_its_chat_rules_and_bad_ones_refused(viewer, client_for):
+    client = client_for(viewer)
+    created = client.post(
+        STREAMS,
+        {"title": "Chatty", "chat_settings": {"min_account_age_days": 3, "rate_limit_messages": 2}},
+        format="json",
+    )
+    assert created.status_code == 200, created.content
+    assert created.json()["chat_settings"]["min_account_age_days"] == 3
+    rules = APIClient().get(f"{STREAMS}/{created.json()['id']}/chat/settings").json()
+    assert (rules["min_account_age_days"], rules["rate_limit_messages"]) == (3, 2)
+    refused = client.post(
+        STREAMS, {"title": "Bad", "chat_settings": {"rate_limit_seconds": 0}}, format="json"
+    )
+    assert refused.status_code == 422

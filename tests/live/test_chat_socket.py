@@ -297,3 +297,16 @@ def test_room_events_from_other_helpers_are_forwarded(streamer):
         await socket.disconnect()
 
     run(scenario)
+
+
+def test_the_history_on_joining_is_one_query_whatever_its_authors(streamer):
+    from apps.live.services.chat import chat_history
+
+    stream = make_stream(streamer)
+    ChatMessage.objects.bulk_create(
+        [ChatMessage(stream=stream, author=UserFactory(), text=f"m{n}") for n in range(10)]
+    )
+    with CaptureQueriesContext(connection) as queries:
+        history = chat_history(stream=stream)
+    assert len(history["messages"]) == 10
+    assert len(queries) == 1
