@@ -8,14 +8,22 @@ never shown: only its hash is stored.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.live import services
-from apps.live.models import LiveAllowance, LiveRestriction, Stream
+from apps.live.models import (
+    ChannelBan,
+    ChannelModerator,
+    ChatMessage,
+    LiveAllowance,
+    LiveRestriction,
+    Stream,
+)
+from apps.live.services import chat
 from core.admin_mixins import ReadOnlyAdminMixin, confirm_with_reason
 
 
@@ -166,4 +174,145 @@ class LiveRestrictionAdmin(admin.ModelAdmin):
                 account=restriction.account, reason=reason, actor=request.user
             ),
             done=_("%(count)d restrictions lifted."),
+        )
+
+
+# Chat ------------------------------------------------------------------------------------
+
+
+@admin.register(ChatMessage)
+class ChatMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Chat search by stream and author; moderators hide and restore messages, audited
+    (a hidden message is deleted for everyone watching)."""
+
+    list_display = ["id", "stream_id", "author", "text", "state", "state_by", "created_at"]
+    list_filter = ["state"]
+    search_fields = ["=stream__id", "=author__id", "author__username", "text"]
+    list_select_related = ["author"]
+    actions = ["hide", "restore"]
+    exclude = ["stream", "author", "reply_to"]
+    readonly_fields = [
+        "stream_id",
+        "author_id",
+        "text",
+        "reply_to_id",
+        "state",
+        "state_by",
+        "state_reason",
+        "created_at",
+    ]
+
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("live.moderate_chatmessage")
+
+    def _set(self, request: HttpRequest, queryset: QuerySet, state: str, reason: str) -> None:
+        changed = sum(
+            chat.chat_message_staff_set(
+                actor=request.user, message_id=pk, state=state, reason=reason
+            )
+            for pk in queryset.values_list("pk", flat=True)
+        )
+        self.message_user(
+            request, _("%(count)d messages changed.") % {"count": changed}, messages.SUCCESS
+        )
+
+    @admin.action(description=_("Hide (deleted for everyone watching)"), permissions=["moderate"])
+    def hide(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set(request, queryset, ChatMessage.State.HIDDEN, "hidden by staff")
+
+    @admin.action(description=_("Restore"), permissions=["moderate"])
+    def restore(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set(request, queryset, ChatMessage.State.VISIBLE, "restored by staff")
+
+
+class ChannelRowForm(forms.ModelForm):
+    """Refuses what the service would: the streamer acting on its own channel."""
+
+    target_field = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        target = cleaned.get(self.target_field)
+        if target is not None and target == cleaned.get("channel"):
+            raise forms.ValidationError(_("The streamer cannot be acted on in its own channel."))
+        return cleaned
+
+
+class ChannelBanForm(ChannelRowForm):
+    target_field = "account"
+
+    class Meta:
+        model = ChannelBan
+        fields = ["channel", "account", "reason"]
+
+
+class ChannelModeratorForm(ChannelRowForm):
+    target_field = "moderator"
+
+    class Meta:
+        model = ChannelModerator
+        fields = ["channel", "moderator"]
+
+
+class _ChannelRowAdmin(admin.ModelAdmin):
+    """Added and removed only through the chat's services (staff: audited); never changed."""
+
+    raw_id_fields = ["channel"]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def add(self, request: HttpRequest, obj):
+        """Add the row ``obj`` describes through the chat's service; the stored row."""
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.pk = self.add(request, obj).pk
+
+    def delete_queryset(self, request, queryset) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(ChannelBan)
+class ChannelBanAdmin(_ChannelRowAdmin):
+    """Accounts banned from a channel's chats (all of its streams)."""
+
+    list_display = ["channel", "account", "reason", "banned_by", "created_at"]
+    search_fields = ["=channel__id", "channel__username", "=account__id", "account__username"]
+    raw_id_fields = ["channel", "account"]
+    form = ChannelBanForm
+
+    def add(self, request, obj):
+        return chat.chat_ban(
+            actor=request.user,
+            channel_id=obj.channel_id,
+            account_id=obj.account_id,
+            reason=obj.reason,
+            staff=True,
+        )
+
+    def delete_model(self, request, obj) -> None:
+        chat.chat_unban(
+            actor=request.user, channel_id=obj.channel_id, account_id=obj.account_id, staff=True
+        )
+
+
+@admin.register(ChannelModerator)
+class ChannelModeratorAdmin(_ChannelRowAdmin):
+    """Who moderates each channel's chats."""
+
+    list_display = ["channel", "moderator", "added_by", "created_at"]
+    search_fields = ["=channel__id", "channel__username", "=moderator__id", "moderator__username"]
+    raw_id_fields = ["channel", "moderator"]
+    form = ChannelModeratorForm
+
+    def add(self, request, obj):
+        return chat.channel_moderator_add(
+            actor=request.user, channel_id=obj.channel_id, account_id=obj.moderator_id, staff=True
+        )
+
+    def delete_model(self, request, obj) -> None:
+        chat.channel_moderator_remove(
+            actor=request.user, channel_id=obj.channel_id, account_id=obj.moderator_id, staff=True
         )

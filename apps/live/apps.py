@@ -8,9 +8,10 @@ class LiveConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.live import readiness
+        from apps.live import handlers, readiness
         from apps.live.grants import ROLE_GRANTS
         from core.roles import register_grants
 
         readiness.register()
+        handlers.connect()
         register_grants(self.label, ROLE_GRANTS)

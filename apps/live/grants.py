@@ -1,7 +1,9 @@
 """The back-office roles' grants on live's models (see :mod:`core.roles`).
 
 Moderators see streams, end one with the kill switch (which also rotates its key
-and is audited) and bar accounts from going live (and lift that, with a reason); operators see streams and decide who may go live without a plan.
+and is audited), bar accounts from going live (lifted with a reason), search chat
+and hide or restore messages, and manage channel bans and channel moderators (all
+audited); operators see streams and decide who may go live without a plan.
 """
 
 from core.roles import MODERATOR, OPERATOR
@@ -14,6 +16,14 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
             "live.view_liverestriction",
             "live.add_liverestriction",
             "live.change_liverestriction",
+            "live.view_chatmessage",
+            "live.moderate_chatmessage",
+            "live.view_channelban",
+            "live.add_channelban",
+            "live.delete_channelban",
+            "live.view_channelmoderator",
+            "live.add_channelmoderator",
+            "live.delete_channelmoderator",
         }
     ),
     OPERATOR: frozenset(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import able_to_act_q
 from apps.feed.models import Block, Follow
-from apps.live.models import Stream
+from apps.live.models import ChannelModerator, ChatMessage, Stream
 from core import errors, memberships
 
 
@@ -66,3 +66,55 @@ def stream_get_for_owner(*, owner: Any, stream_id: int) -> Stream:
     if stream is None:
         raise errors.NotFound(_("Record not found"))
     return stream
+
+
+# Chat --------------------------------------------------------------------------
+
+
+def chat_messages_recent(*, stream_id: int, limit: int, max_id: int | None = None) -> list[Any]:
+    """The latest ``limit`` visible messages of a stream (older than ``max_id``), oldest first,
+    with their authors (one query)."""
+    messages = ChatMessage.objects.filter(stream_id=stream_id, state=ChatMessage.State.VISIBLE)
+    if max_id is not None:
+        messages = messages.filter(pk__lt=max_id)
+    latest = list(messages.select_related("author").order_by("-id")[:limit])
+    latest.reverse()
+    return latest
+
+
+def chat_may_moderate(*, account: Any, channel_id: int) -> bool:
+    """Whether ``account`` is the streamer of ``channel_id`` or one of its moderators."""
+    if not _signed_in(account):
+        return False
+    if account.pk == channel_id:
+        return True
+    return ChannelModerator.objects.filter(channel_id=channel_id, moderator=account).exists()
+
+
+def chat_messages_for_assessment(message_ids: list[int]) -> list[dict[str, Any]]:
+    """What moderation needs to assess chat messages, by id: visible and hidden ones (a
+    removed message is gone), with the author's name and age and the stream, one query."""
+    rows = (
+        ChatMessage.objects.filter(pk__in=message_ids)
+        .exclude(state=ChatMessage.State.REMOVED)
+        .order_by()
+        .values(
+            "id",
+            "text",
+            "state",
+            "created_at",
+            "stream_id",
+            "reply_to_id",
+            "reply_to__author_id",
+            "author_id",
+            "author__username",
+            "author__date_joined",
+            "stream__account_id",
+        )
+    )
+    return [dict(row) for row in rows]
+
+
+def chat_message_get(*, message_id: int) -> Any:
+    """One chat message whatever its state, with its author and stream (staff's views), or None."""
+    return ChatMessage.objects.select_related("author", "stream").filter(pk=message_id).first()

@@ -441,6 +441,26 @@ def live_restricted(
     )
 
 
+def live_chat_message_moderated(
+    *, actor, message_id: int, stream_id: int, author_id: int, state_before: str, state: str,
+    reason: str,
+) -> AuditEntry:  # fmt: skip
+    """Staff hid (``state`` hidden or removed) or restored (visible) a live chat message."""
+    return _append(
+        actor=actor,
+        action=(
+            AuditAction.LIVE_CHAT_MESSAGE_RESTORED
+            if state == "visible"
+            else AuditAction.LIVE_CHAT_MESSAGE_HIDDEN
+        ),
+        target_type="live_chat_message",
+        target_id=message_id,
+        before={"stream_id": stream_id, "author_id": author_id, "state": state_before},
+        after={"state": state},
+        note=reason,
+    )
+
+
 def live_restriction_lifted(
     *, actor, account_id: int, reason: str, until: str | None
 ) -> AuditEntry:
@@ -453,4 +473,39 @@ def live_restriction_lifted(
         before={"until": until},
         after={},
         note=reason,
+    )
+
+
+def live_channel_ban_changed(
+    *, actor, channel_id: int, account_id: int, banned: bool, reason: str = ""
+) -> AuditEntry:
+    """Staff banned (``banned``) ``account_id`` from ``channel_id``'s chats, or lifted the ban."""
+    return _append(
+        actor=actor,
+        action=AuditAction.LIVE_CHANNEL_BAN_ADDED
+        if banned
+        else AuditAction.LIVE_CHANNEL_BAN_REMOVED,
+        target_type="account",
+        target_id=account_id,
+        before={"channel_id": channel_id, "banned": not banned},
+        after={"channel_id": channel_id, "banned": banned},
+        note=reason,
+    )
+
+
+def live_channel_moderator_changed(
+    *, actor, channel_id: int, moderator_id: int, added: bool
+) -> AuditEntry:
+    """Staff made ``moderator_id`` a moderator of ``channel_id``'s chats (``added``), or not."""
+    return _append(
+        actor=actor,
+        action=(
+            AuditAction.LIVE_CHANNEL_MODERATOR_ADDED
+            if added
+            else AuditAction.LIVE_CHANNEL_MODERATOR_REMOVED
+        ),
+        target_type="account",
+        target_id=moderator_id,
+        before={"channel_id": channel_id, "moderator": not added},
+        after={"channel_id": channel_id, "moderator": added},
     )

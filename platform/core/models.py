@@ -214,6 +214,15 @@ class AuditAction(models.TextChoices):
     LIVE_STREAM_KILLED = "live_stream_killed", _("live stream killed")
     LIVE_RESTRICTED = "live_restricted", _("barred from going live")
     LIVE_RESTRICTION_LIFTED = "live_restriction_lifted", _("allowed to go live again")
+    LIVE_CHAT_MESSAGE_HIDDEN = "live_chat_message_hidden", _("live chat message hidden")
+    LIVE_CHAT_MESSAGE_RESTORED = "live_chat_message_restored", _("live chat message restored")
+    LIVE_CHANNEL_BAN_ADDED = "live_channel_ban_added", _("live channel ban added")
+    LIVE_CHANNEL_BAN_REMOVED = "live_channel_ban_removed", _("live channel ban removed")
+    LIVE_CHANNEL_MODERATOR_ADDED = "live_channel_moderator_added", _("live channel moderator added")
+    LIVE_CHANNEL_MODERATOR_REMOVED = (
+        "live_channel_moderator_removed",
+        _("live channel moderator removed"),
+    )
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -27,13 +27,18 @@ def test_every_installed_apps_urlconf_is_included_from_the_highest_layer_down():
     ]
 
 
-def test_the_streaming_route_comes_from_the_feeds_routing_module():
+def test_the_websocket_routes_come_from_the_apps_routing_modules():
     from apps.feed import routing as feed_routing
+    from apps.live import routing as live_routing
     from config.routing import websocket_urlpatterns
 
-    assert websocket_urlpatterns == feed_routing.websocket_urlpatterns
-    assert [route.pattern.regex.pattern for route in websocket_urlpatterns] == [
-        r"^api/v1/streaming/?$"
+    assert websocket_urlpatterns == [
+        *live_routing.websocket_urlpatterns,
+        *feed_routing.websocket_urlpatterns,
+    ]
+    assert [str(route.pattern) for route in websocket_urlpatterns] == [
+        "ws/live/<id:stream_id>/chat/",
+        r"^api/v1/streaming/?$",
     ]
 
 
@@ -57,4 +62,7 @@ def test_an_app_that_is_not_installed_is_not_wired(monkeypatch):
         "apps.media.api.urls",
         "apps.accounts.urls",
     ]
-    assert [module.__name__ for module in wiring.app_modules("routing")] == ["apps.feed.routing"]
+    assert [module.__name__ for module in wiring.app_modules("routing")] == [
+        "apps.live.routing",
+        "apps.feed.routing",
+    ]

@@ -15,17 +15,19 @@ CHAT_MESSAGE_MAX_LENGTH = 500
 
 
 class ChatSettingsSerializer(serializers.Serializer):
-    """The stream's chat rules (enforced by the chat, a later part of live)."""
+    """The stream's chat rules (:mod:`apps.live.services.chat_settings` enforces them)."""
 
     max_length = serializers.IntegerField(
         min_value=1, max_value=CHAT_MESSAGE_MAX_LENGTH, default=CHAT_MESSAGE_MAX_LENGTH
     )
+    rate_limit_messages = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    rate_limit_seconds = serializers.IntegerField(min_value=1, max_value=3600, required=False)
     slow_mode_seconds = serializers.IntegerField(min_value=0, max_value=3600, default=0)
     followers_only_minutes = serializers.IntegerField(
         min_value=0, max_value=60 * 24 * 365, allow_null=True, default=None
     )
     subscribers_only = serializers.BooleanField(default=False)
-    established_only_days = serializers.IntegerField(
+    min_account_age_days = serializers.IntegerField(
         min_value=0, max_value=3650, allow_null=True, default=None
     )
     emoji_only = serializers.BooleanField(default=False)

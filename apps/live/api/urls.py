@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.live.api import ingest, views
+from apps.live.api import chat, ingest, views
 
 urlpatterns = [
     path("api/agora/v1/live/streams", views.StreamListView.as_view()),
@@ -12,6 +12,20 @@ urlpatterns = [
         "api/agora/v1/live/streams/<id:stream_id>/rotate_key",
         views.StreamRotateKeyView.as_view(),
     ),
+    path("api/agora/v1/live/streams/<id:stream_id>/chat/messages", chat.ChatMessagesView.as_view()),
+    path(
+        "api/agora/v1/live/streams/<id:stream_id>/chat/messages/<id:message_id>",
+        chat.ChatMessageDetailView.as_view(),
+    ),
+    path("api/agora/v1/live/streams/<id:stream_id>/chat/timeouts", chat.ChatTimeoutsView.as_view()),
+    path("api/agora/v1/live/streams/<id:stream_id>/chat/settings", chat.ChatSettingsView.as_view()),
+    path("api/agora/v1/live/channel/moderators", chat.ChannelModeratorsView.as_view()),
+    path(
+        "api/agora/v1/live/channel/moderators/<id:account_id>",
+        chat.ChannelModeratorDetailView.as_view(),
+    ),
+    path("api/agora/v1/live/channel/bans", chat.ChannelBansView.as_view()),
+    path("api/agora/v1/live/channel/bans/<id:account_id>", chat.ChannelBanDetailView.as_view()),
     path("internal/live/on_publish", ingest.on_publish),
     path("internal/live/on_publish_done", ingest.on_publish_done),
     path("internal/live/on_update", ingest.on_update),

@@ -1,6 +1,15 @@
-"""Live's own state: streams and operators' allowances to go live."""
+"""Live's own state: streams, their chat, and who may go live."""
 
 from apps.live.models.allowances import LiveAllowance, LiveRestriction
+from apps.live.models.chat import ChannelBan, ChannelModerator, ChatMessage, ChatTimeout
 from apps.live.models.streams import Stream
 
-__all__ = ["LiveAllowance", "LiveRestriction", "Stream"]
+__all__ = [
+    "ChannelBan",
+    "ChannelModerator",
+    "ChatMessage",
+    "ChatTimeout",
+    "LiveAllowance",
+    "LiveRestriction",
+    "Stream",
+]

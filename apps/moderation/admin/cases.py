@@ -263,9 +263,13 @@ class CaseAdmin(admin.ModelAdmin):
         reports = list(selectors.case_reports(case))
         from apps.feed.models import Status
 
-        status = None
+        status = chat_message = None
         if case.content_type == "status":
             status = Status.objects.filter(pk=case.content_id).first()
+        elif case.content_type == "chat_message":
+            from apps.live.selectors import chat_message_get
+
+            chat_message = chat_message_get(message_id=case.content_id)
         recent_statuses = list(
             Status.objects.filter(account_id=case.author_id, reblog_of__isnull=True).order_by(
                 "-id"
@@ -286,6 +290,7 @@ class CaseAdmin(admin.ModelAdmin):
             "title": _("Case %(id)s") % {"id": case.pk},
             "case": case,
             "status": status,
+            "chat_message": chat_message,
             "author": author,
             "reports": reports,
             "assessments": [

@@ -23,3 +23,22 @@ LIVE_RECORDINGS_DIR = env.path("LIVE_RECORDINGS_DIR", default=str(VAR_DIR / "liv
 # that becomes a replay (a replay is not bound by the plan's upload limits).
 LIVE_REPLAY_MAX_SECONDS = env.int("LIVE_REPLAY_MAX_SECONDS", default=12 * 3600)
 LIVE_REPLAY_MAX_BYTES = env.int("LIVE_REPLAY_MAX_BYTES", default=20 * 1024**3)
+
+# LIVE_CHAT_DEFAULTS: a stream's chat rules where its own ``chat_settings`` say nothing
+# (the streamer and its moderators change them live): longest message, the per-account
+# rate limit (``rate_limit_messages`` in ``rate_limit_seconds``), slow mode (seconds between
+# one account's messages, 0 off), followers-only (following for at least N minutes, None
+# off), subscribers-only, established accounts only (account at least N days old, None
+# off) and emoji-only.
+LIVE_CHAT_DEFAULTS = {
+    "max_length": env.int("LIVE_CHAT_MAX_LENGTH", default=500),
+    "rate_limit_messages": env.int("LIVE_CHAT_RATE_LIMIT_MESSAGES", default=5),
+    "rate_limit_seconds": env.int("LIVE_CHAT_RATE_LIMIT_SECONDS", default=10),
+    "slow_mode_seconds": 0,
+    "followers_only_minutes": None,
+    "subscribers_only": False,
+    "min_account_age_days": None,
+    "emoji_only": False,
+}
+# LIVE_CHAT_HISTORY: how many of the latest visible messages a socket gets on joining.
+LIVE_CHAT_HISTORY = 50

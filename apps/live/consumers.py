@@ -1,0 +1,223 @@
+"""``/ws/live/<stream_id>/chat/``: a stream's chat over a WebSocket.
+
+Authenticated as Mastodon's streaming API is (``TokenAuthMiddleware``: the access token in
+``access_token``, ``Sec-WebSocket-Protocol`` or ``Authorization: Bearer``). Reading needs
+``read:statuses`` (``read`` covers it) or no token at all, for a stream anybody may see;
+writing needs ``write:statuses`` (``write`` covers it). A stream the viewer may not see
+(followers', subscribers', unknown) closes the socket with 4004; a token that is invalid or
+lacks ``read`` closes it with 4001.
+
+On joining the client gets ``{"event": "history", "payload": {"messages": [...],
+"chat_settings": {...}}}`` (the latest 50 visible messages, oldest first), then every room
+event (:mod:`apps.live.services.rooms`) as ``{"event": ..., "payload": ...}``. It sends::
+
+    {"type": "message", "text": "hi", "reply_to_id": "<id>"?, "nonce": "<its own id>"?}
+    {"type": "delete", "id": "<message id>", "reason": "..."?}
+    {"type": "timeout", "account_id": "<id>", "seconds": 600, "reason": "..."?}
+    {"type": "ban", "account_id": "<id>", "reason": "..."?}
+    {"type": "unban", "account_id": "<id>"}
+    {"type": "mode", "chat_settings": {"slow_mode_seconds": 30, ...}}
+
+A stored message is acknowledged with ``{"event": "ack", "payload": {"id", "nonce"}}``; any
+refusal comes back as ``{"event": "error", "payload": {"error": "...", "code": "..."}}`` and
+the socket stays open. The consumer only authenticates, validates the frame's shape and
+delivers; the rules are :mod:`apps.live.services.chat`'s.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from apps.feed.streaming import sessions_group
+from apps.live.services import chat
+from apps.live.services.rooms import room_group
+from core import errors
+from core.ids import parse_id
+from core.permissions import scope_is_granted, token_scopes
+from core.websocket import _raw_token
+
+CLOSE_UNAUTHORIZED = 4001
+CLOSE_NOT_FOUND = 4004
+FRAME_MAX_BYTES = 8192
+NONCE_MAX_LENGTH = 64
+READ, WRITE = "read:statuses", "write:statuses"
+COMMANDS = ("message", "delete", "timeout", "ban", "unban", "mode")
+
+
+class Refused(Exception):
+    """A frame the consumer refuses before any service runs: ``message`` and ``code``."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _granted(token, scope: str) -> bool:
+    """Whether the access token holds ``scope`` or a broader one (``read`` for ``read:statuses``)."""
+    return scope_is_granted(token_scopes(token), scope)
+
+
+def _id(value: Any, field: str) -> int:
+    parsed = parse_id(value)
+    if parsed is None:
+        raise Refused(f"{field} is not an id", "invalid_id")
+    return parsed
+
+
+def _reason(message: dict[str, Any]) -> str:
+    reason = message.get("reason", "")
+    if not isinstance(reason, str):
+        raise Refused("reason must be a string", "invalid_reason")
+    return reason
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    """One viewer's chat socket on one stream."""
+
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        self.token = self.scope.get("token")
+        self.stream_id = self.scope["url_route"]["kwargs"]["stream_id"]
+        self.group: str | None = None
+        if _raw_token(self.scope) and self.token is None:
+            await self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        if self.token is not None and not _granted(self.token, READ):
+            await self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        viewer = self.user if self.token is not None else None
+        try:
+            self.stream = await database_sync_to_async(chat.chat_stream_for_reader)(
+                viewer=viewer, stream_id=self.stream_id
+            )
+        except errors.NotFound:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        # Joined before the history is read, so no message falls between the two (a message
+        # in both arrives twice; clients keep one per id).
+        self.group = room_group(self.stream.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        if self.token is not None:
+            # Closed as soon as the account is suspended or disabled (the feed's sessions).
+            await self.channel_layer.group_add(sessions_group(self.user.pk), self.channel_name)
+        # presence: record this viewer as watching self.stream (and forget it in disconnect).
+        subprotocols = self.scope.get("subprotocols") or []
+        echoed = (
+            self.token.token
+            if self.token is not None and self.token.token in subprotocols
+            else None
+        )
+        await self.accept(subprotocol=echoed)
+        history = await database_sync_to_async(chat.chat_history)(stream=self.stream)
+        await self._send_event("history", history)
+
+    async def disconnect(self, code) -> None:
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if getattr(self, "token", None) is not None:
+            await self.channel_layer.group_discard(sessions_group(self.user.pk), self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        try:
+            message = self._parse(text_data, bytes_data)
+            await getattr(self, f"_command_{message['type']}")(message)
+        except Refused as refusal:
+            await self._send_error(refusal.message, refusal.code)
+        except errors.PlatformError as error:
+            await self._send_error(error.message, error.code)
+
+    def _parse(self, text_data, bytes_data) -> dict[str, Any]:
+        """The frame as a command the account may send, or :class:`Refused`."""
+        if text_data is None:
+            raise Refused("Send JSON in text frames", "binary_frame")
+        if len(text_data.encode()) > FRAME_MAX_BYTES:
+            raise Refused(f"The frame is larger than {FRAME_MAX_BYTES} bytes", "frame_too_large")
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            raise Refused("Malformed JSON", "malformed_json") from None
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            raise Refused('A frame is a JSON object with a "type"', "missing_type")
+        if message["type"] not in COMMANDS:
+            raise Refused(f"Unknown message type: {message['type'][:32]}", "unknown_type")
+        if self.token is None:
+            raise Refused("Sign in to chat", "unauthorized")
+        if not _granted(self.token, WRITE):
+            raise Refused("Access token does not have the write scope", "insufficient_scope")
+        return message
+
+    # Commands -----------------------------------------------------------------------
+
+    async def _command_message(self, message: dict[str, Any]) -> None:
+        nonce = message.get("nonce")
+        if nonce is not None and (not isinstance(nonce, str) or len(nonce) > NONCE_MAX_LENGTH):
+            raise Refused(f"nonce must be a string of at most {NONCE_MAX_LENGTH}", "invalid_nonce")
+        reply_to = message.get("reply_to_id")
+        reply_to_id = None if reply_to is None else _id(reply_to, "reply_to_id")
+        if "text" not in message:
+            raise Refused("The message has no text", "empty")
+        stored = await database_sync_to_async(chat.chat_message_post)(
+            author=self.user,
+            stream_id=self.stream.pk,
+            text=message["text"],
+            reply_to_id=reply_to_id,
+        )
+        await self._send_event("ack", {"id": str(stored.pk), "nonce": nonce})
+
+    async def _command_delete(self, message: dict[str, Any]) -> None:
+        await database_sync_to_async(chat.chat_message_delete)(
+            actor=self.user,
+            stream=self.stream,
+            message_id=_id(message.get("id"), "id"),
+            reason=_reason(message),
+        )
+
+    async def _command_timeout(self, message: dict[str, Any]) -> None:
+        await database_sync_to_async(chat.chat_timeout)(
+            actor=self.user,
+            stream=self.stream,
+            account_id=_id(message.get("account_id"), "account_id"),
+            seconds=message.get("seconds"),
+            reason=_reason(message),
+        )
+
+    async def _command_ban(self, message: dict[str, Any]) -> None:
+        await database_sync_to_async(chat.chat_ban)(
+            actor=self.user,
+            channel_id=self.stream.account_id,
+            account_id=_id(message.get("account_id"), "account_id"),
+            reason=_reason(message),
+        )
+
+    async def _command_unban(self, message: dict[str, Any]) -> None:
+        await database_sync_to_async(chat.chat_unban)(
+            actor=self.user,
+            channel_id=self.stream.account_id,
+            account_id=_id(message.get("account_id"), "account_id"),
+        )
+
+    async def _command_mode(self, message: dict[str, Any]) -> None:
+        await database_sync_to_async(chat.chat_mode)(
+            actor=self.user, stream=self.stream, changes=message.get("chat_settings")
+        )
+
+    async def _send_event(self, event: str, payload: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps({"event": event, "payload": payload}))
+
+    async def _send_error(self, message: str, code: str) -> None:
+        await self._send_event("error", {"error": message, "code": code})
+
+    # Channel-layer messages ------------------------------------------------------------
+
+    async def room_event(self, message: dict[str, Any]) -> None:
+        """Any event of the stream's room (chat, viewer counts, the end): forwarded as is."""
+        await self._send_event(message["event"], message.get("payload") or {})
+
+    async def stream_close(self, message: dict[str, Any]) -> None:
+        """The account was suspended or disabled: its token no longer holds the socket open."""
+        await self.close(code=CLOSE_UNAUTHORIZED)
