@@ -52,7 +52,7 @@ def probe(source: str, ffprobe: str) -> dict:
             )
             data = json.loads(found.stdout or b"{}")
         except (subprocess.SubprocessError, ValueError) as error:
-            print(f"ladder: probe {attempt + 1} failed: {error}", file=sys.stderr)
+            sys.stderr.write(f"ladder: probe {attempt + 1} failed: {error}\n")
             time.sleep(0.5)
             continue
         streams = data.get("streams", [])
@@ -184,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     os.makedirs(args.output, exist_ok=True)
     found = probe(args.input, args.ffprobe)
     command = command_for(args.input, args.output, found, args.ffmpeg)
-    print(f"ladder: source {found}; running {' '.join(command)}", file=sys.stderr, flush=True)
+    sys.stderr.write(f"ladder: source {found}; running {' '.join(command)}\n")
+    sys.stderr.flush()
     if args.dry_run:
         return 0
     return run(command, args.output, found["codecs"])

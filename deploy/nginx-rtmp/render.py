@@ -36,7 +36,7 @@ def defaults() -> dict[str, str]:
         "RTMP_MODULE": "/usr/lib/nginx/modules/ngx_rtmp_module.so",
         "RTMP_PORT": "1935",
         "HTTP_PORT": "8080",
-        "BIND": "0.0.0.0",
+        "BIND": "0.0.0.0",  # noqa: S104 (encoders and viewers connect from anywhere)
         "AGORA_UPSTREAM": "http://127.0.0.1:8000",
         "HLS_DIR": str(var / "hls"),
         "RECORD_DIR": str(var / "recordings"),
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         text = render(values)
     except ValueError as error:
-        print(f"render: {error}", file=sys.stderr)
+        sys.stderr.write(f"render: {error}\n")
         return 2
     if args.output:
         for name in ("HLS_DIR", "RECORD_DIR", "RUN_DIR", "LOG_DIR"):
