@@ -204,3 +204,37 @@ def test_readyz_reports_live_ingest_degraded_without_the_callback_secret(
 
     settings.LIVE_CALLBACK_SECRET = "set"
     assert "live_ingest" not in client.get("/readyz").json()["degraded"]
+
+
+def test_later_callbacks_name_the_stream_by_its_key_as_nginx_rtmp_sends_them(
+    streamer, create_stream, nginx
+):
+    """nginx-rtmp keeps the pre-redirect name (the key) for on_update and on_publish_done."""
+    # given a stream live through its key
+    created = create_stream(streamer)
+    key = created["ingest"]["stream_key"]
+    assert nginx("on_publish", key).status_code == 302
+
+    # when nginx asks, by the key, whether it goes on, and then says it stopped
+    update = nginx("on_update", key)
+    done = nginx("on_publish_done", key)
+
+    # then it went on, and then ended
+    assert update.status_code == 204
+    assert done.status_code == 204
+    assert Stream.objects.get(pk=created["id"]).state == "ended"
+
+
+def test_after_the_kill_switch_on_update_by_the_old_key_drops_the_encoder(
+    streamer, create_stream, nginx
+):
+    from apps.live.services import stream_kill
+
+    created = create_stream(streamer)
+    key = created["ingest"]["stream_key"]
+    nginx("on_publish", key)
+    stream_kill(stream=Stream.objects.get(pk=created["id"]), actor="mod", reason="spam")
+
+    assert nginx("on_update", key).status_code == 404
+    assert nginx("on_publish_done", key).status_code == 404
+    assert Stream.objects.get(pk=created["id"]).state == "ended"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.live.api import ingest, views
+from apps.live.api import ingest, playback, views
 
 urlpatterns = [
     path("api/agora/v1/live/streams", views.StreamListView.as_view()),
@@ -15,4 +15,5 @@ urlpatterns = [
     path("internal/live/on_publish", ingest.on_publish),
     path("internal/live/on_publish_done", ingest.on_publish_done),
     path("internal/live/on_update", ingest.on_update),
+    path("internal/live/playable", playback.playable),
 ]

@@ -7,6 +7,7 @@ from apps.live.services.ingest import (
     ingest_publish_done,
     ingest_update,
 )
+from apps.live.services.playback import playback_hls_url, stream_publicly_playable
 from apps.live.services.streams import (
     stream_create,
     stream_delete,
@@ -23,9 +24,11 @@ __all__ = [
     "live_allow",
     "live_revoke",
     "may_go_live",
+    "playback_hls_url",
     "stream_create",
     "stream_delete",
     "stream_end",
     "stream_kill",
+    "stream_publicly_playable",
     "stream_rotate_key",
 ]

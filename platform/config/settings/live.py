@@ -15,3 +15,11 @@ LIVE_HLS_BASE_URL = env.str(
     "LIVE_HLS_BASE_URL",
     default=f"{'https' if AGORA_HTTPS else 'http'}://{AGORA_DOMAIN}/live/hls",
 ).rstrip("/")
+# LIVE_PLAYBACK_SECRET: the secret Agora signs followers and subscribers streams'
+# playback URLs with and nginx checks them with (secure_link_md5; at least 16 of
+# A-Z a-z 0-9 . _ ~ -). Empty: those streams get no playback URL (public and unlisted
+# ones play as before).
+LIVE_PLAYBACK_SECRET = env.str("LIVE_PLAYBACK_SECRET", default="")
+# LIVE_PLAYBACK_TTL_SECONDS: how long a signed playback URL opens its stream's
+# playlists and segments; players fetch the stream again for a fresh one.
+LIVE_PLAYBACK_TTL_SECONDS = env.int("LIVE_PLAYBACK_TTL_SECONDS", default=1800)
