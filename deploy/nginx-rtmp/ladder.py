@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -35,6 +36,9 @@ RUNGS = [(720, "2800k", "128k"), (480, "1400k", "96k"), (360, "800k", "64k")]
 # BANDWIDTH announced for the copied source when its bitrate is unknown (bits/s).
 SOURCE_BANDWIDTH_FALLBACK = 6_000_000
 PROBE_ATTEMPTS = 5
+# Where ffmpeg writes the master playlist before CODECS are completed (nginx serves no
+# dot-file).
+FFMPEG_MASTER = ".ffmpeg-master.m3u8"
 
 
 def probe(source: str, ffprobe: str) -> dict:
@@ -101,24 +105,24 @@ def add_source_codecs(master: str, codecs: str) -> str:
     return "\n".join(lines)
 
 
-def run(command: list[str], output: str, codecs: str) -> int:
-    """Run ffmpeg, pass nginx's TERM on to it, and complete the master playlist once written.
+def run(command: list[str], output: str, codecs: str, variants: int) -> int:
+    """Run ffmpeg, pass nginx's TERM on to it, and publish the completed master playlist.
 
-    ffmpeg writes the master playlist once, before the first segment; it is rewritten
-    atomically (a rename), so a player never reads half of it.
+    ffmpeg writes its master playlist once, before the first segment, under a name nginx
+    does not serve (:data:`FFMPEG_MASTER`); it is completed and renamed into place as
+    ``index.m3u8`` once it names all ``variants``, so a player never reads a partial one.
     """
     process = subprocess.Popen(command)  # noqa: S603
     signal.signal(signal.SIGTERM, lambda _signal, _frame: process.terminate())
     signal.signal(signal.SIGINT, lambda _signal, _frame: process.terminate())
-    master = Path(output) / "index.m3u8"
-    while codecs and process.poll() is None:
-        if master.exists():
-            text = master.read_text()
-            if "#EXT-X-STREAM-INF" in text:
-                completed = Path(output) / ".index.m3u8.tmp"
-                completed.write_text(add_source_codecs(text, codecs))
-                completed.replace(master)
-                break
+    written = Path(output) / FFMPEG_MASTER
+    while process.poll() is None:
+        text = written.read_text() if written.exists() else ""
+        if len(re.findall(r"^\w+/index\.m3u8$", text, re.MULTILINE)) == variants:
+            completed = Path(output) / ".index.m3u8.tmp"
+            completed.write_text(add_source_codecs(text, codecs) if codecs else text)
+            completed.replace(Path(output) / "index.m3u8")
+            break
         time.sleep(0.05)
     return process.wait()
 
@@ -162,7 +166,7 @@ def command_for(source: str, output: str, found: dict, ffmpeg: str) -> list[str]
     command += [
         "-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_list_size", "6",
         "-hls_flags", "delete_segments+independent_segments+temp_file",
-        "-var_stream_map", " ".join(stream_map), "-master_pl_name", "index.m3u8",
+        "-var_stream_map", " ".join(stream_map), "-master_pl_name", FFMPEG_MASTER,
         "-hls_segment_filename", f"{output}/%v/seg_%05d.ts", f"{output}/%v/index.m3u8",
     ]  # fmt: skip
     return command
@@ -188,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.stderr.flush()
     if args.dry_run:
         return 0
-    return run(command, args.output, found["codecs"])
+    variants = 1 + len(rungs_for(found["height"]))
+    return run(command, args.output, found["codecs"], variants)
 
 
 if __name__ == "__main__":
