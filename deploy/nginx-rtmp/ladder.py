@@ -36,6 +36,9 @@ RUNGS = [(720, "2800k", "128k"), (480, "1400k", "96k"), (360, "800k", "64k")]
 # BANDWIDTH announced for the copied source when its bitrate is unknown (bits/s).
 SOURCE_BANDWIDTH_FALLBACK = 6_000_000
 PROBE_ATTEMPTS = 5
+# Read one second of the source, not five, to learn its streams: a live source's
+# first second says all there is (FLV metadata, the first keyframe).
+FAST_START = ["-analyzeduration", "1000000", "-probesize", "1000000"]
 # Where ffmpeg writes the master playlist before CODECS are completed (nginx serves no
 # dot-file).
 FFMPEG_MASTER = ".ffmpeg-master.m3u8"
@@ -44,7 +47,7 @@ FFMPEG_MASTER = ".ffmpeg-master.m3u8"
 def probe(source: str, ffprobe: str) -> dict:
     """The source's video height, whether it has audio, and its bitrate if the encoder said."""
     command = [
-        ffprobe, "-v", "error", "-rw_timeout", "5000000",
+        ffprobe, "-v", "error", "-rw_timeout", "5000000", *FAST_START,
         "-show_entries",
         "stream=codec_type,codec_name,profile,level,height:format_tags=videodatarate,audiodatarate",
         "-of", "json", source,
@@ -135,7 +138,8 @@ def rungs_for(height: int) -> list[tuple[int, str, str]]:
 def command_for(source: str, output: str, found: dict, ffmpeg: str) -> list[str]:
     rungs = rungs_for(found["height"])
     audio = found["audio"]
-    command = [ffmpeg, "-hide_banner", "-loglevel", "warning", "-nostdin", "-i", source]
+    command = [ffmpeg, "-hide_banner", "-loglevel", "warning", "-nostdin", *FAST_START]
+    command += ["-i", source]
     if rungs:
         splits = "".join(f"[v{index}]" for index in range(len(rungs)))
         scales = ";".join(
