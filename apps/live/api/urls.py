@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from apps.live import pages
 from apps.live.api import ingest, playback, views
 
 urlpatterns = [
@@ -16,4 +17,7 @@ urlpatterns = [
     path("internal/live/on_publish_done", ingest.on_publish_done),
     path("internal/live/on_update", ingest.on_update),
     path("internal/live/playable", playback.playable),
+    # The watch page (a browser's, with its session) and its playback URL renewal.
+    path("live/<id:stream_id>", pages.watch, name="live-watch"),
+    path("live/<id:stream_id>/playback", pages.playback, name="live-watch-playback"),
 ]

@@ -7,7 +7,11 @@ from apps.live.services.ingest import (
     ingest_publish_done,
     ingest_update,
 )
-from apps.live.services.playback import playback_hls_url, stream_publicly_playable
+from apps.live.services.playback import (
+    PUBLIC_VISIBILITIES,
+    playback_hls_url,
+    stream_publicly_playable,
+)
 from apps.live.services.streams import (
     stream_create,
     stream_delete,
@@ -17,6 +21,7 @@ from apps.live.services.streams import (
 )
 
 __all__ = [
+    "PUBLIC_VISIBILITIES",
     "callback_authorize",
     "ingest_publish",
     "ingest_publish_done",
