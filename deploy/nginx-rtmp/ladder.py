@@ -35,10 +35,12 @@ SEGMENT_SECONDS = 2
 RUNGS = [(720, "2800k", "128k"), (480, "1400k", "96k"), (360, "800k", "64k")]
 # BANDWIDTH announced for the copied source when its bitrate is unknown (bits/s).
 SOURCE_BANDWIDTH_FALLBACK = 6_000_000
-PROBE_ATTEMPTS = 5
-# Read one second of the source, not five, to learn its streams: a live source's
-# first second says all there is (FLV metadata, the first keyframe).
-FAST_START = ["-analyzeduration", "1000000", "-probesize", "1000000"]
+# How long to keep probing a source that shows no video yet (an encoder may send its
+# audio, or nothing, for a while after publishing starts).
+PROBE_SECONDS = 30
+# Read two seconds of the source, not five, to learn its streams: a live source's
+# first keyframe interval says all there is (FLV metadata, the codecs' headers).
+FAST_START = ["-analyzeduration", "2000000"]
 # Where ffmpeg writes the master playlist before CODECS are completed (nginx serves no
 # dot-file).
 FFMPEG_MASTER = ".ffmpeg-master.m3u8"
@@ -52,19 +54,23 @@ def probe(source: str, ffprobe: str) -> dict:
         "stream=codec_type,codec_name,profile,level,height:format_tags=videodatarate,audiodatarate",
         "-of", "json", source,
     ]  # fmt: skip
-    for attempt in range(PROBE_ATTEMPTS):
+    deadline = time.monotonic() + PROBE_SECONDS
+    attempt = 0
+    while time.monotonic() < deadline:
+        attempt += 1
         try:
             found = subprocess.run(  # noqa: S603
                 command, capture_output=True, check=True, timeout=15
             )
             data = json.loads(found.stdout or b"{}")
         except (subprocess.SubprocessError, ValueError) as error:
-            sys.stderr.write(f"ladder: probe {attempt + 1} failed: {error}\n")
+            sys.stderr.write(f"ladder: probe {attempt} failed: {error}\n")
             time.sleep(0.5)
             continue
         streams = data.get("streams", [])
         video = next((s for s in streams if s.get("codec_type") == "video"), None)
         if video is None or not video.get("height"):
+            sys.stderr.write(f"ladder: probe {attempt} found no video yet\n")
             time.sleep(0.5)
             continue
         tags = data.get("format", {}).get("tags", {})
