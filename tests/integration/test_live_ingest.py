@@ -173,6 +173,24 @@ def streamer(transactional_db):
     return account
 
 
+@pytest.fixture
+def chromium():
+    """Headless Chromium (as tests/browser drives it), closed after the test."""
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        pytest.fail("Chromium and chromedriver are not installed: run `make system`", pytrace=False)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--autoplay-policy=no-user-gesture-required"):  # fmt: skip
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    yield driver
+    driver.quit()
+
+
 def _get(url: str) -> tuple[int, bytes, str]:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
@@ -309,5 +327,34 @@ def test_a_public_stream_plays_unsigned_and_the_kill_switch_ends_the_push_within
         push.wait(timeout=UPDATE_INTERVAL_SECONDS + 5)
         assert time.monotonic() - killed <= UPDATE_INTERVAL_SECONDS + 5
         assert _state(stream) == "ended"
+    finally:
+        _stop(push)
+
+
+def test_the_watch_page_plays_the_stream_in_headless_chromium(
+    nginx, streamer, live_server, chromium
+):
+    # given a public stream live
+    stream, key = stream_create(account=streamer, title="On the page")
+    push = nginx.push(key, seconds=40)
+    try:
+        _wait(lambda: _state(stream) == "live", READY_SECONDS, "the stream live", log=nginx.log)
+        master = nginx.hls_dir / stream.internal_name / "index.m3u8"
+        _wait(master.exists, PLAYLIST_SECONDS, "the master playlist", log=nginx.log)
+
+        # when a viewer opens the watch page
+        chromium.get(f"{live_server.url}/live/{stream.pk}")
+
+        # then hls.js plays it: the video's time advances
+        def played() -> float:
+            return chromium.execute_script(
+                "var v = document.getElementById('live-video'); return v ? v.currentTime : 0;"
+            )
+
+        first = _wait(lambda: played() > 0.5 and played(), PLAYLIST_SECONDS, "the video playing")
+        _wait(lambda: played() > first + 1.5, 10, "the video advancing")
+        assert chromium.find_element("id", "live-chat").get_attribute("data-stream-id") == str(
+            stream.pk
+        )
     finally:
         _stop(push)
