@@ -177,3 +177,34 @@ def test_codecs_are_added_to_the_source_rung_only(ladder):
 
     assert 'RESOLUTION=1280x720,CODECS="avc1.64001F"\nsource/' in completed
     assert completed.count("CODECS=") == 2
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        pytest.param({"LIVE_PLAYBACK_SECRET": "short"}, "LIVE_PLAYBACK_SECRET must be", id="short"),
+        pytest.param(
+            {"LIVE_PLAYBACK_SECRET": "has spaces in it, sixteen+"},
+            "LIVE_PLAYBACK_SECRET must be",
+            id="spaces",
+        ),
+        pytest.param({"LIVE_PLAYBACK_TTL_SECONDS": "0"}, "LIVE_PLAYBACK_TTL_SECONDS", id="ttl"),
+    ],
+)
+def test_agora_refuses_to_start_with_a_playback_setting_nginx_cannot_use(environment, message):
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": f"{root}/platform:{root}", "DEBUG": "true", **environment},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert message in result.stderr
