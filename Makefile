@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help install system run serve test test-postgres integration baseline lint format requirements messages demo clean
+.PHONY: help install system vendor run serve test test-postgres integration baseline lint format requirements messages demo clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -18,6 +18,12 @@ $(STAMP): requirements/dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)  ## Create .venv and install the pinned development requirements
+
+# hls.js for the live watch page, committed as static/live/hls.min.js (the image has no
+# npm); this re-derives it from the committed lockfile: `npm ci`, copy, clean up.
+vendor:  ## Re-vendor hls.js into static/live/ from static/live/package-lock.json (npm)
+	cd static/live && npm ci --no-audit --no-fund --loglevel=error \
+		&& cp node_modules/hls.js/dist/hls.min.js hls.min.js && rm -rf node_modules
 
 system:  ## Install the Debian packages beside Python when missing (ffmpeg; Chromium for browser tests)
 	sh deploy/system-packages.sh

@@ -4,6 +4,7 @@
 #   chromium, chromedriver   the admin's browser tests (tests/browser)
 #   redis-server             the outage tests start (and stop) a Redis of their own
 #   nodejs, npm              the masto.js client tests (tests/clients/js, tests/clients/test_masto_js.py)
+#   nginx, libnginx-mod-rtmp live ingest (deploy/nginx-rtmp, tests/integration/test_live_ingest.py)
 # Needs root or password-less sudo and apt-get; otherwise it says what to install
 # and exits 1. Quick and silent when everything is present.
 set -eu
@@ -15,6 +16,9 @@ command -v chromedriver >/dev/null 2>&1 || missing="$missing chromium-driver"
 command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
+# The server may be installed without its RTMP module: look for the module itself.
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$missing nginx"
+[ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing="$missing libnginx-mod-rtmp"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -9,6 +9,7 @@ from tests.accounts.factories import UserFactory
 from tests.api_client import APIClient
 
 SECRET = "live-callback-unit-tests"
+PLAYBACK_SECRET = "live-playback-unit-tests"
 STREAMS = "/api/agora/v1/live/streams"
 # What nginx-rtmp sends as ``call`` on each callback.
 CALLS = {
@@ -24,6 +25,7 @@ def _callback_secret(settings):
     settings.LIVE_CALLBACK_SECRET = SECRET
     settings.LIVE_RTMP_URL = "rtmp://ingest.agora.test/live"
     settings.LIVE_HLS_BASE_URL = "https://agora.test/live/hls"
+    settings.LIVE_PLAYBACK_SECRET = PLAYBACK_SECRET
 
 
 @pytest.fixture

@@ -224,3 +224,58 @@ def test_readyz_reports_live_ingest_degraded_without_the_callback_secret(
 
     settings.LIVE_CALLBACK_SECRET = "set"
     assert "live_ingest" not in client.get("/readyz").json()["degraded"]
+
+
+def test_later_callbacks_name_the_stream_by_its_key_as_nginx_rtmp_sends_them(
+    streamer, create_stream, nginx
+):
+    """nginx-rtmp keeps the pre-redirect name (the key) for on_update and on_publish_done."""
+    # given a stream live through its key
+    created = create_stream(streamer)
+    key = created["ingest"]["stream_key"]
+    assert nginx("on_publish", key).status_code == 302
+
+    # when nginx asks, by the key, whether it goes on, and then says it stopped
+    update = nginx("on_update", key)
+    done = nginx("on_publish_done", key)
+
+    # then it went on, and then ended
+    assert update.status_code == 204
+    assert done.status_code == 204
+    assert Stream.objects.get(pk=created["id"]).state == "ended"
+
+
+def test_after_the_kill_switch_on_update_by_the_old_key_drops_the_encoder(
+    streamer, create_stream, nginx
+):
+    from apps.live.services import stream_kill
+
+    created = create_stream(streamer)
+    key = created["ingest"]["stream_key"]
+    nginx("on_publish", key)
+    stream_kill(stream=Stream.objects.get(pk=created["id"]), actor="mod", reason="spam")
+
+    assert nginx("on_update", key).status_code == 404
+    # the encoder's end is still heard, and changes nothing
+    assert nginx("on_publish_done", key).status_code == 204
+    killed = Stream.objects.get(pk=created["id"])
+    assert (killed.state, killed.ended_by) == ("ended", "mod")
+
+
+def test_a_key_rotated_while_live_keeps_the_encoder_and_its_end_is_heard(
+    streamer, create_stream, nginx, client_for
+):
+    # given a live stream, published with the key nginx goes on naming it by
+    created = create_stream(streamer)
+    key = created["ingest"]["stream_key"]
+    assert nginx("on_publish", key).status_code == 302
+
+    # when its owner rotates the key (it leaked)
+    rotated = client_for(streamer).post(f"/api/agora/v1/live/streams/{created['id']}/rotate_key")
+    assert rotated.status_code == 200
+
+    # then the encoder goes on, nobody can publish with the old key, and the end is heard
+    assert nginx("on_update", key).status_code == 204
+    assert nginx("on_publish", key).status_code == 403
+    assert nginx("on_publish_done", key).status_code == 204
+    assert Stream.objects.get(pk=created["id"]).state == "ended"

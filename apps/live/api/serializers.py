@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.live.models import Stream
 from apps.live.models.streams import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
+from apps.live.services.playback import playback_hls_url
 from apps.media.api.serializers import MediaAttachmentSerializer
 
 CHAT_MESSAGE_MAX_LENGTH = 500
@@ -44,17 +44,19 @@ class StreamCreateSerializer(serializers.Serializer):
     chat_settings = ChatSettingsSerializer(required=False)
 
 
-def hls_url(stream: Stream) -> str:
-    """The stream's HLS playlist, under its internal name (never its key)."""
-    return f"{settings.LIVE_HLS_BASE_URL}/{stream.internal_name}/index.m3u8"
-
-
 class PlaybackSerializer(serializers.Serializer):
     hls_url = serializers.SerializerMethodField()
 
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_hls_url(self, stream: Stream) -> str:
-        return hls_url(stream)
+    @extend_schema_field(
+        serializers.URLField(
+            allow_null=True,
+            help_text="The master playlist: plain for public and unlisted streams, signed "
+            "and short-lived for followers and subscribers ones (null while this server "
+            "signs none).",
+        )
+    )
+    def get_hls_url(self, stream: Stream) -> str | None:
+        return playback_hls_url(stream=stream)
 
 
 class IngestSerializer(serializers.Serializer):

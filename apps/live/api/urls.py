@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from apps.live.api import chat, ingest, views
+from apps.live import pages
+from apps.live.api import chat, ingest, playback, views
 
 urlpatterns = [
     path("api/agora/v1/live/streams", views.StreamListView.as_view()),
@@ -30,4 +31,8 @@ urlpatterns = [
     path("internal/live/on_publish_done", ingest.on_publish_done),
     path("internal/live/on_update", ingest.on_update),
     path("internal/live/on_record_done", ingest.on_record_done),
+    path("internal/live/playable", playback.playable),
+    # The watch page (a browser's, with its session) and its playback URL renewal.
+    path("live/<id:stream_id>", pages.watch, name="live-watch"),
+    path("live/<id:stream_id>/playback", pages.playback, name="live-watch-playback"),
 ]

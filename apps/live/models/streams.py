@@ -42,6 +42,13 @@ class Stream(PublicModel):
     )
     state = models.CharField(max_length=8, choices=State.choices, default=State.IDLE)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    publish_key_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text=_("The hash of the key the encoder published with (nginx names it by it)."),
+    )
     internal_name = models.CharField(max_length=64, unique=True, editable=False)
     chat_settings = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -14,6 +14,11 @@ from apps.live.services.ingest import (
     ingest_publish_done,
     ingest_update,
 )
+from apps.live.services.playback import (
+    PUBLIC_VISIBILITIES,
+    playback_hls_url,
+    stream_publicly_playable,
+)
 from apps.live.services.replays import recording_done, replay_create
 from apps.live.services.streams import (
     stream_create,
@@ -24,6 +29,7 @@ from apps.live.services.streams import (
 )
 
 __all__ = [
+    "PUBLIC_VISIBILITIES",
     "callback_authorize",
     "ingest_publish",
     "ingest_publish_done",
@@ -36,9 +42,11 @@ __all__ = [
     "may_go_live",
     "recording_done",
     "replay_create",
+    "playback_hls_url",
     "stream_create",
     "stream_delete",
     "stream_end",
     "stream_kill",
+    "stream_publicly_playable",
     "stream_rotate_key",
 ]

@@ -1,7 +1,10 @@
 """nginx-rtmp's callbacks: publish (go live), publish done (end) and update (keep going?).
 
 nginx names the stream by what the encoder sent, the key, on ``on_publish``, which
-renames it to the stream's internal name; the later callbacks name that. Every
+renames it to the stream's internal name (its recording, HLS and exec_push use that).
+The later callbacks, though, still carry the name the encoder sent, the key: Debian's
+nginx-rtmp (1.2.2, nginx 1.22) keeps it from before the redirect (checked against the
+real server by tests/integration/test_live_ingest.py). So they accept either. Every
 callback carries the shared secret, compared in constant time before anything else.
 """
 
@@ -12,6 +15,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,7 +62,8 @@ def ingest_publish(*, key: str) -> Stream:
             raise _refuse(refusal, stream_id=stream.pk)
         stream.state = Stream.State.LIVE
         stream.started_at = timezone.now()
-        stream.save(update_fields=["state", "started_at", "updated_at"])
+        stream.publish_key_hash = digest
+        stream.save(update_fields=["state", "started_at", "publish_key_hash", "updated_at"])
         events.publish(
             events.LiveStarted(
                 stream_id=stream.pk, account_id=stream.account_id, visibility=stream.visibility
@@ -68,11 +73,25 @@ def ingest_publish(*, key: str) -> Stream:
     return stream
 
 
+def stream_named(streams: QuerySet[Stream], name: str) -> Stream | None:
+    """The stream nginx calls ``name``: its internal name, or the key it was published with.
+
+    nginx-rtmp names the stream by the key on its later callbacks, even after on_publish
+    renamed it. The key it was published with (``publish_key_hash``) keeps finding it when
+    the owner rotates the key while live, so the encoder goes on and its end is heard; the
+    kill switch ends the stream itself, so on_update answers 404 and nginx drops the encoder.
+    """
+    digest = key_hash(name or "")
+    return streams.filter(
+        Q(internal_name=name) | Q(publish_key_hash=digest) | Q(key_hash=digest)
+    ).first()
+
+
 def ingest_publish_done(*, internal_name: str) -> Stream:
     """The encoder stopped: the live stream named ``internal_name`` ends (publishing
     :class:`core.events.LiveEnded`); an ended one stays as it is. Raises NotFound."""
     with transaction.atomic():
-        stream = Stream.objects.select_for_update().filter(internal_name=internal_name).first()
+        stream = stream_named(Stream.objects.select_for_update(), internal_name)
         if stream is None:
             raise errors.NotFound(_("Record not found"))
         if stream.state == Stream.State.LIVE:
@@ -86,7 +105,7 @@ def ingest_update(*, internal_name: str) -> Stream:
     Raises :class:`core.errors.NotFound` unless it is live (ended by its owner or by
     the kill switch): nginx then drops the encoder.
     """
-    stream = Stream.objects.filter(internal_name=internal_name, state=Stream.State.LIVE).first()
+    stream = stream_named(Stream.objects.filter(state=Stream.State.LIVE), internal_name)
     if stream is None:
         raise errors.NotFound(_("Record not found"))
     return stream

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.live.models import Stream
+from apps.live.services.ingest import stream_named
 from apps.media import ffmpeg
 from apps.media.services import media_create_from_path, media_delete, scratch_dir
 from core import errors, queue
@@ -53,11 +54,16 @@ def recording_path(*, stream: Stream, reported: str) -> Path:
 
 
 def recording_done(*, internal_name: str, reported: str) -> Stream:
-    """nginx closed the recording of the stream named ``internal_name``: make it the replay.
-
-    Queues :data:`REPLAY_TASK` once this transaction commits. Raises NotFound or Invalid.
+    """nginx closed the recording of the stream it names ``internal_name`` (by its internal
+    name or its key, as :func:`~apps.live.services.ingest.stream_named`; the file is named by
+    the internal name, which finds it too after the kill switch rotated the key): make it
+    the replay. Queues :data:`REPLAY_TASK` once this transaction commits. Raises NotFound
+    or Invalid.
     """
-    stream = Stream.objects.filter(internal_name=internal_name).first()
+    stream = stream_named(Stream.objects.all(), internal_name)
+    if stream is None:
+        stem = Path(reported or "").name.split(".", 1)[0]
+        stream = Stream.objects.filter(internal_name=stem).first() if stem else None
     if stream is None:
         raise errors.NotFound(_("Record not found"))
     path = recording_path(stream=stream, reported=reported)

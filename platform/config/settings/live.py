@@ -1,5 +1,9 @@
 """Live streaming: nginx-rtmp's ingest callbacks and where streams are pushed and played."""
 
+import re
+
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import AGORA_DOMAIN, AGORA_HTTPS
 from .environment import VAR_DIR, env
 
@@ -42,3 +46,18 @@ LIVE_CHAT_DEFAULTS = {
 }
 # LIVE_CHAT_HISTORY: how many of the latest visible messages a socket gets on joining.
 LIVE_CHAT_HISTORY = 50
+# LIVE_PLAYBACK_SECRET: the secret Agora signs followers and subscribers streams'
+# playback URLs with and nginx checks them with (secure_link_md5; at least 16 of
+# A-Z a-z 0-9 . _ ~ -). Empty: those streams get no playback URL (public and unlisted
+# ones play as before).
+LIVE_PLAYBACK_SECRET = env.str("LIVE_PLAYBACK_SECRET", default="")
+# LIVE_PLAYBACK_TTL_SECONDS: how long a signed playback URL opens its stream's
+# playlists and segments; players fetch the stream again for a fresh one.
+LIVE_PLAYBACK_TTL_SECONDS = env.int("LIVE_PLAYBACK_TTL_SECONDS", default=1800)
+if LIVE_PLAYBACK_SECRET and not re.fullmatch(r"[A-Za-z0-9._~-]{16,}", LIVE_PLAYBACK_SECRET):
+    raise ImproperlyConfigured(
+        "LIVE_PLAYBACK_SECRET must be at least 16 of A-Z a-z 0-9 . _ ~ - "
+        "(nginx's config carries it in a string)"
+    )
+if LIVE_PLAYBACK_TTL_SECONDS < 30:
+    raise ImproperlyConfigured("LIVE_PLAYBACK_TTL_SECONDS must be at least 30")
