@@ -109,7 +109,9 @@ def replay_create(*, stream_id: int, file_name: str) -> int | None:
     fails (a retry may help) and :class:`core.errors.Unprocessable` when the media
     pipeline refuses the file (no retry helps; :func:`replay_fail` records it).
     """
-    stream = Stream.objects.select_related("account").get(pk=stream_id)
+    stream = Stream.objects.select_related("account").filter(pk=stream_id).first()
+    if stream is None:  # deleted since
+        return None
     if stream.replay_id is not None:
         return stream.replay_id
     source = recording_path(stream=stream, reported=file_name)
