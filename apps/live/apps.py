@@ -8,9 +8,14 @@ class LiveConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.live import readiness
+        from apps.live import handlers, readiness
         from apps.live.grants import ROLE_GRANTS
         from core.roles import register_grants
+        from core.schedules import register_schedulable
 
         readiness.register()
         register_grants(self.label, ROLE_GRANTS)
+        handlers.connect()
+        register_schedulable(
+            "live.viewer_counts", description="tell live streams' rooms their viewer counts"
+        )

@@ -74,6 +74,7 @@ class StreamSerializer(serializers.ModelSerializer):
     account_id = serializers.CharField(read_only=True)
     chat_settings = ChatSettingsSerializer(read_only=True)
     playback = PlaybackSerializer(source="*", read_only=True)
+    viewers = serializers.SerializerMethodField()
 
     class Meta:
         model = Stream
@@ -90,9 +91,17 @@ class StreamSerializer(serializers.ModelSerializer):
             "ended_at",
             "peak_viewers",
             "unique_viewers",
+            "viewers",
             "playback",
         ]
         read_only_fields = fields
+
+    def get_viewers(self, stream: Stream) -> int:
+        """Viewers watching now: from the context's ``viewers`` (stream id -> count,
+        :func:`apps.live.services.viewers.viewers_now`); 0 unless live."""
+        if stream.state != Stream.State.LIVE:
+            return 0
+        return self.context.get("viewers", {}).get(stream.pk, 0)
 
 
 class StreamWithKeySerializer(StreamSerializer):

@@ -2,5 +2,6 @@
 
 from apps.live.models.allowances import LiveAllowance
 from apps.live.models.streams import Stream
+from apps.live.models.viewers import LiveAnnouncement, LiveWatch
 
-__all__ = ["LiveAllowance", "Stream"]
+__all__ = ["LiveAllowance", "LiveAnnouncement", "LiveWatch", "Stream"]

@@ -15,3 +15,11 @@ LIVE_HLS_BASE_URL = env.str(
     "LIVE_HLS_BASE_URL",
     default=f"{'https' if AGORA_HTTPS else 'http'}://{AGORA_DOMAIN}/live/hls",
 ).rstrip("/")
+
+# Viewers and watch time (apps.live.services.viewers and .watch).
+# LIVE_VIEWER_TTL_SECONDS: a viewer counts as watching for this long after its last
+# heartbeat (players send one every 15 s) or chat presence.
+LIVE_VIEWER_TTL_SECONDS = env.int("LIVE_VIEWER_TTL_SECONDS", default=45)
+# LIVE_WATCH_MAX_INTERVAL_SECONDS: the most one heartbeat of a signed-in viewer adds to
+# its watch time: a longer silence was a pause, counted only up to this.
+LIVE_WATCH_MAX_INTERVAL_SECONDS = env.int("LIVE_WATCH_MAX_INTERVAL_SECONDS", default=30)
