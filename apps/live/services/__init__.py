@@ -14,6 +14,7 @@ from apps.live.services.streams import (
     stream_kill,
     stream_rotate_key,
 )
+from apps.live.services.viewers import viewer_seen
 
 __all__ = [
     "callback_authorize",
@@ -28,4 +29,5 @@ __all__ = [
     "stream_end",
     "stream_kill",
     "stream_rotate_key",
+    "viewer_seen",
 ]
