@@ -228,3 +228,18 @@ def test_a_status_the_feed_refuses_is_recorded_not_retried(go_live, streamer, sh
     assert found.status_id is None
     assert "too long" in found.skipped
     assert not Status.objects.filter(account=streamer).exists()
+
+
+def test_the_feed_hook_refuses_what_is_not_an_extension_or_a_local_page(go_live):
+    from apps.feed import services as feed_services
+
+    status = announced(go_live())
+
+    with pytest.raises(ValueError, match="not an extension name"):
+        feed_services.status_extension_set(status_id=status.pk, name="members_only", value=True)
+    with pytest.raises(ValueError, match="not a page of this instance"):
+        cards.status_card_prefill(
+            status_id=status.pk, data=cards.CardData(url="https://elsewhere.example/x", title="x")
+        )
+    assert feed_services.status_extension_set(status_id=12345, name="live", value={}) is False
+    assert Status.objects.get(pk=status.pk).members_only is False

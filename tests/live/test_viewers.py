@@ -268,3 +268,23 @@ def test_a_heartbeat_costs_a_flat_number_of_queries(
         assert beat(client, stream_id).status_code == 200
     with django_assert_max_num_queries(3):
         assert beat(APIClient(), stream_id, {"viewer_id": "player-one-1234"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [("[1, 2]", "application/json"), ("{not json", "application/json")],
+    ids=["a-list", "malformed-json"],
+)
+def test_a_malformed_heartbeat_body_is_a_clear_4xx(live_stream, body, content_type):
+    # given a live stream
+    stream_id = live_stream()
+
+    # when a player posts a body that is not a JSON object
+    answer = APIClient().generic(
+        "POST", f"{STREAMS}/{stream_id}/heartbeat", body, content_type=content_type
+    )
+
+    # then a 4xx in Mastodon's error shape, and nobody counts
+    assert 400 <= answer.status_code < 500, answer.content
+    assert answer.json()["error"]
+    assert viewers.viewers_now([stream_id]) == {stream_id: 0}
