@@ -11,7 +11,12 @@ class LiveConfig(AppConfig):
         from apps.live import handlers, readiness
         from apps.live.grants import ROLE_GRANTS
         from core.roles import register_grants
+        from core.schedules import register_schedulable
 
         readiness.register()
         handlers.connect()
         register_grants(self.label, ROLE_GRANTS)
+        handlers.connect()
+        register_schedulable(
+            "live.viewer_counts", description="tell live streams' rooms their viewer counts"
+        )

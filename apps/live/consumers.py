@@ -27,13 +27,17 @@ delivers; the rules are :mod:`apps.live.services.chat`'s.
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from apps.feed.streaming import sessions_group
-from apps.live.services import chat
+from apps.live.services import chat, viewers
 from apps.live.services.rooms import room_group
 from core import errors
 from core.ids import parse_id
@@ -105,7 +109,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.token is not None:
             # Closed as soon as the account is suspended or disabled (the feed's sessions).
             await self.channel_layer.group_add(sessions_group(self.user.pk), self.channel_name)
-        # presence: record this viewer as watching self.stream (and forget it in disconnect).
+        # Chat presence counts as watching: now, and again as the room's viewer counts arrive.
+        self.viewer_key = viewers.viewer_key_for(
+            viewer=self.user if self.token is not None else None, anonymous_id=uuid.uuid4().hex
+        )
+        self.presence_at = 0.0
+        await self._presence()
         subprotocols = self.scope.get("subprotocols") or []
         echoed = (
             self.token.token
@@ -215,8 +224,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # Channel-layer messages ------------------------------------------------------------
 
     async def room_event(self, message: dict[str, Any]) -> None:
-        """Any event of the stream's room (chat, viewer counts, the end): forwarded as is."""
+        """Any event of the stream's room (chat, viewer counts, the end): forwarded as is.
+
+        The periodic ``viewer_count`` also renews this socket's presence, at most every
+        third of the time a viewer counts as watching.
+        """
+        if message["event"] == "viewer_count":
+            await self._presence()
         await self._send_event(message["event"], message.get("payload") or {})
+
+    async def _presence(self) -> None:
+        now = time.monotonic()
+        if now - self.presence_at < settings.LIVE_VIEWER_TTL_SECONDS / 3:
+            return
+        self.presence_at = now
+        await sync_to_async(viewers.viewer_seen)(self.stream.pk, self.viewer_key)
 
     async def stream_close(self, message: dict[str, Any]) -> None:
         """The account was suspended or disabled: its token no longer holds the socket open."""

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.utils.translation import gettext as _
 
-from apps.live.services import replays
+from apps.live.services import replays, viewers
 from apps.media import ffmpeg
 from core import errors
 
@@ -42,3 +42,10 @@ def replay_create_task(self, *, stream_id: int, file_name: str) -> int | None:
             reason=_("The recording could not be read: ffmpeg could not convert it."),
         )
         return None
+
+
+@shared_task(name="live.viewer_counts", ignore_result=True, expires=10)
+def viewer_counts_task() -> int:
+    """Periodic (every 5 s): tell each live stream's room its viewer count and fold the
+    counts into its peak and unique viewers."""
+    return viewers.viewer_counts_fold()

@@ -186,6 +186,14 @@ class AgoraStatusSerializer(serializers.Serializer):
     members_only = serializers.BooleanField(
         help_text="Only the author's paying members (of any tier) may see the status."
     )
+    live = serializers.DictField(
+        required=False,
+        help_text=(
+            "Set by the live app on the status announcing a stream: "
+            '{"stream_id": "<id>", "state": "live" or "ended"}. Other apps may add other '
+            "attributes of their own (Status.extensions)."
+        ),
+    )
 
 
 class StatusListSerializer(serializers.ListSerializer):
@@ -342,7 +350,7 @@ class StatusSerializer(serializers.ModelSerializer):
     @extend_schema_field(AgoraStatusSerializer())
     def get_agora(self, status) -> dict:
         """Agora's extensions of the status (Mastodon clients ignore an unknown attribute)."""
-        return {"members_only": status.members_only}
+        return {**(status.extensions or {}), "members_only": status.members_only}
 
 
 def with_quotes(data: list[dict[str, Any]], context: dict[str, Any]) -> list[dict[str, Any]]:

@@ -195,6 +195,15 @@ class Status(PublicModel):
         default=False,
         help_text=_("Only the author's paying members (of any tier) may see it."),
     )
+    # Agora's extensions that apps above the feed attach (the feed never reads them): a JSON
+    # object of name -> JSON value, rendered as it is under the entity's ``agora`` beside
+    # ``members_only`` (e.g. live's ``{"live": {"stream_id": "9", "state": "ended"}}``).
+    # Set through ``services.status_extension_set``; part of the row, so of the entity's key.
+    extensions = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("Extensions set by other apps, shown under the status's agora attribute."),
+    )
 
     objects = StatusQuerySet.as_manager()
 

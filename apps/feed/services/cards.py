@@ -316,6 +316,8 @@ def status_card_fetch(*, status_id: int) -> PreviewCard | None:
     if status is None:
         return None
     url = first_link(status)
+    if url is None and _has_local_card(status):
+        return status.preview_card  # pre-filled by the app that made the page: kept
     card = card_for_url(url) if url else None
     card_id = card.pk if card else None
     if status.preview_card_id != card_id:
@@ -334,7 +336,35 @@ def status_card_schedule(*, status_id: int) -> bool:
         "content", "preview_card"
     )
     found = status.first()
-    if found is None or (first_link(found) is None and found.preview_card_id is None):
+    if found is None or (
+        first_link(found) is None and (found.preview_card_id is None or _has_local_card(found))
+    ):
         return False
     queue.send_on_commit("feed.fetch_card", status_id=status_id)
     return True
+
+
+def _has_local_card(status: Status) -> bool:
+    """Whether the status's card previews a page of this instance (one is never fetched)."""
+    card = status.preview_card if status.preview_card_id is not None else None
+    return card is not None and is_local_domain(urlsplit(card.url).hostname or "")
+
+
+def status_card_prefill(*, status_id: int, data: CardData) -> PreviewCard:
+    """Give a status the card ``data`` describes, without fetching anything.
+
+    For a page of this instance, which the worker never fetches (:func:`first_link`
+    skips them): the app that made the page knows what it shows (the live app's watch
+    page). The card is stored under ``data.url`` (replacing an older one of that URL) and
+    kept by later fetches while the status links nowhere else. Precondition: ``data.url``
+    is on this instance (``core.base_url``); raises ValueError otherwise.
+    """
+    if not is_local_domain(urlsplit(data.url).hostname or ""):
+        raise ValueError(f"not a page of this instance: {data.url}")
+    with transaction.atomic():
+        card = _store(data, None)
+        # save(): the row's updated_at changes too, and with it the cached entity's key.
+        status = Status.objects.select_for_update().get(pk=status_id)
+        status.preview_card = card
+        status.save(update_fields=["preview_card", "updated_at"])
+    return card

@@ -409,3 +409,33 @@ def status_moderate(*, status_id: int, state: str, reason: str = "") -> None:
 
 def status_mark_sensitive(*, status_id: int) -> None:
     Status.objects.filter(pk=status_id).update(sensitive=True)
+
+
+EXTENSION_NAME_MAX_LENGTH = 32
+
+
+def status_extension_set(*, status_id: int, name: str, value) -> bool:
+    """Set the extension ``name`` of a status to the JSON ``value`` (None removes it).
+
+    For apps above the feed, which the feed does not know: the value is shown as it is
+    under the Status entity's ``agora`` attribute (``agora.<name>``) and the feed never
+    reads it. ``members_only`` is the feed's own and cannot be set. The row is locked,
+    so two apps setting different names at once both keep theirs; saving it changes
+    the cached entity's key. Returns whether the status exists (and was changed).
+    """
+    if not name or len(name) > EXTENSION_NAME_MAX_LENGTH or name == "members_only":
+        raise ValueError(f"not an extension name: {name!r}")
+    with transaction.atomic():
+        status = Status.objects.select_for_update().filter(pk=status_id).first()
+        if status is None:
+            return False
+        extensions = dict(status.extensions or {})
+        if value is None:
+            extensions.pop(name, None)
+        else:
+            extensions[name] = value
+        if extensions == status.extensions:
+            return True
+        status.extensions = extensions
+        status.save(update_fields=["extensions", "updated_at"])
+    return True

@@ -94,6 +94,7 @@ class StreamSerializer(serializers.ModelSerializer):
     chat_settings = ChatSettingsSerializer(read_only=True)
     playback = PlaybackSerializer(source="*", read_only=True)
     replay = serializers.SerializerMethodField()
+    viewers = serializers.SerializerMethodField()
 
     class Meta:
         model = Stream
@@ -110,6 +111,7 @@ class StreamSerializer(serializers.ModelSerializer):
             "ended_at",
             "peak_viewers",
             "unique_viewers",
+            "viewers",
             "playback",
             "replay",
         ]
@@ -121,6 +123,13 @@ class StreamSerializer(serializers.ModelSerializer):
         if stream.replay_id is None:
             return None
         return ReplaySerializer(stream, context=self.context).data
+
+    def get_viewers(self, stream: Stream) -> int:
+        """Viewers watching now: from the context's ``viewers`` (stream id -> count,
+        :func:`apps.live.services.viewers.viewers_now`); 0 unless live."""
+        if stream.state != Stream.State.LIVE:
+            return 0
+        return self.context.get("viewers", {}).get(stream.pk, 0)
 
 
 class StreamWithKeySerializer(StreamSerializer):

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from apps.live import pages
-from apps.live.api import chat, ingest, playback, views
+from apps.live.api import chat, ingest, playback, viewers, views
 
 urlpatterns = [
     path("api/agora/v1/live/streams", views.StreamListView.as_view()),
@@ -27,6 +27,10 @@ urlpatterns = [
     ),
     path("api/agora/v1/live/channel/bans", chat.ChannelBansView.as_view()),
     path("api/agora/v1/live/channel/bans/<id:account_id>", chat.ChannelBanDetailView.as_view()),
+    path(
+        "api/agora/v1/live/streams/<id:stream_id>/heartbeat",
+        viewers.StreamHeartbeatView.as_view(),
+    ),
     path("internal/live/on_publish", ingest.on_publish),
     path("internal/live/on_publish_done", ingest.on_publish_done),
     path("internal/live/on_update", ingest.on_update),

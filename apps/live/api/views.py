@@ -13,6 +13,7 @@ from apps.live.api.serializers import (
     StreamSerializer,
     StreamWithKeySerializer,
 )
+from apps.live.services.viewers import viewers_now
 from core import errors
 from core.api.pagination import paged_response
 from core.api.schema import error_response
@@ -63,8 +64,12 @@ class StreamListView(APIView):
         rows = paginate_queryset(
             selectors.streams_live(viewer=request.user, account_id=account_id), params
         )
+        counts = viewers_now([row.pk for row in rows])
         return paged_response(
-            request, StreamSerializer(rows, many=True).data, rows=rows, params=params
+            request,
+            StreamSerializer(rows, many=True, context={"viewers": counts}).data,
+            rows=rows,
+            params=params,
         )
 
     @extend_schema(
@@ -105,7 +110,8 @@ class StreamDetailView(APIView):
     @extend_schema(operation_id="live_stream", responses=StreamSerializer)
     def get(self, request, stream_id: int):
         stream = selectors.stream_get_for_viewer(viewer=request.user, stream_id=stream_id)
-        return Response(StreamSerializer(stream).data)
+        counts = viewers_now([stream.pk]) if stream.state == stream.State.LIVE else {}
+        return Response(StreamSerializer(stream, context={"viewers": counts}).data)
 
     @extend_schema(
         operation_id="live_stream_delete",

@@ -1,8 +1,9 @@
-"""Live's own state: streams, their chat, and who may go live."""
+"""Live's own state: streams, their chat, viewers and watch time, and who may go live."""
 
 from apps.live.models.allowances import LiveAllowance, LiveRestriction
 from apps.live.models.chat import ChannelBan, ChannelModerator, ChatMessage, ChatTimeout
 from apps.live.models.streams import Stream
+from apps.live.models.viewers import LiveAnnouncement, LiveWatch
 
 __all__ = [
     "ChannelBan",
@@ -10,6 +11,8 @@ __all__ = [
     "ChatMessage",
     "ChatTimeout",
     "LiveAllowance",
+    "LiveAnnouncement",
     "LiveRestriction",
+    "LiveWatch",
     "Stream",
 ]

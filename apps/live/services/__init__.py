@@ -27,6 +27,7 @@ from apps.live.services.streams import (
     stream_kill,
     stream_rotate_key,
 )
+from apps.live.services.viewers import viewer_seen
 
 __all__ = [
     "PUBLIC_VISIBILITIES",
@@ -49,4 +50,5 @@ __all__ = [
     "stream_kill",
     "stream_publicly_playable",
     "stream_rotate_key",
+    "viewer_seen",
 ]

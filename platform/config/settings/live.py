@@ -61,3 +61,11 @@ if LIVE_PLAYBACK_SECRET and not re.fullmatch(r"[A-Za-z0-9._~-]{16,}", LIVE_PLAYB
     )
 if LIVE_PLAYBACK_TTL_SECONDS < 30:
     raise ImproperlyConfigured("LIVE_PLAYBACK_TTL_SECONDS must be at least 30")
+
+# Viewers and watch time (apps.live.services.viewers and .watch).
+# LIVE_VIEWER_TTL_SECONDS: a viewer counts as watching for this long after its last
+# heartbeat (players send one every 15 s) or chat presence.
+LIVE_VIEWER_TTL_SECONDS = env.int("LIVE_VIEWER_TTL_SECONDS", default=45)
+# LIVE_WATCH_MAX_INTERVAL_SECONDS: the most one heartbeat of a signed-in viewer adds to
+# its watch time: a longer silence was a pause, counted only up to this.
+LIVE_WATCH_MAX_INTERVAL_SECONDS = env.int("LIVE_WATCH_MAX_INTERVAL_SECONDS", default=30)
