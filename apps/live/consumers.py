@@ -27,6 +27,7 @@ delivers; the rules are :mod:`apps.live.services.chat`'s.
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from typing import Any
@@ -35,6 +36,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from redis.exceptions import RedisError
 
 from apps.feed.streaming import sessions_group
 from apps.live.services import chat, viewers
@@ -43,6 +45,8 @@ from core import errors
 from core.ids import parse_id
 from core.permissions import scope_is_granted, token_scopes
 from core.websocket import _raw_token
+
+logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_NOT_FOUND = 4004
@@ -238,7 +242,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if now - self.presence_at < settings.LIVE_VIEWER_TTL_SECONDS / 3:
             return
         self.presence_at = now
-        await sync_to_async(viewers.viewer_seen)(self.stream.pk, self.viewer_key)
+        try:
+            await sync_to_async(viewers.viewer_seen)(self.stream.pk, self.viewer_key)
+        except (RedisError, OSError):
+            # Presence is a count, not the chat: a slow or unreachable Redis skips it.
+            logger.warning("live chat presence not recorded", exc_info=True)
 
     async def stream_close(self, message: dict[str, Any]) -> None:
         """The account was suspended or disabled: its token no longer holds the socket open."""

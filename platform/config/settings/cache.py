@@ -27,12 +27,26 @@ def redis_cache(url: str) -> dict:
     }
 
 
+# CHANNEL_LAYER_SOCKET_TIMEOUT: seconds the channel layer waits for Redis to answer. It
+# must outlast channels-redis's blocking receive (BZPOPMIN for 5 s): at redis-py's own
+# default (5 s since redis-py 8) an idle socket's receive times out and the consumer dies.
+CHANNEL_LAYER_SOCKET_TIMEOUT = env.float("CHANNEL_LAYER_SOCKET_TIMEOUT", default=15.0)
+
 if REDIS_URL:
     CACHES = {"default": redis_cache(REDIS_URL)}
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                        "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT,
+                        "health_check_interval": 10,
+                    }
+                ]
+            },
         }
     }
 else:
