@@ -10,6 +10,7 @@ is a 404, never a 403.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -80,6 +81,24 @@ def chat_messages_recent(*, stream_id: int, limit: int, max_id: int | None = Non
     latest = list(messages.select_related("author").order_by("-id")[:limit])
     latest.reverse()
     return latest
+
+
+def chat_replay(*, stream: Stream, start: float, end: float, limit: int) -> list[Any]:
+    """The visible messages of ``stream`` said from ``start`` to before ``end`` seconds after it
+    went live, oldest first, at most ``limit``, with their authors (one query). Messages hidden
+    or removed are never replayed."""
+    if stream.started_at is None:
+        return []
+    return list(
+        ChatMessage.objects.filter(
+            stream_id=stream.pk,
+            state=ChatMessage.State.VISIBLE,
+            created_at__gte=stream.started_at + timedelta(seconds=start),
+            created_at__lt=stream.started_at + timedelta(seconds=end),
+        )
+        .select_related("author")
+        .order_by("created_at", "id")[:limit]
+    )
 
 
 def chat_may_moderate(*, account: Any, channel_id: int) -> bool:

@@ -46,6 +46,12 @@ class ChatMessageSerializer(serializers.Serializer):
     created_at = serializers.CharField()
 
 
+class ChatReplayMessageSerializer(ChatMessageSerializer):
+    """A message of a replayed chat: ``offset`` is when it was said, in seconds into the stream."""
+
+    offset = serializers.FloatField()
+
+
 class ChatMessageCreateSerializer(serializers.Serializer):
     # Length and emptiness are the chat's rules (the stream's max_length), checked by the service.
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
@@ -136,6 +142,72 @@ def _channel_of(request, raw) -> int:
 
 def _stream(request, stream_id: int):
     return chat.chat_stream_for_reader(viewer=request.user, stream_id=stream_id)
+
+
+REPLAY_WINDOW_MAX_SECONDS = 3600
+REPLAY_LIMIT_MAX = 500
+
+
+def _seconds(request, name: str, default: float | None) -> float:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        if default is None:
+            raise errors.Invalid({name: [_("is required")]})
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise errors.Invalid({name: [_("must be a number of seconds")]}) from None
+    if not 0 <= value < 7 * 24 * 3600 or value != value:
+        raise errors.Invalid({name: [_("must be between 0 and a week")]})
+    return value
+
+
+class ChatReplayView(APIView):
+    """``GET .../chat/replay?from=&to=``: the chat beside a replay, by its time in the stream.
+
+    Messages said from ``from`` to before ``to`` seconds after the stream went live (at most
+    an hour at a time, at most ``limit``), oldest first, each with its ``offset``; a player
+    asks for the next window as it plays. Hidden and removed messages stay hidden.
+    """
+
+    permission_classes = [HasScope]
+    required_scopes = {"GET": READ}
+
+    @extend_schema(
+        operation_id="live_chat_replay",
+        parameters=[
+            OpenApiParameter("from", float, description="Seconds into the stream (default 0)."),
+            OpenApiParameter(
+                "to", float, description="Seconds into the stream (default from + 60)."
+            ),
+            OpenApiParameter(
+                "limit", int, description="At most this many (500 at most, 200 by default)."
+            ),
+        ],
+        responses=ChatReplayMessageSerializer(many=True),
+    )
+    def get(self, request, stream_id: int):
+        stream = _stream(request, stream_id)
+        start = _seconds(request, "from", 0.0)
+        end = _seconds(request, "to", start + 60)
+        if end <= start:
+            raise errors.Invalid({"to": [_("must be after from")]})
+        if end - start > REPLAY_WINDOW_MAX_SECONDS:
+            raise errors.Invalid({"to": [_("at most an hour after from")]})
+        limit_raw = request.query_params.get("limit") or "200"
+        if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= REPLAY_LIMIT_MAX:
+            raise errors.Invalid({"limit": [_("must be between 1 and 500")]})
+        messages = selectors.chat_replay(stream=stream, start=start, end=end, limit=int(limit_raw))
+        return Response(
+            [
+                {
+                    **chat.chat_message_payload(message),
+                    "offset": round((message.created_at - stream.started_at).total_seconds(), 3),
+                }
+                for message in messages
+            ]
+        )
 
 
 class ChatMessagesView(APIView):

@@ -18,6 +18,7 @@ urlpatterns = [
         "api/agora/v1/live/streams/<id:stream_id>/chat/messages/<id:message_id>",
         chat.ChatMessageDetailView.as_view(),
     ),
+    path("api/agora/v1/live/streams/<id:stream_id>/chat/replay", chat.ChatReplayView.as_view()),
     path("api/agora/v1/live/streams/<id:stream_id>/chat/timeouts", chat.ChatTimeoutsView.as_view()),
     path("api/agora/v1/live/streams/<id:stream_id>/chat/settings", chat.ChatSettingsView.as_view()),
     path("api/agora/v1/live/channel/moderators", chat.ChannelModeratorsView.as_view()),
