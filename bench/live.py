@@ -339,7 +339,10 @@ def hls_delay(seconds: int) -> list[float]:
     from bench.nginx_rtmp import NAME, nginx_running, push, status
 
     listed: dict[str, tuple[float, Path]] = {}
-    with tempfile.TemporaryDirectory(prefix="live-bench-segments-") as kept, nginx_running() as nginx:
+    with (
+        tempfile.TemporaryDirectory(prefix="live-bench-segments-") as kept,
+        nginx_running() as nginx,
+    ):
         started = time.monotonic()
         pusher = push(nginx, seconds, video_filter=frame_code_filter())
         playlist = f"{nginx.hls_url}/source/index.m3u8"
@@ -438,7 +441,10 @@ def main() -> None:
         ms = 1000
         print(f"{'':28}{'p50':>9}{'p95':>9}{'last p50':>10}{'last p95':>10}"
               f"{'deliveries/s':>14}{'lost':>6}{'closed':>8}{'resent':>8}")  # fmt: skip
-        for name, figures in (("Agora chat (channels-redis)", agora), ("floor: Redis pub/sub", floor)):
+        for name, figures in (
+            ("Agora chat (channels-redis)", agora),
+            ("floor: Redis pub/sub", floor),
+        ):
             print(f"{name:28}{figures['p50'] * ms:7.1f}ms{figures['p95'] * ms:7.1f}ms"
                   f"{figures['last_p50'] * ms:8.1f}ms{figures['last_p95'] * ms:8.1f}ms"
                   f"{figures['rate']:14,.0f}{figures['lost']:6d}"
@@ -447,9 +453,11 @@ def main() -> None:
               f"{agora['p95'] / floor['p95']:8.1f}x{agora['last_p50'] / floor['last_p50']:9.1f}x"
               f"{agora['last_p95'] / floor['last_p95']:9.1f}x"
               f"{floor['rate'] / agora['rate']:13.1f}x  (floor / Agora)")  # fmt: skip
-        print("(p50/p95: each delivery, send -> one client; last: send -> the last client;\n"
-              " lost: deliveries missing; closed: clients the server disconnected mid-run;\n"
-              " resent: messages sent again after the server closed the sender's socket)")
+        print(
+            "(p50/p95: each delivery, send -> one client; last: send -> the last client;\n"
+            " lost: deliveries missing; closed: clients the server disconnected mid-run;\n"
+            " resent: messages sent again after the server closed the sender's socket)"
+        )
         if not args.skip_hls:
             delays = hls_delay(args.seconds)
             print(f"HLS delay, ffmpeg's first frame of a segment -> listed in the source "
