@@ -265,7 +265,7 @@ async def through_agora(
 async def through_redis(clients: int, messages: int, spacing: float) -> dict[str, float]:
     import redis.asyncio as redis
 
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(REDIS_URL, max_connections=clients + 16)
     channel = f"bench-live-floor-{uuid.uuid4().hex}"  # pub/sub channels are not per database
     fan_out = FanOut(clients, messages + 1)
     subscribers = []
