@@ -21,7 +21,10 @@ before and after: it is this bench's alone):
    The chat's rate limit is lifted in the subprocess (``LIVE_CHAT_RATE_LIMIT_MESSAGES``): it
    is not what is measured. The consumer's work per message: the frame checked, the chat
    rules, the message stored (one transaction), the room event sent to the group after
-   commit, channels-redis's group fan-out, and each socket's send.
+   commit, channels-redis's group fan-out, and each socket's send. A reader whose socket
+   the server closes mid-run (its consumer failed: uvicorn logs why) is counted in
+   ``closed`` and its missing deliveries in ``lost``; the others go on. A closed sender
+   reconnects and sends the message again (``resent``).
 2. **Floor.** The same shape on raw Redis pub/sub: N ``redis.asyncio`` subscribers on one
    channel and one publisher, in this same process, the same M messages (the same JSON
    frame the chat sockets receive), the same spacing and the same timing and figures. The
