@@ -128,9 +128,9 @@
     ended: function () {
       finished = true;
       say(chat.dataset.textEnded);
-      var state = document.getElementById("live-state");
-      if (state) {
-        state.dataset.state = "ended";
+      var shown = document.getElementById("live-state");
+      if (shown) {
+        shown.dataset.state = "ended";
       }
     },
   };
@@ -172,7 +172,12 @@
     };
   }
 
-  say(chat.dataset.textConnecting);
+  var state = document.getElementById("live-state");
+  if (state && state.dataset.state === "ended") {
+    handlers.ended();
+  } else {
+    say(chat.dataset.textConnecting);
+  }
   connect();
 })();
 
