@@ -177,36 +177,55 @@ def nginx(live_server, live_callback_secret, live_recordings_dir, tmp_path, sett
     server.stop()
 
 
-@pytest.fixture
-def asgi_server(live_server):
-    """Agora's ASGI application (HTTP and WebSocket) under uvicorn in a thread; its base URL.
+class AsgiServer:
+    """Agora's ASGI application (HTTP and WebSocket) under uvicorn in a thread, on one port
+    across restarts; ``url`` is its base URL.
 
     In this process, so it shares the test's database and settings (the playback URLs the
-    ``nginx`` fixture sets); after ``live_server``, so the database is open to threads.
-    Static files are served as ``runserver`` serves them: WhiteNoise's file responses are
-    synchronous iterators, which Django's ASGI handler warns about (a warning fails a test).
+    ``nginx`` fixture sets). Static files are served as ``runserver`` serves them:
+    WhiteNoise's file responses are synchronous iterators, which Django's ASGI handler
+    warns about (and a warning fails a test).
     """
-    import uvicorn
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
-    from config.asgi import application
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.start()
 
-    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listening.bind(("127.0.0.1", 0))
-    port = listening.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            ASGIStaticFilesHandler(application), lifespan="off", log_level="warning", ws="websockets-sansio",
-            access_log=False,
+    def start(self) -> None:
+        import uvicorn
+        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+        from config.asgi import application
+
+        self.listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listening.bind(("127.0.0.1", self.port))
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                ASGIStaticFilesHandler(application), lifespan="off", log_level="warning",
+                ws="websockets-sansio", access_log=False,
+            )
+        )  # fmt: skip
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.listening]}, daemon=True
         )
-    )  # fmt: skip
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
-    thread.start()
-    _wait(lambda: server.started, READY_SECONDS, "uvicorn serving")
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    listening.close()
+        self.thread.start()
+        _wait(lambda: self.server.started, READY_SECONDS, "uvicorn serving")
+
+    def stop(self) -> None:
+        """Shut down as a deployment's restart does: open sockets are closed (1012)."""
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.listening.close()
+
+
+@pytest.fixture
+def asgi_server(live_server):
+    """An :class:`AsgiServer`; after ``live_server``, so the database is open to threads."""
+    server = AsgiServer()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -432,7 +451,7 @@ def test_the_watch_page_plays_the_stream_and_shows_its_chat_in_headless_chromium
         _wait(master.exists, PLAYLIST_SECONDS, "the master playlist", log=nginx.log)
 
         # when a viewer opens the watch page (anonymous: its chat is read-only)
-        chromium.get(f"{asgi_server}/live/{stream.pk}")
+        chromium.get(f"{asgi_server.url}/live/{stream.pk}")
 
         # then hls.js plays it: the video's time advances
         def played() -> float:
@@ -484,6 +503,25 @@ def test_the_watch_page_plays_the_stream_and_shows_its_chat_in_headless_chromium
             CHAT_SECONDS,
             "the hidden message gone from the page",
         )
+
+        # when the ASGI server restarts, and a message is said while the socket is down
+        asgi_server.stop()
+        _wait(
+            lambda: "reconnecting" in _text(chromium, "live-chat-status"),
+            CHAT_SECONDS,
+            "the page seeing its socket drop",
+        )
+        said = chatter.post(chat_path, {"text": "while you were away"}, format="json")
+        assert said.status_code == 200, said.content
+        asgi_server.start()
+
+        # then the page reconnects and the history it gets again holds that message
+        _wait(
+            lambda: _chat_texts(chromium) == ["before you came", "while you were away"],
+            CHAT_SECONDS + 5,
+            "the page reconnected with the message it missed",
+        )
+        assert _text(chromium, "live-chat-status") == ""
     finally:
         _stop(push)
 
