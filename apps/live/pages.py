@@ -22,6 +22,9 @@ from apps.live import selectors, services
 from apps.live.models import Stream
 from core import errors
 
+# How often a playing page tells the API it is watching (apps.live.api.viewers).
+HEARTBEAT_SECONDS = 15
+
 
 def _instance() -> dict[str, Any]:
     return {"title": settings.AGORA_TITLE, "contact_email": settings.AGORA_CONTACT_EMAIL}
@@ -37,8 +40,9 @@ def _stream_or_none(request: HttpRequest, stream_id: int) -> Stream | None:
 @require_GET
 @never_cache
 def watch(request: HttpRequest, stream_id: int) -> HttpResponse:
-    """The stream's title, account and state, its video (hls.js, or Safari's own HLS)
-    and the ``#live-chat`` element the chat mounts on."""
+    """The stream's title, account and state, its video (hls.js, or Safari's own HLS),
+    the ``#live-chat`` the script fills from the chat socket, and what its heartbeats need
+    (the API path, their interval, and the CSRF token a signed-in session's POST needs)."""
     stream = _stream_or_none(request, stream_id)
     if stream is None:
         sign_in = None
@@ -54,6 +58,10 @@ def watch(request: HttpRequest, stream_id: int) -> HttpResponse:
         "hls_url": services.playback_hls_url(stream=stream),
         "renew_seconds": max(30, settings.LIVE_PLAYBACK_TTL_SECONDS // 2),
         "is_signed": stream.visibility not in services.PUBLIC_VISIBILITIES,
+        # The page's chat socket is anonymous (a session is no token): it reads only the
+        # chats anybody may read.
+        "is_chat_readable": stream.visibility in services.PUBLIC_VISIBILITIES,
+        "heartbeat_seconds": HEARTBEAT_SECONDS,
     }
     return render(request, "live/watch.html", context)
 

@@ -109,6 +109,23 @@ def live_callback_secret(_real_services):
     return settings.LIVE_CALLBACK_SECRET
 
 
+@pytest.fixture(scope="session", autouse=True)
+def live_recordings_dir(_real_services, tmp_path_factory) -> Path:
+    """nginx-rtmp's recordings directory, the same for nginx, this process (its
+    on_record_done checks the path) and the worker (it turns a recording into the replay).
+
+    Set in the environment before the session's worker starts, as is the worker's
+    MEDIA_ROOT (a session folder, not the checkout's var/: replays are written there).
+    """
+    from django.conf import settings
+
+    path = tmp_path_factory.mktemp("live-recordings")
+    os.environ["LIVE_RECORDINGS_DIR"] = str(path)
+    os.environ.setdefault("MEDIA_ROOT", str(tmp_path_factory.mktemp("worker-media")))
+    settings.LIVE_RECORDINGS_DIR = str(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(_real_services, django_db_setup):
     """pytest-django's test database (``test_<name>``), created only once the services answer."""
@@ -153,7 +170,12 @@ def worker_command(hostname: str, *, queue: str = "celery") -> list[str]:
 
 @pytest.fixture(scope="session")
 def celery_worker_process(
-    django_db_setup, django_db_blocker, tmp_path_factory, stripe_server, live_callback_secret
+    django_db_setup,
+    django_db_blocker,
+    tmp_path_factory,
+    stripe_server,
+    live_callback_secret,
+    live_recordings_dir,
 ):
     """A real ``celery worker`` process on the Redis broker, writing to the test database.
 

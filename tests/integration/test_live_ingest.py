@@ -2,7 +2,11 @@
 ``deploy/nginx-rtmp/``, calling a live Agora, fed by ffmpeg.
 
 nginx runs as a subprocess under a temporary prefix, on free ports, with the config
-rendered by ``deploy/nginx-rtmp/render.py``; its callbacks reach ``live_server``.
+rendered by ``deploy/nginx-rtmp/render.py``; its callbacks reach ``live_server``. It
+records into the session's ``LIVE_RECORDINGS_DIR``, which the Celery worker reads to make
+the replay. The watch page is served by Agora's ASGI application under uvicorn (in a
+thread, as tests/clients does), since its chat is a WebSocket that ``live_server`` (WSGI)
+cannot serve; room events reach it through the Redis channel layer.
 Without nginx, its RTMP module or ffmpeg the tests fail, naming what is missing.
 """
 
@@ -15,17 +19,22 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
-from apps.live.models import Stream
+from apps.live.models import ChatMessage, Stream
 from apps.live.services import live_allow, stream_create, stream_kill
 from apps.live.services.playback import playback_hls_url, playback_signed_url
-from tests.accounts.factories import UserFactory
+from apps.live.services.viewers import viewer_counts_fold
+from tests.accounts.factories import AccessTokenFactory, UserFactory
+from tests.api_client import APIClient
+from tests.security.staff import staff_member, verified_client
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -37,6 +46,8 @@ UPDATE_INTERVAL_SECONDS = 2
 READY_SECONDS = 10
 LIVE_SECONDS = 15
 PLAYLIST_SECONDS = 25
+REPLAY_SECONDS = 180
+CHAT_SECONDS = 10
 
 
 def _free_port() -> int:
@@ -75,10 +86,10 @@ def _require_binaries() -> None:
 
 
 class Nginx:
-    def __init__(self, root: Path, upstream: str, callback_secret: str):
+    def __init__(self, root: Path, upstream: str, callback_secret: str, record_dir: Path):
         self.root = root
         self.rtmp_port, self.http_port = _free_port(), _free_port()
-        self.hls_dir, self.record_dir = root / "hls", root / "recordings"
+        self.hls_dir, self.record_dir = root / "hls", record_dir
         self.log_dir = root / "log"
         values = {
             "RTMP_PORT": self.rtmp_port,
@@ -157,11 +168,62 @@ class Nginx:
 
 
 @pytest.fixture
-def nginx(live_server, live_callback_secret, tmp_path, settings):
+def nginx(live_server, live_callback_secret, live_recordings_dir, tmp_path, settings):
     _require_binaries()
-    server = Nginx(tmp_path / "nginx", live_server.url, live_callback_secret)
+    server = Nginx(tmp_path / "nginx", live_server.url, live_callback_secret, live_recordings_dir)
     settings.LIVE_PLAYBACK_SECRET = PLAYBACK_SECRET
     settings.LIVE_HLS_BASE_URL = f"http://127.0.0.1:{server.http_port}/live/hls"
+    yield server
+    server.stop()
+
+
+class AsgiServer:
+    """Agora's ASGI application (HTTP and WebSocket) under uvicorn in a thread, on one port
+    across restarts; ``url`` is its base URL.
+
+    In this process, so it shares the test's database and settings (the playback URLs the
+    ``nginx`` fixture sets). Static files are served as ``runserver`` serves them:
+    WhiteNoise's file responses are synchronous iterators, which Django's ASGI handler
+    warns about (and a warning fails a test).
+    """
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.start()
+
+    def start(self) -> None:
+        import uvicorn
+        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+        from config.asgi import application
+
+        self.listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listening.bind(("127.0.0.1", self.port))
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                ASGIStaticFilesHandler(application), lifespan="off", log_level="warning",
+                ws="websockets-sansio", access_log=False,
+            )
+        )  # fmt: skip
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.listening]}, daemon=True
+        )
+        self.thread.start()
+        _wait(lambda: self.server.started, READY_SECONDS, "uvicorn serving")
+
+    def stop(self) -> None:
+        """Shut down as a deployment's restart does: open sockets are closed (1012)."""
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.listening.close()
+
+
+@pytest.fixture
+def asgi_server(live_server):
+    """An :class:`AsgiServer`; after ``live_server``, so the database is open to threads."""
+    server = AsgiServer()
     yield server
     server.stop()
 
@@ -203,6 +265,13 @@ def _state(stream: Stream) -> str:
     return Stream.objects.values_list("state", flat=True).get(pk=stream.pk)
 
 
+def _api_client(user) -> APIClient:
+    client = APIClient()
+    token = AccessTokenFactory(user=user, scope="read write").token
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
 def _stop(push: subprocess.Popen) -> None:
     if push.poll() is None:
         push.kill()
@@ -210,8 +279,8 @@ def _stop(push: subprocess.Popen) -> None:
     push.stderr.close()
 
 
-def test_a_followers_stream_goes_live_under_its_internal_name_with_the_ladder_and_signed_playback(
-    nginx, streamer
+def test_a_followers_stream_goes_live_with_the_ladder_and_signed_playback_then_its_replay(
+    nginx, streamer, celery_worker_process
 ):
     # given a followers stream and an encoder pushing 720p30 with its key
     stream, key = stream_create(account=streamer, title="Ladder", visibility="followers")
@@ -271,14 +340,35 @@ def test_a_followers_stream_goes_live_under_its_internal_name_with_the_ladder_an
         assert _get(f"{prefix}/{flipped}/{name}/{file}")[0] == 403
         assert _get(f"{prefix}/{token}/{other.internal_name}/{file}")[0] == 403
 
-        # when the encoder stops, the stream ends (on_publish_done) and the recording stays
+        # when the encoder stops, the stream ends (on_publish_done)
         push.wait(timeout=LIVE_SECONDS + 10)
         _wait(lambda: _state(stream) == "ended", READY_SECONDS, "the stream ended", log=nginx.log)
-        recording = nginx.record_dir / f"{stream.internal_name}.flv"
-        assert recording.stat().st_size > 100_000
-        assert sorted(path.name for path in nginx.record_dir.iterdir()) == [recording.name]
     finally:
         _stop(push)
+
+    # then nginx's on_record_done hands the recording to the worker, which remuxes it and
+    # runs it through the media pipeline: the owner sees the replay, a video, and the
+    # recording is deleted (it was named by the internal name, never by the key)
+    owner = _api_client(streamer)
+
+    def replay() -> dict | None:
+        found = owner.get(f"/api/agora/v1/live/streams/{stream.pk}")
+        assert found.status_code == 200, found.content
+        replay = found.json()["replay"]
+        assert replay is None or replay["state"] != "failed", replay
+        return replay if replay and replay["state"] == "ready" else None
+
+    def logs() -> str:
+        failure = Stream.objects.values_list("replay_failure", flat=True).get(pk=stream.pk)
+        return f"replay_failure: {failure}\n{nginx.log()}\n{celery_worker_process.worker_log()}"
+
+    ready = _wait(replay, REPLAY_SECONDS, "the replay ready", log=logs)
+    assert ready["media_attachment"]["type"] == "video"
+    assert ready["media_attachment"]["url"]
+    assert not [
+        path.name for path in nginx.record_dir.iterdir() if stream.internal_name in path.name
+    ]
+    assert not [path.name for path in nginx.record_dir.iterdir() if key in path.name]
 
 
 @pytest.mark.parametrize("which", ["unknown", "rotated"])
@@ -331,19 +421,37 @@ def test_a_public_stream_plays_unsigned_and_the_kill_switch_ends_the_push_within
         _stop(push)
 
 
-def test_the_watch_page_plays_the_stream_in_headless_chromium(
-    nginx, streamer, live_server, chromium
+def _chat_texts(driver) -> list[str]:
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#live-chat-messages .live-chat-text'))"
+        ".map(function (e) { return e.textContent; });"
+    )
+
+
+def _text(driver, element_id: str) -> str:
+    return driver.execute_script(f"return document.getElementById('{element_id}').textContent;")
+
+
+def test_the_watch_page_plays_the_stream_and_shows_its_chat_in_headless_chromium(
+    nginx, streamer, asgi_server, chromium, celery_worker_process
 ):
-    # given a public stream live
+    # given a public stream live, a message already said in its chat, and a moderator
     stream, key = stream_create(account=streamer, title="On the page")
+    viewer = UserFactory(display_name="Vee")
+    chatter = _api_client(viewer)
+    chat_path = f"/api/agora/v1/live/streams/{stream.pk}/chat/messages"
+    moderator = verified_client(staff_member("moderator"))
     push = nginx.push(key, seconds=40)
     try:
         _wait(lambda: _state(stream) == "live", READY_SECONDS, "the stream live", log=nginx.log)
+        assert (
+            chatter.post(chat_path, {"text": "before you came"}, format="json").status_code == 200
+        )
         master = nginx.hls_dir / stream.internal_name / "index.m3u8"
         _wait(master.exists, PLAYLIST_SECONDS, "the master playlist", log=nginx.log)
 
-        # when a viewer opens the watch page
-        chromium.get(f"{live_server.url}/live/{stream.pk}")
+        # when a viewer opens the watch page (anonymous: its chat is read-only)
+        chromium.get(f"{asgi_server.url}/live/{stream.pk}")
 
         # then hls.js plays it: the video's time advances
         def played() -> float:
@@ -353,8 +461,74 @@ def test_the_watch_page_plays_the_stream_in_headless_chromium(
 
         first = _wait(lambda: played() > 0.5 and played(), PLAYLIST_SECONDS, "the video playing")
         _wait(lambda: played() > first + 1.5, 10, "the video advancing")
-        assert chromium.find_element("id", "live-chat").get_attribute("data-stream-id") == str(
-            stream.pk
+
+        # and the chat shows the history, then a message sent through the API, as text
+        _wait(lambda: _chat_texts(chromium) == ["before you came"], CHAT_SECONDS, "the history")
+        said = chatter.post(chat_path, {"text": "hi <b>page</b>"}, format="json")
+        assert said.status_code == 200, said.content
+        _wait(
+            lambda: _chat_texts(chromium) == ["before you came", "hi <b>page</b>"],
+            CHAT_SECONDS,
+            "the message on the page",
         )
+        assert (
+            chromium.execute_script(
+                "return document.querySelectorAll('#live-chat-messages b').length;"
+            )
+            == 0
+        )
+        authors = chromium.execute_script(
+            "return Array.from(document.querySelectorAll('#live-chat-messages .live-chat-author'))"
+            ".map(function (e) { return e.textContent; });"
+        )
+        assert authors == ["Vee", "Vee"]
+        assert "Sign in with an app to chat" in _text(chromium, "live-chat")
+
+        # and the page's heartbeat and its chat socket each count a viewer, whose count it shows
+        def counted() -> bool:
+            viewer_counts_fold()
+            return _text(chromium, "live-viewer-count") == "2"
+
+        _wait(counted, CHAT_SECONDS, "two viewers shown (heartbeat and chat)")
+
+        # when staff hide the message from the admin, then it disappears from the page
+        message = ChatMessage.objects.get(text="hi <b>page</b>")
+        hidden = moderator.post(
+            reverse("admin:live_chatmessage_changelist"),
+            {"action": "hide", "_selected_action": [message.pk]},
+        )
+        assert hidden.status_code == 302
+        _wait(
+            lambda: _chat_texts(chromium) == ["before you came"],
+            CHAT_SECONDS,
+            "the hidden message gone from the page",
+        )
+
+        # when the ASGI server restarts, and a message is said while the socket is down
+        asgi_server.stop()
+        _wait(
+            lambda: "reconnecting" in _text(chromium, "live-chat-status"),
+            CHAT_SECONDS,
+            "the page seeing its socket drop",
+        )
+        said = chatter.post(chat_path, {"text": "while you were away"}, format="json")
+        assert said.status_code == 200, said.content
+        asgi_server.start()
+
+        # then the page reconnects and the history it gets again holds that message
+        _wait(
+            lambda: _chat_texts(chromium) == ["before you came", "while you were away"],
+            CHAT_SECONDS + 5,
+            "the page reconnected with the message it missed",
+        )
+        assert _text(chromium, "live-chat-status") == ""
     finally:
         _stop(push)
+
+    # and when the encoder stops, the page says the stream has ended
+    _wait(
+        lambda: _text(chromium, "live-chat-status") == "The stream has ended.",
+        CHAT_SECONDS + READY_SECONDS,
+        "the page telling the end",
+        log=nginx.log,
+    )

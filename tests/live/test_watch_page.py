@@ -148,3 +148,135 @@ def test_the_vendored_hls_js_is_the_version_the_lockfile_pins():
     version = lock["packages"]["node_modules/hls.js"]["version"]
     assert json.loads((STATIC / "package.json").read_text())["dependencies"]["hls.js"] == version
     assert f'="{version}"' in (STATIC / "hls.min.js").read_text()
+
+
+# The chat and the heartbeats: what the page's script needs --------------------------------
+
+
+def _attribute(html: str, element_id: str, name: str) -> str:
+    found = re.search(rf'id="{element_id}"[^>]*?\s{name}="([^"]*)"', html, re.DOTALL)
+    assert found, (element_id, name)
+    return found.group(1)
+
+
+@pytest.mark.parametrize(
+    ("visibility", "readable"),
+    [
+        pytest.param("public", "true", id="public"),
+        pytest.param("unlisted", "true", id="unlisted"),
+        pytest.param("followers", "false", id="followers"),
+    ],
+)
+def test_the_page_reads_the_chat_anonymously_only_where_anybody_may(
+    streamer, create_stream, visibility, readable
+):
+    # given a stream the streamer itself watches (a session, no access token)
+    created = create_stream(streamer, visibility=visibility)
+
+    # when
+    html = _client(streamer).get(f"/live/{created['id']}").content.decode()
+
+    # then the script gets the socket's path, and reads only a chat anybody may read
+    assert _attribute(html, "live-chat", "data-socket-path") == f"/ws/live/{created['id']}/chat/"
+    assert _attribute(html, "live-chat", "data-readable") == readable
+    assert _attribute(html, "live-chat", "data-text-ended") == "The stream has ended."
+    assert 'id="live-chat-messages"' in html
+    assert 'id="live-viewer-count"' in html
+    assert "Sign in with an app to chat." in html
+
+
+def test_the_page_has_no_inline_script_so_a_strict_csp_holds(streamer, create_stream):
+    # a script-src 'self' policy forbids inline scripts and handlers: the page needs none
+    created = create_stream(streamer)
+    html = _client().get(f"/live/{created['id']}").content.decode()
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.DOTALL)
+
+    assert scripts
+    assert all('src="' in attributes and body.strip() == "" for attributes, body in scripts)
+    assert not re.search(r"\son[a-z]+=", html)
+    assert "innerHTML" not in (STATIC / "watch.js").read_text()
+
+
+def _socket_opens(stream_id, origin: bytes) -> tuple[bool, object]:
+    from asgiref.sync import async_to_sync
+    from channels.testing import WebsocketCommunicator
+
+    from config.asgi import application
+
+    async def attempt():
+        socket = WebsocketCommunicator(
+            application, f"/ws/live/{stream_id}/chat/", headers=[(b"origin", origin)]
+        )
+        connected, detail = await socket.connect(timeout=5)
+        if connected:
+            detail = await socket.receive_json_from(timeout=5)
+            await socket.disconnect()
+        return connected, detail
+
+    return async_to_sync(attempt)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_chat_socket_accepts_the_pages_own_origin_and_refuses_another_sites(
+    streamer, create_stream
+):
+    # given a public stream (the page's socket carries cookies, no token: origin-checked)
+    created = create_stream(streamer)
+
+    # when the page's own origin, then another site's, open the socket the page names
+    own = _socket_opens(created["id"], b"http://localhost")
+    foreign = _socket_opens(created["id"], b"https://elsewhere.example")
+
+    # then the page reads the history; another site's page is refused
+    assert own[0] is True
+    assert own[1]["event"] == "history"
+    assert foreign[0] is False
+
+
+@pytest.fixture
+def live_public_stream(streamer, create_stream, nginx):
+    created = create_stream(streamer)
+    assert nginx("on_publish", created["ingest"]["stream_key"]).status_code == 302
+    return created["id"]
+
+
+def _heartbeat(client: Client, html: str, **headers) -> tuple[int, dict]:
+    url = _attribute(html, "live-heartbeat", "data-url")
+    response = client.post(
+        url, data=json.dumps({"viewer_id": "browser-tab-1"}), content_type="application/json",
+        **headers,
+    )  # fmt: skip
+    return response.status_code, json.loads(response.content)
+
+
+def test_an_anonymous_page_heartbeat_counts_a_viewer(live_public_stream):
+    # given an anonymous browser on the watch page of a live stream
+    client = Client(enforce_csrf_checks=True)
+    html = client.get(f"/live/{live_public_stream}").content.decode()
+
+    # when its script posts a heartbeat where the page says, every 15 s
+    status, body = _heartbeat(client, html)
+
+    # then it counts, with no CSRF token needed (no session to ride on)
+    assert _attribute(html, "live-heartbeat", "data-seconds") == "15"
+    assert status == 200, body
+    assert body["viewers"] == 1
+
+
+def test_a_signed_in_page_heartbeat_needs_the_pages_csrf_token(live_public_stream):
+    # given a signed-in browser (a session cookie) on the watch page of a live stream
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory())
+    html = client.get(f"/live/{live_public_stream}").content.decode()
+    token = _attribute(html, "live-heartbeat", "data-csrf-token")
+
+    # when it posts without the token, then with the page's
+    refused = _heartbeat(client, html)
+    counted = _heartbeat(client, html, HTTP_X_CSRFTOKEN=token)
+
+    # then the forged-looking one is refused and counted nothing; the page's counts
+    assert refused[0] == 403
+    assert "CSRF" in refused[1]["error"]
+    assert counted[0] == 200, counted[1]
+    assert counted[1]["viewers"] == 1
+    assert counted[1]["watched_seconds"] == 0
