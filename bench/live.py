@@ -180,7 +180,7 @@ def uvicorn_start(port: int) -> subprocess.Popen:
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--app-dir", "platform",
          "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off",
-         "--no-proxy-headers", "--log-level", "warning"],
+         "--no-proxy-headers", "--log-level", "warning", "--timeout-graceful-shutdown", "5"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     deadline = time.monotonic() + 120

@@ -66,6 +66,8 @@ class AsgiServer:
                     "--lifespan",
                     "off",
                     "--no-proxy-headers",
+                    "--timeout-graceful-shutdown",
+                    "5",
                 ],  # fmt: skip
                 cwd=BASE_DIR,
                 env=env,
