@@ -234,8 +234,11 @@ def test_resumable_video_upload_to_s3_is_processed_and_plays(alice, s3, clip):
     # and the raw upload object and its multipart upload are gone
     assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
-    assert not any(key.startswith("uploads/") for key in keys)
-    assert not any("/source." in key for key in keys)
+    assert not any(key.startswith(f"uploads/{upload['id']}") for key in keys)
+    # (the bucket is the session's: other tests' media, a live replay, may be in it)
+    media_prefix = f"media/{finished.json()['id']}/"
+    assert any(key.startswith(media_prefix) for key in keys)
+    assert not any(key.startswith(media_prefix) and "/source." in key for key in keys)
     assert Upload.objects.get(pk=upload["id"]).state == "finished"
 
 
