@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import APIException
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 _FOLLOW_COVERS = {
     "read:follows", "write:follows", "read:blocks", "write:blocks",
@@ -76,3 +76,13 @@ class HasUser(BasePermission):
         if request.auth is not None:
             raise UserRequired()
         return False
+
+
+class HasUserToWrite(HasUser):
+    """Reads (``GET``, ``HEAD``, ``OPTIONS``) are open to anybody the scopes let in; every
+    other method acts for a signed-in account, as :class:`HasUser`."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        return super().has_permission(request, view)

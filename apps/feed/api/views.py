@@ -31,7 +31,7 @@ from core.errors import NotFound
 from core.ids import parse_id
 from core.pagination import page_params
 from core.params import truthy
-from core.permissions import HasScope, HasUser
+from core.permissions import HasScope, HasUser, HasUserToWrite
 
 User = get_user_model()
 
@@ -137,13 +137,8 @@ class StatusCreateView(UserView):
 
 
 class StatusDetailView(APIView):
-    permission_classes = [HasScope]
+    permission_classes = [HasScope, HasUserToWrite]
     required_scopes = {"GET": "read:statuses", "PUT": "write:statuses", "DELETE": "write:statuses"}
-
-    def get_permissions(self):
-        if self.request.method != "GET":
-            return [HasScope(), HasUser()]
-        return super().get_permissions()
 
     @extend_schema(responses=StatusSerializer)
     def get(self, request, status_id: int):

@@ -23,7 +23,7 @@ from apps.live.services import chat
 from core import errors
 from core.api.schema import error_response
 from core.ids import parse_id
-from core.permissions import HasScope, HasUser
+from core.permissions import HasScope, HasUser, HasUserToWrite
 
 READ, WRITE = "read:statuses", "write:statuses"
 STREAM_ENDED = error_response("The stream has ended: its chat is closed.")
@@ -213,13 +213,8 @@ class ChatReplayView(APIView):
 class ChatMessagesView(APIView):
     """``GET`` the latest visible messages (oldest first); ``POST`` one."""
 
-    permission_classes = [HasScope]
+    permission_classes = [HasScope, HasUserToWrite]
     required_scopes = {"GET": READ, "POST": WRITE}
-
-    def get_permissions(self):
-        if self.request.method != "GET":
-            return [HasScope(), HasUser()]
-        return super().get_permissions()
 
     @extend_schema(
         operation_id="live_chat_messages",
@@ -310,13 +305,8 @@ class ChatTimeoutsView(APIView):
 class ChatSettingsView(APIView):
     """``GET`` the rules in force; ``PATCH`` some of them (the streamer and its moderators)."""
 
-    permission_classes = [HasScope]
+    permission_classes = [HasScope, HasUserToWrite]
     required_scopes = {"GET": READ, "PATCH": WRITE}
-
-    def get_permissions(self):
-        if self.request.method != "GET":
-            return [HasScope(), HasUser()]
-        return super().get_permissions()
 
     @extend_schema(operation_id="live_chat_settings", responses=ChatRulesSerializer)
     def get(self, request, stream_id: int):

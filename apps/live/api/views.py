@@ -19,7 +19,7 @@ from core.api.pagination import paged_response
 from core.api.schema import error_response
 from core.ids import parse_id
 from core.pagination import page_params, paginate_queryset
-from core.permissions import HasScope, HasUser
+from core.permissions import HasScope, HasUser, HasUserToWrite
 
 PAGE_PARAMETERS = [
     OpenApiParameter("max_id", str),
@@ -37,13 +37,8 @@ def _with_key(stream, key: str) -> Response:
 class StreamListView(APIView):
     """``GET /api/agora/v1/live/streams`` (what is live now) and ``POST`` (a new stream)."""
 
-    permission_classes = [HasScope]
+    permission_classes = [HasScope, HasUserToWrite]
     required_scopes = {"GET": READ, "POST": WRITE}
-
-    def get_permissions(self):
-        if self.request.method != "GET":
-            return [HasScope(), HasUser()]
-        return super().get_permissions()
 
     @extend_schema(
         operation_id="live_streams",
@@ -99,13 +94,8 @@ class StreamListView(APIView):
 class StreamDetailView(APIView):
     """``GET``/``DELETE /api/agora/v1/live/streams/:id``: one stream; delete an idle or ended one."""
 
-    permission_classes = [HasScope]
+    permission_classes = [HasScope, HasUserToWrite]
     required_scopes = {"GET": READ, "DELETE": WRITE}
-
-    def get_permissions(self):
-        if self.request.method != "GET":
-            return [HasScope(), HasUser()]
-        return super().get_permissions()
 
     @extend_schema(operation_id="live_stream", responses=StreamSerializer)
     def get(self, request, stream_id: int):
