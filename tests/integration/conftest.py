@@ -17,6 +17,10 @@ import pytest
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 WORKER_READY_SECONDS = 60
+WORKER_QUIET_SECONDS = 30
+
+# The hostname of the session's worker once celery_worker_process started it.
+_worker: dict[str, str] = {}
 
 
 def _require_services() -> None:
@@ -216,11 +220,55 @@ def celery_worker_process(
                     pytrace=False,
                 )
         process.worker_log = worker_log
+        _worker["hostname"] = hostname
         yield process
     finally:
+        _worker.clear()
         process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _worker_busy(hostname: str) -> bool:
+    """Whether the worker holds or runs a task, or the broker's queue still has one."""
+    import redis
+    from django.conf import settings
+
+    from config.celery import app
+
+    if redis.Redis.from_url(settings.CELERY_BROKER_URL).llen("celery"):
+        return True
+    inspect = app.control.inspect(destination=[hostname], timeout=2.0)
+    for answer in (inspect.active(), inspect.reserved()):
+        if answer is None or any(answer.values()):
+            return True
+    return False
+
+
+@pytest.fixture(autouse=True)
+def _worker_quiet_before_flush(request):
+    """After a transactional test, wait for the worker to finish what the test queued.
+
+    pytest-django empties the tables with one TRUNCATE when such a test ends; a task
+    the test queued, still writing, deadlocks with it and the flush fails. Set up
+    after the database fixture, so this runs before its teardown.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None
+        and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    )
+    if transactional:
+        request.getfixturevalue("_django_db_helper")
+    yield
+    hostname = _worker.get("hostname")
+    if not transactional or hostname is None:
+        return
+    deadline = time.monotonic() + WORKER_QUIET_SECONDS
+    while _worker_busy(hostname):
+        if time.monotonic() > deadline:
+            pytest.fail(f"The Celery worker was still busy {WORKER_QUIET_SECONDS}s after the test.")
+        time.sleep(0.2)
