@@ -296,6 +296,48 @@ class LiveStreamKilled(Event):
 
 
 @dataclass(frozen=True)
+class PileOnDetected(Event):
+    """Protection saw a surge of hostile attention at an account and raised its shield.
+
+    ``sender_ids``: the hostile strangers it muted for the account; ``since``/``until``
+    (ISO 8601): the window it detected in, and when the shield lowers. Moderation
+    opens one case grouping the pile-on.
+    """
+
+    account_id: int
+    shield_id: int
+    sender_ids: tuple[int, ...]
+    content_ids: tuple[int, ...]
+    since: str
+    until: str
+
+
+@dataclass(frozen=True)
+class ShieldChanged(Event):
+    """An account's shield went up or down (``active``); ``source`` is pile_on or account.
+
+    While it is up the feed holds the account's scheduled posts; when it goes down it
+    releases them. ``until`` (ISO 8601) when it lowers on its own, for ``active``.
+    """
+
+    account_id: int
+    active: bool
+    source: str
+    until: str | None = None
+
+
+@dataclass(frozen=True)
+class ReputationChanged(Event):
+    """An account's trust score moved to ``score`` (0..1) from ``previous``, by ``reason``."""
+
+    account_id: int
+    score: float
+    previous: float
+    level: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class MediaProcessed(Event):
     media_id: int
     owner_id: int

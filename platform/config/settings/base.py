@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "apps.media",
     "apps.feed",
     "apps.billing",
+    "apps.protection",
     "apps.live",
     "apps.moderation",
 ]

@@ -1,0 +1,1 @@
+"""Protection's back-office screens."""

@@ -1,0 +1,3 @@
+"""Routes of the protection app."""
+
+urlpatterns: list = []

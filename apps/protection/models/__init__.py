@@ -1,0 +1,1 @@
+"""Protection's models, one module per area."""
