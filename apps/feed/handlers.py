@@ -45,6 +45,13 @@ def on_content_written(event: events.ContentPublished | events.ContentUpdated) -
     cards.status_card_schedule(status_id=event.content_id)
 
 
+def on_shield_changed(event: events.ShieldChanged) -> None:
+    """An account's shield went up or down: its scheduled statuses are held or released."""
+    from apps.feed.services.scheduling import scheduled_statuses_hold
+
+    scheduled_statuses_hold(account_id=event.account_id, held=event.active)
+
+
 def connect() -> None:
     """Subscribe the feed's handlers and fill in core's interfaces (``FeedConfig.ready``)."""
     from apps.feed import streaming
@@ -59,5 +66,6 @@ def connect() -> None:
     events.subscribe(events.AccountWarned, on_account_warned)
     events.subscribe(events.ContentPublished, on_content_written)
     events.subscribe(events.ContentUpdated, on_content_written)
+    events.subscribe(events.ShieldChanged, on_shield_changed)
 
     from apps.feed import card_tasks, scheduling_tasks  # noqa: F401 (register the Celery tasks)

@@ -10,6 +10,8 @@ workers register its tasks.
 
 from __future__ import annotations
 
+from django.apps import apps
+
 from core import events
 
 
@@ -52,6 +54,18 @@ def on_live_stream_killed(event: events.LiveStreamKilled) -> None:
     strike_create(account=account, action=Strike.Action.NONE, text=text, created_by=moderator)
 
 
+def on_pile_on_detected(event: events.PileOnDetected) -> None:
+    """Protection raised a shield over a pile-on: open the one case grouping it, and tell
+    protection which case it is (shown with the shield in its back office)."""
+    from apps.moderation.services.queue import pile_on_case_open
+    from apps.protection.services.shields import shield_case_set
+
+    case = pile_on_case_open(
+        shield_id=event.shield_id, account_id=event.account_id, sender_ids=event.sender_ids
+    )
+    shield_case_set(shield_id=event.shield_id, case_id=case.pk)
+
+
 def connect() -> None:
     from apps.moderation import (
         case_tasks,  # noqa: F401 (registers the Celery task)
@@ -62,3 +76,5 @@ def connect() -> None:
 
     events.subscribe(events.ContentDeleted, on_content_deleted)
     events.subscribe(events.LiveStreamKilled, on_live_stream_killed)
+    if apps.is_installed("apps.protection"):
+        events.subscribe(events.PileOnDetected, on_pile_on_detected)

@@ -460,6 +460,7 @@ def snapshots_assess(jobs: list[tuple[Snapshot, str, str]]) -> list[Assessment |
             Assessment.objects.bulk_create(list(rows.values()))
         for i, row in rows.items():
             decision_carry_out(assessment=row, outcome=outcomes[i])
+        assessed_publish((row, results[i].score_of(Category.OFFENSIVE)) for i, row in rows.items())
     domains_record(
         jobs[i][0].item.text
         for i, outcome in outcomes.items()
@@ -474,6 +475,17 @@ def snapshots_assess(jobs: list[tuple[Snapshot, str, str]]) -> list[Assessment |
             seconds=each_seconds,
         )
     return [rows.get(i) for i in range(len(jobs))]
+
+
+def assessed_publish(rows) -> None:
+    """One ``ContentAssessed`` per content type of the batch, carrying each item's hostility."""
+    by_type: dict[str, list[tuple[int, int, float]]] = {}
+    for row, hostility in rows:
+        by_type.setdefault(row.content_type, []).append(
+            (row.content_id, row.author_id, round(float(hostility), 4))
+        )
+    for content_type, assessed in by_type.items():
+        events.publish(events.ContentAssessed(content_type=content_type, assessed=tuple(assessed)))
 
 
 def metrics_record(

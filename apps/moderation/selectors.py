@@ -53,14 +53,38 @@ def case_reports(case: Case) -> QuerySet[Report]:
     return case.reports.select_related("reporter").prefetch_related("rules").order_by("id")
 
 
+# A case grouping a pile-on (protection's ``PileOnDetected``): its content id is the
+# shield's, its author the account piled on; its subjects are the hostile strangers.
+PILE_ON = "pile_on"
+
+
+def _pile_on_senders(case: Case) -> dict[int, list[int]]:
+    """The pile-on's hostile strangers and what each sent (protection keeps them)."""
+    from apps.protection.selectors import pile_on_senders
+
+    return pile_on_senders(shield_id=case.content_id)
+
+
 def case_status_ids(case: Case) -> list[int]:
-    """The statuses a decision on the case applies to: its own and those its reports name."""
+    """The statuses a decision on the case applies to: its own (a pile-on's: every hostile
+    stranger's) and those its reports name."""
     ids: set[int] = set()
     if case.content_type == "status":
         ids.add(case.content_id)
+    elif case.content_type == PILE_ON:
+        ids.update(i for status_ids in _pile_on_senders(case).values() for i in status_ids)
     for status_ids in case.reports.values_list("status_ids", flat=True):
         ids.update(int(i) for i in status_ids or ())
     return sorted(ids)
+
+
+def case_subjects(case: Case) -> dict[int, list[int]]:
+    """Whom an account decision (warn, limit, suspend) and its strike apply to, each with
+    the statuses named in the strike: the author, or each of a pile-on's hostile strangers
+    (never the account piled on)."""
+    if case.content_type == PILE_ON:
+        return _pile_on_senders(case)
+    return {case.author_id: case_status_ids(case)}
 
 
 def author_strikes(author_id: int) -> QuerySet[Strike]:

@@ -15,9 +15,14 @@ class ProtectionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.protection import handlers
+        from apps.protection import handlers, tasks  # noqa: F401 (register the Celery tasks)
         from apps.protection.grants import ROLE_GRANTS
         from core.roles import register_grants
+        from core.schedules import register_schedulable
 
         register_grants(self.label, ROLE_GRANTS)
         handlers.connect()
+        register_schedulable(
+            "protection.shields_expire",
+            description="lower the shields whose time ran out, with their recap",
+        )

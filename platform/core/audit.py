@@ -509,3 +509,16 @@ def live_channel_moderator_changed(
         before={"channel_id": channel_id, "moderator": not added},
         after={"channel_id": channel_id, "moderator": added},
     )
+
+
+def shield_lowered(*, actor, shield_id: int, account_id: int, reason: str = "") -> AuditEntry:
+    """Staff brought ``account_id``'s shield (``shield_id``) down before its time."""
+    return _append(
+        actor=actor,
+        action=AuditAction.SHIELD_LOWERED,
+        target_type="account",
+        target_id=account_id,
+        before={"shield_id": shield_id, "active": True},
+        after={"shield_id": shield_id, "active": False},
+        note=reason,
+    )

@@ -296,6 +296,20 @@ class LiveStreamKilled(Event):
 
 
 @dataclass(frozen=True)
+class ContentAssessed(Event):
+    """Moderation's automated assessment of a batch of content of one type.
+
+    ``assessed``: (content id, author id, hostility) for each item, hostility being the
+    0..1 score of the offensive category (insults, harassment). Published whatever the
+    decision, so an app can weigh ordinary and hostile content alike (protection's
+    pile-on detector counts both).
+    """
+
+    content_type: str
+    assessed: tuple[tuple[int, int, float], ...]
+
+
+@dataclass(frozen=True)
 class PileOnDetected(Event):
     """Protection saw a surge of hostile attention at an account and raised its shield.
 

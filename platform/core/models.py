@@ -223,6 +223,7 @@ class AuditAction(models.TextChoices):
         "live_channel_moderator_removed",
         _("live channel moderator removed"),
     )
+    SHIELD_LOWERED = "shield_lowered", _("shield lowered by staff")
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -20,6 +20,7 @@ def test_every_installed_apps_urlconf_is_included_from_the_highest_layer_down():
     assert included_app_urlconfs() == [
         "apps.moderation.api.urls",
         "apps.live.api.urls",
+        "apps.protection.api.urls",
         "apps.billing.api.urls",
         "apps.feed.api.urls",
         "apps.media.api.urls",
@@ -50,6 +51,7 @@ def test_an_app_that_is_not_installed_is_not_wired(monkeypatch):
     # then
     assert wiring.agora_apps() == [
         "apps.live",
+        "apps.protection",
         "apps.billing",
         "apps.feed",
         "apps.media",
@@ -57,6 +59,7 @@ def test_an_app_that_is_not_installed_is_not_wired(monkeypatch):
     ]
     assert [module.__name__ for module in wiring.app_modules("urls", "api.urls")] == [
         "apps.live.api.urls",
+        "apps.protection.api.urls",
         "apps.billing.api.urls",
         "apps.feed.api.urls",
         "apps.media.api.urls",

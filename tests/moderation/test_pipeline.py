@@ -539,8 +539,8 @@ def test_assessing_a_status_costs_a_fixed_number_of_queries(
     )
 
     # The status with its author, its media, the author for the per-user flags, the
-    # policies, and the insert (in a savepoint).
-    with django_assert_max_num_queries(7):
+    # policies, the insert (in a savepoint), and ContentAssessed's outbox row.
+    with django_assert_max_num_queries(8):
         pipeline_module.content_assess(
             content_type="status", content_id=int(second["id"]), trigger="manual"
         )
@@ -628,8 +628,8 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(
     requests = [pipeline_module.Request("status", s.pk, "manual", f"req{s.pk}") for s in statuses]
 
     # Earlier runs, the statuses, their media, their authors (for the per-user flags), the
-    # policies, one insert (in a savepoint).
-    with django_assert_max_num_queries(8):
+    # policies, one insert (in a savepoint), one ContentAssessed outbox row for the batch.
+    with django_assert_max_num_queries(9):
         written = pipeline_module.contents_assess(requests)
     assert {a.decision for a in written} == {"allow"}
 

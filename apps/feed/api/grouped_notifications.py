@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from apps.accounts.api.serializers import AccountSerializer
 from apps.feed import selectors, services
 from apps.feed.api.notifications import (
+    AgoraPayloadField,
     _ModerationWarningField,
     list_param,
     notification_type_filters,
@@ -112,6 +113,7 @@ class NotificationGroupSerializer(serializers.Serializer):
     sample_account_ids = serializers.ListField(child=serializers.CharField())
     status_id = serializers.CharField(required=False, allow_null=True)
     moderation_warning = _ModerationWarningField()
+    agora = AgoraPayloadField()
 
     def to_representation(self, group):
         notification = group.notification
@@ -133,6 +135,9 @@ class NotificationGroupSerializer(serializers.Serializer):
         warning = self.fields["moderation_warning"].to_representation(notification)
         if warning is not None:
             data["moderation_warning"] = warning
+        agora = self.fields["agora"].to_representation(notification)
+        if agora is not None:
+            data["agora"] = agora
         return data
 
 

@@ -34,23 +34,43 @@ class _ModerationWarningField(serializers.Field):
         }
 
 
+@extend_schema_field(
+    {"type": "object", "description": "Agora's own notification types' data (``agora:...``)."}
+)
+class AgoraPayloadField(serializers.Field):
+    """What an Agora notification type (``agora:shield``) tells, under ``agora``.
+
+    Left out of Mastodon's own types, as ``moderation_warning`` is of the others.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", required=False, **kwargs)
+
+    def to_representation(self, notification):
+        if not notification.type.startswith("agora:"):
+            return None  # left out of the entity by the serializer
+        return notification.payload or {}
+
+
 class NotificationEntitySerializer(NotificationSerializer):
     """Notification, plus ``moderation_warning`` (Mastodon 4.3's AccountWarning) when it is one,
     and Mastodon 4.3's ``group_key`` (streamed notifications join their group with it)."""
 
     moderation_warning = _ModerationWarningField()
+    agora = AgoraPayloadField()
     group_key = serializers.SerializerMethodField()
 
     class Meta(NotificationSerializer.Meta):
-        fields = [*NotificationSerializer.Meta.fields, "group_key", "moderation_warning"]
+        fields = [*NotificationSerializer.Meta.fields, "group_key", "moderation_warning", "agora"]
 
     def get_group_key(self, notification) -> str:
         return notification.group_key or f"ungrouped-{notification.pk}"
 
     def to_representation(self, notification):
         data = super().to_representation(notification)
-        if data.get("moderation_warning") is None:
-            data.pop("moderation_warning", None)
+        for optional in ("moderation_warning", "agora"):
+            if data.get(optional) is None:
+                data.pop(optional, None)
         return data
 
 

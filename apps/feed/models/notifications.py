@@ -24,6 +24,10 @@ class Notification(PublicModel):
         POLL = "poll"
         QUOTE = "quote"
         QUOTED_UPDATE = "quoted_update"
+        # Agora's own, namespaced as Pleroma's are (clients skip types they do not
+        # know); the entity carries ``payload`` under ``agora``. Protection's shield
+        # going up or down, told to the shielded account.
+        SHIELD = "agora:shield"
 
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -36,7 +40,8 @@ class Notification(PublicModel):
         Status, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     # Type-specific data another app sent with its event: for ``moderation_warning``,
-    # the account warning ({id, action, text, status_ids, created_at}).
+    # the account warning ({id, action, text, status_ids, created_at}); for Agora's own
+    # types (``agora:...``), what the entity shows under ``agora``.
     payload = models.JSONField(null=True, blank=True)
     # Mastodon 4.3's notification group: ``<type>-<status id>-<hour>`` (favourite,
     # reblog), ``follow-<hour>``, else ``ungrouped-<id>``; set by the services

@@ -341,6 +341,10 @@ class ScheduledStatus(PublicModel):
     )
     scheduled_at = models.DateTimeField(db_index=True)
     params = models.JSONField(default=dict)
+    # Held while the account's shield is up (protection's ``ShieldChanged``): not
+    # published, never dropped; released when the shield goes down, then published
+    # at once if its time has passed.
+    held = models.BooleanField(default=False)
 
     class Meta:
         verbose_name_plural = "scheduled statuses"

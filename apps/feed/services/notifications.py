@@ -213,9 +213,8 @@ def notifications_clear(*, account) -> None:
 
 def warning_notify(*, event: events.AccountWarned) -> Notification:
     """Notify the warned account (Mastodon sends it from the account itself)."""
-    notification = Notification(
+    return system_notification_create(
         account_id=event.account_id,
-        from_account_id=event.account_id,
         type=Notification.Type.MODERATION_WARNING,
         payload={
             "id": str(event.warning_id),
@@ -225,9 +224,18 @@ def warning_notify(*, event: events.AccountWarned) -> Notification:
             "created_at": event.created_at,
         },
     )
+
+
+def system_notification_create(*, account_id: int, type: str, payload: dict) -> Notification:
+    """Tell an account something the platform did about it (from the account itself, as
+    Mastodon sends ``moderation_warning``), streamed and pushed like any notification."""
+    notification = Notification(
+        account_id=account_id, from_account_id=account_id, type=type, payload=payload
+    )
     notification.group_key = f"ungrouped-{notification.pk}"
     notification.save(force_insert=True)
     streaming.notification_broadcast_on_commit(notification=notification)
+    push.notifications_push_on_commit(notifications=[notification])
     return notification
 
 

@@ -136,3 +136,38 @@ def account_mute(*, account, target, notifications: bool = True, duration: int =
 
 def account_unmute(*, account, target) -> None:
     Mute.objects.filter(account=account, target=target).delete()
+
+
+def accounts_mute_until(*, account_id: int, target_ids, until) -> list[int]:
+    """Mute each of ``target_ids`` for the account until ``until`` (notifications too), in
+    two queries; the ids it newly muted. An account already muted stays as the account
+    left it (a permanent mute is never shortened)."""
+    wanted = set(target_ids) - {account_id}
+    already = set(
+        Mute.objects.filter(account_id=account_id, target_id__in=wanted).values_list(
+            "target_id", flat=True
+        )
+    )
+    new = sorted(wanted - already)
+    Mute.objects.bulk_create(
+        [
+            Mute(
+                account_id=account_id,
+                target_id=target_id,
+                hide_notifications=True,
+                expires_at=until,
+            )
+            for target_id in new
+        ],
+        ignore_conflicts=True,
+    )
+    return new
+
+
+def accounts_unmute_if_until(*, account_id: int, target_ids, until) -> int:
+    """Take back the mutes :func:`accounts_mute_until` made (those still ending at ``until``:
+    a mute the account changed since is its own); how many went."""
+    deleted, _by_model = Mute.objects.filter(
+        account_id=account_id, target_id__in=list(target_ids), expires_at=until
+    ).delete()
+    return deleted

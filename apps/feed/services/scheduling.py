@@ -219,7 +219,7 @@ def scheduled_statuses_publish_due(
     now = now or timezone.now()
     due = (
         ScheduledStatus.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(scheduled_at__lte=now)
+        .filter(scheduled_at__lte=now, held=False)
         .filter(able_to_act_q("account__"))
         .select_related("account")
         .order_by("scheduled_at", "id")
@@ -242,3 +242,13 @@ def scheduled_statuses_publish_due(
                 published.append(status.pk)
             scheduled.delete()
     return published
+
+
+def scheduled_statuses_hold(*, account_id: int, held: bool) -> int:
+    """Hold (or release) every scheduled status of the account; how many changed.
+
+    Protection holds them while the account's shield is up, so nothing it scheduled
+    goes out into a pile-on; released rows whose time has passed are published by the
+    next :func:`scheduled_statuses_publish_due`. Idempotent (events arrive at least once).
+    """
+    return ScheduledStatus.objects.filter(account_id=account_id, held=not held).update(held=held)

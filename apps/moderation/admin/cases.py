@@ -270,6 +270,15 @@ class CaseAdmin(admin.ModelAdmin):
             from apps.live.selectors import chat_message_get
 
             chat_message = chat_message_get(message_id=case.content_id)
+        pile_on = []
+        if case.content_type == selectors.PILE_ON:
+            senders = selectors.case_subjects(case)
+            users = User.objects.in_bulk(list(senders))
+            statuses = Status.objects.in_bulk([i for ids in senders.values() for i in ids])
+            pile_on = [
+                (users.get(sender_id), sender_id, [statuses[i] for i in ids if i in statuses])
+                for sender_id, ids in senders.items()
+            ]
         recent_statuses = list(
             Status.objects.filter(account_id=case.author_id, reblog_of__isnull=True).order_by(
                 "-id"
@@ -291,6 +300,7 @@ class CaseAdmin(admin.ModelAdmin):
             "case": case,
             "status": status,
             "chat_message": chat_message,
+            "pile_on": pile_on,
             "author": author,
             "reports": reports,
             "assessments": [

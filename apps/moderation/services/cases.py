@@ -140,7 +140,7 @@ def _case_to_decide(case: Case, *, moderator) -> Case:
 def _case_content(case: Case, status_ids: list[int]) -> list[tuple[str, int]]:
     """What a content action acts on: the case's statuses, or its content if not a status."""
     content = [("status", i) for i in status_ids]
-    if case.content_type not in ("status", "account"):
+    if case.content_type not in ("status", "account", selectors.PILE_ON):
         content.append((case.content_type, case.content_id))
     return content
 
@@ -160,24 +160,26 @@ def _content_actioned(case: Case, content: list[tuple[str, int]], *, steps, reas
 
 
 def _account_restrict(case: Case, *, moderator, action: str, note: str, reason: str) -> None:
-    """Restrict the case's author: audited on the account, and strike expiry must not lift it."""
-    audit.account_decided(
-        actor=moderator,
-        account_id=case.author_id,
-        decision=action,
-        standing_before=strikes.current_restriction(case.author_id),
-        standing_after=ACCOUNT_ACTIONS[action],
-        case_id=case.pk,
-        note=note,
-    )
-    strikes.policy_restriction_clear(account_id=case.author_id)
-    events.publish(
-        events.AccountRestricted(
-            account_id=case.author_id,
-            restriction=str(ACCOUNT_ACTIONS[action]),
-            reason=reason,
+    """Restrict the case's subjects (its author, or a pile-on's hostile strangers): each
+    audited on the account, and strike expiry must not lift it."""
+    for account_id in selectors.case_subjects(case):
+        audit.account_decided(
+            actor=moderator,
+            account_id=account_id,
+            decision=action,
+            standing_before=strikes.current_restriction(account_id),
+            standing_after=ACCOUNT_ACTIONS[action],
+            case_id=case.pk,
+            note=note,
         )
-    )
+        strikes.policy_restriction_clear(account_id=account_id)
+        events.publish(
+            events.AccountRestricted(
+                account_id=account_id,
+                restriction=str(ACCOUNT_ACTIONS[action]),
+                reason=reason,
+            )
+        )
 
 
 def _decision_carry_out(case: Case, *, moderator, action: str, status_ids, note, reason) -> None:
@@ -224,20 +226,24 @@ def _case_resolve(case: Case, *, moderator, action: str, note: str, reason: str)
 
 
 def _author_strike(case: Case, *, moderator, action: str, status_ids, reason: str) -> None:
-    """The strike the action gives the case's author (none for approve, or a gone author)."""
+    """The strike the action gives the case's author — or each of a pile-on's hostile
+    strangers, naming its own statuses — (none for approve, or for an account gone)."""
     strike_action = STRIKE_FOR_ACTION.get(action)
-    author = User.objects.filter(pk=case.author_id).first()
-    if strike_action is None or author is None:
+    if strike_action is None:
         return
-    strikes.strike_create(
-        account=author,
-        action=strike_action,
-        text=reason,
-        status_ids=status_ids,
-        case=case,
-        created_by=moderator,
-        restriction=ACCOUNT_ACTIONS.get(action, "none"),
-    )
+    subjects = selectors.case_subjects(case)
+    if case.content_type != selectors.PILE_ON:
+        subjects = {case.author_id: list(status_ids)}
+    for account in User.objects.filter(pk__in=list(subjects)).order_by("pk"):
+        strikes.strike_create(
+            account=account,
+            action=strike_action,
+            text=reason,
+            status_ids=subjects[account.pk],
+            case=case,
+            created_by=moderator,
+            restriction=ACCOUNT_ACTIONS.get(action, "none"),
+        )
 
 
 def case_act(

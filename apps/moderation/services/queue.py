@@ -194,3 +194,27 @@ def queue_for_review(
         )
         refresh_metrics_on_commit()
     return case
+
+
+def pile_on_case_open(*, shield_id: int, account_id: int, sender_ids: tuple[int, ...] = ()) -> Case:
+    """The one case grouping a pile-on protection detected (``PileOnDetected``).
+
+    About the shield (``pile_on`` ``<shield id>``), its author the account piled on; a
+    decision on it applies to the hostile strangers and what they sent
+    (:func:`apps.moderation.selectors.case_subjects`), never to that account. Scored 1.0:
+    many accounts are attacking one now. Idempotent: a redelivered event joins the
+    open case.
+    """
+    case = queue_for_review(
+        content_type=selectors.PILE_ON,
+        content_id=shield_id,
+        author_id=account_id,
+        category="offensive",
+        score=1.0,
+        source="automated",
+    )
+    logger.info(
+        "pile-on case opened",
+        extra={"case_id": case.pk, "shield_id": shield_id, "senders": len(sender_ids)},
+    )
+    return case

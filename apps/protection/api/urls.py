@@ -1,3 +1,9 @@
 """Routes of the protection app."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from apps.protection.api import shield
+
+urlpatterns = [
+    path("api/agora/v1/protection/shield", shield.ShieldView.as_view()),
+]
