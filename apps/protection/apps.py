@@ -17,7 +17,12 @@ class ProtectionConfig(AppConfig):
     def ready(self) -> None:
         from apps.protection import handlers
         from apps.protection.grants import ROLE_GRANTS
+        from apps.protection.links.verdict import link_check
+        from apps.protection.services.lookalikes import lookalike_check
+        from core import checks
         from core.roles import register_grants
 
         register_grants(self.label, ROLE_GRANTS)
         handlers.connect()
+        checks.register(link_check)
+        checks.register_name_checker(lookalike_check)

@@ -3,6 +3,18 @@
 from core.roles import MODERATOR, OPERATOR
 
 ROLE_GRANTS: dict[str, frozenset[str]] = {
-    MODERATOR: frozenset(),
-    OPERATOR: frozenset(),
+    # Moderators keep the link blocklist and decide lookalike name flags (resolve or
+    # dismiss: "change"); flags are opened by the system only, so no add or delete.
+    MODERATOR: frozenset(
+        {
+            "protection.view_blockeddomain",
+            "protection.add_blockeddomain",
+            "protection.change_blockeddomain",
+            "protection.delete_blockeddomain",
+            "protection.view_lookalikeflag",
+            "protection.change_lookalikeflag",
+        }
+    ),
+    # Operators import lists from the command line and see what the blocklist holds.
+    OPERATOR: frozenset({"protection.view_blockeddomain"}),
 }

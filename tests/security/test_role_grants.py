@@ -90,6 +90,12 @@ ROLE_PERMISSIONS = {
         "moderation.view_report",
         "moderation.view_rule",
         "moderation.view_strike",
+        "protection.add_blockeddomain",
+        "protection.change_blockeddomain",
+        "protection.change_lookalikeflag",
+        "protection.delete_blockeddomain",
+        "protection.view_blockeddomain",
+        "protection.view_lookalikeflag",
     },
     "operator": {
         "accounts.add_announcement",
@@ -135,6 +141,7 @@ ROLE_PERMISSIONS = {
         "media.retry_mediaattachment",
         "media.view_mediaattachment",
         "media.view_upload",
+        "protection.view_blockeddomain",
         "waffle.add_flag",
         "waffle.add_sample",
         "waffle.add_switch",
@@ -178,6 +185,7 @@ def test_each_app_grants_only_permissions_on_its_own_models():
     from apps.live import grants as live_grants
     from apps.media import grants as media_grants
     from apps.moderation import grants as moderation_grants
+    from apps.protection import grants as protection_grants
 
     for label, module in [
         ("accounts", accounts_grants),
@@ -185,6 +193,7 @@ def test_each_app_grants_only_permissions_on_its_own_models():
         ("live", live_grants),
         ("media", media_grants),
         ("moderation", moderation_grants),
+        ("protection", protection_grants),
     ]:
         names = {name for names in module.ROLE_GRANTS.values() for name in names}
         assert names, label
@@ -195,7 +204,7 @@ def test_core_grants_name_no_agora_app():
     from core.roles import CORE_GRANTS
 
     labels = {name.split(".")[0] for names in CORE_GRANTS.values() for name in names}
-    assert not labels & {"accounts", "feed", "live", "media", "moderation"}
+    assert not labels & {"accounts", "feed", "live", "media", "moderation", "protection"}
 
 
 def test_registering_grants_again_replaces_them_and_an_unknown_role_is_refused(monkeypatch):
