@@ -276,3 +276,27 @@ def test_moderations_link_assessor_scores_a_refused_link_as_blocking(blocklist):
     assert score.category == "link"
     assert score.score >= BLOCKING_SCORE
     assert "links:blocking" in score.signals
+
+
+# Live chat refuses on the same verdict ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_chat_message_with_a_refused_link_is_refused_with_the_reason(blocklist):
+    from apps.live.models import ChatMessage
+    from apps.live.services import chat
+    from core import errors
+    from tests.accounts.factories import UserFactory
+    from tests.live.chat_support import make_stream
+
+    stream = make_stream(UserFactory(username="streamer"))
+    viewer = UserFactory(username="viewer")
+
+    with pytest.raises(errors.Unprocessable) as refusal:
+        chat.chat_message_post(
+            author=viewer, stream_id=stream.pk, text="claim it at https://\u0430pple.com"
+        )
+
+    assert refusal.value.code == "text_refused"
+    assert "made to look like apple.com" in str(refusal.value.detail)
+    assert not ChatMessage.objects.exists()

@@ -224,3 +224,31 @@ def test_an_operator_cannot_decide_flags(flags):
     assert response.status_code == 403
     assert LookalikeFlag.objects.get(pk=flags[0].pk).state == "open"
     assert not AuditEntry.objects.filter(target_type="lookalike_flag").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [DOMAINS, FLAGS])
+def test_the_lists_cost_the_same_queries_however_many_rows(moderator_admin, flags, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert moderator_admin.get(url).status_code == 200
+        return len(captured)
+
+    for i in range(3):
+        BlockedDomain.objects.create(domain=f"bad{i}.example.com")
+    few = queries()
+    protected = flags[0].protected_account
+    for i in range(10):
+        BlockedDomain.objects.create(domain=f"worse{i}.example.com")
+        LookalikeFlag.objects.create(
+            account=UserFactory(),
+            field="username",
+            value=f"m0deration_team{i}",
+            protected_account=protected,
+            protected_value="moderation_team",
+        )
+
+    assert queries() == few

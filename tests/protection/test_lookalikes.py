@@ -189,3 +189,30 @@ def test_a_short_name_is_not_compared(settings, django_assert_num_queries):
 
     with django_assert_num_queries(0):
         assert lookalike_matches("b0b") == []
+
+
+@pytest.mark.django_db
+def test_a_display_name_a_checker_blocks_is_refused_and_unchanged():
+    # given: a stricter name checker than protection's (which only warns on display names)
+    from core import checks
+
+    def no_officials(name, *, kind, account_id=None):
+        return checks.CheckResult(
+            checker="test", is_blocking="official" in name.lower(), reason="is not allowed here"
+        )
+
+    user = UserFactory(username="someone", display_name="Someone")
+    checks.register_name_checker(no_officials)
+    try:
+        # when
+        response = client_for(user).patch(
+            UPDATE, {"display_name": "The Official One"}, format="json"
+        )
+    finally:
+        checks.unregister_name_checker(no_officials)
+
+    # then
+    assert response.status_code == 422
+    assert response.json()["details"]["display_name"][0]["description"] == "is not allowed here"
+    user.refresh_from_db()
+    assert user.display_name == "Someone"
