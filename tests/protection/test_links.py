@@ -134,6 +134,7 @@ def test_warned_links(blocklist, text, score, mentioned):
             "buy at https://apple.com/store and https://www.paypal.com", id="protected-themselves"
         ),
         pytest.param("https://support.apple.com/kb", id="protected-subdomain"),
+        pytest.param("https://bücher.apple.com/", id="protected-idn-subdomain"),
         pytest.param("https://münchen.de/rathaus and https://xn--mnchen-3ya.de", id="ordinary-idn"),
         pytest.param("https://日本語.jp and https://пример.рф", id="single-script-idn"),
         pytest.param("the data: it shows growth", id="data-in-prose"),

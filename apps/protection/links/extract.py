@@ -60,13 +60,9 @@ class _Markup(HTMLParser):
 
 def _link(url: str) -> Link | None:
     compact = _URL_IGNORED.sub("", html.unescape(url))
-    scheme_match = _SCHEME.match(compact)
-    if scheme_match is None:
-        if compact.startswith("//"):
-            compact = "http:" + compact
-        else:
-            compact = "http://" + compact
-    scheme = (_SCHEME.match(compact) or scheme_match).group(1).lower()  # type: ignore[union-attr]
+    if _SCHEME.match(compact) is None:  # bare (example.org/x) or scheme-relative (//example.org)
+        compact = ("http:" if compact.startswith("//") else "http://") + compact
+    scheme = compact.split(":", 1)[0].lower()
     if scheme in SCRIPT_SCHEMES:
         return Link(url=compact[:80], scheme=scheme, host="")
     try:

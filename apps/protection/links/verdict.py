@@ -40,8 +40,8 @@ def _homograph_of(host: str) -> str | None:
         return None
     shape = skeleton.folded_skeleton(host)
     for protected in domains.protected_domains():
-        if host == protected:
-            return None
+        if host == protected or host.endswith("." + protected):
+            return None  # the protected domain itself, or a real subdomain of it
         target = skeleton.folded_skeleton(protected)
         if shape == target or shape.endswith("." + target):
             return protected
