@@ -21,6 +21,7 @@ from apps.accounts.models import (
     CustomEmoji,
     User,
 )
+from core import checks
 from core.base_url import absolute_url, is_local_domain
 from core.ids import parse_id
 
@@ -86,6 +87,18 @@ def account_get_by_acct(*, acct: str) -> User:
     if account is None:
         raise Http404
     return account
+
+
+def display_name_warnings(*, account: User) -> list[str]:
+    """What ``core.checks`` warns about ``account``'s display name (it passes for a protected
+    account's, say), in words to show the person; empty when nothing does or none is installed.
+    """
+    if not account.display_name:
+        return []
+    results = checks.check_name(
+        account.display_name, kind=checks.DISPLAY_NAME, account_id=account.pk
+    )
+    return [result.reason for result in results if result.reason and not result.is_blocking]
 
 
 def username_is_taken(*, username: str) -> bool:

@@ -47,7 +47,7 @@ from apps.accounts.models import (
     User,
     Visibility,
 )
-from core import events
+from core import checks, events
 from core.errors import Invalid, NotFound
 
 logger = logging.getLogger(__name__)
@@ -171,6 +171,15 @@ def account_register(
         errors.setdefault("username", []).append(
             ValidationError(_("has already been taken"), code="taken")
         )
+    elif username:
+        # A username that passes for a protected account's (staff, the most followed) is
+        # refused: it is the handle people mention and cannot be changed later.
+        for result in checks.check_name(username, kind=checks.USERNAME):
+            if result.is_blocking:
+                errors.setdefault("username", []).append(
+                    ValidationError(result.reason or _("is reserved"), code="reserved")
+                )
+                break
     if email and selectors.email_is_taken(email=email):
         errors.setdefault("email", []).append(
             ValidationError(_("has already been taken"), code="taken")
@@ -278,6 +287,13 @@ def account_update_profile(
                 % {"count": DISPLAY_NAME_MAX_LENGTH},
                 "too_long",
             )
+        # A checker may refuse a display name outright; its warnings (a lookalike of a
+        # protected account's name) reach the person through the API's answer instead.
+        for result in checks.check_name(
+            changed["display_name"], kind=checks.DISPLAY_NAME, account_id=account.pk
+        ):
+            if result.is_blocking:
+                raise _refuse("display_name", result.reason or _("is not allowed"), "invalid")
     if note is not _UNSET:
         if len(note) > NOTE_MAX_LENGTH:
             raise _refuse(

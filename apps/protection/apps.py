@@ -17,6 +17,9 @@ class ProtectionConfig(AppConfig):
     def ready(self) -> None:
         from apps.protection import handlers, tasks  # noqa: F401 (register the Celery tasks)
         from apps.protection.grants import ROLE_GRANTS
+        from apps.protection.links.verdict import link_check
+        from apps.protection.services.lookalikes import lookalike_check
+        from core import checks
         from core.roles import register_grants
         from core.schedules import register_schedulable
 
@@ -26,3 +29,5 @@ class ProtectionConfig(AppConfig):
             "protection.shields_expire",
             description="lower the shields whose time ran out, with their recap",
         )
+        checks.register(link_check)
+        checks.register_name_checker(lookalike_check)

@@ -1,7 +1,10 @@
 """The back-office roles' grants on protection's models (see :mod:`core.roles`).
 
 Moderators see shields and pile-ons (their hostile strangers) and may lower a shield
-early (audited).
+early (audited); they keep the link blocklist and decide lookalike name flags (resolve
+or dismiss: "change"; flags are opened by the system only, so no add or delete).
+Operators see shields and what the blocklist holds (they import lists from the command
+line).
 """
 
 from core.roles import MODERATOR, OPERATOR
@@ -12,7 +15,13 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
             "protection.view_shield",
             "protection.view_shieldsender",
             "protection.lower_shield",
+            "protection.view_blockeddomain",
+            "protection.add_blockeddomain",
+            "protection.change_blockeddomain",
+            "protection.delete_blockeddomain",
+            "protection.view_lookalikeflag",
+            "protection.change_lookalikeflag",
         }
     ),
-    OPERATOR: frozenset({"protection.view_shield"}),
+    OPERATOR: frozenset({"protection.view_shield", "protection.view_blockeddomain"}),
 }

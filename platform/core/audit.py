@@ -522,3 +522,87 @@ def shield_lowered(*, actor, shield_id: int, account_id: int, reason: str = "") 
         after={"shield_id": shield_id, "active": False},
         note=reason,
     )
+
+
+# Link safety ------------------------------------------------------------------------
+
+
+def blocked_domain_saved(
+    *, actor, domain_id: int, before: Snapshot, after: Snapshot, note: str = ""
+) -> AuditEntry:
+    """A domain added to the link blocklist (``before`` None) or changed (severity, reason)."""
+    return _append(
+        actor=actor,
+        action=(
+            AuditAction.BLOCKED_DOMAIN_ADDED
+            if before is None
+            else AuditAction.BLOCKED_DOMAIN_CHANGED
+        ),
+        target_type="blocked_domain",
+        target_id=domain_id,
+        before=before,
+        after=after,
+        note=note,
+    )
+
+
+def blocked_domains_saved_many(
+    *, actor, changes: Iterable[tuple[int, Snapshot, Snapshot]], note: str = ""
+) -> list[AuditEntry]:
+    """:func:`blocked_domain_saved` for each ``(domain_id, before, after)`` of an import, in
+    one INSERT."""
+    return AuditEntry.objects.bulk_create(
+        [
+            _entry(
+                actor=actor,
+                action=(
+                    AuditAction.BLOCKED_DOMAIN_ADDED
+                    if before is None
+                    else AuditAction.BLOCKED_DOMAIN_CHANGED
+                ),
+                target_type="blocked_domain",
+                target_id=domain_id,
+                before=before,
+                after=after,
+                note=note,
+            )
+            for domain_id, before, after in changes
+        ]
+    )
+
+
+def blocked_domain_deleted(
+    *, actor, domain_id: int, before: Snapshot, note: str = ""
+) -> AuditEntry:
+    return _append(
+        actor=actor,
+        action=AuditAction.BLOCKED_DOMAIN_DELETED,
+        target_type="blocked_domain",
+        target_id=domain_id,
+        before=before,
+        note=note,
+    )
+
+
+def lookalike_flag_decided(
+    *, actor, flag_id: int, account_id: int, decision: str, note: str = ""
+) -> AuditEntry:
+    """A moderator resolved (acted on the account) or dismissed (a false alarm) a lookalike
+    name flag. Raises ValueError for another ``decision``."""
+    actions = {
+        "resolved": AuditAction.LOOKALIKE_FLAG_RESOLVED,
+        "dismissed": AuditAction.LOOKALIKE_FLAG_DISMISSED,
+    }
+    try:
+        action = actions[str(decision)]
+    except KeyError:
+        raise ValueError(f"unknown lookalike flag decision {decision!r}") from None
+    return _append(
+        actor=actor,
+        action=action,
+        target_type="lookalike_flag",
+        target_id=flag_id,
+        before={"state": "open", "account_id": account_id},
+        after={"state": str(decision)},
+        note=note,
+    )

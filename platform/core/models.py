@@ -224,6 +224,13 @@ class AuditAction(models.TextChoices):
         _("live channel moderator removed"),
     )
     SHIELD_LOWERED = "shield_lowered", _("shield lowered by staff")
+    # Link safety: the domain blocklist, by hand in the admin or imported from a list.
+    BLOCKED_DOMAIN_ADDED = "blocked_domain_added", _("blocked domain added")
+    BLOCKED_DOMAIN_CHANGED = "blocked_domain_changed", _("blocked domain changed")
+    BLOCKED_DOMAIN_DELETED = "blocked_domain_deleted", _("blocked domain deleted")
+    # Lookalike names: a moderator's decision on a flag.
+    LOOKALIKE_FLAG_RESOLVED = "lookalike_flag_resolved", _("lookalike name flag resolved")
+    LOOKALIKE_FLAG_DISMISSED = "lookalike_flag_dismissed", _("lookalike name flag dismissed")
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -239,6 +239,8 @@ def link_checker():
     """A protection-style checker: evil.example is malware (blocking), shady.example doubtful."""
 
     def checker(text: str) -> checks.CheckResult:
+        if not checker.listed:  # type: ignore[attr-defined]
+            return checks.CheckResult("blocklist", {})
         if "evil.example" in text:
             return checks.CheckResult(
                 "blocklist", {"link": 0.9}, is_blocking=True, reason="malware"
@@ -247,6 +249,7 @@ def link_checker():
             return checks.CheckResult("blocklist", {"link": 0.6})
         return checks.CheckResult("blocklist", {})
 
+    checker.listed = True  # type: ignore[attr-defined]
     checks.register(checker)
     yield checker
     checks.unregister(checker)
@@ -262,8 +265,12 @@ def link_checker():
     ids=["blocking-removed", "doubtful-queued", "clean-allowed"],
 )
 def test_links_through_core_checks(alice, pipeline, link_checker, actioned, url, decision, state):
+    # The feed refuses a blocking verdict at posting time: the pipeline's own handling of
+    # one is for text that passed then, its domain listed since (before the pipeline ran).
     with pipeline():
+        link_checker.listed = False
         posted = alice.post(f"have a look {url}")
+        link_checker.listed = True
 
     assessment = assessments_of(posted).get()
     assert assessment.decision == decision
@@ -276,7 +283,21 @@ def test_links_through_core_checks(alice, pipeline, link_checker, actioned, url,
         assert alice.client.get(f"/api/v1/statuses/{posted['id']}").status_code == 404
 
 
-def test_without_a_checker_links_score_nothing_with_no_confidence(alice, pipeline):
+def test_a_blocking_checker_refuses_the_status_before_the_pipeline_sees_it(
+    alice, pipeline, link_checker
+):
+    with pipeline():
+        response = alice.client.post(
+            "/api/v1/statuses", {"status": "have a look https://evil.example/x"}, format="json"
+        )
+
+    assert response.status_code == 422
+    assert response.json() == {"error": "malware"}
+    assert not Assessment.objects.exists()
+
+
+def test_without_a_checker_links_score_nothing_with_no_confidence(alice, pipeline, monkeypatch):
+    monkeypatch.setattr(checks, "_checkers", [])  # protection's own checker, when installed
     with pipeline():
         posted = alice.post("have a look https://evil.example/download")
     link = assessments_of(posted).get().scores["link"]

@@ -276,6 +276,21 @@ class CredentialAccountSerializer(AccountSerializer):
         }
 
 
+class UpdatedCredentialAccountSerializer(CredentialAccountSerializer):
+    """``update_credentials``' answer: the CredentialAccount, plus ``agora_warnings``.
+
+    Mastodon's clients ignore keys they do not know, so the entity stays theirs; a
+    client that knows Agora shows the warnings (a display name that passes for a
+    protected account's, say). The change itself succeeded.
+    """
+
+    agora_warnings = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_agora_warnings(self, account: User) -> list[str]:
+        return list(self.context.get("warnings", []))
+
+
 class TokenSerializer(serializers.Serializer):
     """Mastodon's Token entity (with the refresh token, since Agora's tokens expire)."""
 

@@ -23,6 +23,7 @@ from apps.accounts.api.serializers import (
     PasswordChangeSerializer,
     RegistrationSerializer,
     TokenSerializer,
+    UpdatedCredentialAccountSerializer,
 )
 from apps.accounts.models import User
 from core.api.schema import error_response
@@ -147,7 +148,7 @@ class UpdateCredentialsView(APIView):
 
     @extend_schema(
         request=CredentialsUpdateSerializer,
-        responses=CredentialAccountSerializer,
+        responses=UpdatedCredentialAccountSerializer,
         operation_id="update_credentials",
     )
     def patch(self, request: Request) -> Response:
@@ -167,7 +168,14 @@ class UpdateCredentialsView(APIView):
             if source_key in source:
                 changes[service_key] = source[source_key]
         account = services.account_update_profile(account=signed_in_account(request), **changes)
-        return Response(CredentialAccountSerializer(account, context={"request": request}).data)
+        warnings = (
+            selectors.display_name_warnings(account=account) if "display_name" in changes else []
+        )
+        return Response(
+            UpdatedCredentialAccountSerializer(
+                account, context={"request": request, "warnings": warnings}
+            ).data
+        )
 
 
 class AccountDetailView(APIView):

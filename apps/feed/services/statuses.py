@@ -27,14 +27,17 @@ from apps.feed.services.polls import (
 )
 from apps.media import services as media_services
 from apps.media.selectors import statuses_with_media
-from core import errors, events, idempotency
+from core import checks, errors, events, idempotency
 from core.entitlements import entitlements_for
 
 
 def status_text_validate(*, author, text: str, spoiler_text: str, has_media: bool = False) -> None:
-    """Refuse (Invalid) text over the author's plan's length, or blank without media.
+    """Refuse (Invalid) text over the author's plan's length, or blank without media, and
+    (Unprocessable ``text_refused``, with the checker's reason) text a ``core.checks``
+    checker blocks, such as a link to a blocklisted or look-alike domain.
 
-    Checked when a status is published, edited or scheduled.
+    Checked when a status is published, edited or scheduled: the author learns why at
+    once, rather than from moderation after the status went out.
     """
     limit = entitlements_for(author).max_status_characters
     length = len(text) + len(spoiler_text)
@@ -44,6 +47,11 @@ def status_text_validate(*, author, text: str, spoiler_text: str, has_media: boo
         )
     if not text.strip() and not has_media:
         raise errors.Invalid({"text": [_("can't be blank")]})
+    for result in checks.check_text("\n".join(part for part in (spoiler_text, text) if part)):
+        if result.is_blocking:
+            raise errors.Unprocessable(
+                result.reason or _("This status cannot be published."), code="text_refused"
+            )
 
 
 def members_only_validate(*, visibility: str, members_only: bool) -> None:

@@ -1,3 +1,6 @@
 """Protection's back-office screens, one module per area."""
 
-from apps.protection.admin import shields  # noqa: F401
+from apps.protection.admin import (
+    links,  # noqa: F401
+    shields,  # noqa: F401
+)

@@ -8,7 +8,7 @@ from core.schedules import schedule_interval_task
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("protection", "0001_shields"),
+        ("protection", "0001_initial"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

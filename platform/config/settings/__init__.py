@@ -11,6 +11,7 @@ from .billing import *  # noqa: F403
 from .cache import *  # noqa: F403
 from .celery import *  # noqa: F403
 from .database import *  # noqa: F403
+from .link_safety import *  # noqa: F403
 from .live import *  # noqa: F403
 from .media import *  # noqa: F403
 from .moderation import *  # noqa: F403
