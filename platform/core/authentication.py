@@ -73,7 +73,23 @@ class BearerTokenAuthentication(OAuth2Authentication):
         user, token = result
         if user is None:
             return AnonymousUser(), token
-        if not account_is_able_to_act(user):
+        if not self.admits(user):
             raise LoginDisabled()
         record_activity(user)
         return user, token
+
+    def admits(self, user) -> bool:
+        """Whether the token's account may use the API at all."""
+        return account_is_able_to_act(user)
+
+
+class BarredAccountAuthentication(BearerTokenAuthentication):
+    """Bearer tokens, also those of an account suspended or disabled by moderation.
+
+    Only for the reads such an account needs to learn why, and till when (the account
+    standing page): as Mastodon lets a suspended account sign in to see its strikes and
+    appeal. A deactivated account is still refused.
+    """
+
+    def admits(self, user) -> bool:
+        return bool(user.is_active)
