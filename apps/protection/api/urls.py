@@ -1,3 +1,9 @@
 """Routes of the protection app."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from apps.protection.api import standing
+
+urlpatterns = [
+    path("api/agora/v1/account/standing", standing.AccountStandingView.as_view()),
+]
