@@ -44,3 +44,34 @@ def trust_levels():
     reputation.set_provider(provider)
     yield levels
     reputation.set_provider(previous)
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """``with committed(): ...``: what is published inside is delivered when the block ends,
+    as it is once a moderator's transaction commits."""
+
+    def run():
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return run
+
+
+@pytest.fixture
+def moderator(db):
+    """A staff member in the moderator role, with a confirmed TOTP device."""
+    from tests.security.staff import staff_member
+
+    return staff_member("moderator", username="mod")
+
+
+@pytest.fixture
+def admin_api(moderator):
+    """An API client for ``moderator`` with Mastodon's admin scopes."""
+    from tests.accounts.factories import AccessTokenFactory
+    from tests.api_client import APIClient
+
+    client = APIClient()
+    token = AccessTokenFactory(user=moderator, scope="read write admin:read admin:write").token
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
