@@ -19,8 +19,18 @@ The tests in ``tests/protection/test_standing_surfaces.py`` hold each line to it
 from __future__ import annotations
 
 from apps.accounts.models import User
+from apps.feed.models import ModerationState, Status
 from core import standing
-from core.standing import HOME, PUBLIC, RECOMMENDATIONS, SEARCH, TRENDS, Decision, Limitation
+from core.standing import (
+    HOME,
+    PUBLIC,
+    RECOMMENDATIONS,
+    SEARCH,
+    TRENDS,
+    ContentLimitation,
+    Decision,
+    Limitation,
+)
 
 FEED_SURFACES = (HOME, PUBLIC, SEARCH, TRENDS, RECOMMENDATIONS)
 # The surfaces that leave out a limited account's statuses (it reaches only its followers).
@@ -66,6 +76,40 @@ def feed_limitations(account: User, decision: Decision | None) -> list[Limitatio
     return found
 
 
+# Moderated statuses listed on the page: the newest.
+CONTENT_SHOWN = 50
+
+
+def moderated_statuses(account: User) -> list[ContentLimitation]:
+    """The account's statuses moderation hid (from all but it) or removed, newest first.
+
+    As ``Status.moderation_state`` records them, which every surface reads
+    (``visible_to``, ``live``); moderation's explainer says who decided. One query.
+    """
+    rows = (
+        Status.objects.filter(account_id=account.pk)
+        .exclude(moderation_state=ModerationState.VISIBLE)
+        .order_by("-pk")
+        .values_list("pk", "moderation_state", "moderation_reason")[:CONTENT_SHOWN]
+    )
+    return [
+        ContentLimitation(
+            content_type="status",
+            content_id=str(status_id),
+            state=state,
+            decision=Decision(
+                rule="content_moderation",
+                reason=reason or str(ModerationState(state).label),
+                source=standing.Source.HUMAN,
+                kind="status",
+                id=str(status_id),
+            ),
+        )
+        for status_id, state, reason in rows
+    ]
+
+
 def connect() -> None:
     """Register with :mod:`core.standing` (``FeedConfig.ready``)."""
     standing.register_provider(feed_limitations)
+    standing.register_content(moderated_statuses)

@@ -5,7 +5,8 @@ so the account sees the record a moderator would look up: the strike policy's ow
 restriction (:class:`~apps.moderation.models.PolicyRestriction`, automated), or the
 strike a moderator's limit, suspension or disabling gave (its id and its case). A
 standing moderation did not set (an operator's) is left as accounts explains it.
-Strikes are listed as Mastodon's account warnings.
+Strikes are listed as Mastodon's account warnings; content the feed says is hidden or
+removed is explained by the case about it, or the automated assessment that hid it.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 import dataclasses
 
 from apps.accounts.models import Standing, StandingSource, User
-from apps.moderation.models import PolicyRestriction, Strike
+from apps.moderation.models import Assessment, Case, CaseAction, PolicyRestriction, Strike
+from apps.moderation.models import Decision as AutomatedDecision
 from core import standing
-from core.standing import AccountWarning, Decision
+from core.standing import AccountWarning, ContentLimitation, Decision
 
 # The strike a moderator's decision on the standing gives (services.standing, services.cases).
 STRIKE_FOR_STANDING = {
@@ -93,7 +95,84 @@ def strike_warnings(account: User) -> list[AccountWarning]:
     ]
 
 
+def _latest_by_content(rows) -> dict[tuple[str, int], object]:
+    """The first row of each (content_type, content_id) of ``rows`` (ordered newest first)."""
+    latest: dict[tuple[str, int], object] = {}
+    for row in rows:
+        latest.setdefault((row.content_type, row.content_id), row)
+    return latest
+
+
+def _case_decision(case: Case, decision: Decision) -> Decision | None:
+    """Who hid or removed content, by the case about it; None if the case did not."""
+    if case.state == Case.State.OPEN and case.hidden:
+        return dataclasses.replace(
+            decision,
+            rule="hidden_until_reviewed",
+            source=standing.Source.AUTOMATED,
+            kind="case",
+            id=str(case.pk),
+            case_id=str(case.pk),
+            since=case.created_at,
+        )
+    if case.state == Case.State.RESOLVED and (
+        case.hidden or case.resolution in (CaseAction.HIDE, CaseAction.REMOVE)
+    ):
+        return dataclasses.replace(
+            decision,
+            rule="moderator_decision",
+            reason=case.resolution_reason or decision.reason,
+            source=standing.Source.HUMAN if case.resolved_by_id else standing.Source.AUTOMATED,
+            kind="case",
+            id=str(case.pk),
+            case_id=str(case.pk),
+            since=case.resolved_at,
+        )
+    return None
+
+
+def content_explain(account: User, found: list[ContentLimitation]) -> list[ContentLimitation]:
+    """Name the case (a moderator's decision, or content hidden until reviewed) or the
+    automated assessment that hid or removed each piece of ``found``. Two queries."""
+    if not found:
+        return found
+    ids = [int(item.content_id) for item in found]
+    types = {item.content_type for item in found}
+    cases = _latest_by_content(
+        Case.objects.filter(content_type__in=types, content_id__in=ids).order_by(
+            "-created_at", "-pk"
+        )
+    )
+    assessments = _latest_by_content(
+        Assessment.objects.filter(
+            content_type__in=types,
+            content_id__in=ids,
+            decision__in=(AutomatedDecision.HIDE, AutomatedDecision.REMOVE),
+        )
+        .only("pk", "content_type", "content_id", "created_at")
+        .order_by("-created_at", "-pk")
+    )
+    explained = []
+    for item in found:
+        key = (item.content_type, int(item.content_id))
+        case = cases.get(key)
+        decision = _case_decision(case, item.decision) if isinstance(case, Case) else None
+        assessment = assessments.get(key)
+        if decision is None and isinstance(assessment, Assessment):
+            decision = dataclasses.replace(
+                item.decision,
+                rule="automated_moderation",
+                source=standing.Source.AUTOMATED,
+                kind="assessment",
+                id=str(assessment.pk),
+                since=assessment.created_at,
+            )
+        explained.append(dataclasses.replace(item, decision=decision or item.decision))
+    return explained
+
+
 def connect() -> None:
     """Register with :mod:`core.standing` (``ModerationConfig.ready``)."""
     standing.register_explainer(standing_explain)
     standing.register_warnings(strike_warnings)
+    standing.register_content_explainer(content_explain)

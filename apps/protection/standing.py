@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import reputation, standing
-from core.standing import AccountWarning, Appeal, Decision
+from core.standing import AccountWarning, Appeal, ContentLimitation, Decision
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,19 @@ class WarningShown:
 
 
 @dataclass(frozen=True)
+class ContentShown:
+    content: ContentLimitation
+    reason: Reason
+
+
+@dataclass(frozen=True)
 class StandingPage:
     standing: str
     reason: Reason | None
     surfaces: list[SurfaceStanding]
     rate_limits: RateLimits
     warnings: list[WarningShown]
+    content: list[ContentShown]
 
 
 _REPUTATION_REASONS = {
@@ -116,4 +123,8 @@ def account_standing_page(*, account: Any) -> StandingPage:
         surfaces=surfaces,
         rate_limits=_rate_limits(account),
         warnings=warnings,
+        content=[
+            ContentShown(content=item, reason=_reason(item.decision))
+            for item in standing.content_limitations(account)
+        ],
     )

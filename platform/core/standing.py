@@ -17,6 +17,8 @@ Four kinds of provider, each optional (an app that is not installed limits nothi
 - surface providers (:func:`register_provider`) say which surfaces limit or hide the
   account, given the standing's decision (so the decision is read once);
 - warning providers (:func:`register_warnings`) list the account's strikes;
+- content providers (:func:`register_content`) list the account's content moderation hid
+  or removed, and content explainers (:func:`register_content_explainer`) say who did;
 - one appeal provider (:func:`set_appeal_provider`) says whether and where a
   decision can be appealed; without one, nothing can be and the page says so.
 """
@@ -106,6 +108,20 @@ class AccountWarning:
 
 
 @dataclass(frozen=True)
+class ContentLimitation:
+    """One piece of the account's content that moderation hid or removed, and why.
+
+    Not an account's reach, but its content's: hidden content reaches only its author,
+    removed content no one, on every surface.
+    """
+
+    content_type: str
+    content_id: str
+    state: str  # "hidden" or "removed"
+    decision: Decision
+
+
+@dataclass(frozen=True)
 class Appeal:
     """Whether a decision can be appealed, and where (``url``), or why not (``reason``)."""
 
@@ -124,11 +140,16 @@ Explainer = Callable[[Any, Decision | None], Decision | None]
 # (account, the standing's decision or None) -> the surfaces that limit or hide it.
 Provider = Callable[[Any, Decision | None], list[Limitation]]
 WarningsProvider = Callable[[Any], list[AccountWarning]]
+ContentProvider = Callable[[Any], list[ContentLimitation]]
+# (account, the content limitations so far) -> the same, refined (who decided, the case).
+ContentExplainer = Callable[[Any, list[ContentLimitation]], list[ContentLimitation]]
 AppealProvider = Callable[[Decision], Appeal]
 
 _explainers: list[Explainer] = []
 _providers: list[Provider] = []
 _warnings: list[WarningsProvider] = []
+_content: list[ContentProvider] = []
+_content_explainers: list[ContentExplainer] = []
 _appeals: AppealProvider | None = None
 
 
@@ -162,6 +183,26 @@ def unregister_warnings(provider: WarningsProvider) -> None:
         _warnings.remove(provider)
 
 
+def register_content(provider: ContentProvider) -> None:
+    if provider not in _content:
+        _content.append(provider)
+
+
+def unregister_content(provider: ContentProvider) -> None:
+    if provider in _content:
+        _content.remove(provider)
+
+
+def register_content_explainer(explainer: ContentExplainer) -> None:
+    if explainer not in _content_explainers:
+        _content_explainers.append(explainer)
+
+
+def unregister_content_explainer(explainer: ContentExplainer) -> None:
+    if explainer in _content_explainers:
+        _content_explainers.remove(explainer)
+
+
 def set_appeal_provider(provider: AppealProvider | None) -> None:
     """Install (or with ``None`` remove) the function that says how a decision is appealed."""
     global _appeals
@@ -190,6 +231,16 @@ def warnings(account: Any) -> list[AccountWarning]:
     for provider in _warnings:
         found.extend(provider(account))
     return sorted(found, key=lambda warning: warning.created_at, reverse=True)
+
+
+def content_limitations(account: Any) -> list[ContentLimitation]:
+    """The account's content that moderation hid or removed, explained, newest first."""
+    found: list[ContentLimitation] = []
+    for provider in _content:
+        found.extend(provider(account))
+    for explainer in _content_explainers:
+        found = explainer(account, found)
+    return found
 
 
 def appeal_for(decision: Decision) -> Appeal:

@@ -24,6 +24,7 @@ def test_a_fresh_account_is_visible_everywhere_with_nothing_to_explain(alice):
     assert all(surface["reasons"] == [] for surface in page["surfaces"])
     assert page["rate_limits"] == {"state": "standard", "level": "normal", "reason": None}
     assert page["warnings"] == []
+    assert page["content"] == []
 
 
 def test_anonymous_is_refused_with_401(db):

@@ -10,6 +10,7 @@ import pytest
 from apps.accounts.models import User
 from apps.moderation import services
 from apps.moderation.models import Report, Strike
+from tests.moderation.conftest import pipeline, pipeline_flags, rules_only  # noqa: F401
 from tests.protection.conftest import standing_of, states_of, surfaces_of
 
 pytestmark = pytest.mark.django_db
@@ -279,3 +280,65 @@ def test_the_query_count_does_not_grow_with_strikes(
     assert three == one
     with django_assert_max_num_queries(10):
         assert len(standing_of(alice)["warnings"]) == 3
+
+
+def report(reporter, author, status: dict) -> Report:
+    response = reporter.client.post(
+        "/api/v1/reports",
+        {"account_id": author.id, "status_ids": [status["id"]], "category": "spam"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    return Report.objects.get(pk=response.json()["id"])
+
+
+def test_a_status_a_moderator_hid_is_listed_with_its_case(alice, bob, carol, moderator, committed):
+    status = alice.post("Something against the rules")
+    filed = report(bob, alice, status)
+
+    with committed():
+        services.case_act(case=filed.case, moderator=moderator, action="hide", reason="Harassment.")
+
+    page = standing_of(alice)
+    [item] = page["content"]
+    assert (item["content_type"], item["content_id"], item["state"]) == (
+        "status",
+        status["id"],
+        "hidden",
+    )
+    assert item["reason"]["rule"] == "moderator_decision"
+    assert item["reason"]["reason"] == "Harassment."
+    assert item["reason"]["source"] == "human"
+    assert item["reason"]["decision"]["case_id"] == str(filed.case_id)
+    # The content, not the account: its reach is untouched.
+    assert page["standing"] == "none"
+    assert states_of(page) == EVERYWHERE_VISIBLE
+    # ... and the status is hidden from others, as the page says.
+    assert carol.client.get(f"/api/v1/statuses/{status['id']}").status_code == 404
+    assert alice.client.get(f"/api/v1/statuses/{status['id']}").status_code == 200
+
+    with committed():
+        services.case_reopen(case=filed.case, moderator=moderator)
+        services.case_act(case=filed.case, moderator=moderator, action="approve")
+
+    assert standing_of(alice)["content"] == []
+    assert carol.client.get(f"/api/v1/statuses/{status['id']}").status_code == 200
+
+
+def test_a_status_hidden_automatically_until_reviewed_says_automation_did_it(
+    alice,
+    carol,
+    pipeline,  # noqa: F811 (the fixture)
+    rules_only,  # noqa: F811 (the fixture)
+):
+    with pipeline():
+        status = alice.post("my card is 4111 1111 1111 1111 exp 09/28 cvv 123")
+
+    [item] = standing_of(alice)["content"]
+
+    assert (item["content_id"], item["state"]) == (status["id"], "hidden")
+    assert item["reason"]["rule"] == "hidden_until_reviewed"
+    assert item["reason"]["source"] == "automated"
+    assert item["reason"]["reason"].startswith("Hidden until reviewed")
+    assert item["reason"]["decision"]["case_id"] is not None
+    assert carol.client.get(f"/api/v1/statuses/{status['id']}").status_code == 404

@@ -70,6 +70,15 @@ class AccountWarningSerializer(serializers.Serializer):
     reason = ReasonSerializer()
 
 
+class ContentSerializer(serializers.Serializer):
+    """A status (or other content) of the account's that moderation hid or removed."""
+
+    content_type = serializers.CharField(source="content.content_type")
+    content_id = serializers.CharField(source="content.content_id")
+    state = serializers.ChoiceField(choices=("hidden", "removed"), source="content.state")
+    reason = ReasonSerializer()
+
+
 class StandingSerializer(serializers.Serializer):
     """The account standing page."""
 
@@ -78,3 +87,6 @@ class StandingSerializer(serializers.Serializer):
     surfaces = SurfaceSerializer(many=True)
     rate_limits = RateLimitsSerializer()
     warnings = AccountWarningSerializer(many=True)
+    content = ContentSerializer(
+        many=True, help_text="The newest of the account's content moderation hid or removed."
+    )
