@@ -58,6 +58,11 @@ class BearerTokenAuthentication(OAuth2Authentication):
     read and write with it is refused from the moment the standing is recorded. A
     token of the app alone (client credentials) authenticates as the anonymous
     user, with the token in ``request.auth``.
+
+    A view that sets ``admits_barred_accounts = True`` also takes the token of an
+    account suspended or disabled by moderation (not of a deactivated one): only for
+    the reads such an account needs to learn why and till when (the account standing
+    page), as Mastodon lets a suspended account sign in to see its strikes.
     """
 
     www_authenticate_realm = "Agora"
@@ -73,23 +78,14 @@ class BearerTokenAuthentication(OAuth2Authentication):
         user, token = result
         if user is None:
             return AnonymousUser(), token
-        if not self.admits(user):
+        if not account_is_able_to_act(user) and not (
+            user.is_active and _view_admits_barred_accounts(request)
+        ):
             raise LoginDisabled()
         record_activity(user)
         return user, token
 
-    def admits(self, user) -> bool:
-        """Whether the token's account may use the API at all."""
-        return account_is_able_to_act(user)
 
-
-class BarredAccountAuthentication(BearerTokenAuthentication):
-    """Bearer tokens, also those of an account suspended or disabled by moderation.
-
-    Only for the reads such an account needs to learn why, and till when (the account
-    standing page): as Mastodon lets a suspended account sign in to see its strikes and
-    appeal. A deactivated account is still refused.
-    """
-
-    def admits(self, user) -> bool:
-        return bool(user.is_active)
+def _view_admits_barred_accounts(request) -> bool:
+    view = (getattr(request, "parser_context", None) or {}).get("view")
+    return bool(getattr(view, "admits_barred_accounts", False))

@@ -8,7 +8,6 @@ from rest_framework.views import APIView
 
 from apps.protection.api.serializers import StandingSerializer
 from apps.protection.standing import account_standing_page
-from core.authentication import BarredAccountAuthentication
 from core.permissions import HasScope, HasUser
 
 
@@ -20,7 +19,7 @@ class AccountStandingView(APIView):
     """
 
     # A suspended or disabled account may read it: it is how it learns why, and till when.
-    authentication_classes = [BarredAccountAuthentication]
+    admits_barred_accounts = True
     permission_classes = [HasScope, HasUser]
     required_scopes = {"GET": "read:accounts"}
 

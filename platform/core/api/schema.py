@@ -8,7 +8,6 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     """OAuth 2 bearer tokens (:class:`core.authentication.BearerTokenAuthentication`)."""
 
     target_class = "core.authentication.BearerTokenAuthentication"
-    match_subclasses = True  # BarredAccountAuthentication too
     name = "OAuth2"
 
     def get_security_definition(self, auto_schema):
