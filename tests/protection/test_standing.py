@@ -1,6 +1,9 @@
 """GET /api/agora/v1/account/standing: who may read it, and what a fresh account sees."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from apps.accounts.models import Standing
 from apps.accounts.services import account_standing_set
@@ -153,3 +156,61 @@ def test_an_operator_set_standing_is_explained_from_the_account_and_lapses(alice
 def test_the_query_count_is_small_and_flat(alice, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         standing_of(alice)
+
+
+def test_a_standing_that_lapsed_limits_nothing_on_the_page_nor_on_the_surfaces(alice, carol):
+    status = alice.post("Hello, world")
+    account_standing_set(
+        account_id=alice.account.pk,
+        standing=Standing.LIMITED,
+        reason="Cooling off.",
+        source="operator",
+        until="2999-01-01T00:00:00+00:00",
+    )
+    public = carol.client.get("/api/v1/timelines/public").json()
+    assert status["id"] not in [entry["id"] for entry in public]
+    assert states_of(standing_of(alice))["public"] == "limited"
+
+    User = type(alice.account)
+    User.objects.filter(pk=alice.account.pk).update(
+        standing_until=timezone.now() - dt.timedelta(seconds=1)
+    )
+
+    page = standing_of(alice)
+    assert (page["standing"], page["reason"]) == ("none", None)
+    assert states_of(page) == ALL_VISIBLE
+    public = carol.client.get("/api/v1/timelines/public").json()
+    assert status["id"] in [entry["id"] for entry in public]
+
+
+def test_an_installed_appeal_provider_says_where_to_appeal(alice):
+    """The appeals app, once there, fills ``core.standing``'s appeal port."""
+    account_standing_set(account_id=alice.account.pk, standing=Standing.LIMITED, reason="Spam.")
+    alice.client.patch(
+        "/api/v1/accounts/update_credentials", {"discoverable": False}, format="json"
+    )
+
+    def appeal(decision: standing.Decision) -> standing.Appeal:
+        return standing.Appeal(
+            available=True, url=f"https://agora.test/appeals/new?{decision.rule}"
+        )
+
+    previous = standing._appeals
+    standing.set_appeal_provider(appeal)
+    try:
+        page = standing_of(alice)
+    finally:
+        standing.set_appeal_provider(previous)
+
+    assert page["reason"]["appeal"] == {
+        "available": True,
+        "reason": "",
+        "url": f"https://agora.test/appeals/new?{page['reason']['rule']}",
+    }
+    # One's own setting is not a decision to appeal.
+    own = [
+        reason
+        for reason in surfaces_of(page)["trends"]["reasons"]
+        if reason["rule"] == "not_discoverable"
+    ]
+    assert [reason["appeal"]["available"] for reason in own] == [False]
