@@ -63,14 +63,16 @@ class StandingPage:
     content: list[ContentShown]
 
 
+# What core.reputation's levels mean for the account, in words it is shown. Which limits
+# tighten, and by how much, is the throttling's (core.throttling) and may change.
 _REPUTATION_REASONS = {
     reputation.Level.NEW: (
-        "Your account is new: until it has been here a while, it may post, follow, "
-        "reply and report less often than established accounts."
+        "Your account is new: until it has been here a while, its rate limits (how often "
+        "it may post, follow and reply) are tighter than established accounts'."
     ),
     reputation.Level.LOW: (
-        "Your account's reputation is low (reports upheld against it, strikes, spam "
-        "signals): it may post, follow, reply and report less often than others."
+        "Your account's reputation is low: until it improves, its rate limits (how often "
+        "it may post, follow and reply) are tighter than other accounts'."
     ),
 }
 

@@ -112,7 +112,7 @@ def test_a_new_or_low_reputation_account_is_told_its_rate_limits_are_tighter(
     assert (rate_limits["state"], rate_limits["level"]) == ("tighter", level)
     assert rate_limits["reason"]["rule"] == "reputation"
     assert rate_limits["reason"]["source"] == "automated"
-    assert "less often" in rate_limits["reason"]["reason"]
+    assert "rate limits" in rate_limits["reason"]["reason"]
     # Reputation limits the rate, not the reach.
     assert states_of(page) == ALL_VISIBLE
 
