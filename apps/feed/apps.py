@@ -13,12 +13,14 @@ class FeedConfig(AppConfig):
             poll_tasks,
             push_tasks,
             ranking_tasks,
+            standing,
         )
         from apps.feed.grants import ROLE_GRANTS
         from core.roles import register_grants
         from core.schedules import register_schedulable
 
         handlers.connect()
+        standing.connect()
         register_schedulable(
             "feed.scheduled_statuses.publish",
             description="publish scheduled statuses that are due",

@@ -8,13 +8,14 @@ class LiveConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.live import handlers, readiness
+        from apps.live import handlers, readiness, standing
         from apps.live.grants import ROLE_GRANTS
         from core.roles import register_grants
         from core.schedules import register_schedulable
 
         readiness.register()
         handlers.connect()
+        standing.connect()
         register_grants(self.label, ROLE_GRANTS)
         handlers.connect()
         register_schedulable(

@@ -8,7 +8,7 @@ class ModerationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.moderation import handlers, readiness
+        from apps.moderation import handlers, readiness, standing
         from apps.moderation.case_access import CaseAccess
         from apps.moderation.grants import ROLE_GRANTS
         from core import case_access, rules
@@ -17,6 +17,7 @@ class ModerationConfig(AppConfig):
 
         handlers.connect()
         readiness.register()
+        standing.connect()
         rules.set_provider(server_rules)
         case_access.set_provider(CaseAccess())
         register_schedulable("moderation.strikes.expire", description="expire strikes")

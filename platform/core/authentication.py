@@ -58,6 +58,11 @@ class BearerTokenAuthentication(OAuth2Authentication):
     read and write with it is refused from the moment the standing is recorded. A
     token of the app alone (client credentials) authenticates as the anonymous
     user, with the token in ``request.auth``.
+
+    A view that sets ``admits_barred_accounts = True`` also takes the token of an
+    account suspended or disabled by moderation (not of a deactivated one): only for
+    the reads such an account needs to learn why and till when (the account standing
+    page), as Mastodon lets a suspended account sign in to see its strikes.
     """
 
     www_authenticate_realm = "Agora"
@@ -73,7 +78,14 @@ class BearerTokenAuthentication(OAuth2Authentication):
         user, token = result
         if user is None:
             return AnonymousUser(), token
-        if not account_is_able_to_act(user):
+        if not account_is_able_to_act(user) and not (
+            user.is_active and _view_admits_barred_accounts(request)
+        ):
             raise LoginDisabled()
         record_activity(user)
         return user, token
+
+
+def _view_admits_barred_accounts(request) -> bool:
+    view = (getattr(request, "parser_context", None) or {}).get("view")
+    return bool(getattr(view, "admits_barred_accounts", False))

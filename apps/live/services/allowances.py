@@ -21,6 +21,12 @@ from core.entitlements import entitlements_for
 logger = logging.getLogger(__name__)
 
 
+def live_restriction_in_force(account: Any) -> LiveRestriction | None:
+    """Staff's restriction on ``account`` going live, while it holds; None without one."""
+    restriction = LiveRestriction.objects.filter(account=account).first()
+    return restriction if restriction is not None and restriction.is_in_force() else None
+
+
 def live_refusal(account: Any) -> str | None:
     """Why ``account`` may not go live now, in words it is shown; None when it may.
 
@@ -33,8 +39,8 @@ def live_refusal(account: Any) -> str | None:
         return _("Your account may not go live while it is %(standing)s.") % {
             "standing": account.standing_in_force.label
         }
-    restriction = LiveRestriction.objects.filter(account=account).first()
-    if restriction is not None and restriction.is_in_force():
+    restriction = live_restriction_in_force(account)
+    if restriction is not None:
         if restriction.until is None:
             return _("You may not go live: %(reason)s") % {"reason": restriction.reason}
         return _("You may not go live until %(until)s: %(reason)s") % {
