@@ -13,6 +13,7 @@ from apps.feed.api import (
     links,
     lists,
     markers,
+    notification_policies,
     polls,
     push,
     quotes,
@@ -101,6 +102,34 @@ urlpatterns = [
     ),
     path("api/v1/notifications", views.NotificationListView.as_view()),
     path("api/v1/notifications/clear", views.NotificationClearView.as_view()),
+    path("api/v1/notifications/policy", notification_policies.NotificationPolicyV1View.as_view()),
+    path("api/v2/notifications/policy", notification_policies.NotificationPolicyView.as_view()),
+    path(
+        "api/v1/notifications/requests",
+        notification_policies.NotificationRequestListView.as_view(),
+    ),
+    path(
+        "api/v1/notifications/requests/merged",
+        notification_policies.NotificationRequestsMergedView.as_view(),
+    ),
+    *[
+        path(
+            f"api/v1/notifications/requests/{action}",
+            notification_policies.NotificationRequestBulkView.as_view(action=action),
+        )
+        for action in ("accept", "dismiss")
+    ],
+    path(
+        "api/v1/notifications/requests/<id:request_id>",
+        notification_policies.NotificationRequestDetailView.as_view(),
+    ),
+    *[
+        path(
+            f"api/v1/notifications/requests/<id:request_id>/{action}",
+            notification_policies.NotificationRequestActionView.as_view(action=action),
+        )
+        for action in ("accept", "dismiss")
+    ],
     path("api/v1/notifications/<id:notification_id>", views.NotificationDetailView.as_view()),
     path(
         "api/v1/notifications/<id:notification_id>/dismiss",
