@@ -280,16 +280,33 @@ class NotificationRequestActionView(UserView):
     required_scopes = {"POST": "write:notifications"}
     action = "accept"
 
-    @extend_schema(request=None, responses=EmptySerializer)
-    def post(self, request, request_id: int):
+    def act(self, request, request_id: int) -> Response:
         item = notification_request_get(viewer=request.user, request_id=request_id)
-        act = (
-            notification_requests_accept
-            if self.action == "accept"
-            else notification_requests_dismiss
-        )
-        act(account=request.user, request_ids=[item.pk])
+        if self.action == "accept":
+            notification_requests_accept(account=request.user, request_ids=[item.pk])
+        else:
+            notification_requests_dismiss(account=request.user, request_ids=[item.pk])
         return Response({})
+
+
+class NotificationRequestAcceptView(NotificationRequestActionView):
+    action = "accept"
+
+    @extend_schema(
+        operation_id="notification_request_accept", request=None, responses=EmptySerializer
+    )
+    def post(self, request, request_id: int):
+        return self.act(request, request_id)
+
+
+class NotificationRequestDismissView(NotificationRequestActionView):
+    action = "dismiss"
+
+    @extend_schema(
+        operation_id="notification_request_dismiss", request=None, responses=EmptySerializer
+    )
+    def post(self, request, request_id: int):
+        return self.act(request, request_id)
 
 
 class NotificationRequestBulkView(UserView):
@@ -299,20 +316,42 @@ class NotificationRequestBulkView(UserView):
     required_scopes = {"POST": "write:notifications"}
     action = "accept"
 
+    def act(self, request) -> Response:
+        ids = _request_ids(request)
+        if self.action == "accept":
+            notification_requests_accept(account=request.user, request_ids=ids)
+        else:
+            notification_requests_dismiss(account=request.user, request_ids=ids)
+        return Response({})
+
+
+BULK_PARAMETERS = [OpenApiParameter("id[]", str, many=True)]
+
+
+class NotificationRequestBulkAcceptView(NotificationRequestBulkView):
+    action = "accept"
+
     @extend_schema(
-        parameters=[OpenApiParameter("id[]", str, many=True)],
+        operation_id="notification_requests_accept",
+        parameters=BULK_PARAMETERS,
         request=None,
         responses={200: EmptySerializer, **INVALID},
     )
     def post(self, request):
-        ids = _request_ids(request)
-        act = (
-            notification_requests_accept
-            if self.action == "accept"
-            else notification_requests_dismiss
-        )
-        act(account=request.user, request_ids=ids)
-        return Response({})
+        return self.act(request)
+
+
+class NotificationRequestBulkDismissView(NotificationRequestBulkView):
+    action = "dismiss"
+
+    @extend_schema(
+        operation_id="notification_requests_dismiss",
+        parameters=BULK_PARAMETERS,
+        request=None,
+        responses={200: EmptySerializer, **INVALID},
+    )
+    def post(self, request):
+        return self.act(request)
 
 
 class NotificationRequestsMergedView(UserView):

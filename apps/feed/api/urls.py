@@ -112,24 +112,26 @@ urlpatterns = [
         "api/v1/notifications/requests/merged",
         notification_policies.NotificationRequestsMergedView.as_view(),
     ),
-    *[
-        path(
-            f"api/v1/notifications/requests/{action}",
-            notification_policies.NotificationRequestBulkView.as_view(action=action),
-        )
-        for action in ("accept", "dismiss")
-    ],
+    path(
+        "api/v1/notifications/requests/accept",
+        notification_policies.NotificationRequestBulkAcceptView.as_view(),
+    ),
+    path(
+        "api/v1/notifications/requests/dismiss",
+        notification_policies.NotificationRequestBulkDismissView.as_view(),
+    ),
     path(
         "api/v1/notifications/requests/<id:request_id>",
         notification_policies.NotificationRequestDetailView.as_view(),
     ),
-    *[
-        path(
-            f"api/v1/notifications/requests/<id:request_id>/{action}",
-            notification_policies.NotificationRequestActionView.as_view(action=action),
-        )
-        for action in ("accept", "dismiss")
-    ],
+    path(
+        "api/v1/notifications/requests/<id:request_id>/accept",
+        notification_policies.NotificationRequestAcceptView.as_view(),
+    ),
+    path(
+        "api/v1/notifications/requests/<id:request_id>/dismiss",
+        notification_policies.NotificationRequestDismissView.as_view(),
+    ),
     path("api/v1/notifications/<id:notification_id>", views.NotificationDetailView.as_view()),
     path(
         "api/v1/notifications/<id:notification_id>/dismiss",
