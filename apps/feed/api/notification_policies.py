@@ -166,17 +166,19 @@ def _with_statuses(request, requests: list[NotificationRequest]) -> dict:
 def _request_ids(request) -> list[int]:
     """``id[]`` of a form or the query string, or ``id`` of JSON (a list or one id).
 
-    Raises a 422 when none is given or one is not an id.
+    Mastodon.py 2.3 sends ``id[][]`` (it suffixes list parameters a second time), read
+    as ``id[]``. Raises a 422 when none is given or one is not an id.
     """
     data = request.data
+    names = ("id[]", "id", "id[][]")
     raw: object = None
     if hasattr(data, "getlist"):
-        raw = data.getlist("id[]") or data.getlist("id") or None
+        raw = next((data.getlist(name) for name in names if data.getlist(name)), None)
     elif isinstance(data, dict):
-        raw = data.get("id", data.get("id[]"))
+        raw = next((data[name] for name in names if name in data), None)
     if raw is None:
         query = request.query_params
-        raw = query.getlist("id[]") or query.getlist("id") or None
+        raw = next((query.getlist(name) for name in names if query.getlist(name)), None)
     if isinstance(raw, (str, int)) and not isinstance(raw, bool):
         raw = [raw]
     if not raw or not isinstance(raw, list):
