@@ -697,3 +697,24 @@ def test_a_shield_that_has_passed_filters_nothing(alice, bob):
 
     assert outcome(alice, bob) == "accept"
     assert NotificationPolicy.objects.get(account=alice.account).for_not_following == "accept"
+
+
+@pytest.mark.parametrize("how", ["deleted", "removed-by-moderation"])
+def test_a_gone_status_leaves_its_request(alice, bob, how):
+    from apps.feed import services
+
+    dm(bob, alice, "one")
+    last = dm(bob, alice, "two")
+
+    if how == "deleted":
+        response = bob.client.delete(f"/api/v1/statuses/{last['id']}")
+        assert response.status_code == 200
+    else:
+        services.status_moderate(status_id=int(last["id"]), state="removed")
+
+    (request,) = requests_of(alice)
+    assert request["notifications_count"] == "1"
+    first = Notification.objects.get(account=alice.account)
+    response = alice.client.post(f"/api/v1/notifications/{first.pk}/dismiss")
+    assert response.status_code == 200
+    assert requests_of(alice) == []

@@ -245,14 +245,30 @@ def notification_requests_record(*, recipient_ids: list[int], actor, status: Sta
     )
 
 
-def notification_requests_recount(*, account_id: int, from_account_ids: Iterable[int]) -> None:
-    """Recount ``account_id``'s requests from ``from_account_ids`` after notifications went;
-    a request left with none goes (Mastodon's ``reconsider_existence!``)."""
+def notification_requests_recount(
+    *, account_ids: Iterable[int], from_account_ids: Iterable[int]
+) -> None:
+    """Recount the requests of ``account_ids`` from ``from_account_ids`` after notifications
+    went; a request left with none goes (Mastodon's ``reconsider_existence!``). Two queries."""
     requests = NotificationRequest.objects.filter(
-        account_id=account_id, from_account_id__in=list(from_account_ids)
+        account_id__in=list(account_ids), from_account_id__in=list(from_account_ids)
     )
     requests.update(notifications_count=_filtered_count())
     requests.filter(notifications_count=0).delete()
+
+
+def notification_requests_forget_status(*, status_id: int) -> None:
+    """Take the filtered notifications about ``status_id`` out of their requests, before the
+    status goes (its notifications go with it). Run in the deleting transaction."""
+    held = Notification.objects.filter(status_id=status_id, filtered=True, type__in=REQUEST_TYPES)
+    pairs = list(held.values_list("account_id", "from_account_id").distinct())
+    if not pairs:
+        return
+    held.delete()
+    notification_requests_recount(
+        account_ids={account_id for account_id, _sender in pairs},
+        from_account_ids={sender for _account_id, sender in pairs},
+    )
 
 
 # Policies --------------------------------------------------------------------

@@ -237,7 +237,7 @@ def notification_dismiss(*, account, notification_id: int) -> None:
         notification.delete()
         if notification.filtered:
             notification_requests_recount(
-                account_id=account.pk, from_account_ids=[notification.from_account_id]
+                account_ids=[account.pk], from_account_ids=[notification.from_account_id]
             )
 
 
