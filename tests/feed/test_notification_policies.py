@@ -718,3 +718,22 @@ def test_a_gone_status_leaves_its_request(alice, bob, how):
     response = alice.client.post(f"/api/v1/notifications/{first.pk}/dismiss")
     assert response.status_code == 200
     assert requests_of(alice) == []
+
+
+@pytest.mark.parametrize("action", ["accept", "dismiss"])
+def test_acting_in_bulk_costs_the_same_for_one_and_five_requests(alice, action):
+    # public mentions filtered as from strangers: no conversation to reach
+    set_policy(alice, for_not_following="filter")
+
+    def cost(prefix: str, count: int) -> int:
+        for i in range(count):
+            Member(f"{prefix}{i}").post("@alice hi")
+        ids = list(NotificationRequest.objects.values_list("pk", flat=True))
+        assert len(ids) == count
+        with CaptureQueriesContext(connection) as queries:
+            response = alice.client.post(f"{REQUESTS}/{action}", {"id": ids}, format="json")
+        assert response.status_code == 200
+        assert not NotificationRequest.objects.exists()
+        return len(queries)
+
+    assert cost("one", 1) == cost("five", 5)
