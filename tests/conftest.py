@@ -96,3 +96,26 @@ def worker_alive(db):
     from core.models import WorkerHeartbeat
 
     return WorkerHeartbeat.objects.create(hostname="celery@test", last_seen_at=timezone.now())
+
+
+@pytest.fixture
+def private_mentions_accepted(db):
+    """Accounts created during the test accept private mentions from strangers.
+
+    Mastodon 4.3's default policy filters a direct mention from someone the recipient
+    does not follow; tests about conversations, not policies, use this so that their
+    direct messages arrive (tests/feed/test_notification_policies.py covers the default).
+    """
+    from django.db.models.signals import post_save
+
+    from apps.accounts.models import User
+    from apps.feed.models import NotificationPolicy
+
+    def accept(sender, instance, created, **kwargs):
+        if created:
+            NotificationPolicy.objects.create(account=instance, for_private_mentions="accept")
+
+    uid = "tests.private_mentions_accepted"
+    post_save.connect(accept, sender=User, weak=False, dispatch_uid=uid)
+    yield
+    post_save.disconnect(sender=User, dispatch_uid=uid)

@@ -304,6 +304,12 @@ class StreamingConsumer(AsyncWebsocketConsumer):
         if payload is not None:
             await self._send_event(subscription, "notification", payload)
 
+    async def stream_notifications_merged(self, message) -> None:
+        """Accepted notification requests were merged into the list (Mastodon's event)."""
+        subscription = self.subscriptions.get(message["group"])
+        if subscription is not None and self.reads_notifications:
+            await self._send_event(subscription, "notifications_merged", "1")
+
     async def stream_conversation(self, message) -> None:
         """``conversation`` on the ``direct`` stream: the Conversation as this viewer sees it."""
         subscription = self.subscriptions.get(message["group"])

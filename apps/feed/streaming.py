@@ -300,6 +300,17 @@ def notifications_broadcast_on_commit(*, notifications: list[Notification]) -> N
     )
 
 
+def notifications_merged_broadcast_on_commit(*, account_id: int) -> None:
+    """Queue ``notifications_merged`` to the account's notification streams: notifications
+    its policy held back joined its list (Mastodon sends it once accepted requests are merged)."""
+    realtime.broadcast_many_on_commit(
+        [
+            (group, {"type": "stream.notifications_merged", "group": group})
+            for group in (user_group(account_id), notification_group(account_id))
+        ]
+    )
+
+
 def conversations_broadcast_on_commit(*, account_conversations: Iterable) -> None:
     """Queue a ``conversation`` event to each AccountConversation's account's ``direct`` stream.
 
@@ -367,13 +378,14 @@ def notification_for_viewer(
 ) -> tuple[Notification, selectors.ViewerState] | None:
     """The notification streamed to ``viewer`` (its recipient), with their flags, or None.
 
-    None when it is not theirs, its author is disabled or blocked by them, or its status is
-    no longer visible to them (the rules of ``GET /api/v1/notifications``).
+    None when it is not theirs, held back by their notification policy, its author is
+    disabled or blocked by them, or its status is no longer visible to them (the rules of
+    ``GET /api/v1/notifications``).
     """
     blocked = Block.objects.filter(account=viewer, target=OuterRef("from_account"))
     notification = (
         Notification.objects.filter(
-            able_to_act_q("from_account__"), pk=notification_id, account=viewer
+            able_to_act_q("from_account__"), pk=notification_id, account=viewer, filtered=False
         )
         .filter(Q(status__isnull=True) | Q(status__in=Status.objects.visible_to(viewer)))
         .exclude(Exists(blocked))

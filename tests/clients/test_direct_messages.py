@@ -75,6 +75,7 @@ class ConversationCollector(StreamListener):
         self.arrived.set()
 
 
+@pytest.mark.usefixtures("private_mentions_accepted")
 def test_the_direct_stream_delivers_conversations(asgi_server):  # noqa: F811
     ann = client_for(UserFactory(username="ann"), asgi_server)
     ben = client_for(UserFactory(username="ben"), asgi_server)

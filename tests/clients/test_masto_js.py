@@ -196,6 +196,7 @@ def test_a_keyword_filter_marks_hides_and_releases_a_status_in_home(masto):
     assert found["fetchDeleted"]["status"] == 404
 
 
+@pytest.mark.usefixtures("private_mentions_accepted")
 def test_a_direct_message_is_listed_read_and_deleted(masto):
     found = masto("direct")
 

@@ -16,7 +16,7 @@ from apps.feed.models import AccountConversation, ConversationMute, Notification
 from tests.feed.conftest import Member
 from tests.feed.test_streaming import TIMEOUT, open_stream, run, settle
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_mentions_accepted")]
 
 NOT_FOUND = {"error": "Record not found"}
 

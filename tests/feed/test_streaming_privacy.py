@@ -38,6 +38,7 @@ def test_a_private_status_reaches_followers_and_nobody_else(alice, bob, carol, t
     run(scenario)
 
 
+@pytest.mark.usefixtures("private_mentions_accepted")
 def test_a_direct_status_reaches_only_the_mentioned(alice, bob, carol, token_for):
     # given bob follows alice; both bob and carol listen to their user streams
     bob.follow(alice)

@@ -10,6 +10,7 @@ from rest_framework.exceptions import ValidationError
 from apps.feed.api.serializers import AccountSerializer, NotificationSerializer
 from apps.feed.models import Notification
 from core.ids import parse_id
+from core.params import truthy
 
 
 @extend_schema_field({"type": "object", "description": "Mastodon 4.3's AccountWarning."})
@@ -83,8 +84,9 @@ def list_param(request, name: str) -> list[str]:
 
 
 def notification_type_filters(request) -> dict:
-    """``types[]``, ``exclude_types[]`` and ``account_id``, as Mastodon's ``browserable``:
-    unknown types are ignored (``types[]`` of unknown types only lists nothing)."""
+    """``types[]``, ``exclude_types[]``, ``account_id`` and ``include_filtered``, as Mastodon's
+    ``browserable``: unknown types are ignored (``types[]`` of unknown types only lists
+    nothing)."""
     known = set(Notification.Type.values)
     types = list_param(request, "types")
     account_id = request.query_params.get("account_id")
@@ -94,4 +96,5 @@ def notification_type_filters(request) -> dict:
         "types": [t for t in types if t in known] if types else None,
         "exclude_types": [t for t in list_param(request, "exclude_types") if t in known] or None,
         "account_id": parse_id(account_id) if account_id else None,
+        "include_filtered": truthy(request.query_params.get("include_filtered")),
     }

@@ -13,6 +13,7 @@ from apps.feed.api import (
     links,
     lists,
     markers,
+    notification_policies,
     polls,
     push,
     quotes,
@@ -101,6 +102,36 @@ urlpatterns = [
     ),
     path("api/v1/notifications", views.NotificationListView.as_view()),
     path("api/v1/notifications/clear", views.NotificationClearView.as_view()),
+    path("api/v1/notifications/policy", notification_policies.NotificationPolicyV1View.as_view()),
+    path("api/v2/notifications/policy", notification_policies.NotificationPolicyView.as_view()),
+    path(
+        "api/v1/notifications/requests",
+        notification_policies.NotificationRequestListView.as_view(),
+    ),
+    path(
+        "api/v1/notifications/requests/merged",
+        notification_policies.NotificationRequestsMergedView.as_view(),
+    ),
+    path(
+        "api/v1/notifications/requests/accept",
+        notification_policies.NotificationRequestBulkAcceptView.as_view(),
+    ),
+    path(
+        "api/v1/notifications/requests/dismiss",
+        notification_policies.NotificationRequestBulkDismissView.as_view(),
+    ),
+    path(
+        "api/v1/notifications/requests/<id:request_id>",
+        notification_policies.NotificationRequestDetailView.as_view(),
+    ),
+    path(
+        "api/v1/notifications/requests/<id:request_id>/accept",
+        notification_policies.NotificationRequestAcceptView.as_view(),
+    ),
+    path(
+        "api/v1/notifications/requests/<id:request_id>/dismiss",
+        notification_policies.NotificationRequestDismissView.as_view(),
+    ),
     path("api/v1/notifications/<id:notification_id>", views.NotificationDetailView.as_view()),
     path(
         "api/v1/notifications/<id:notification_id>/dismiss",

@@ -23,6 +23,11 @@ from apps.feed.models.lists import (
     List,
     ListAccount,
 )
+from apps.feed.models.notification_policies import (
+    NotificationPermission,
+    NotificationPolicy,
+    NotificationRequest,
+)
 from apps.feed.models.notifications import (
     Notification,
     PushSubscription,
@@ -87,6 +92,9 @@ __all__ = [
     "ModerationState",
     "Mute",
     "Notification",
+    "NotificationPermission",
+    "NotificationPolicy",
+    "NotificationRequest",
     "Poll",
     "PollVote",
     "PreviewCard",

@@ -47,6 +47,9 @@ class Notification(PublicModel):
     # reblog), ``follow-<hour>``, else ``ungrouped-<id>``; set by the services
     # (apps.feed.services.notifications), read by the grouped notifications API.
     group_key = models.CharField(max_length=64, blank=True, default="")
+    # Held back by the recipient's notification policy (Mastodon 4.3): not listed,
+    # streamed nor pushed until the recipient accepts the sender's request.
+    filtered = models.BooleanField(default=False)
 
     GROUPABLE_TYPES = ("favourite", "reblog", "follow")
     # A group takes new notifications until it spans this many hours (Mastodon's).
@@ -56,6 +59,11 @@ class Notification(PublicModel):
         indexes = [
             models.Index(fields=["account", "-id"], name="feed_notification_account_id"),
             models.Index(fields=["account", "group_key", "-id"], name="feed_notification_group"),
+            models.Index(
+                fields=["account", "from_account"],
+                condition=models.Q(filtered=True),
+                name="feed_notification_filtered",
+            ),
         ]
 
 

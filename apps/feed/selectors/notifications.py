@@ -66,12 +66,18 @@ def notifications_browsable(
     types: list[str] | None = None,
     exclude_types: list[str] | None = None,
     account_id: int | None = None,
+    include_filtered: bool = False,
 ) -> QuerySet[Notification]:
     """The viewer's notifications a client may list (Mastodon's ``browserable``).
 
-    ``types=None`` is every type; an empty list is none.
+    ``types=None`` is every type; an empty list is none. Notifications held back by
+    the viewer's notification policy are left out unless ``include_filtered``, or
+    unless the list is of one sender's (``account_id``: how a client shows a
+    notification request's), as in Mastodon.
     """
     queryset = Notification.objects.filter(account=viewer).filter(able_to_act_q("from_account__"))
+    if not include_filtered and account_id is None:
+        queryset = queryset.filter(filtered=False)
     queryset = queryset.filter(
         Q(status__isnull=True) | Q(status__in=Status.objects.visible_to(viewer))
     )
@@ -93,9 +99,14 @@ def notifications_page(
     types: list[str] | None = None,
     exclude_types: list[str] | None = None,
     account_id: int | None = None,
+    include_filtered: bool = False,
 ) -> list[Notification]:
     queryset = notifications_browsable(
-        viewer=viewer, types=types, exclude_types=exclude_types, account_id=account_id
+        viewer=viewer,
+        types=types,
+        exclude_types=exclude_types,
+        account_id=account_id,
+        include_filtered=include_filtered,
     )
     queryset = queryset.select_related(
         "from_account",
@@ -322,6 +333,7 @@ def notification_groups_page(
     exclude_types: list[str] | None = None,
     account_id: int | None = None,
     grouped_types: list[str] | None = None,
+    include_filtered: bool = False,
 ) -> NotificationGroupsPage:
     """A page of the viewer's notification groups (Mastodon's ``GET /api/v2/notifications``).
 
@@ -330,7 +342,11 @@ def notification_groups_page(
     """
     grouped = grouped_types_of(grouped_types)
     queryset = notifications_browsable(
-        viewer=viewer, types=types, exclude_types=exclude_types, account_id=account_id
+        viewer=viewer,
+        types=types,
+        exclude_types=exclude_types,
+        account_id=account_id,
+        include_filtered=include_filtered,
     )
     heads = _load_heads(_group_heads(queryset, params, grouped))
     if not heads:
@@ -355,7 +371,7 @@ def notification_group_get(*, viewer, group_key: str) -> NotificationGroupsPage:
     """
     if not group_key_is_valid(group_key):
         raise errors.NotFound(_("Record not found"))
-    queryset = notifications_browsable(viewer=viewer)
+    queryset = notifications_browsable(viewer=viewer, include_filtered=True)
     in_group = notifications_in_group(account=viewer, group_key=group_key)
     head = queryset.filter(pk__in=in_group.values("pk")).order_by("-id").values("pk").first()
     if head is None:
@@ -378,7 +394,9 @@ def notification_group_accounts(
     if not group_key_is_valid(group_key):
         raise errors.NotFound(_("Record not found"))
     in_group = notifications_in_group(account=viewer, group_key=group_key)
-    queryset = notifications_browsable(viewer=viewer).filter(pk__in=in_group.values("pk"))
+    queryset = notifications_browsable(viewer=viewer, include_filtered=True).filter(
+        pk__in=in_group.values("pk")
+    )
     return paginate_queryset(queryset.select_related("from_account"), params)
 
 
@@ -391,11 +409,16 @@ def notifications_unread_count(
     exclude_types: list[str] | None = None,
     account_id: int | None = None,
     grouped_types: list[str] | None = None,
+    include_filtered: bool = False,
 ) -> int:
     """How many notifications (``grouped``: groups) are newer than the ``notifications``
     marker, counting no further than ``limit`` (Mastodon's ``unread_count``)."""
     queryset = notifications_browsable(
-        viewer=viewer, types=types, exclude_types=exclude_types, account_id=account_id
+        viewer=viewer,
+        types=types,
+        exclude_types=exclude_types,
+        account_id=account_id,
+        include_filtered=include_filtered,
     )
     marker = markers_for(viewer=viewer, timelines=["notifications"]).first()
     if marker is not None:

@@ -140,6 +140,12 @@ def _thread_ancestor_ids(status: Status) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def thread_ancestor_ids(status: Status) -> list[int]:
+    """Ids of the statuses ``status`` replies to, parent first (:func:`_thread_ancestor_ids`);
+    no visibility applied."""
+    return _thread_ancestor_ids(status)
+
+
 def _thread_descendant_rows(status: Status) -> list[tuple[int, int]]:
     """``(id, in_reply_to_id)`` of the replies below ``status``, level by level, at most
     ``MAX_CONTEXT`` levels and ``MAX_CONTEXT`` rows: one recursive query however deep."""

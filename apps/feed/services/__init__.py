@@ -11,6 +11,8 @@ modules of their own:
 - :mod:`.interactions`: favourites, reblogs, bookmarks, pins;
 - :mod:`.relationships`: follows, follow requests, blocks, mutes;
 - :mod:`.notifications`: notifying, dismissing, moderation warnings;
+- :mod:`.notification_policies`: whose notifications are accepted, filtered or dropped;
+- :mod:`.notification_requests`: accepting and dismissing what a policy filtered;
 - :mod:`.markers`: reading positions;
 - :mod:`.lists`: lists and their members;
 - :mod:`.scheduling`: scheduled statuses;
@@ -59,6 +61,15 @@ from apps.feed.services.lists import (
     list_update,
 )
 from apps.feed.services.markers import markers_save
+from apps.feed.services.notification_policies import (
+    notification_policy_update,
+    notifications_filtered_count,
+    notifications_shield_set,
+)
+from apps.feed.services.notification_requests import (
+    notification_requests_accept,
+    notification_requests_dismiss,
+)
 from apps.feed.services.notifications import (
     notification_create,
     notification_dismiss,
@@ -130,6 +141,11 @@ __all__ = [
     "follow_request_reject",
     "markers_save",
     "notification_create",
+    "notification_policy_update",
+    "notification_requests_accept",
+    "notification_requests_dismiss",
+    "notifications_filtered_count",
+    "notifications_shield_set",
     "notification_dismiss",
     "notification_group_dismiss",
     "notification_group_keys",

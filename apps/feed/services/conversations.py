@@ -102,6 +102,21 @@ def conversation_status_edited(*, status: Status) -> None:
         _add(status, thread, account_ids=recipients, mentioned_ids=mentioned)
 
 
+def conversation_statuses_delivered(*, account_id: int, statuses: Iterable[Status]) -> None:
+    """Add direct ``statuses`` to ``account_id``'s conversations (unread), as if they had just
+    reached it: the direct mentions its notification policy held back, once it accepts
+    their sender. Call in a transaction; a few queries per status."""
+    for status in statuses:
+        if status.visibility != Visibility.DIRECT or status.conversation_id is None:
+            continue
+        _add(
+            status,
+            status.conversation_id,
+            account_ids=[account_id],
+            mentioned_ids=_mentioned_ids(status),
+        )
+
+
 def conversation_status_removed(*, status: Status) -> None:
     """Take a direct status out of every conversation holding it (before it is deleted).
 

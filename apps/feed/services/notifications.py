@@ -25,6 +25,15 @@ from apps.feed import streaming
 from apps.feed.models import Block, ConversationMute, Mute, Notification, Status
 from apps.feed.selectors.notifications import group_key_is_valid, notifications_in_group
 from apps.feed.services import push
+from apps.feed.services.notification_policies import (
+    ACCEPT,
+    DROP,
+    FILTER,
+    REQUEST_TYPES,
+    notification_requests_record,
+    notification_requests_recount,
+    notification_verdicts,
+)
 from core import errors, events, memberships
 
 User = get_user_model()
@@ -84,33 +93,52 @@ def _thread_id(status: Status | None) -> int | None:
     return status.conversation_id
 
 
-def notifiable_account_ids(*, recipient_ids, actor, status: Status | None = None) -> list[int]:
-    """The ids among ``recipient_ids`` that :func:`notifications_create` would notify."""
-    return list(
-        _notifiable(recipient_ids=recipient_ids, actor=actor, status=status).values_list(
-            "pk", flat=True
-        )
-    )
-
-
-def notifications_create(
-    *, recipient_ids, actor, type: str, status: Status | None = None
-) -> list[Notification]:
-    """Notify each of ``recipient_ids`` that :func:`_notifiable` lets ``actor`` reach.
-
-    Two queries whatever the number of recipients: one choosing them, one inserting
-    the notifications; each is streamed to its recipient after commit.
-    """
-    if isinstance(recipient_ids, list) and not recipient_ids:
-        return []
+def notifiable_account_ids(
+    *, recipient_ids, actor, status: Status | None = None, type: str = Notification.Type.MENTION
+) -> list[int]:
+    """The ids among ``recipient_ids`` that :func:`notifications_create` would notify of
+    ``type`` and let through their notification policy (neither filtered nor dropped: a
+    filtered direct mention reaches the recipient's conversations once they accept it)."""
     accounts = list(
         _notifiable(recipient_ids=recipient_ids, actor=actor, status=status).values_list(
             "pk", flat=True
         )
     )
+    verdicts = notification_verdicts(recipient_ids=accounts, actor=actor, type=type, status=status)
+    return [account_id for account_id in accounts if verdicts[account_id] == ACCEPT]
+
+
+def notifications_create(
+    *, recipient_ids, actor, type: str, status: Status | None = None
+) -> list[Notification]:
+    """Notify each of ``recipient_ids`` that :func:`_notifiable` lets ``actor`` reach, as
+    each one's notification policy says (:mod:`.notification_policies`).
+
+    A dropped notification is not stored; a filtered one is stored ``filtered``, neither
+    streamed nor pushed, and a filtered mention or quote joins the recipient's request
+    from ``actor``. The rest are streamed and pushed after commit. A fixed number of
+    queries whatever the number of recipients. Returns the stored notifications.
+    """
+    if isinstance(recipient_ids, list) and not recipient_ids:
+        return []
+    notifiable = list(
+        _notifiable(recipient_ids=recipient_ids, actor=actor, status=status).values_list(
+            "pk", flat=True
+        )
+    )
+    verdicts = notification_verdicts(
+        recipient_ids=notifiable, actor=actor, type=type, status=status
+    )
+    accounts = [account_id for account_id in notifiable if verdicts[account_id] != DROP]
     group_keys = notification_group_keys(account_ids=accounts, type=type, status=status)
     notifications = [
-        Notification(account_id=account_id, from_account=actor, type=type, status=status)
+        Notification(
+            account_id=account_id,
+            from_account=actor,
+            type=type,
+            status=status,
+            filtered=verdicts[account_id] == FILTER,
+        )
         for account_id in accounts
     ]
     for notification in notifications:
@@ -118,8 +146,15 @@ def notifications_create(
             notification.account_id, f"ungrouped-{notification.pk}"
         )
     notifications = Notification.objects.bulk_create(notifications)
-    streaming.notifications_broadcast_on_commit(notifications=notifications)
-    push.notifications_push_on_commit(notifications=notifications)
+    delivered = [notification for notification in notifications if not notification.filtered]
+    if status is not None and type in REQUEST_TYPES:
+        notification_requests_record(
+            recipient_ids=[n.account_id for n in notifications if n.filtered],
+            actor=actor,
+            status=status,
+        )
+    streaming.notifications_broadcast_on_commit(notifications=delivered)
+    push.notifications_push_on_commit(notifications=delivered)
     return notifications
 
 
@@ -189,9 +224,21 @@ def notification_create(
 
 
 def notification_dismiss(*, account, notification_id: int) -> None:
-    deleted, _by_model = Notification.objects.filter(account=account, pk=notification_id).delete()
-    if not deleted:
-        raise errors.NotFound(_("Record not found"))
+    """Delete one of ``account``'s notifications; a filtered one's request is recounted
+    (and goes when it held no other). Raises ``NotFound`` for anyone else's."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.filter(account=account, pk=notification_id)
+            .only("pk", "filtered", "from_account_id")
+            .first()
+        )
+        if notification is None:
+            raise errors.NotFound(_("Record not found"))
+        notification.delete()
+        if notification.filtered:
+            notification_requests_recount(
+                account_ids=[account.pk], from_account_ids=[notification.from_account_id]
+            )
 
 
 def notification_group_dismiss(*, account, group_key: str) -> int:
@@ -208,7 +255,9 @@ def notification_group_dismiss(*, account, group_key: str) -> int:
 
 
 def notifications_clear(*, account) -> None:
-    Notification.objects.filter(account=account).delete()
+    """Delete ``account``'s notifications, but not those its policy held back: they wait in
+    their requests, to be accepted or dismissed there."""
+    Notification.objects.filter(account=account, filtered=False).delete()
 
 
 def warning_notify(*, event: events.AccountWarned) -> Notification:

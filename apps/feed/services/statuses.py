@@ -17,6 +17,7 @@ from apps.feed import text as text_rendering
 from apps.feed.languages import normalise_language
 from apps.feed.models import Follow, Mention, Notification, Status, StatusEdit, Tag, Visibility
 from apps.feed.services import conversations, quotes
+from apps.feed.services.notification_policies import notification_requests_forget_status
 from apps.feed.services.notifications import notifications_create
 from apps.feed.services.polls import (
     PollParams,
@@ -397,6 +398,7 @@ def status_delete(*, status: Status, actor) -> Status:
         snapshot_id = status.pk
         quotes.quote_removed(status=status)
         conversations.conversation_status_removed(status=status)
+        notification_requests_forget_status(status_id=status.pk)
         streaming.status_delete_broadcast_on_commit(status=status)
         status.delete()
         status.pk = snapshot_id
@@ -412,7 +414,9 @@ def status_moderate(*, status_id: int, state: str, reason: str = "") -> None:
         moderation_state=state, moderation_reason=reason[:500]
     )
     if state == "removed":
-        Notification.objects.filter(status_id=status_id).delete()
+        with transaction.atomic():
+            notification_requests_forget_status(status_id=status_id)
+            Notification.objects.filter(status_id=status_id).delete()
 
 
 def status_mark_sensitive(*, status_id: int) -> None:

@@ -140,6 +140,7 @@ _ENUM_NAME_OVERRIDES = {
     "VisibilityEnum": "apps.accounts.models.Visibility",
     "PreviewCardTypeEnum": "apps.feed.models.PreviewCard.Type",
     "NotificationTypeEnum": "apps.feed.models.Notification.Type",
+    "NotificationPolicyActionEnum": "apps.feed.models.NotificationPolicy.Action",
     "QuoteApprovalPolicyEnum": "apps.accounts.models.QuoteApprovalPolicy",
     "StreamVisibilityEnum": "apps.live.models.Stream.Visibility",
     "StreamStateEnum": "apps.live.models.Stream.State",
