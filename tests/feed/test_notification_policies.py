@@ -46,6 +46,11 @@ DEFAULTS = {
 }
 
 
+@pytest.fixture
+def dave(db):
+    return Member("dave")
+
+
 def set_policy(member: Member, **settings) -> dict:
     response = member.client.patch(POLICY, settings, format="json")
     assert response.status_code == 200, response.json()
@@ -641,23 +646,29 @@ def test_the_policy_decision_costs_the_same_for_one_and_ten_recipients(alice):
 # The shield's interface -------------------------------------------------------------------
 
 
-def test_the_shield_filters_strangers_and_new_accounts_until_it_ends(alice, bob, carol):
-    # given alice follows carol (a new account) and accepts everything
+def test_the_shield_filters_strangers_and_new_accounts_until_it_ends(alice, bob, carol, dave):
+    # given alice follows carol (a new account) and accepts everything; dave is new too
     set_policy(alice, **dict.fromkeys(DEFAULTS, "accept"))
     alice.follow(carol)
     age(carol, 2)
+    age(dave, 2)
     status = alice.post("hello")
     before = timezone.now()
 
-    # when the shield is up, bob (a stranger) and carol favourite her status
+    # when the shield is up, bob (a stranger), dave (a new stranger) and carol favourite it
     notifications_shield_set(
         account_id=alice.account.pk, until=timezone.now() + dt.timedelta(hours=1)
     )
     favourite(bob, status["id"])
+    favourite(dave, status["id"])
     favourite(carol, status["id"])
 
-    # then both are filtered (carol is new), and the recap counts them
-    assert (outcome(alice, bob), outcome(alice, carol)) == ("filter", "filter")
+    # then the strangers are filtered; carol, new but followed, is alice's own choice
+    assert (outcome(alice, bob), outcome(alice, dave), outcome(alice, carol)) == (
+        "filter",
+        "filter",
+        "accept",
+    )
     assert (
         notifications_filtered_count(
             account_id=alice.account.pk, since=before, until=timezone.now()

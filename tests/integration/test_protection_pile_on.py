@@ -82,10 +82,10 @@ def test_thirty_new_accounts_insulting_one_raise_its_shield(victim, pipeline_on)
     # every insult reaches it: the strangers are muted, one case groups them
     mob_ids = {m.account.pk for m in mob}
     wait_until(
-        lambda: set(
-            Mute.objects.filter(account=victim.account).values_list("target_id", flat=True)
-        )
-        == mob_ids,
+        lambda: (
+            set(Mute.objects.filter(account=victim.account).values_list("target_id", flat=True))
+            == mob_ids
+        ),
         "every stranger to be muted",
         pipeline_on,
     )

@@ -100,11 +100,23 @@ def test_thirty_new_accounts_insulting_one_raise_its_shield(victim, bob, pipelin
     ScheduledStatus.objects.update(scheduled_at=timezone.now() - dt.timedelta(seconds=1))
     assert scheduled_statuses_publish_due() == []
     assert ScheduledStatus.objects.get().held
-    # and the shield API shows it up
+    # while it is up, a stranger's mention waits in the notification requests; a friend's
+    # reaches the list
+    stranger = Member("stranger", date_joined=timezone.now() - dt.timedelta(days=400))
+    with pipeline():
+        stranger.post("@victim lovely to see you on here")
+        bob.post("@victim dinner tonight?")
+    listed = victim.client.get("/api/v1/notifications", {"types[]": "mention"}).json()
+    assert {n["account"]["username"] for n in listed} >= {"bob"}
+    assert "stranger" not in {n["account"]["username"] for n in listed}
+    requests = victim.client.get("/api/v1/notifications/requests").json()
+    assert [r["account"]["username"] for r in requests] == ["stranger"]
+    # and the shield API shows it up, with what it did
     answer = victim.client.get("/api/agora/v1/protection/shield").json()
     assert answer["active"]
     assert answer["source"] == "pile_on"
     assert answer["muted"] == 30
+    assert answer["filtered"] == 1
 
 
 def test_a_viral_post_with_friendly_strangers_raises_nothing(victim, pipeline):

@@ -19,8 +19,9 @@ Any ``drop`` that holds drops; else any ``filter`` that holds filters. Types tha
 are not :data:`FILTERABLE_TYPES`, senders who are staff, and senders the recipient
 gave a :class:`NotificationPermission` (by accepting their request) are never
 filtered. While a policy's ``strict_until`` is in the future
-(:func:`notifications_shield_set`), senders the recipient does not follow and new
-accounts are filtered whatever the settings say (``drop`` still drops).
+(:func:`notifications_shield_set`), senders the recipient does not follow — new
+accounts among them — are filtered whatever the settings say (``drop`` still drops);
+the accounts it follows, even new ones, are its own choice and still reach it.
 
 The decision costs a fixed number of queries whatever the number of recipients
 (a post mentioning many): the policies, then only the facts some policy needs
@@ -186,7 +187,7 @@ def notification_verdicts(
             policy is not None
             and policy.strict_until is not None
             and policy.strict_until > now
-            and (facts.is_new_account or facts.not_following(recipient_id))
+            and facts.not_following(recipient_id)
         )
         if strict or any(
             action == FILTER and facts.holds(setting, recipient_id)
@@ -307,9 +308,9 @@ def notification_policy_update(*, account, changes: dict[str, Any]) -> Notificat
 
 
 def notifications_shield_set(*, account_id: int, until: datetime | None) -> None:
-    """Filter notifications to ``account_id`` from accounts it does not follow, or from new
-    accounts, until ``until`` (whatever its policy says; ``drop`` still drops). ``None``
-    ends it at once. Idempotent."""
+    """Filter notifications to ``account_id`` from accounts it does not follow (new ones
+    among them; those it follows still reach it), until ``until`` (whatever its policy
+    says; ``drop`` still drops). ``None`` ends it at once. Idempotent."""
     with transaction.atomic():
         policy, _created = NotificationPolicy.objects.select_for_update().get_or_create(
             account_id=account_id
