@@ -15,9 +15,10 @@ class ProtectionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.protection import handlers
+        from apps.protection import handlers, reputation
         from apps.protection.grants import ROLE_GRANTS
         from core.roles import register_grants
 
         register_grants(self.label, ROLE_GRANTS)
         handlers.connect()
+        reputation.connect()

@@ -509,3 +509,21 @@ def live_channel_moderator_changed(
         before={"channel_id": channel_id, "moderator": not added},
         after={"channel_id": channel_id, "moderator": added},
     )
+
+
+# Protection ------------------------------------------------------------------------
+
+
+def reputation_recomputed(
+    *, actor, account_id: int, before: dict, after: dict, note: str = ""
+) -> AuditEntry:
+    """Staff had ``account_id``'s trust score recomputed (``before``/``after``: score, level)."""
+    return _append(
+        actor=actor,
+        action=AuditAction.REPUTATION_RECOMPUTED,
+        target_type="account",
+        target_id=account_id,
+        before=before,
+        after=after,
+        note=note,
+    )

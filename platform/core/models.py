@@ -223,6 +223,7 @@ class AuditAction(models.TextChoices):
         "live_channel_moderator_removed",
         _("live channel moderator removed"),
     )
+    REPUTATION_RECOMPUTED = "reputation_recomputed", _("reputation recomputed")
 
 
 class AuditEntryQuerySet(models.QuerySet):

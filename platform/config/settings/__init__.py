@@ -16,6 +16,7 @@ from .media import *  # noqa: F403
 from .moderation import *  # noqa: F403
 from .observability import *  # noqa: F403
 from .outbound import *  # noqa: F403
+from .protection import *  # noqa: F403
 from .push import *  # noqa: F403
 from .security import *  # noqa: F403
 from .storage import *  # noqa: F403
