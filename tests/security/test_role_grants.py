@@ -90,6 +90,10 @@ ROLE_PERMISSIONS = {
         "moderation.view_report",
         "moderation.view_rule",
         "moderation.view_strike",
+        "protection.recompute_reputation",
+        "protection.view_reputation",
+        "protection.view_reputationhistory",
+        "protection.view_reputationsignal",
     },
     "operator": {
         "accounts.add_announcement",
@@ -178,6 +182,7 @@ def test_each_app_grants_only_permissions_on_its_own_models():
     from apps.live import grants as live_grants
     from apps.media import grants as media_grants
     from apps.moderation import grants as moderation_grants
+    from apps.protection import grants as protection_grants
 
     for label, module in [
         ("accounts", accounts_grants),
@@ -185,6 +190,7 @@ def test_each_app_grants_only_permissions_on_its_own_models():
         ("live", live_grants),
         ("media", media_grants),
         ("moderation", moderation_grants),
+        ("protection", protection_grants),
     ]:
         names = {name for names in module.ROLE_GRANTS.values() for name in names}
         assert names, label

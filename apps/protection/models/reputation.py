@@ -46,6 +46,7 @@ class Reputation(models.Model):
 
     class Meta:
         verbose_name = _("reputation")
+        permissions = [("recompute_reputation", "Can have trust scores recomputed")]
 
     def __str__(self) -> str:
         return f"reputation of {self.account_id}: {self.score:.2f} ({self.level})"

@@ -1,1 +1,0 @@
-"""Protection's back-office screens."""
