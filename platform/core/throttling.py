@@ -35,7 +35,7 @@ from rest_framework.throttling import BaseThrottle
 
 from core.addresses import client_address
 from core.entitlements import entitlements_for
-from core.reputation import trust_of
+from core.reputation import Trust, trust_of
 
 logger = logging.getLogger(__name__)
 
@@ -205,14 +205,23 @@ class TrustRateThrottle(TierRateThrottle):
         scope = getattr(view, "trust_scope", None)
         if not scope or request.method in SAFE_METHODS or not request.user.is_authenticated:
             return None
-        return self.trust_budget(request.user.pk, scope)
+        return self.trust_budget(request_trust(request).level, scope)
 
     @staticmethod
-    def trust_budget(account_id: int, scope: str) -> tuple[str, str, str] | None:
-        """(level, scope, rate) of ``account_id``'s budget for ``scope``; None without one."""
-        level = trust_of(account_id).level
+    def trust_budget(level: str, scope: str) -> tuple[str, str, str] | None:
+        """(level, scope, rate) of a ``level`` account's budget for ``scope``; None without one."""
         rate = getattr(settings, "PROTECTION_TRUST_RATES", {}).get(level, {}).get(scope)
         return (level, scope, rate) if rate else None
+
+
+def request_trust(request) -> Trust:
+    """The signed-in account's trust, asked once per request (the throttle and the view share it)."""
+    django_request = getattr(request, "_request", request)
+    trust = getattr(django_request, "account_trust", None)
+    if trust is None:
+        trust = trust_of(request.user.pk)
+        django_request.account_trust = trust
+    return trust
 
 
 def mentions_check(request, *, count: int) -> None:
@@ -229,7 +238,7 @@ def mentions_check(request, *, count: int) -> None:
     """
     if count <= 0 or not getattr(settings, "AGORA_THROTTLE_ENABLED", True):
         return
-    trust = trust_of(request.user.pk)
+    trust = request_trust(request)
     most = getattr(settings, "PROTECTION_MAX_MENTIONS", {}).get(trust.level)
     if most is not None and count > most:
         raise ValidationError(
@@ -241,7 +250,7 @@ def mentions_check(request, *, count: int) -> None:
             }
         )
     throttle = TrustRateThrottle()
-    budget = throttle.trust_budget(request.user.pk, "mentions")
+    budget = throttle.trust_budget(trust.level, "mentions")
     if budget is None:
         return
     level, scope, rate = budget

@@ -168,3 +168,23 @@ def test_without_protection_nobody_is_tightened(crowd, monkeypatch):
     codes = [post(member, mentioning(crowd, 5)).status_code for _ in range(3)]
 
     assert codes == [200, 200, 200]
+
+
+def test_posting_with_mentions_asks_for_the_trust_once(crowd):
+    from core import reputation
+
+    member = established()
+    asked = []
+    provider = reputation._provider
+
+    def counting(ids):
+        asked.append(ids)
+        return provider(ids)
+
+    reputation.set_provider(counting)
+    try:
+        assert post(member, mentioning(crowd, 2)).status_code == 200
+    finally:
+        reputation.set_provider(provider)
+
+    assert asked == [[member.account.pk]]
