@@ -280,3 +280,46 @@ def test_an_event_about_a_deleted_account_writes_nothing():
     wiring.on_report_resolved(events.ReportResolved(report_id=1, reporter_id=999_999, upheld=True))
 
     assert not ReputationSignal.objects.exists()
+
+
+def test_a_report_decided_again_changes_its_outcome_in_the_ledger(eager):
+    from apps.protection import reputation as wiring
+
+    reporter = UserFactory()
+    with eager():
+        wiring.on_report_resolved(
+            events.ReportResolved(report_id=5, reporter_id=reporter.pk, upheld=True)
+        )
+    with eager():
+        wiring.on_report_resolved(
+            events.ReportResolved(report_id=5, reporter_id=reporter.pk, upheld=False)
+        )
+
+    assert list(ReputationSignal.objects.values_list("ref_id", "outcome")) == [(5, "rejected")]
+    row = Reputation.objects.get(account=reporter)
+    assert (
+        row.components["inputs"]["reports_upheld"],
+        row.components["inputs"]["reports_rejected"],
+    ) == (0, 1)
+
+
+def test_the_sweep_is_scheduled_hourly_and_schedulable():
+    from django_celery_beat.models import PeriodicTask
+
+    from core.schedules import schedulable_tasks
+
+    task = PeriodicTask.objects.get(task="protection.reputation_sweep")
+    assert (task.enabled, task.interval.every, task.interval.period) == (True, 1, "hours")
+    assert "protection.reputation_sweep" in schedulable_tasks()
+
+
+def test_the_sweep_task_runs_the_sweep(aged):
+    from apps.protection.tasks import reputation_refresh_task, reputation_sweep_task
+
+    account = aged(100)
+    signal(account, "strike", "strike", ref_id=1)
+
+    assert reputation_sweep_task() == 1
+    assert reputation_sweep_task() == 0
+    assert reputation_refresh_task(account_id=account.pk, reason="again") == 0
+    assert Reputation.objects.get(account=account).score == 0.45
