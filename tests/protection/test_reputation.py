@@ -323,3 +323,29 @@ def test_the_sweep_task_runs_the_sweep(aged):
     assert reputation_sweep_task() == 0
     assert reputation_refresh_task(account_id=account.pk, reason="again") == 0
     assert Reputation.objects.get(account=account).score == 0.45
+
+
+def test_a_clash_on_the_first_row_is_recomputed_again(aged, monkeypatch):
+    # given an account whose first row another run creates between our lock and our write
+    account = aged(100)
+    signal(account, "strike", "strike", ref_id=1)
+    real_inputs = service.reputation_inputs
+    raced = []
+
+    def inputs_then_race(ids, *, now):
+        found = real_inputs(ids, now=now)
+        if not raced:
+            raced.append(True)
+            Reputation.objects.create(account=account, score=0.6, level="normal")
+        return found
+
+    monkeypatch.setattr(service, "reputation_inputs", inputs_then_race)
+
+    # when
+    changes = service.reputations_recompute(account_ids=[account.pk], reason="strike")
+
+    # then the clash did not fail the run: it was done again, and changed the score once
+    # (on one connection the racing row rolls back with the first attempt)
+    assert [(c.previous, c.score) for c in changes] == [(0.6, 0.45)]
+    assert Reputation.objects.get(account=account).score == 0.45
+    assert ReputationHistory.objects.filter(account=account).count() == 1

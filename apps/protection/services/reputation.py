@@ -40,7 +40,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -222,10 +222,17 @@ def reputations_recompute(
 
     Idempotent: run twice on the same facts, the second run changes nothing. Locks the
     accounts' reputation rows (pk order) for the transaction; deleted accounts are
-    skipped. Returns the changes.
+    skipped. A first row that a concurrent run created meanwhile (nothing to lock yet)
+    undoes this run, which is done again once, locking that row. Returns the changes.
     """
-    now = now or timezone.now()
     ids = sorted(set(account_ids))
+    try:
+        return _recompute(ids, reason=reason, now=now or timezone.now())
+    except IntegrityError:
+        return _recompute(ids, reason=reason, now=now or timezone.now())
+
+
+def _recompute(ids: list[int], *, reason: str, now: dt.datetime) -> list[Change]:
     changes: list[Change] = []
     with transaction.atomic():
         current = {
