@@ -139,3 +139,19 @@ def test_the_command_refuses_bad_arguments(args, message):
         call_command("protection_reputation", *args)
 
     assert not Reputation.objects.exists()
+
+
+def test_the_changelist_costs_the_same_queries_for_many_accounts():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = verified_client(staff_member("moderator"))
+
+    def listed(count: int) -> int:
+        for _ in range(count):
+            Reputation.objects.create(account=UserFactory(), score=0.5, level="normal")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(CHANGELIST)).status_code == 200
+        return len(queries)
+
+    assert listed(2) == listed(20)
