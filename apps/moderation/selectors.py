@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Standing, User
 from apps.moderation.models import Assessment, Case, Report, Rule, Strike
+from core import reputation
 
 
 def review_queue() -> QuerySet[Case]:
@@ -22,16 +23,22 @@ def rules_list() -> QuerySet[Rule]:
 
 
 def reporter_trust(*, reporter_id: int) -> float:
-    """How much a reporter's next report weighs, 0..1: their upheld share, smoothed.
+    """How much a reporter's next report weighs, 0..1: their upheld share, smoothed, times
+    how far the platform trusts the account.
 
-    A new reporter starts at 0.5; every upheld report moves it up, every rejected one down
-    (Laplace's rule of succession: (upheld + 1) / (decided + 2)).
+    The record: a reporter starts at 0.5; every upheld report moves it up, every rejected
+    one down (Laplace's rule of succession: (upheld + 1) / (decided + 2)). The platform's
+    trust (:mod:`core.reputation`) scales it around the neutral score: a neutral account's
+    record counts as it is, an established one's up to twice, a new or low-trust one's
+    less (a fresh account's report on a rival weighs little), capped at 1.
     """
     counts = Report.objects.filter(reporter_id=reporter_id).aggregate(
         upheld=Count("pk", filter=Q(outcome=Report.Outcome.UPHELD)),
         rejected=Count("pk", filter=Q(outcome=Report.Outcome.REJECTED)),
     )
-    return (counts["upheld"] + 1) / (counts["upheld"] + counts["rejected"] + 2)
+    record = (counts["upheld"] + 1) / (counts["upheld"] + counts["rejected"] + 2)
+    standing = reputation.trust_of(reporter_id).score / reputation.NEUTRAL.score
+    return round(min(1.0, record * standing), 4)
 
 
 def sla_hours(band: str) -> float:

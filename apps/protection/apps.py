@@ -15,7 +15,7 @@ class ProtectionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.protection import handlers, tasks  # noqa: F401 (register the Celery tasks)
+        from apps.protection import handlers, reputation, tasks  # noqa: F401 (tasks: register)
         from apps.protection.grants import ROLE_GRANTS
         from apps.protection.links.verdict import link_check
         from apps.protection.services.lookalikes import lookalike_check
@@ -31,3 +31,4 @@ class ProtectionConfig(AppConfig):
         )
         checks.register(link_check)
         checks.register_name_checker(lookalike_check)
+        reputation.connect()

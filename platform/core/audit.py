@@ -606,3 +606,18 @@ def lookalike_flag_decided(
         after={"state": str(decision)},
         note=note,
     )
+
+
+def reputation_recomputed(
+    *, actor, account_id: int, before: dict, after: dict, note: str = ""
+) -> AuditEntry:
+    """Staff had ``account_id``'s trust score recomputed (``before``/``after``: score, level)."""
+    return _append(
+        actor=actor,
+        action=AuditAction.REPUTATION_RECOMPUTED,
+        target_type="account",
+        target_id=account_id,
+        before=before,
+        after=after,
+        note=note,
+    )

@@ -112,6 +112,20 @@ class ReportFiled(Event):
 
 
 @dataclass(frozen=True)
+class ReportResolved(Event):
+    """A moderator decided the case a report was on: ``upheld`` (acted on) or rejected.
+
+    Tells the reporter's side of a decision (``ContentActioned`` and ``AccountWarned``
+    tell the reported's): protection weighs how often an account's reports hold up.
+    A reopened and decided again case publishes it again with the new outcome.
+    """
+
+    report_id: int
+    reporter_id: int
+    upheld: bool
+
+
+@dataclass(frozen=True)
 class AccountRestricted(Event):
     """An account's standing changed: ``restriction`` is none, limited, suspended or disabled.
 

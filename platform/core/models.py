@@ -231,6 +231,8 @@ class AuditAction(models.TextChoices):
     # Lookalike names: a moderator's decision on a flag.
     LOOKALIKE_FLAG_RESOLVED = "lookalike_flag_resolved", _("lookalike name flag resolved")
     LOOKALIKE_FLAG_DISMISSED = "lookalike_flag_dismissed", _("lookalike name flag dismissed")
+    # Reputation: staff had an account's trust score recomputed.
+    REPUTATION_RECOMPUTED = "reputation_recomputed", _("reputation recomputed")
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -29,12 +29,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 from prometheus_client import Counter
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import BaseThrottle
 
-from core import exceptions as api_errors  # a module: it imports DRF's views, which import this
 from core.addresses import client_address
 from core.entitlements import entitlements_for
+from core.reputation import Trust, trust_of
 
 logger = logging.getLogger(__name__)
 
@@ -70,14 +71,14 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), int(number) * _PERIODS[period[-1]]
 
 
-def _count(key: str, *, expires_in: int) -> int:
-    """Adds one to ``key``'s counter (created expiring in ``expires_in`` seconds)."""
+def _count(key: str, *, expires_in: int, amount: int = 1) -> int:
+    """Adds ``amount`` to ``key``'s counter (created expiring in ``expires_in`` seconds)."""
     try:
-        return cache.incr(key)
+        return cache.incr(key, amount)
     except ValueError:  # no counter yet in this window
-        if cache.add(key, 1, timeout=expires_in):
-            return 1
-        return cache.incr(key)  # another request created it first
+        if cache.add(key, amount, timeout=expires_in):
+            return amount
+        return cache.incr(key, amount)  # another request created it first
 
 
 class TierRateThrottle(BaseThrottle):
@@ -89,11 +90,24 @@ class TierRateThrottle(BaseThrottle):
     def allow_request(self, request, view) -> bool:
         if not getattr(settings, "AGORA_THROTTLE_ENABLED", True):
             return True
+        budget = self.budget_for(request, view)
+        if budget is None:
+            return True
+        tier, scope, rate = budget
+        return self.spend(request, tier=tier, scope=scope, rate=rate)
+
+    def budget_for(self, request, view) -> tuple[str, str, str] | None:
+        """The request's budget: (tier, scope, rate), or None when it has no limit."""
         tier = entitlements_for(request.user).throttle_tier
         scope = self.scope_for(view)
         rate = self.rate_for(tier, scope)
-        if rate is None:
-            return True
+        return None if rate is None else (tier, scope, rate)
+
+    def spend(self, request, *, tier: str, scope: str, rate: str, amount: int = 1) -> bool:
+        """Count ``amount`` against the budget; whether it is still within its limit.
+
+        Puts the request's standing on it for :class:`RateLimitHeadersMiddleware`.
+        """
         limit, period = parse_rate(rate)
         self.now = self.timer()
         window = int(self.now // period) * period
@@ -102,8 +116,11 @@ class TierRateThrottle(BaseThrottle):
             "tier": tier, "scope": scope, "ident": self.ident(request), "window": window,
         }  # fmt: skip
         try:
-            used = _count(key, expires_in=math.ceil(self.reset - self.now) + 1)
+            used = _count(key, expires_in=math.ceil(self.reset - self.now) + 1, amount=amount)
         except Exception as exc:
+            # Imported here: core.exceptions imports DRF's views, whose settings import this.
+            from core import exceptions as api_errors
+
             if not api_errors.is_outage(exc):
                 raise
             return self.store_unavailable(request, exc)
@@ -145,6 +162,8 @@ class TierRateThrottle(BaseThrottle):
             request.method,
             request.path,
         )
+        from core import exceptions as api_errors
+
         raise api_errors.ServiceUnavailable(
             _("The service is temporarily unavailable, try again shortly")
         )
@@ -167,6 +186,76 @@ class TierRateThrottle(BaseThrottle):
 
     def get_ident(self, request) -> str:
         return client_address(request)
+
+
+class TrustRateThrottle(TierRateThrottle):
+    """The tighter budgets of new and low-trust accounts (:mod:`core.reputation`).
+
+    Applies to writes of a signed-in account on a view that names a ``trust_scope``
+    (``statuses``, ``follows``), at ``settings.PROTECTION_TRUST_RATES[level][scope]``:
+    levels without an entry (``normal``, ``established``, and everyone when protection
+    is not installed: ``NEUTRAL``) have only their plan's limits. Counted as
+    :class:`TierRateThrottle` counts, in budgets of their own; a refusal is the same 429
+    with ``Retry-After`` and Mastodon's ``X-RateLimit-*`` headers.
+    """
+
+    cache_format = "throttle:trust:%(tier)s:%(scope)s:%(ident)s:%(window)d"
+
+    def budget_for(self, request, view) -> tuple[str, str, str] | None:
+        scope = getattr(view, "trust_scope", None)
+        if not scope or request.method in SAFE_METHODS or not request.user.is_authenticated:
+            return None
+        return self.trust_budget(request_trust(request).level, scope)
+
+    @staticmethod
+    def trust_budget(level: str, scope: str) -> tuple[str, str, str] | None:
+        """(level, scope, rate) of a ``level`` account's budget for ``scope``; None without one."""
+        rate = getattr(settings, "PROTECTION_TRUST_RATES", {}).get(level, {}).get(scope)
+        return (level, scope, rate) if rate else None
+
+
+def request_trust(request) -> Trust:
+    """The signed-in account's trust, asked once per request (the throttle and the view share it)."""
+    django_request = getattr(request, "_request", request)
+    trust = getattr(django_request, "account_trust", None)
+    if trust is None:
+        trust = trust_of(request.user.pk)
+        django_request.account_trust = trust
+    return trust
+
+
+def mentions_check(request, *, count: int) -> None:
+    """Hold a new or low-trust account's status to its mention limits (before it is posted).
+
+    ``count``: the accounts the status mentions. More than the level's
+    ``PROTECTION_MAX_MENTIONS`` in one status is refused with 422 on ``status``: the
+    status as written will never be allowed, so waiting (what a 429 tells a client)
+    would not help. Past the level's hourly ``mentions`` budget
+    (``PROTECTION_TRUST_RATES``) it is 429 with the rate-limit headers, as any limit.
+    Levels without limits, and throttling turned off, pass.
+
+    Raises ``ValidationError`` (422) or ``Throttled`` (429).
+    """
+    if count <= 0 or not getattr(settings, "AGORA_THROTTLE_ENABLED", True):
+        return
+    trust = request_trust(request)
+    most = getattr(settings, "PROTECTION_MAX_MENTIONS", {}).get(trust.level)
+    if most is not None and count > most:
+        raise ValidationError(
+            {
+                "status": [
+                    _("your account may mention at most %(count)d accounts in one status for now")
+                    % {"count": most}
+                ]
+            }
+        )
+    throttle = TrustRateThrottle()
+    budget = throttle.trust_budget(trust.level, "mentions")
+    if budget is None:
+        return
+    level, scope, rate = budget
+    if not throttle.spend(request, tier=level, scope=scope, rate=rate, amount=count):
+        raise Throttled(wait=throttle.wait())
 
 
 class RateLimitHeadersMiddleware:

@@ -216,7 +216,12 @@ def test_a_moderators_own_restriction_is_not_lifted_by_expiry(
     assert strikes.current_restriction(alice.account.pk) == "suspended"
 
 
-def test_reporter_trust_follows_their_record(bob):
+def test_reporter_trust_follows_their_record(bob, monkeypatch):
+    from core import reputation
+
+    # a neutral account (no reputation provider): its record alone (protection's
+    # weighing: tests/protection/test_reputation_consumers.py)
+    monkeypatch.setattr(reputation, "_provider", None)
     assert selectors.reporter_trust(reporter_id=bob.account.pk) == 0.5
     from tests.moderation.factories import ReportFactory
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 ALL_VISIBLE = dict.fromkeys(standing.SURFACES, "visible")
 
 
-def test_a_fresh_account_is_visible_everywhere_with_nothing_to_explain(alice):
+def test_a_fresh_account_is_visible_everywhere_with_only_its_new_days_to_explain(alice):
     page = standing_of(alice)
 
     assert page["standing"] == "none"
@@ -25,9 +25,25 @@ def test_a_fresh_account_is_visible_everywhere_with_nothing_to_explain(alice):
     assert [surface["surface"] for surface in page["surfaces"]] == list(standing.SURFACES)
     assert states_of(page) == ALL_VISIBLE
     assert all(surface["reasons"] == [] for surface in page["surfaces"])
-    assert page["rate_limits"] == {"state": "standard", "level": "normal", "reason": None}
+    # protection's reputation rates a day-old account new: its rate limits are tighter
+    assert page["rate_limits"]["state"] == "tighter"
+    assert page["rate_limits"]["level"] == "new"
+    assert page["rate_limits"]["reason"]["rule"] == "reputation"
     assert page["warnings"] == []
     assert page["content"] == []
+
+
+def test_an_older_account_has_standard_rate_limits(alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    alice.account.date_joined = timezone.now() - timedelta(days=60)
+    alice.account.save(update_fields=["date_joined"])
+
+    page = standing_of(alice)
+
+    assert page["rate_limits"] == {"state": "standard", "level": "normal", "reason": None}
 
 
 def test_anonymous_is_refused_with_401(db):

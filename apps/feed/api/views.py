@@ -26,12 +26,14 @@ from apps.feed.api.serializers import (
 )
 from apps.feed.models import Filter
 from apps.feed.selectors.polls import poll_of
+from apps.feed.text import mentioned_usernames
 from core.api.pagination import paged_response
 from core.errors import NotFound
 from core.ids import parse_id
 from core.pagination import page_params
 from core.params import truthy
 from core.permissions import HasScope, HasUser, HasUserToWrite
+from core.throttling import mentions_check
 
 User = get_user_model()
 
@@ -75,6 +77,7 @@ class UserView(APIView):
 
 class StatusCreateView(UserView):
     required_scopes = {"POST": "write:statuses"}
+    trust_scope = "statuses"  # new and low-trust accounts post less (core.throttling)
 
     @extend_schema(
         request=StatusCreateSerializer,
@@ -90,6 +93,7 @@ class StatusCreateView(UserView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         token = request.auth
+        mentions_check(request, count=len(mentioned_usernames(data["status"])))
         if data.get("scheduled_at"):
             if data.get("media_ids"):
                 raise ValidationError(
@@ -414,6 +418,11 @@ class AccountActionView(UserView):
     def initial(self, request, *args, **kwargs):
         self.required_scopes = {"POST": self.SCOPES[self.action]}
         super().initial(request, *args, **kwargs)
+
+    @property
+    def trust_scope(self) -> str | None:
+        """New and low-trust accounts follow fewer accounts an hour (core.throttling)."""
+        return "follows" if self.action == "follow" else None
 
     @extend_schema(request=None, responses=RelationshipSerializer)
     def post(self, request, account_id: int):

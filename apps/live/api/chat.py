@@ -69,6 +69,7 @@ class ChatRulesSerializer(serializers.Serializer):
     subscribers_only = serializers.BooleanField()
     min_account_age_days = serializers.IntegerField(allow_null=True)
     emoji_only = serializers.BooleanField()
+    established_only = serializers.BooleanField()
 
 
 class ChatRulesChangeSerializer(serializers.Serializer):
@@ -82,6 +83,7 @@ class ChatRulesChangeSerializer(serializers.Serializer):
     subscribers_only = serializers.BooleanField(required=False)
     min_account_age_days = serializers.IntegerField(required=False, allow_null=True)
     emoji_only = serializers.BooleanField(required=False)
+    established_only = serializers.BooleanField(required=False)
 
 
 class TimeoutCreateSerializer(serializers.Serializer):

@@ -31,6 +31,7 @@ class ChatSettingsSerializer(serializers.Serializer):
         min_value=0, max_value=3650, allow_null=True, default=None
     )
     emoji_only = serializers.BooleanField(default=False)
+    established_only = serializers.BooleanField(default=False)
 
 
 class StreamCreateSerializer(serializers.Serializer):

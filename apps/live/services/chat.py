@@ -28,7 +28,7 @@ from apps.live.models import ChannelBan, ChannelModerator, ChatMessage, ChatTime
 from apps.live.selectors import stream_get_for_viewer, streams_visible_to
 from apps.live.services.chat_settings import chat_rules
 from apps.live.services.rooms import room_send
-from core import checks, errors, events, memberships
+from core import checks, errors, events, memberships, reputation
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +172,10 @@ def _check_modes(*, author: Any, stream: Stream, rules, text: str) -> None:
                 % {"days": rules.min_account_age_days},
                 code="account_too_new",
             )
+    if rules.established_only and not reputation.trust_of(author.pk).is_established:
+        raise errors.Forbidden(
+            _("Only established accounts may chat now."), code="established_only"
+        )
     if rules.emoji_only and not is_emoji_only(text):
         raise errors.Forbidden(_("Only emoji may be sent now."), code="emoji_only")
 

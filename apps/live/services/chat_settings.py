@@ -31,6 +31,7 @@ class ChatRules:
     subscribers_only: bool
     min_account_age_days: int | None
     emoji_only: bool
+    established_only: bool
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -46,6 +47,7 @@ FIELDS: dict[str, tuple[type, int, int, bool]] = {
     "subscribers_only": (bool, 0, 1, False),
     "min_account_age_days": (int, 0, 3650, True),
     "emoji_only": (bool, 0, 1, False),
+    "established_only": (bool, 0, 1, False),
 }
 
 

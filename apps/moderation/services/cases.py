@@ -220,9 +220,18 @@ def _case_resolve(case: Case, *, moderator, action: str, note: str, reason: str)
     case.claimed_until = None
     case.save()
     outcome = Report.Outcome.REJECTED if action == CaseAction.APPROVE else Report.Outcome.UPHELD
-    case.reports.filter(outcome=Report.Outcome.PENDING).update(
-        outcome=outcome, action_taken_at=now, action_taken_by=moderator
-    )
+    pending = case.reports.filter(outcome=Report.Outcome.PENDING)
+    decided = list(pending.values_list("pk", "reporter_id"))
+    pending.update(outcome=outcome, action_taken_at=now, action_taken_by=moderator)
+    # Each reporter hears how their report went (protection weighs reporters by it).
+    for report_id, reporter_id in decided:
+        events.publish(
+            events.ReportResolved(
+                report_id=report_id,
+                reporter_id=reporter_id,
+                upheld=outcome == Report.Outcome.UPHELD,
+            )
+        )
 
 
 def _author_strike(case: Case, *, moderator, action: str, status_ids, reason: str) -> None:

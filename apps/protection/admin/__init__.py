@@ -2,5 +2,6 @@
 
 from apps.protection.admin import (
     links,  # noqa: F401
+    reputation,  # noqa: F401
     shields,  # noqa: F401
 )

@@ -19,7 +19,12 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.TierRateThrottle"],
+    # The plan's budgets, and the tighter ones of new and low-trust accounts on the
+    # views that name a trust_scope (PROTECTION_TRUST_RATES).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttling.TierRateThrottle",
+        "core.throttling.TrustRateThrottle",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

@@ -32,8 +32,10 @@ LIVE_REPLAY_MAX_BYTES = env.int("LIVE_REPLAY_MAX_BYTES", default=20 * 1024**3)
 # (the streamer and its moderators change them live): longest message, the per-account
 # rate limit (``rate_limit_messages`` in ``rate_limit_seconds``), slow mode (seconds between
 # one account's messages, 0 off), followers-only (following for at least N minutes, None
-# off), subscribers-only, established accounts only (account at least N days old, None
-# off) and emoji-only.
+# off), subscribers-only, a minimum account age (account at least N days old, None
+# off), emoji-only, and established accounts only (accounts the platform trusts as
+# ``established``: core.reputation, filled by protection; without protection nobody is,
+# and only the streamer and its moderators may chat).
 LIVE_CHAT_DEFAULTS = {
     "max_length": env.int("LIVE_CHAT_MAX_LENGTH", default=500),
     "rate_limit_messages": env.int("LIVE_CHAT_RATE_LIMIT_MESSAGES", default=5),
@@ -43,6 +45,7 @@ LIVE_CHAT_DEFAULTS = {
     "subscribers_only": False,
     "min_account_age_days": None,
     "emoji_only": False,
+    "established_only": False,
 }
 # LIVE_CHAT_HISTORY: how many of the latest visible messages a socket gets on joining.
 LIVE_CHAT_HISTORY = 50

@@ -1,6 +1,52 @@
-"""Protection: the pile-on detector and the shield."""
+"""Protection: reputation (how far the platform trusts an account) and what it tightens,
+the pile-on detector and the shield."""
+
+from django.core.exceptions import ImproperlyConfigured
 
 from .environment import env
+
+# PROTECTION_NEW_ACCOUNT_DAYS: an account younger than this is at the level ``new``
+# whatever its score. Seven days: throwaway accounts for spam waves and pile-ons do
+# their work within hours or days of signing up, and a week spans a weekend, so a
+# real newcomer meets the tighter limits for a few sessions only (Discourse's trust
+# level 0 and Discord's server verification use the same order of magnitude).
+PROTECTION_NEW_ACCOUNT_DAYS = env.int("PROTECTION_NEW_ACCOUNT_DAYS", default=7)
+# PROTECTION_LOW_SCORE: an account (past its new days) scoring under this is ``low``.
+PROTECTION_LOW_SCORE = env.float("PROTECTION_LOW_SCORE", default=0.3)
+# PROTECTION_ESTABLISHED_SCORE / PROTECTION_ESTABLISHED_DAYS: an account scoring at
+# least this, and at least this many days old, is ``established``.
+PROTECTION_ESTABLISHED_SCORE = env.float("PROTECTION_ESTABLISHED_SCORE", default=0.7)
+PROTECTION_ESTABLISHED_DAYS = env.int("PROTECTION_ESTABLISHED_DAYS", default=30)
+# PROTECTION_STRIKE_DAYS: how long a strike weighs on its account's score.
+PROTECTION_STRIKE_DAYS = env.int("PROTECTION_STRIKE_DAYS", default=90)
+
+# PROTECTION_TRUST_RATES: the tighter budgets of ``new`` and ``low`` accounts, per hour
+# window, as "count/period" (core.throttling's format): statuses posted (scheduled
+# ones too), accounts followed, and mentions sent. Answered with 429 and Mastodon's
+# X-RateLimit-* headers; other levels have only their plan's limits.
+PROTECTION_TRUST_RATES = {
+    "new": {
+        "statuses": env.str("PROTECTION_NEW_STATUSES_RATE", default="30/h"),
+        "follows": env.str("PROTECTION_NEW_FOLLOWS_RATE", default="40/h"),
+        "mentions": env.str("PROTECTION_NEW_MENTIONS_RATE", default="40/h"),
+    },
+    "low": {
+        "statuses": env.str("PROTECTION_LOW_STATUSES_RATE", default="10/h"),
+        "follows": env.str("PROTECTION_LOW_FOLLOWS_RATE", default="20/h"),
+        "mentions": env.str("PROTECTION_LOW_MENTIONS_RATE", default="20/h"),
+    },
+}
+# PROTECTION_MAX_MENTIONS: the most accounts one status of a ``new`` or ``low``
+# account may mention; more is refused with 422 (waiting would not help).
+PROTECTION_MAX_MENTIONS = {
+    "new": env.int("PROTECTION_NEW_MAX_MENTIONS", default=5),
+    "low": env.int("PROTECTION_LOW_MAX_MENTIONS", default=3),
+}
+
+if not 0 <= PROTECTION_LOW_SCORE <= PROTECTION_ESTABLISHED_SCORE <= 1:
+    raise ImproperlyConfigured(
+        "PROTECTION_LOW_SCORE and PROTECTION_ESTABLISHED_SCORE must satisfy 0 <= low <= established <= 1"
+    )
 
 # PROTECTION_SHIELD_DAYS: how long a shield raised by a pile-on stays up; the account
 # may raise its own for PROTECTION_SHIELD_MIN_DAYS..PROTECTION_SHIELD_MAX_DAYS.
