@@ -101,3 +101,45 @@ def test_thirty_new_accounts_insulting_one_raise_its_shield(victim, pipeline_on)
     answer = victim.client.get("/api/agora/v1/protection/shield").json()
     assert answer["active"] is True
     assert answer["source"] == "pile_on"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_raising_one_shield_at_once_make_one_on_postgresql():
+    import threading
+
+    from django.db import connection
+
+    from apps.protection.services import shields
+
+    account = UserFactory()
+    barrier = threading.Barrier(4)
+    raised: list[tuple[int, bool]] = []
+    failures: list[BaseException] = []
+
+    def worker(sender_id: int) -> None:
+        try:
+            barrier.wait()
+            shield, was_raised = shields.shield_raise(
+                account_id=account.pk,
+                source="pile_on",
+                until=timezone.now() + dt.timedelta(days=7),
+                senders={sender_id: ([], 0.9)},
+            )
+            raised.append((shield.pk, was_raised))
+        except BaseException as error:  # noqa: BLE001 (reported below)
+            failures.append(error)
+        finally:
+            connection.close()
+
+    senders = [UserFactory().pk for _ in range(4)]
+    threads = [threading.Thread(target=worker, args=(sender,)) for sender in senders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    assert len({pk for pk, _raised in raised}) == 1
+    assert sorted(was for _pk, was in raised) == [False, False, False, True]
+    shield = Shield.objects.get(account=account)
+    assert set(shield.senders.values_list("sender_id", flat=True)) == set(senders)

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -140,14 +140,22 @@ def shield_raise(
         shield = _active_locked(account_id)
         raised = shield is None
         if shield is None:
-            shield = Shield.objects.create(
-                account_id=account_id,
-                source=source,
-                started_at=now,
-                until=until,
-                detection=detection or {},
-            )
-        elif until > shield.until:
+            try:
+                with transaction.atomic():
+                    shield = Shield.objects.create(
+                        account_id=account_id,
+                        source=source,
+                        started_at=now,
+                        until=until,
+                        detection=detection or {},
+                    )
+            except IntegrityError:
+                # Another worker raised it at the same moment: join theirs.
+                shield = _active_locked(account_id)
+                if shield is None:
+                    raise
+                raised = False
+        if not raised and until > shield.until:
             shield.until = until
             shield.save(update_fields=["until"])
         shield_senders_add(shield=shield, senders=senders or {})
