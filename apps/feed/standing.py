@@ -10,8 +10,9 @@ feed store's rules do (:mod:`apps.feed.fanout.rules`):
 - search: statuses come from ``visible_to``, so a limited account's are found only
   by its followers; a barred account is found by no one;
 - trends: ``_trend_status_filter``: limited, barred or not discoverable accounts never trend;
-- recommendations: follow suggestions take discoverable accounts able to act; the
-  ranked home feed ranks the home timeline, so a limited account stays in its followers'.
+- recommendations: follow suggestions take discoverable accounts able to act and not
+  limited; the ranked home feed ranks the home timeline, so a limited account stays in
+  its followers' (the page says limited: it is no longer recommended to anyone new).
 
 The tests in ``tests/protection/test_standing_surfaces.py`` hold each line to its surface.
 """
@@ -34,7 +35,7 @@ from core.standing import (
 
 FEED_SURFACES = (HOME, PUBLIC, SEARCH, TRENDS, RECOMMENDATIONS)
 # The surfaces that leave out a limited account's statuses (it reaches only its followers).
-LIMITED_OUT_OF = (PUBLIC, SEARCH, TRENDS)
+LIMITED_OUT_OF = (PUBLIC, SEARCH, TRENDS, RECOMMENDATIONS)
 # The surfaces that take discoverable accounts only.
 DISCOVERABLE_ONLY = (TRENDS, RECOMMENDATIONS)
 

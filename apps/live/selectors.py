@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from apps.accounts.models import able_to_act_q
+from apps.accounts.models import Standing, User, able_to_act_q
 from apps.feed.models import Block, Follow
 from apps.live.models import ChannelModerator, ChatMessage, Stream
 from core import errors, memberships
@@ -46,8 +46,20 @@ def streams_visible_to(viewer: Any, *, listed: bool = False) -> QuerySet[Stream]
 
 
 def streams_live(*, viewer: Any, account_id: int | None = None) -> QuerySet[Stream]:
-    """What is live now that ``viewer`` may see (of ``account_id`` only, when given)."""
+    """What is live now that ``viewer`` may see (of ``account_id`` only, when given).
+
+    A limited account's streams are listed to its followers only, as its statuses are
+    left out of the public timelines (the standing page says so).
+    """
     streams = streams_visible_to(viewer, listed=True).filter(state=Stream.State.LIVE)
+    limited = User.objects.with_standing(Standing.LIMITED).values("pk")
+    if _signed_in(viewer):
+        followed = Follow.objects.filter(account=viewer).values("target_id")
+        streams = streams.exclude(
+            Q(account_id__in=limited) & ~Q(account_id__in=followed) & ~Q(account=viewer)
+        )
+    else:
+        streams = streams.exclude(account_id__in=limited)
     if account_id is not None:
         streams = streams.filter(account_id=account_id)
     return streams

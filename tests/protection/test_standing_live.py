@@ -143,3 +143,40 @@ def test_suspended_its_stream_leaves_the_directory_and_the_page_says_hidden(
 
     assert states_of(standing_of(streamer))["live_directory"] == "visible"
     assert listed(stream) is True
+
+
+def test_limited_its_stream_is_listed_to_its_followers_only_and_the_page_says_so(
+    streamer,
+    stream,
+    admin_api,
+    nginx,  # noqa: F811 (the fixture)
+    django_capture_on_commit_callbacks,
+):
+    follower = Member("fan")
+    follower.follow(streamer)
+    stranger = Member("passerby")
+
+    def listed_to(member: Member) -> bool:
+        response = member.client.get(STREAMS)
+        assert response.status_code == 200, response.json()
+        return stream["id"] in [entry["id"] for entry in response.json()]
+
+    assert nginx("on_publish", stream["ingest"]["stream_key"]).status_code == 302  # accepted
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_api.post(
+            f"/api/v1/admin/accounts/{streamer.id}/action", {"type": "silence"}, format="json"
+        )
+    assert response.status_code == 200, response.json()
+
+    page = standing_of(streamer)
+    assert states_of(page)["live_directory"] == "limited"
+    [reason] = surfaces_of(page)["live_directory"]["reasons"]
+    assert reason["source"] == "human"
+    assert (listed(stream), listed_to(stranger), listed_to(follower)) == (False, False, True)
+    assert listed_to(streamer) is True
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_api.post(f"/api/v1/admin/accounts/{streamer.id}/unsilence")
+
+    assert states_of(standing_of(streamer))["live_directory"] == "visible"
+    assert (listed(stream), listed_to(stranger)) == (True, True)

@@ -27,6 +27,8 @@ LIMITED_STATES = EVERYWHERE_VISIBLE | {
     "public": "limited",
     "search": "limited",
     "trends": "limited",
+    "recommendations": "limited",
+    "live_directory": "limited",
 }
 
 
@@ -110,7 +112,7 @@ def test_silenced_through_the_admin_api_the_page_and_the_surfaces_agree(
     assert page["reason"] == expected_reason
     assert page["reason"]["appeal"]["available"] is False
     assert states_of(page) == LIMITED_STATES
-    for name in ("public", "search", "trends"):
+    for name in ("public", "search", "trends", "recommendations"):
         assert surfaces_of(page)[name]["reasons"] == [expected_reason]
     # The surfaces hide what the page says they hide, and only that.
     assert surfaces.states() == {
@@ -118,7 +120,7 @@ def test_silenced_through_the_admin_api_the_page_and_the_surfaces_agree(
         "public": False,
         "search": False,
         "trends": False,
-        "recommendations": True,
+        "recommendations": False,
     }
     [warning] = page["warnings"]
     assert (warning["id"], warning["action"], warning["active"]) == (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
 
-from apps.accounts.models import User, able_to_act_q
+from apps.accounts.models import Standing, User, able_to_act_q
 from apps.feed.models import (
     AccountDomainBlock,
     AccountPin,
@@ -51,8 +51,9 @@ def endorsements_page(*, account, params: PageParams) -> tuple[list[AccountPin],
 
 
 def suggestions(*, viewer, limit: int) -> list[User]:
-    """Accounts to follow, the most followed first: discoverable and able to act, not the
-    viewer, not followed or requested by it, not blocked either way, not muted, not dismissed."""
+    """Accounts to follow, the most followed first: discoverable and able to act, not
+    limited (as Mastodon leaves silenced accounts out), not the viewer, not followed or
+    requested by it, not blocked either way, not muted, not dismissed."""
     mine = Q(account=viewer)
     excluded = (
         Exists(Follow.objects.filter(mine, target=OuterRef("pk")))
@@ -68,6 +69,7 @@ def suggestions(*, viewer, limit: int) -> list[User]:
     return list(
         User.objects.able_to_act()
         .filter(discoverable=True)
+        .exclude(pk__in=User.objects.with_standing(Standing.LIMITED).values("pk"))
         .exclude(pk=viewer.pk)
         .exclude(excluded)
         .order_by("-followers_count", "-pk")[:limit]
