@@ -252,6 +252,14 @@ def account_token_create(*, account: User, application: Application, scope: str)
 _UNSET: Any = object()
 
 
+def _refuse_unsafe_links(name: str, text: str) -> None:
+    """A profile's bio and fields pass the same text checks as a post (``core.checks``:
+    link safety); a refusal names the field and the checker's reason."""
+    for result in checks.check_text(text) if text else []:
+        if result.is_blocking:
+            raise _refuse(name, result.reason or _("is not allowed"), "invalid")
+
+
 @transaction.atomic
 def account_update_profile(
     *,
@@ -301,6 +309,7 @@ def account_update_profile(
                 _("is too long (maximum is %(count)d characters)") % {"count": NOTE_MAX_LENGTH},
                 "too_long",
             )
+        _refuse_unsafe_links("note", note)
         changed["note"] = note
     for name, value in (
         ("locked", locked),
@@ -313,6 +322,8 @@ def account_update_profile(
             changed[name] = bool(value)
     if fields is not _UNSET:
         changed["fields"] = _clean_fields(fields)
+        for index, field in enumerate(changed["fields"]):
+            _refuse_unsafe_links(f"fields_attributes[{index}][value]", field.get("value", ""))
     if default_privacy is not _UNSET:
         if default_privacy not in Visibility.values:
             raise _refuse("source[privacy]", _("is not a known visibility"), "inclusion")

@@ -301,3 +301,39 @@ def test_a_chat_message_with_a_refused_link_is_refused_with_the_reason(blocklist
     assert refusal.value.code == "text_refused"
     assert "made to look like apple.com" in str(refusal.value.detail)
     assert not ChatMessage.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("sent", "field"),
+    [
+        pytest.param({"note": "my site: javascript:alert(1)"}, "note", id="note-javascript"),
+        pytest.param(
+            {"fields_attributes": {"0": {"name": "shop", "value": "https://\u0430pple.com"}}},
+            "fields_attributes[0][value]",
+            id="field-homograph",
+        ),
+    ],
+)
+def test_a_profile_with_a_refused_link_is_refused_and_nothing_changes(db, sent, field):
+    member = Member("profiled")
+
+    response = member.client.patch("/api/v1/accounts/update_credentials", sent, format="json")
+
+    assert response.status_code == 422, response.json()
+    assert field in response.json()["error"]
+    member.account.refresh_from_db()
+    assert (member.account.note, member.account.fields) == ("", [])
+
+
+def test_a_profile_with_a_clean_link_is_saved(db):
+    member = Member("profiled")
+
+    response = member.client.patch(
+        "/api/v1/accounts/update_credentials",
+        {"note": "see https://example.org/about"},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    member.account.refresh_from_db()
+    assert "example.org" in member.account.note
