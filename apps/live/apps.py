@@ -17,7 +17,6 @@ class LiveConfig(AppConfig):
         handlers.connect()
         standing.connect()
         register_grants(self.label, ROLE_GRANTS)
-        handlers.connect()
         register_schedulable(
             "live.viewer_counts", description="tell live streams' rooms their viewer counts"
         )
