@@ -89,6 +89,8 @@ def test_raising_without_days_takes_the_default(alice):
         ({"active": False, "days": 3}, "days"),
         ({"active": "yes"}, "active"),
         ({}, "active"),
+        ([{"active": True}], "active"),
+        ("true", "active"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_changes(alice, sent, field):

@@ -7,6 +7,8 @@ it muted and notifications it filtered so far (the last shield's recap once down
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +19,7 @@ from rest_framework.views import APIView
 
 from apps.protection import selectors
 from apps.protection.services import shields
+from core import errors
 from core.api.schema import error_response
 from core.permissions import HasScope, HasUser
 
@@ -105,6 +108,10 @@ class ShieldView(APIView):
     )
     def put(self, request):
         data = request.data
+        if not isinstance(data, Mapping):
+            raise errors.Invalid(
+                {"active": [_('send an object, e.g. {"active": true, "days": 3}')]}
+            )
         shields.shield_set_by_account(
             account=request.user, active=data.get("active"), days=data.get("days")
         )
