@@ -207,14 +207,17 @@ def test_when_the_shield_expires_mutes_go_held_posts_are_released_and_a_recap_is
 def test_an_account_baseline_raises_its_threshold(settings):
     from apps.protection import detector
 
-    window = detector.Window(strangers=20, hostile=12, weak_hostile=0, baseline_hostile=0)
+    window = detector.Window(strangers=20, hostile=7, weak_hostile=0, baseline_hostile=0)
     assert detector.is_pile_on(window)
-    # an account that gets 1,000 hostile replies a day as a matter of course (~7 a window)
-    busy = detector.Window(strangers=20, hostile=12, weak_hostile=0, baseline_hostile=14_000)
-    assert busy.threshold > 12
+    # an account that gets 100 hostile replies a day as a matter of course (~2 a window)
+    busy = detector.Window(strangers=20, hostile=7, weak_hostile=0, baseline_hostile=1_400)
+    assert busy.threshold > 7
     assert not detector.is_pile_on(busy)
     # new and low-trust senders weigh more
-    weak = detector.Window(strangers=10, hostile=7, weak_hostile=7, baseline_hostile=0)
+    weak = detector.Window(strangers=10, hostile=6, weak_hostile=6, baseline_hostile=1_400)
     assert detector.is_pile_on(weak)
-    strong = detector.Window(strangers=10, hostile=7, weak_hostile=0, baseline_hostile=0)
+    strong = detector.Window(strangers=10, hostile=6, weak_hostile=0, baseline_hostile=1_400)
     assert not detector.is_pile_on(strong)
+    # and hostility must be a large share of the strangers reaching the account
+    viral = detector.Window(strangers=100, hostile=7, weak_hostile=0, baseline_hostile=0)
+    assert not detector.is_pile_on(viral)
