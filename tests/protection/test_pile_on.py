@@ -221,3 +221,30 @@ def test_an_account_baseline_raises_its_threshold(settings):
     # and hostility must be a large share of the strangers reaching the account
     viral = detector.Window(strangers=100, hostile=7, weak_hostile=0, baseline_hostile=0)
     assert not detector.is_pile_on(viral)
+
+
+def test_a_batch_costs_the_same_queries_whatever_its_size(victim):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.feed import services
+    from apps.protection.services.pile_ons import interactions_observe
+
+    post = services.status_create(author=victim.account, text="a post")
+
+    def batch(size: int, prefix: str) -> list[tuple[int, int, float]]:
+        replies = []
+        for member in strangers(size, prefix):
+            reply = services.status_create(
+                author=member.account, text="@victim nice", in_reply_to_id=int(post.pk)
+            )
+            replies.append((reply.pk, member.account.pk, 0.1))
+        return replies
+
+    small, large = batch(3, "few"), batch(30, "many")
+    costs = []
+    for assessed in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            interactions_observe(content_type="status", assessed=assessed)
+        costs.append(len(queries))
+    assert costs[0] == costs[1] <= 8

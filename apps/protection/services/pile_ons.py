@@ -10,8 +10,8 @@ or low-trust (``core.reputation``). When a window becomes a pile-on the shield g
 (:func:`apps.protection.services.shields.pile_on_raise`) with the window's hostile
 strangers; while it is up, each new hostile stranger joins it (and is muted).
 
-A batch costs a fixed number of queries (statuses, mentions, quotes, follows, talks,
-active shields) and one Redis round trip, whatever its size.
+A batch costs seven queries (statuses, mentions, quotes, follows, replies and mentions
+the recipients sent, active shields) and one Redis round trip, whatever its size.
 """
 
 from __future__ import annotations
