@@ -12,7 +12,8 @@ rate 0.03, precision 0.96). The floors keep a change from making it worse.
 
 import pytest
 
-from tests.protection.pile_on_replay import replay_all
+from apps.moderation.models import Assessment
+from tests.protection.pile_on_replay import replay_all, scenarios
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,10 @@ FALSE_POSITIVE_RATE_CEILING = 0.05
 
 def test_the_detector_on_the_blind_scenarios(pipeline):
     confusion = replay_all(run=pipeline)
+
+    # every reply went through moderation's pipeline (its scores are what the detector reads)
+    replies = sum(len(scenario["interactions"]) for scenario in scenarios())
+    assert Assessment.objects.filter(content_type="status").count() > replies
 
     assert confusion.recall >= RECALL_FLOOR, confusion.summary()
     assert confusion.false_positive_rate <= FALSE_POSITIVE_RATE_CEILING, confusion.summary()
