@@ -26,7 +26,7 @@ def test_the_detector_on_the_blind_scenarios(pipeline):
 
     # every reply went through moderation's pipeline (its scores are what the detector reads)
     replies = sum(len(scenario["interactions"]) for scenario in scenarios())
-    assert Assessment.objects.filter(content_type="status").count() > replies
+    assert Assessment.objects.filter(content_type="status").count() >= replies
 
     assert confusion.recall >= RECALL_FLOOR, confusion.summary()
     assert confusion.false_positive_rate <= FALSE_POSITIVE_RATE_CEILING, confusion.summary()
