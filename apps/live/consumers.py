@@ -7,6 +7,13 @@ writing needs ``write:statuses`` (``write`` covers it). A stream the viewer may 
 (followers', subscribers', unknown) closes the socket with 4004; a token that is invalid or
 lacks ``read`` closes it with 4001.
 
+Chat presence counts the socket as a viewer (:mod:`apps.live.services.viewers`): a signed-in
+socket as its account, an anonymous one as the ``viewer_id`` in its query string when it sends
+one (the id its player's heartbeats send, so one viewer counts once; an invalid one closes the
+socket with 4000), else as a fresh id of its own. ``presence=off`` in the query string counts
+nothing: the watch page's socket sends it for a signed-in session, whose heartbeats already
+count the account.
+
 On joining the client gets ``{"event": "history", "payload": {"messages": [...],
 "chat_settings": {...}}}`` (the latest 50 visible messages, oldest first), then every room
 event (:mod:`apps.live.services.rooms`) as ``{"event": ..., "payload": ...}``. It sends::
@@ -31,6 +38,7 @@ import logging
 import time
 import uuid
 from typing import Any
+from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
@@ -48,6 +56,7 @@ from core.websocket import _raw_token
 
 logger = logging.getLogger(__name__)
 
+CLOSE_BAD_REQUEST = 4000
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_NOT_FOUND = 4004
 FRAME_MAX_BYTES = 8192
@@ -84,6 +93,22 @@ def _reason(message: dict[str, Any]) -> str:
     return reason
 
 
+def _presence_key(scope: dict[str, Any], viewer: Any) -> str | None:
+    """The viewer key this socket's presence counts under, or None for ``presence=off``.
+
+    Raises :class:`core.errors.Invalid` for a ``viewer_id`` that is not a valid player id.
+    """
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    if query.get("presence", [""])[-1] == "off":
+        return None
+    if viewer is not None:
+        return viewers.viewer_key_for(viewer=viewer, anonymous_id=None)
+    given = query.get("viewer_id")
+    return viewers.viewer_key_for(
+        viewer=None, anonymous_id=given[-1] if given else uuid.uuid4().hex
+    )
+
+
 class ChatConsumer(AsyncWebsocketConsumer):
     """One viewer's chat socket on one stream."""
 
@@ -97,6 +122,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         if self.token is not None and not _granted(self.token, READ):
             await self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        try:
+            self.viewer_key = _presence_key(
+                self.scope, self.user if self.token is not None else None
+            )
+        except errors.Invalid:
+            await self.close(code=CLOSE_BAD_REQUEST)
             return
         viewer = self.user if self.token is not None else None
         try:
@@ -114,9 +146,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # Closed as soon as the account is suspended or disabled (the feed's sessions).
             await self.channel_layer.group_add(sessions_group(self.user.pk), self.channel_name)
         # Chat presence counts as watching: now, and again as the room's viewer counts arrive.
-        self.viewer_key = viewers.viewer_key_for(
-            viewer=self.user if self.token is not None else None, anonymous_id=uuid.uuid4().hex
-        )
         self.presence_at = 0.0
         await self._presence()
         subprotocols = self.scope.get("subprotocols") or []
@@ -238,6 +267,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._send_event(message["event"], message.get("payload") or {})
 
     async def _presence(self) -> None:
+        if self.viewer_key is None:
+            return
         now = time.monotonic()
         if now - self.presence_at < settings.LIVE_VIEWER_TTL_SECONDS / 3:
             return

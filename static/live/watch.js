@@ -1,3 +1,34 @@
+// This tab's anonymous viewer id: random, kept for the tab's session, sent by the playback
+// heartbeats and the chat socket alike so that one viewer counts once.
+var agoraLiveViewer = null;
+function agoraLiveViewerId() {
+  "use strict";
+  var KEY = "agora-live-viewer-id";
+  var id = agoraLiveViewer;
+  if (id) {
+    return id;
+  }
+  try {
+    id = window.sessionStorage.getItem(KEY);
+  } catch (error) {
+    id = null;
+  }
+  if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    id = Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+    try {
+      window.sessionStorage.setItem(KEY, id);
+    } catch (error) {
+      // Private modes may refuse storage: the page keeps the id in memory instead.
+    }
+  }
+  agoraLiveViewer = id;
+  return id;
+}
+
 // The live watch page's player: hls.js where Media Source Extensions exist, the
 // browser's own HLS on Apple's (Safari plays HLS natively). A signed URL (followers and
 // subscribers streams) expires: before it does, the page fetches a fresh one and hls.js
@@ -137,7 +168,11 @@
 
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + chat.dataset.socketPath);
+    // A signed-in session's heartbeats count its account: its socket counts nothing more.
+    var query = chat.dataset.signedIn === "true"
+      ? "?presence=off"
+      : "?viewer_id=" + encodeURIComponent(agoraLiveViewerId());
+    var socket = new WebSocket(scheme + window.location.host + chat.dataset.socketPath + query);
     socket.onopen = function () {
       attempts = 0;
       if (!finished) {
@@ -191,31 +226,7 @@
   if (!video || !beat || !window.fetch) {
     return;
   }
-  var KEY = "agora-live-viewer-id";
-
-  function viewerId() {
-    var id = null;
-    try {
-      id = window.sessionStorage.getItem(KEY);
-    } catch (error) {
-      id = null;
-    }
-    if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
-      var bytes = new Uint8Array(16);
-      window.crypto.getRandomValues(bytes);
-      id = Array.prototype.map.call(bytes, function (b) {
-        return ("0" + b.toString(16)).slice(-2);
-      }).join("");
-      try {
-        window.sessionStorage.setItem(KEY, id);
-      } catch (error) {
-        // Private modes may refuse storage: this page keeps the id in memory instead.
-      }
-    }
-    return id;
-  }
-
-  var id = viewerId();
+  var id = agoraLiveViewerId();
 
   function send() {
     if (video.paused || video.ended || video.readyState < 2) {

@@ -185,6 +185,23 @@ def test_the_page_reads_the_chat_anonymously_only_where_anybody_may(
     assert "Sign in with an app to chat." in html
 
 
+def test_the_page_tells_its_script_whether_the_session_is_signed_in(streamer, create_stream):
+    # given a public stream
+    created = create_stream(streamer, visibility="public")
+
+    # when a signed-in session and an anonymous one open its page
+    signed = _client(streamer).get(f"/live/{created['id']}").content.decode()
+    anonymous = _client().get(f"/live/{created['id']}").content.decode()
+
+    # then the signed-in page's socket counts nothing (its heartbeats count the account),
+    # the anonymous page's socket counts the player's own viewer id
+    assert _attribute(signed, "live-chat", "data-signed-in") == "true"
+    assert _attribute(anonymous, "live-chat", "data-signed-in") == "false"
+    script = (STATIC / "watch.js").read_text()
+    assert '"?presence=off"' in script
+    assert '"?viewer_id=" + encodeURIComponent(agoraLiveViewerId())' in script
+
+
 def test_the_page_has_no_inline_script_so_a_strict_csp_holds(streamer, create_stream):
     # a script-src 'self' policy forbids inline scripts and handlers: the page needs none
     created = create_stream(streamer)
