@@ -19,6 +19,7 @@ from apps.live.models import (
     ChannelBan,
     ChannelModerator,
     ChatMessage,
+    ChatTimeout,
     LiveAllowance,
     LiveRestriction,
     Stream,
@@ -315,4 +316,74 @@ class ChannelModeratorAdmin(_ChannelRowAdmin):
     def delete_model(self, request, obj) -> None:
         chat.channel_moderator_remove(
             actor=request.user, channel_id=obj.channel_id, account_id=obj.moderator_id, staff=True
+        )
+
+
+class ChatTimeoutForm(forms.ModelForm):
+    """A timeout staff give from a stream's chat: its stream, the account and how long."""
+
+    seconds = forms.IntegerField(
+        min_value=1,
+        max_value=chat.TIMEOUT_MAX_SECONDS,
+        initial=600,
+        help_text=_("How long the account stays quiet in the channel's chats."),
+    )
+
+    class Meta:
+        model = ChatTimeout
+        fields = ["stream", "account", "reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        stream, account = cleaned.get("stream"), cleaned.get("account")
+        if stream is None:
+            self.add_error("stream", _("A timeout is given from a stream's chat."))
+        elif account is not None and account.pk == stream.account_id:
+            raise forms.ValidationError(_("The streamer cannot be acted on in its own channel."))
+        return cleaned
+
+
+@admin.register(ChatTimeout)
+class ChatTimeoutAdmin(admin.ModelAdmin):
+    """Accounts kept quiet in a channel's chats for a while. Staff give one from a stream
+    (announced in its room, audited) and lift one early by deleting it (audited)."""
+
+    list_display = ["channel", "account", "until", "reason", "timed_out_by", "created_at"]
+    search_fields = ["=channel__id", "channel__username", "=account__id", "account__username"]
+    raw_id_fields = ["stream", "account"]
+    form = ChatTimeoutForm
+    actions = ["lift"]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_lift_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("live.delete_chattimeout")
+
+    def save_model(self, request, obj, form, change) -> None:
+        # The form has refused what the service would (no stream, the streamer, a duration
+        # out of range); staff act with the streamer's powers.
+        saved = chat.chat_timeout(
+            actor=request.user,
+            stream=obj.stream,
+            account_id=obj.account_id,
+            seconds=form.cleaned_data["seconds"],
+            reason=obj.reason,
+            staff=True,
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj) -> None:
+        chat.chat_timeout_lift(actor=request.user, timeout=obj)
+
+    @admin.action(description=_("Lift (the account may chat again now)"), permissions=["lift"])
+    def lift(self, request: HttpRequest, queryset: QuerySet) -> None:
+        lifted = sum(chat.chat_timeout_lift(actor=request.user, timeout=t) for t in queryset)
+        self.message_user(
+            request, _("%(count)d timeouts lifted.") % {"count": lifted}, messages.SUCCESS
         )

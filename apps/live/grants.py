@@ -2,8 +2,8 @@
 
 Moderators see streams, end one with the kill switch (which also rotates its key
 and is audited), bar accounts from going live (lifted with a reason), search chat
-and hide or restore messages, and manage channel bans and channel moderators (all
-audited); operators see streams and decide who may go live without a plan.
+and hide or restore messages, time accounts out of a channel's chats (or lift it), and
+manage channel bans and channel moderators (all audited); operators see streams and decide who may go live without a plan.
 """
 
 from core.roles import MODERATOR, OPERATOR
@@ -24,6 +24,9 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
             "live.view_channelmoderator",
             "live.add_channelmoderator",
             "live.delete_channelmoderator",
+            "live.view_chattimeout",
+            "live.add_chattimeout",
+            "live.delete_chattimeout",
         }
     ),
     OPERATOR: frozenset(

@@ -493,6 +493,24 @@ def live_channel_ban_changed(
     )
 
 
+def live_chat_timeout_changed(
+    *, actor, channel_id: int, account_id: int, until, added: bool, reason: str = ""
+) -> AuditEntry:
+    """Staff timed ``account_id`` out of ``channel_id``'s chats until ``until`` (``added``),
+    or lifted that timeout."""
+    return _append(
+        actor=actor,
+        action=AuditAction.LIVE_CHAT_TIMEOUT_ADDED
+        if added
+        else AuditAction.LIVE_CHAT_TIMEOUT_LIFTED,
+        target_type="account",
+        target_id=account_id,
+        before={"channel_id": channel_id, "until": None if added else until.isoformat()},
+        after={"channel_id": channel_id, "until": until.isoformat() if added else None},
+        note=reason,
+    )
+
+
 def live_channel_moderator_changed(
     *, actor, channel_id: int, moderator_id: int, added: bool
 ) -> AuditEntry:

@@ -223,6 +223,8 @@ class AuditAction(models.TextChoices):
         "live_channel_moderator_removed",
         _("live channel moderator removed"),
     )
+    LIVE_CHAT_TIMEOUT_ADDED = "live_chat_timeout_added", _("live chat timeout given")
+    LIVE_CHAT_TIMEOUT_LIFTED = "live_chat_timeout_lifted", _("live chat timeout lifted")
     SHIELD_LOWERED = "shield_lowered", _("shield lowered by staff")
     # Link safety: the domain blocklist, by hand in the admin or imported from a list.
     BLOCKED_DOMAIN_ADDED = "blocked_domain_added", _("blocked domain added")

@@ -4,8 +4,9 @@ moderators; each staff action audited."""
 import pytest
 from django.urls import reverse
 
-from apps.live.models import ChannelBan, ChannelModerator, ChatMessage
+from apps.live.models import ChannelBan, ChannelModerator, ChatMessage, ChatTimeout
 from apps.live.services import chat
+from core import errors
 from core.models import AuditEntry
 from tests.accounts.factories import UserFactory
 from tests.live.chat_support import make_stream
@@ -178,3 +179,97 @@ def test_moderations_case_page_shows_a_chat_message_and_removing_it_deletes_it(
     assert acted.status_code == 302
     message.refresh_from_db()
     assert (message.state, message.state_by) == ("removed", "moderation")
+
+
+def test_a_moderator_times_an_account_out_from_the_admin_announced_and_audited(
+    streamer, moderator_client, django_capture_on_commit_callbacks
+):
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    # given a stream whose room a viewer listens to, and an account chatting in it
+    stream = make_stream(streamer)
+    troll = UserFactory(username="timeout_troll")
+    chat.chat_message_post(author=troll, stream_id=stream.pk, text="spam")
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(f"live-{stream.pk}", channel)
+    moderator, client = moderator_client
+
+    # when a platform moderator times it out for ten minutes from the admin
+    with django_capture_on_commit_callbacks(execute=True):
+        added = client.post(
+            reverse("admin:live_chattimeout_add"),
+            {"stream": stream.pk, "account": troll.pk, "seconds": 600, "reason": "flooding"},
+        )
+
+    # then the timeout holds in the channel, the room hears it, and it is audited
+    assert added.status_code == 302, added.content.decode()[:2000]
+    timeout = ChatTimeout.objects.get()
+    assert (timeout.channel_id, timeout.account_id, timeout.reason) == (
+        streamer.pk,
+        troll.pk,
+        "flooding",
+    )
+    assert timeout.timed_out_by == moderator.username
+    heard = async_to_sync(layer.receive)(channel)
+    assert (heard["event"], heard["payload"]["account_id"]) == ("timeout", str(troll.pk))
+    entry = AuditEntry.objects.get(action="live_chat_timeout_added")
+    assert (entry.target_id, entry.note, entry.after["channel_id"]) == (
+        troll.pk,
+        "flooding",
+        streamer.pk,
+    )
+    with pytest.raises(errors.PlatformError) as refused:
+        chat.chat_message_post(author=troll, stream_id=stream.pk, text="still here")
+    assert getattr(refused.value, "code", "") == "timed_out"
+
+    # and lifting it lets the account chat again at once, audited
+    lifted = client.post(
+        reverse("admin:live_chattimeout_changelist"),
+        {"action": "lift", "_selected_action": [timeout.pk]},
+    )
+    assert lifted.status_code == 302
+    assert AuditEntry.objects.get(action="live_chat_timeout_lifted").target_id == troll.pk
+    assert chat.chat_message_post(author=troll, stream_id=stream.pk, text="sorry").pk
+
+
+@pytest.mark.parametrize(
+    ("form", "error"),
+    [
+        pytest.param({"seconds": 0}, "greater than or equal to 1", id="zero-seconds"),
+        pytest.param({"seconds": 10**9}, "less than or equal to", id="too-long"),
+        pytest.param({"seconds": "soon"}, "Enter a whole number", id="not-a-number"),
+        pytest.param({"account": "streamer"}, "cannot be acted on", id="the-streamer"),
+        pytest.param({"stream": ""}, "from a stream", id="no-stream"),
+        pytest.param({"account": 10**9}, "Select a valid choice", id="unknown-account"),
+    ],
+)
+def test_the_admin_refuses_a_bad_timeout_and_writes_nothing(
+    streamer, moderator_client, form, error
+):
+    stream = make_stream(streamer)
+    troll = UserFactory(username="timeout_bad")
+    data = {"stream": stream.pk, "account": troll.pk, "seconds": 600, "reason": ""}
+    data.update(form)
+    if data["account"] == "streamer":
+        data["account"] = streamer.pk
+    _moderator, client = moderator_client
+
+    refused = client.post(reverse("admin:live_chattimeout_add"), data)
+
+    assert refused.status_code == 200
+    assert error in refused.content.decode()
+    assert not ChatTimeout.objects.exists()
+    assert not AuditEntry.objects.filter(action="live_chat_timeout_added").exists()
+
+
+def test_staff_without_the_moderator_role_cannot_time_out(streamer):
+    stream = make_stream(streamer)
+    operator = staff_member("operator")
+    refused = verified_client(operator).post(
+        reverse("admin:live_chattimeout_add"),
+        {"stream": stream.pk, "account": UserFactory().pk, "seconds": 60},
+    )
+    assert refused.status_code == 403
+    assert not ChatTimeout.objects.exists()

@@ -308,6 +308,7 @@ from apps.live.services.chat_moderation import (  # noqa: E402
     chat_message_staff_set,
     chat_mode,
     chat_timeout,
+    chat_timeout_lift,
     chat_unban,
 )
 
@@ -328,6 +329,7 @@ __all__ = [
     "chat_rules",
     "chat_stream_for_reader",
     "chat_timeout",
+    "chat_timeout_lift",
     "chat_unban",
     "is_emoji_only",
 ]

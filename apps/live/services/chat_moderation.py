@@ -108,16 +108,28 @@ def _duration(seconds: Any) -> int:
 
 
 def chat_timeout(
-    *, actor: Any, stream: Stream, account_id: Any, seconds: Any, reason: str = ""
+    *,
+    actor: Any,
+    stream: Stream,
+    account_id: Any,
+    seconds: Any,
+    reason: str = "",
+    staff: bool = False,
 ) -> ChatTimeout:
     """Keep ``account_id`` quiet in the channel for ``seconds`` (``timeout`` in the room).
 
+    ``staff``: a platform moderator from the admin (audited), with the streamer's powers.
     Raises Forbidden (not a moderator; the streamer, or a moderator by a moderator),
     NotFound (no such account), Invalid (a duration out of 1 s .. 7 days).
     """
-    _require_moderator(actor=actor, channel_id=stream.account_id)
+    if not staff:
+        _require_moderator(actor=actor, channel_id=stream.account_id)
     seconds = _duration(seconds)
-    target = _target_account(account_id=account_id, channel_id=stream.account_id, actor=actor)
+    target = _target_account(
+        account_id=account_id,
+        channel_id=stream.account_id,
+        actor=actor if not staff else _Streamer(stream.account_id),
+    )
     until = timezone.now() + timedelta(seconds=seconds)
     with transaction.atomic():
         timeout = ChatTimeout.objects.create(
@@ -128,6 +140,11 @@ def chat_timeout(
             reason=(reason or "").strip()[:500],
             timed_out_by=_actor_name(actor),
         )
+        if staff:
+            audit.live_chat_timeout_changed(
+                actor=actor, channel_id=stream.account_id, account_id=target.pk, until=until,
+                added=True, reason=timeout.reason,
+            )  # fmt: skip
         room_send(
             stream.pk,
             "timeout",
@@ -170,6 +187,19 @@ def chat_ban(
                 )  # fmt: skip
             _channel_rooms_send(channel_id, "ban", {"account_id": str(target.pk)})
     return ban
+
+
+def chat_timeout_lift(*, actor: Any, timeout: ChatTimeout) -> bool:
+    """Staff end ``timeout`` now (audited); whether it was still running."""
+    now = timezone.now()
+    with transaction.atomic():
+        lifted = ChatTimeout.objects.filter(pk=timeout.pk, until__gt=now).update(until=now)
+        if lifted:
+            audit.live_chat_timeout_changed(
+                actor=actor, channel_id=timeout.channel_id, account_id=timeout.account_id,
+                until=timeout.until, added=False,
+            )  # fmt: skip
+    return bool(lifted)
 
 
 class _Streamer:
