@@ -11,12 +11,16 @@ from core import events
 
 
 def on_content_actioned(event: events.ContentActioned) -> None:
-    """Moderation decided on a chat message: hide or remove deletes it for everyone."""
+    """Moderation decided on a chat message (hide or remove deletes it for everyone), or on
+    media that may be a stream's replay (hide keeps it from all but the streamer; remove
+    is the media app's, which deletes it)."""
     from apps.live.services.chat import CONTENT_TYPE, chat_message_moderate
+    from apps.live.services.replays import replay_moderate
 
-    if event.content_type != CONTENT_TYPE:
-        return
-    chat_message_moderate(message_id=event.content_id, action=event.action, reason=event.reason)
+    if event.content_type == CONTENT_TYPE:
+        chat_message_moderate(message_id=event.content_id, action=event.action, reason=event.reason)
+    elif event.content_type == "media":
+        replay_moderate(media_id=event.content_id, action=event.action)
 
 
 def on_live_started_announce(event: events.LiveStarted) -> None:

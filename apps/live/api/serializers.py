@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -77,6 +78,11 @@ class ReplaySerializer(serializers.Serializer):
     """The stream's replay: the recording as a media attachment (HLS ladder, MP4, poster)."""
 
     state = serializers.CharField(source="replay.state", read_only=True)
+    hidden = serializers.BooleanField(
+        source="replay_hidden",
+        read_only=True,
+        help_text=_("Moderation hid the replay: only the streamer sees it."),
+    )
     media_attachment = serializers.SerializerMethodField()
 
     @extend_schema_field(MediaAttachmentSerializer(allow_null=True))
@@ -120,9 +126,14 @@ class StreamSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ReplaySerializer(allow_null=True))
     def get_replay(self, stream: Stream) -> dict | None:
-        """Null until the recording went through the media pipeline (and after it was removed)."""
+        """Null until the recording went through the media pipeline, after it was removed,
+        and, for all but the streamer, while moderation hides it."""
         if stream.replay_id is None:
             return None
+        if stream.replay_hidden:
+            # The views name who asks (``viewer_id``: None when anonymous).
+            if self.context.get("viewer_id") != stream.account_id:
+                return None
         return ReplaySerializer(stream, context=self.context).data
 
     def get_viewers(self, stream: Stream) -> int:

@@ -31,7 +31,11 @@ READ, WRITE = "read:statuses", "write:statuses"
 
 
 def _with_key(stream, key: str) -> Response:
-    return Response(StreamWithKeySerializer(stream, context={"stream_key": key}).data)
+    return Response(
+        StreamWithKeySerializer(
+            stream, context={"stream_key": key, "viewer_id": stream.account_id}
+        ).data
+    )
 
 
 class StreamListView(APIView):
@@ -62,7 +66,9 @@ class StreamListView(APIView):
         counts = viewers_now([row.pk for row in rows])
         return paged_response(
             request,
-            StreamSerializer(rows, many=True, context={"viewers": counts}).data,
+            StreamSerializer(
+                rows, many=True, context={"viewers": counts, "viewer_id": request.user.pk}
+            ).data,
             rows=rows,
             params=params,
         )
@@ -101,7 +107,9 @@ class StreamDetailView(APIView):
     def get(self, request, stream_id: int):
         stream = selectors.stream_get_for_viewer(viewer=request.user, stream_id=stream_id)
         counts = viewers_now([stream.pk]) if stream.state == stream.State.LIVE else {}
-        return Response(StreamSerializer(stream, context={"viewers": counts}).data)
+        return Response(
+            StreamSerializer(stream, context={"viewers": counts, "viewer_id": request.user.pk}).data
+        )
 
     @extend_schema(
         operation_id="live_stream_delete",
@@ -112,7 +120,7 @@ class StreamDetailView(APIView):
     )
     def delete(self, request, stream_id: int):
         stream = selectors.stream_get_for_owner(owner=request.user, stream_id=stream_id)
-        data = StreamSerializer(stream).data
+        data = StreamSerializer(stream, context={"viewer_id": request.user.pk}).data
         services.stream_delete(stream=stream)
         return Response(data)
 
@@ -127,7 +135,7 @@ class StreamEndView(APIView):
     def post(self, request, stream_id: int):
         stream = selectors.stream_get_for_owner(owner=request.user, stream_id=stream_id)
         stream = services.stream_end(stream=stream, actor=request.user, reason="ended by its owner")
-        return Response(StreamSerializer(stream).data)
+        return Response(StreamSerializer(stream, context={"viewer_id": request.user.pk}).data)
 
 
 class StreamRotateKeyView(APIView):

@@ -67,6 +67,10 @@ class Stream(PublicModel):
         related_name="+",
         help_text=_("The recording, through the media pipeline, once the stream ended."),
     )
+    replay_hidden = models.BooleanField(
+        default=False,
+        help_text=_("Moderation hid the replay: only the streamer still sees it."),
+    )
     replay_failure = models.CharField(
         max_length=500, blank=True, help_text=_("Why the recording could not become a replay.")
     )

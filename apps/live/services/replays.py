@@ -139,3 +139,20 @@ def replay_create(*, stream_id: int, file_name: str) -> int | None:
         transaction.on_commit(lambda: source.unlink(missing_ok=True))
     logger.info("live replay of stream %s is media %s", stream_id, media.pk)
     return media.pk
+
+
+def replay_moderate(*, media_id: int, action: str) -> bool:
+    """Carry out moderation's decision on media that is a stream's replay.
+
+    ``hide`` keeps the replay from everybody but the streamer; ``approve`` shows it again;
+    ``remove`` is carried out by the media app, which deletes the media (the stream's
+    ``replay`` becomes null). Returns whether a stream changed.
+    """
+    hidden = {"hide": True, "approve": False}.get(action)
+    if hidden is None:
+        return False
+    return bool(
+        Stream.objects.filter(replay_id=media_id)
+        .exclude(replay_hidden=hidden)
+        .update(replay_hidden=hidden)
+    )
