@@ -5,6 +5,9 @@
 #   redis-server             the outage tests start (and stop) a Redis of their own
 #   nodejs, npm              the masto.js client tests (tests/clients/js, tests/clients/test_masto_js.py)
 #   nginx, libnginx-mod-rtmp live ingest (deploy/nginx-rtmp, tests/integration/test_live_ingest.py)
+#   postgresql-15            initdb, pg_ctl, pg_basebackup: the read replica test starts a
+#                            primary and a streaming replica of its own
+#                            (tests/integration/test_read_replicas.py)
 # Needs root or password-less sudo and apt-get; otherwise it says what to install
 # and exits 1. Quick and silent when everything is present.
 set -eu
@@ -19,6 +22,9 @@ command -v npm >/dev/null 2>&1 || missing="$missing npm"
 # The server may be installed without its RTMP module: look for the module itself.
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$missing nginx"
 [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing="$missing libnginx-mod-rtmp"
+# The server tools are not on PATH (Debian keeps them per version): look for them there.
+{ [ -x /usr/lib/postgresql/15/bin/initdb ] && [ -x /usr/lib/postgresql/15/bin/pg_basebackup ]; } \
+    || missing="$missing postgresql-15"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import exceptions
 
+from core import replicas
+
 
 class LoginDisabled(exceptions.PermissionDenied):
     """The token is valid but its account may not act (Mastodon's ``require_user!``: 403)."""
@@ -70,7 +72,10 @@ class BearerTokenAuthentication(OAuth2Authentication):
     def authenticate(self, request):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         has_bearer = header[:7].lower() == "bearer "
-        result = super().authenticate(request)
+        # The token and its account from the primary, never a replica: a revoked token
+        # or a suspended account is refused from the moment it is recorded.
+        with replicas.primary():
+            result = super().authenticate(request)
         if result is None:
             if has_bearer:
                 raise exceptions.AuthenticationFailed(_("The access token is invalid"))
@@ -83,6 +88,7 @@ class BearerTokenAuthentication(OAuth2Authentication):
         ):
             raise LoginDisabled()
         record_activity(user)
+        replicas.account_authenticated(user.pk)
         return user, token
 
 

@@ -106,6 +106,9 @@ MIDDLEWARE = [
     "waffle.middleware.WaffleMiddleware",
     # Axes must come last among the authentication middleware.
     "axes.middleware.AxesMiddleware",
+    # After authentication: safe API requests read from a replica (when configured),
+    # the session's user from the primary; writers are pinned to the primary.
+    "core.replicas.ReplicaRoutingMiddleware",
     "core.throttling.RateLimitHeadersMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last: under ASGI it keeps the whole chain on one thread (see its docstring).

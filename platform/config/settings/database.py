@@ -44,3 +44,68 @@ if _default["ENGINE"].endswith("sqlite3"):
         }
     )
     _default.setdefault("TEST", {})["NAME"] = None
+
+
+def replica_databases(urls: str, primary: dict) -> dict[str, dict]:
+    """``DATABASES`` entries ``replica_1``, ``replica_2``... for comma-separated PostgreSQL URLs.
+
+    Each replica gets the primary's engine wrapper, pool and connection options, and
+    mirrors ``default`` in tests. Raises ImproperlyConfigured for a URL that is not a
+    ``postgres://`` URL naming a host and a database, or when the primary is not
+    PostgreSQL (streaming replicas are PostgreSQL's).
+    """
+    from urllib.parse import urlsplit
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    replicas: dict[str, dict] = {}
+    for position, url in enumerate((part.strip() for part in urls.split(",")), start=1):
+        if not url:
+            continue
+        parts = urlsplit(url)
+        # The URL without its password, for the message.
+        shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+        if parts.scheme not in ("postgres", "postgresql", "pgsql"):
+            raise ImproperlyConfigured(
+                f"DATABASE_REPLICA_URLS: replica {position} ({shown}) is not a PostgreSQL "
+                "URL: expected postgres://user:password@host:5432/name"
+            )
+        try:
+            config = env.db_url_config(url)
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"DATABASE_REPLICA_URLS: replica {position} ({shown}): {error}"
+            ) from error
+        if not config.get("HOST") or not config.get("NAME"):
+            raise ImproperlyConfigured(
+                f"DATABASE_REPLICA_URLS: replica {position} ({shown}) must name a host and "
+                "a database: postgres://user:password@host:5432/name"
+            )
+        if not primary["ENGINE"].endswith("postgresql"):
+            raise ImproperlyConfigured(
+                "DATABASE_REPLICA_URLS needs DATABASE_URL to be PostgreSQL (the primary "
+                "they replicate)."
+            )
+        config["ENGINE"] = primary["ENGINE"]
+        for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+            config[key] = primary[key]
+        config["OPTIONS"] = {**primary.get("OPTIONS", {}), **config.get("OPTIONS", {})}
+        config["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica_{len(replicas) + 1}"] = config
+    return replicas
+
+
+# DATABASE_REPLICA_URLS: comma-separated postgres:// URLs of streaming read replicas of
+# DATABASE_URL. The API's safe requests (GET, HEAD, OPTIONS) read from one of them
+# (core.replicas); empty: every read goes to the primary and no router is installed.
+DATABASES.update(replica_databases(env.str("DATABASE_REPLICA_URLS", default=""), _default))
+# The aliases of the replicas, in order (replica_1, replica_2, ...).
+DATABASE_REPLICAS = [alias for alias in DATABASES if alias.startswith("replica_")]
+DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"] if DATABASE_REPLICAS else []
+# DATABASE_REPLICA_PIN_SECONDS: after an account writes, its reads stay on the primary
+# this long, so it sees its own writes while the replicas catch up.
+DATABASE_REPLICA_PIN_SECONDS = env.float("DATABASE_REPLICA_PIN_SECONDS", default=5.0)
+# DATABASE_REPLICA_MAX_LAG_SECONDS: a replica further behind than this is skipped.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=10.0)
+# DATABASE_REPLICA_CHECK_SECONDS: how often each process checks a replica's health and lag.
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=2.0)
