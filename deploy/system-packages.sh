@@ -5,6 +5,7 @@
 #   redis-server             the outage tests start (and stop) a Redis of their own
 #   nodejs, npm              the masto.js client tests (tests/clients/js, tests/clients/test_masto_js.py)
 #   nginx, libnginx-mod-rtmp live ingest (deploy/nginx-rtmp, tests/integration/test_live_ingest.py)
+#   pg_dump, pg_restore      backups (manage.py agora_backup / agora_restore, postgresql-client)
 # Needs root or password-less sudo and apt-get; otherwise it says what to install
 # and exits 1. Quick and silent when everything is present.
 set -eu
@@ -19,6 +20,7 @@ command -v npm >/dev/null 2>&1 || missing="$missing npm"
 # The server may be installed without its RTMP module: look for the module itself.
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$missing nginx"
 [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing="$missing libnginx-mod-rtmp"
+command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 || missing="$missing postgresql-client"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then
