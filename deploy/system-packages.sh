@@ -8,6 +8,7 @@
 #   postgresql-15            initdb, pg_ctl, pg_basebackup: the read replica test starts a
 #                            primary and a streaming replica of its own
 #                            (tests/integration/test_read_replicas.py)
+#   pg_dump, pg_restore      backups (manage.py agora_backup / agora_restore, postgresql-client)
 # Needs root or password-less sudo and apt-get; otherwise it says what to install
 # and exits 1. Quick and silent when everything is present.
 set -eu
@@ -25,6 +26,7 @@ command -v npm >/dev/null 2>&1 || missing="$missing npm"
 # The server tools are not on PATH (Debian keeps them per version): look for them there.
 { [ -x /usr/lib/postgresql/15/bin/initdb ] && [ -x /usr/lib/postgresql/15/bin/pg_basebackup ]; } \
     || missing="$missing postgresql-15"
+command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 || missing="$missing postgresql-client"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

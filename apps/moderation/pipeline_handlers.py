@@ -4,23 +4,19 @@ Events arrive after the publishing transaction committed (``core.events``), so t
 task always finds the content. Each event gets a request id that makes a
 re-delivered task harmless. With Redis (``REDIS_URL``) and ``MODERATION_BATCH_SIZE``
 above one, events go to a pending list that one draining task assesses in
-batches; otherwise each event is its own task.
+batches; otherwise each event is its own task. The tasks go to the ``moderation``
+queue (``CELERY_TASK_ROUTES``).
 """
 
 from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
-
 from core import events
 
 
 def _enqueue(task, **kwargs) -> None:
-    task.apply_async(
-        kwargs={**kwargs, "request_id": uuid.uuid4().hex},
-        queue=settings.MODERATION_ASSESS_QUEUE,
-    )
+    task.apply_async(kwargs={**kwargs, "request_id": uuid.uuid4().hex})
 
 
 def _assess_later(*, content_type: str, content_id: int, trigger: str) -> None:
@@ -32,7 +28,7 @@ def _assess_later(*, content_type: str, content_id: int, trigger: str) -> None:
     if pipeline.batching_is_enabled():
         request = pipeline.Request(content_type, content_id, trigger, uuid.uuid4().hex)
         if pipeline.pending_add(request):
-            tasks.content_assess_drain_task.apply_async(queue=settings.MODERATION_ASSESS_QUEUE)
+            tasks.content_assess_drain_task.apply_async()
         return
     _enqueue(
         tasks.content_assess_task,

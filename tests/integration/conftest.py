@@ -162,7 +162,11 @@ def _test_database_url() -> str:
     return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
-def worker_command(hostname: str, *, queue: str = "celery") -> list[str]:
+# The session's worker consumes every queue (CELERY_TASK_QUEUES), as `make run`'s does.
+ALL_QUEUES = "celery,media,moderation"
+
+
+def worker_command(hostname: str, *, queue: str = ALL_QUEUES) -> list[str]:
     """A ``celery worker`` on the solo pool (tasks and their children run in it)."""
     return [
         str(Path(sys.executable).with_name("celery")),
@@ -239,7 +243,8 @@ def _worker_busy(hostname: str) -> bool:
 
     from config.celery import app
 
-    if redis.Redis.from_url(settings.CELERY_BROKER_URL).llen("celery"):
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    if any(broker.llen(queue) for queue in ALL_QUEUES.split(",")):
         return True
     inspect = app.control.inspect(destination=[hostname], timeout=2.0)
     for answer in (inspect.active(), inspect.reserved()):

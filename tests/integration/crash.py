@@ -115,9 +115,18 @@ def private_queue():
     from config.celery import app
 
     name = f"crash-{os.getpid()}-{time.monotonic_ns()}"
-    default = app.conf.task_default_queue
-    app.conf.task_default_queue = name
+    default, routes = app.conf.task_default_queue, app.conf.task_routes
+
+    def route(*, default_queue: str, task_routes: object) -> None:
+        # Without routes every task goes to the default queue (media.process too, which
+        # is routed to "media" otherwise). Celery caches its router: rebuild it.
+        app.conf.task_default_queue = default_queue
+        app.conf.task_routes = task_routes
+        app.amqp.flush_routes()
+        app.amqp.router = app.amqp.Router()
+
+    route(default_queue=name, task_routes={})
     try:
         yield name
     finally:
-        app.conf.task_default_queue = default
+        route(default_queue=default, task_routes=routes)

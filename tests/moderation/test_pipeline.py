@@ -582,19 +582,22 @@ def test_media_without_hashes_and_other_content_types_are_not_assessed(alice, pi
     assert not Assessment.objects.exists()
 
 
-def test_the_tasks_go_to_the_configured_queue(alice, settings, monkeypatch):
+def test_the_tasks_are_routed_to_the_moderation_queue(alice, monkeypatch):
     from apps.moderation import pipeline_handlers
+    from config.celery import app
 
     sent = []
     monkeypatch.setattr(
         tasks.content_assess_task, "apply_async", lambda **options: sent.append(options)
     )
-    settings.MODERATION_ASSESS_QUEUE = "moderation"
     pipeline_handlers.on_content_published(
         events.ContentPublished(content_type="status", content_id=9, author_id=alice.account.pk)
     )
     [options] = sent
-    assert options["queue"] == "moderation"
+    # No queue of its own: Celery's router (CELERY_TASK_ROUTES) picks "moderation".
+    assert "queue" not in options
+    route = app.amqp.router.route(options, tasks.content_assess_task.name)
+    assert route["queue"].name == "moderation"
     assert options["kwargs"]["content_id"] == 9
     assert options["kwargs"]["trigger"] == "published"
     assert len(options["kwargs"]["request_id"]) == 32

@@ -1,5 +1,7 @@
 """Celery: a file broker under var/ by default, Redis in production."""
 
+from kombu import Queue
+
 from .cache import REDIS_URL
 from .environment import VAR_DIR, env
 from .media import MEDIA_TRANSCODE_TIMEOUT
@@ -40,6 +42,22 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 # CELERY_RESULT_BACKEND: where task results go. Unset: none; BackgroundJob rows
 # track the work users and operators see.
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+# Queues. Every task goes to the default queue ("celery"), except media processing on
+# "media" (media.*, and live.replay_create, which remuxes a recording with ffmpeg) and
+# moderation's tasks on "moderation" (moderation.*), so a burst of transcodes does not
+# hold up feeds and moderation, nor a burst of posts the transcodes. A worker started
+# without -Q consumes all three queues (make run, compose); a deployment that splits them
+# runs one worker pool per queue (deploy/k8s: -Q celery, -Q media, -Q moderation).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name) for name in (CELERY_TASK_DEFAULT_QUEUE, "media", "moderation")
+]
+# Task names are stable and path-free ("media.process"): routes match their prefixes.
+CELERY_TASK_ROUTES = {
+    "media.*": {"queue": "media"},
+    "live.replay_create": {"queue": "media"},
+    "moderation.*": {"queue": "moderation"},
+}
 # CELERY_TASK_ALWAYS_EAGER: run tasks in the calling process (tests and one-off scripts).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -24,8 +24,6 @@ MODERATION_NEW_ACCOUNT_HOURS = env.int("MODERATION_NEW_ACCOUNT_HOURS", default=4
 # least this many times within the window is a spam signal.
 MODERATION_BURST_WINDOW_SECONDS = env.int("MODERATION_BURST_WINDOW_SECONDS", default=600)
 MODERATION_BURST_POSTS = env.int("MODERATION_BURST_POSTS", default=5)
-# MODERATION_ASSESS_QUEUE: the Celery queue the assessment tasks go to ("" = the default queue).
-MODERATION_ASSESS_QUEUE = env.str("MODERATION_ASSESS_QUEUE", default="") or None
 # MODERATION_BATCH_SIZE: with Redis, content events wait in a list that one worker task
 # assesses up to this many at a time (1: one task per event, no batching).
 MODERATION_BATCH_SIZE = env.int("MODERATION_BATCH_SIZE", default=100)
