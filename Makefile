@@ -21,9 +21,10 @@ install: $(STAMP)  ## Create .venv and install the pinned development requiremen
 
 # hls.js for the live watch page, committed as static/live/hls.min.js (the image has no
 # npm); this re-derives it from the committed lockfile: `npm ci`, copy, clean up.
-vendor:  ## Re-vendor hls.js into static/live/ from static/live/package-lock.json (npm)
+vendor:  ## Re-vendor hls.js into static/live/ from static/live/package-lock.json (npm), without its source map line
 	cd static/live && npm ci --no-audit --no-fund --loglevel=error \
-		&& cp node_modules/hls.js/dist/hls.min.js hls.min.js && rm -rf node_modules
+		&& sed '/^\/\/# sourceMappingURL=/d' node_modules/hls.js/dist/hls.min.js > hls.min.js \
+		&& rm -rf node_modules
 
 system:  ## Install the Debian packages beside Python when missing (ffmpeg; Chromium for browser tests)
 	sh deploy/system-packages.sh
