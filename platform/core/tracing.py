@@ -38,9 +38,9 @@ logger = logging.getLogger(__name__)
 
 # The outbox payload key the publisher's trace context is stored under (never a field name).
 OUTBOX_CONTEXT_KEY = "_trace"
-# Where Django's instrumentation keeps a request's span (request.META): log lines Django
-# writes after the middleware has returned still find the request's trace there.
-_DJANGO_SPAN_KEY = "opentelemetry-instrumentor-django.span_key"
+# The request attribute holding the ids of its server span: Django logs a request's 4xx
+# and 5xx after the instrumentation's middleware has returned and ended the span.
+_REQUEST_IDS_ATTRIBUTE = "trace_log_ids"
 
 _state: dict[str, Any] = {"provider": None}
 
@@ -103,7 +103,9 @@ def instrument(*, tracer_provider: TracerProvider) -> None:
     if is_active():
         raise RuntimeError("tracing is already instrumented in this process")
     DjangoInstrumentor().instrument(
-        tracer_provider=tracer_provider, excluded_urls=settings.TRACING_EXCLUDED_URLS
+        tracer_provider=tracer_provider,
+        excluded_urls=settings.TRACING_EXCLUDED_URLS,
+        request_hook=_remember_request_span,
     )
     # No SQL comments and no parameters: queries are recorded as written, values unseen.
     PsycopgInstrumentor().instrument(tracer_provider=tracer_provider)
@@ -198,22 +200,30 @@ def delivery_span(name: str, stored: dict[str, str] | None) -> Iterator[None]:
         yield
 
 
+def _remember_request_span(span: Any, request: Any) -> None:
+    """Django's request hook: keep the server span's ids on the request for its log lines."""
+    setattr(request, _REQUEST_IDS_ATTRIBUTE, _format_ids(span.get_span_context()))
+
+
+def _format_ids(span_context: Any) -> tuple[str, str]:
+    from opentelemetry import trace
+
+    if not span_context.is_valid:
+        return "", ""
+    return trace.format_trace_id(span_context.trace_id), trace.format_span_id(span_context.span_id)
+
+
 def log_ids(request: Any = None) -> tuple[str, str]:
     """The current trace id and span id in hex for a log line, or empty strings.
 
     A record Django writes about a request after its span has ended names the request:
-    its span is looked up there.
+    the ids of its span are taken from there (:func:`_remember_request_span`).
     """
     if not is_active():
         return "", ""
     from opentelemetry import trace
 
-    span_context = trace.get_current_span().get_span_context()
-    if not span_context.is_valid and request is not None:
-        meta = getattr(request, "META", None) or {}
-        span = meta.get(_DJANGO_SPAN_KEY)
-        if span is not None:
-            span_context = span.get_span_context()
-    if not span_context.is_valid:
-        return "", ""
-    return trace.format_trace_id(span_context.trace_id), trace.format_span_id(span_context.span_id)
+    ids = _format_ids(trace.get_current_span().get_span_context())
+    if ids == ("", "") and request is not None:
+        ids = getattr(request, _REQUEST_IDS_ATTRIBUTE, ids)
+    return ids
