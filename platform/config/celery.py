@@ -52,10 +52,11 @@ def _trace_worker(sender=None, **kwargs) -> None:
 
 @signals.worker_process_init.connect
 def _trace_worker_process(**kwargs) -> None:
-    """Tracing in each prefork child (and the solo pool), once the process exists."""
+    """Tracing in each prefork child, once the process exists (the solo pool sends this
+    too, and has tracing already)."""
     from core import tracing
 
-    tracing.setup(default_service_name="agora-worker")
+    tracing.setup(default_service_name="agora-worker", after_fork=True)
 
 
 @signals.worker_process_shutdown.connect

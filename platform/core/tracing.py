@@ -52,10 +52,11 @@ def is_active() -> bool:
     return _state["provider"] is not None
 
 
-def setup(*, default_service_name: str = "agora") -> bool:
+def setup(*, default_service_name: str = "agora", after_fork: bool = False) -> bool:
     """Trace this process as the settings say, once; returns whether it traces.
 
-    ``default_service_name`` names the service unless ``OTEL_SERVICE_NAME`` does.
+    ``default_service_name`` names the service unless ``OTEL_SERVICE_NAME`` does;
+    ``after_fork``: this is a prefork child, whose inherited connections are its parent's.
     Sets the global tracer provider, so spans of code that asks OpenTelemetry for a
     tracer go to the same exporter. Calling it again does nothing.
     """
@@ -80,6 +81,10 @@ def setup(*, default_service_name: str = "agora") -> bool:
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     instrument(tracer_provider=provider)
+    if not after_fork:
+        # A prefork child's inherited connections are its parent's: Celery's Django
+        # fixup closes them (and the pool) in the child, which then opens its own.
+        _drop_database_connections()
     logger.info(
         "tracing on",
         extra={"service_name": resource.attributes.get("service.name")},
@@ -112,6 +117,20 @@ def instrument(*, tracer_provider: TracerProvider) -> None:
     RedisInstrumentor().instrument(tracer_provider=tracer_provider)
     CeleryInstrumentor().instrument(tracer_provider=tracer_provider)
     _state["provider"] = tracer_provider
+
+
+def _drop_database_connections() -> None:
+    """Close the connections (and pools) opened before psycopg was instrumented.
+
+    Only connections opened once it is are traced, and a Celery worker's start-up checks
+    have already opened the pool by the time its ``worker_init`` signal reaches us.
+    """
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        connection.close()
+        if hasattr(connection, "close_pool"):  # PostgreSQL's backend
+            connection.close_pool()
 
 
 def uninstrument() -> None:
