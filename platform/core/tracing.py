@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.sampling import Sampler
 
 logger = logging.getLogger(__name__)
 
@@ -72,12 +73,12 @@ def setup(*, default_service_name: str = "agora", after_fork: bool = False) -> b
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    # The sampler comes from OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, the endpoint,
-    # headers and timeout from OTEL_EXPORTER_OTLP_*; the batch from OTEL_BSP_*.
+    # The endpoint, headers and timeout come from OTEL_EXPORTER_OTLP_*, the batch from
+    # OTEL_BSP_*, resource attributes from OTEL_RESOURCE_ATTRIBUTES.
     resource = Resource.create(
         {"service.name": settings.TRACING_SERVICE_NAME or default_service_name}
     )
-    provider = TracerProvider(resource=resource)
+    provider = TracerProvider(resource=resource, sampler=sampler())
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     instrument(tracer_provider=provider)
@@ -90,6 +91,44 @@ def setup(*, default_service_name: str = "agora", after_fork: bool = False) -> b
         extra={"service_name": resource.attributes.get("service.name")},
     )
     return True
+
+
+def sampler(delegate: Sampler | None = None) -> Sampler:
+    """Agora's sampler: ``delegate`` (default: the one ``OTEL_TRACES_SAMPLER`` and
+    ``OTEL_TRACES_SAMPLER_ARG`` name, parent-based always-on unless set), except that a
+    query or Redis command outside any request or task is not traced.
+
+    Those are a process's housekeeping (the worker's heartbeat, Celery's broker polling
+    and pidbox, about one a second per worker), each a trace of one span.
+    """
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider, sampling
+
+    if delegate is None:
+        delegate = TracerProvider(shutdown_on_exit=False).sampler
+
+    class UnparentedClientSpansDropped(sampling.Sampler):
+        def should_sample(
+            self,
+            parent_context,
+            trace_id,
+            name,
+            kind=None,
+            attributes=None,
+            links=None,
+            trace_state=None,
+        ):
+            parent = trace.get_current_span(parent_context).get_span_context()
+            if kind == trace.SpanKind.CLIENT and not parent.is_valid:
+                return sampling.SamplingResult(sampling.Decision.DROP)
+            return delegate.should_sample(
+                parent_context, trace_id, name, kind, attributes, links, trace_state
+            )
+
+        def get_description(self) -> str:
+            return f"UnparentedClientSpansDropped{{{delegate.get_description()}}}"
+
+    return UnparentedClientSpansDropped()
 
 
 def instrument(*, tracer_provider: TracerProvider) -> None:

@@ -33,8 +33,8 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def provider():
-    """A tracer provider of the test's own, instrumented for the test's duration."""
-    return TracerProvider()
+    """A tracer provider of the test's own (Agora's sampler), instrumented for the test."""
+    return TracerProvider(sampler=tracing.sampler())
 
 
 @pytest.fixture
@@ -261,6 +261,33 @@ def test_tracing_helpers_do_nothing_without_tracing():
     assert tracing.bind(callback) is callback
     assert tracing.carrier() == {}
     assert tracing.log_ids() == ("", "")
+
+
+def test_queries_and_commands_outside_any_request_or_task_are_not_traced(tracer, spans):
+    """The sampler drops client spans without a parent (housekeeping), keeps the rest."""
+    with tracer.start_as_current_span("work", kind=trace.SpanKind.CONSUMER):
+        tracer.start_span("SELECT inside", kind=trace.SpanKind.CLIENT).end()
+    tracer.start_span("SELECT alone", kind=trace.SpanKind.CLIENT).end()
+    tracer.start_span("a task's own trace", kind=trace.SpanKind.CONSUMER).end()
+
+    assert [s.name for s in spans.get_finished_spans()] == [
+        "SELECT inside",
+        "work",
+        "a task's own trace",
+    ]
+
+
+def test_the_sampler_otherwise_follows_the_standard_variables(monkeypatch):
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "0.25")
+
+    description = tracing.sampler().get_description()
+
+    assert description == (
+        "UnparentedClientSpansDropped{ParentBased{root:TraceIdRatioBased{0.25},"
+        "remoteParentSampled:AlwaysOnSampler,remoteParentNotSampled:AlwaysOffSampler,"
+        "localParentSampled:AlwaysOnSampler,localParentNotSampled:AlwaysOffSampler}}"
+    )
 
 
 def test_instrumenting_twice_is_refused(spans, provider):

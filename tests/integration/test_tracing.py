@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from django.db import connections
 from opentelemetry import trace
+from opentelemetry.proto.trace.v1.trace_pb2 import Span as ProtoSpan
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -22,6 +23,8 @@ from tests.integration.crash import Worker, private_queue
 from tests.otlp_collector import OtlpCollector
 
 pytestmark = pytest.mark.integration
+
+CLIENT = ProtoSpan.SPAN_KIND_CLIENT
 
 
 @pytest.fixture
@@ -129,3 +132,5 @@ def test_a_request_and_the_task_it_enqueues_are_one_trace(traced_worker, collect
     # with its PostgreSQL queries and Redis commands under it
     under_run = [s for s in received if s.parent_span_id == run.span_id]
     assert {s.attributes.get("db.system") for s in under_run} >= {"postgresql", "redis"}
+    # and the worker's housekeeping (heartbeat, broker polling) makes no traces of its own
+    assert not [s.name for s in received if not s.parent_span_id and s.kind == CLIENT]
