@@ -104,8 +104,9 @@ def sampler(delegate: Sampler | None = None) -> Sampler:
     from opentelemetry import trace
     from opentelemetry.sdk.trace import TracerProvider, sampling
 
-    if delegate is None:
-        delegate = TracerProvider(shutdown_on_exit=False).sampler
+    chosen: Sampler = (
+        delegate if delegate is not None else TracerProvider(shutdown_on_exit=False).sampler
+    )
 
     class UnparentedClientSpansDropped(sampling.Sampler):
         def should_sample(
@@ -121,12 +122,12 @@ def sampler(delegate: Sampler | None = None) -> Sampler:
             parent = trace.get_current_span(parent_context).get_span_context()
             if kind == trace.SpanKind.CLIENT and not parent.is_valid:
                 return sampling.SamplingResult(sampling.Decision.DROP)
-            return delegate.should_sample(
+            return chosen.should_sample(
                 parent_context, trace_id, name, kind, attributes, links, trace_state
             )
 
         def get_description(self) -> str:
-            return f"UnparentedClientSpansDropped{{{delegate.get_description()}}}"
+            return f"UnparentedClientSpansDropped{{{chosen.get_description()}}}"
 
     return UnparentedClientSpansDropped()
 
