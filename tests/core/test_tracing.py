@@ -29,6 +29,7 @@ from core.models import OutboxEvent
 from tests.otlp_collector import OtlpCollector
 
 BASE_DIR = Path(__file__).resolve().parents[2]
+SERVER = ProtoSpan.SPAN_KIND_SERVER
 
 
 @pytest.fixture
@@ -295,19 +296,34 @@ def test_instrumenting_twice_is_refused(spans, provider):
         tracing.instrument(tracer_provider=provider)
 
 
-# The web entry point as uvicorn loads it, then two requests through Django's handler.
+# The web entry point as uvicorn loads it: requests through the ASGI application it
+# serves (as uvicorn calls it) and through Django's WSGI-style test client.
 ENTRY_POINT = textwrap.dedent(
     """
-    import json, sys
+    import asyncio, json, sys
+    from asgiref.testing import ApplicationCommunicator
     import config.asgi
     from django.conf import settings
     from django.test import Client
     from django.test.utils import setup_test_environment
     from core import tracing
 
+    async def asgi_get(path):
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
+            "query_string": b"", "root_path": "", "headers": [(b"host", b"localhost")],
+            "client": ("127.0.0.1", 50000), "server": ("localhost", 8000),
+        }
+        communicator = ApplicationCommunicator(config.asgi.application, scope)
+        await communicator.send_input({"type": "http.request", "body": b""})
+        start = await communicator.receive_output(10)
+        await communicator.receive_output(10)
+        return start["status"]
+
+    statuses = [asyncio.run(asgi_get(path)) for path in ("/healthz", "/api/v1/no-such-asgi")]
     setup_test_environment()
-    client = Client()
-    statuses = [client.get(path).status_code for path in ("/healthz", "/api/v1/no-such")]
+    statuses.append(Client().get("/api/v1/no-such-wsgi").status_code)
     tracing.force_flush()
     print(json.dumps({
         "statuses": statuses,
@@ -347,7 +363,12 @@ def test_without_configuration_nothing_is_imported_or_instrumented():
     off by default): the instrumentations and the exporter are what tracing adds."""
     outcome = run_entry_point()
 
-    assert outcome == {"statuses": [200, 404], "active": False, "modules": [], "middleware": []}
+    assert outcome == {
+        "statuses": [200, 404, 404],
+        "active": False,
+        "modules": [],
+        "middleware": [],
+    }
 
 
 def test_an_otlp_endpoint_turns_tracing_on_and_spans_reach_the_collector():
@@ -359,15 +380,19 @@ def test_an_otlp_endpoint_turns_tracing_on_and_spans_reach_the_collector():
         )
 
         # then Django is instrumented and the request's span is exported over OTLP/HTTP
-        assert outcome["statuses"] == [200, 404]
+        assert outcome["statuses"] == [200, 404, 404]
         assert outcome["active"] is True
         assert outcome["middleware"] == [
             "opentelemetry.instrumentation.django.middleware.otel_middleware._DjangoMiddleware"
         ]
-        received = collector.wait_for(lambda spans: bool(spans))
+        received = collector.wait_for(lambda spans: len(spans) >= 2)
     finally:
         collector.stop()
     # and the probe (/healthz) is not traced
-    assert [
-        (s.service, s.name, s.kind, s.attributes.get("http.status_code")) for s in received
-    ] == [("agora", "GET", ProtoSpan.SPAN_KIND_SERVER, 404)]
+    assert sorted(
+        (s.service, s.name, s.kind, s.attributes["http.url"], s.attributes["http.status_code"])
+        for s in received
+    ) == [
+        ("agora", "GET", SERVER, "http://localhost/api/v1/no-such-asgi", 404),
+        ("agora", "GET", SERVER, "http://testserver/api/v1/no-such-wsgi", 404),
+    ]
