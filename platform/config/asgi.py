@@ -13,6 +13,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 
+from core import tracing  # noqa: E402
+
+# Tracing, when configured, instruments Django before its handler is built.
+tracing.setup(default_service_name="agora")
+
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 

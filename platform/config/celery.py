@@ -33,3 +33,35 @@ def _stop_worker_heartbeat(**kwargs) -> None:
     """A worker stopping cleanly stops reporting in at once, so /readyz notices."""
     if _heartbeat is not None:
         _heartbeat.stop()
+
+
+@signals.worker_init.connect
+def _trace_worker(sender=None, **kwargs) -> None:
+    """Tracing in a worker whose pool runs tasks in this process (threads, solo).
+
+    A prefork pool's children set it up themselves (below): the exporter's thread
+    would not survive the fork.
+    """
+    pool = getattr(sender, "pool_cls", None)
+    pool_name = pool if isinstance(pool, str) else getattr(pool, "__module__", "")
+    if "prefork" not in pool_name and pool_name != "processes":
+        from core import tracing
+
+        tracing.setup(default_service_name="agora-worker")
+
+
+@signals.worker_process_init.connect
+def _trace_worker_process(**kwargs) -> None:
+    """Tracing in each prefork child, once the process exists (the solo pool sends this
+    too, and has tracing already)."""
+    from core import tracing
+
+    tracing.setup(default_service_name="agora-worker", after_fork=True)
+
+
+@signals.worker_process_shutdown.connect
+def _flush_traces(**kwargs) -> None:
+    """A prefork child exits without running atexit: export its last spans first."""
+    from core import tracing
+
+    tracing.force_flush()

@@ -9,4 +9,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
+from core import tracing  # noqa: E402
+
+# Tracing, when configured, instruments Django before its handler is built.
+tracing.setup(default_service_name="agora")
+
 application = get_wsgi_application()

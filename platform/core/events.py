@@ -14,6 +14,10 @@ With ``EVENTS_RELAY_IN_PROCESS`` (the unit suite, one-off scripts) or
 ``CELERY_TASK_ALWAYS_EAGER`` the publishing process relays right after commit instead
 of enqueueing the task.
 
+When tracing, the row keeps its publisher's trace context (in the payload, under
+``core.tracing.OUTBOX_CONTEXT_KEY``, which no event field is named), the relay task joins
+the publisher's trace, and each delivery is a span linked to it (the sweep's too).
+
     from core import events
     events.subscribe(events.ContentPublished, handlers.on_content_published)
     events.publish(events.ContentPublished(content_type="status", content_id=s.pk, author_id=u.pk))
@@ -31,6 +35,8 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from core import tracing
 
 logger = logging.getLogger(__name__)
 
@@ -452,13 +458,17 @@ def publish(event: Event) -> None:
     """
     from core.models import OutboxEvent
 
+    payload = event_to_payload(event)
+    trace_context = tracing.carrier()
+    if trace_context:
+        payload[tracing.OUTBOX_CONTEXT_KEY] = trace_context
     row = OutboxEvent.objects.create(
         event_type=type(event).__name__,
-        payload=event_to_payload(event),
+        payload=payload,
         next_attempt_at=timezone.now(),
     )
     outbox_id = row.pk
-    transaction.on_commit(lambda: _relay_after_commit(outbox_id))
+    transaction.on_commit(tracing.bind(lambda: _relay_after_commit(outbox_id)))
 
 
 def _relay_after_commit(outbox_id: int) -> None:
@@ -510,7 +520,11 @@ def relay(*, outbox_id: int, only_if_due: bool = False) -> bool:
         row = rows.first()
         if row is None:
             return False
-        _deliver(row)
+        stored = (
+            row.payload.get(tracing.OUTBOX_CONTEXT_KEY) if isinstance(row.payload, dict) else None
+        )
+        with tracing.delivery_span(f"event.deliver {row.event_type}", stored):
+            _deliver(row)
     return True
 
 

@@ -13,7 +13,8 @@ The task is looked up in the Celery app's registry, so it runs exactly as callin
 it would: in the calling process under ``CELERY_TASK_ALWAYS_EAGER``, with the
 task's own options otherwise. After commit, so a worker never picks up a row the
 transaction has not yet made visible; ``robust``: a broker that refuses is logged
-and does not undo the committed work (a reaper or sweep picks the work up).
+and does not undo the committed work (a reaper or sweep picks the work up). When
+tracing, the task joins the trace of the code that asked for it (:func:`core.tracing.bind`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 from celery import current_app
 from celery.exceptions import NotRegistered
 from django.db import transaction
+
+from core import tracing
 
 
 def task(name: str):
@@ -43,4 +46,4 @@ def task(name: str):
 def send_on_commit(name: str, /, **kwargs: Any) -> None:
     """Send the task registered as ``name`` with ``kwargs`` when the transaction commits."""
     found = task(name)
-    transaction.on_commit(lambda: found.delay(**kwargs), robust=True)
+    transaction.on_commit(tracing.bind(lambda: found.delay(**kwargs)), robust=True)

@@ -166,13 +166,15 @@ def _test_database_url() -> str:
 ALL_QUEUES = "celery,media,moderation"
 
 
-def worker_command(hostname: str, *, queue: str = ALL_QUEUES) -> list[str]:
-    """A ``celery worker`` on the solo pool (tasks and their children run in it)."""
+def worker_command(hostname: str, *, queue: str = ALL_QUEUES, pool: str = "solo") -> list[str]:
+    """A ``celery worker`` on the solo pool (tasks and their children run in it), or
+    ``pool`` with one process or thread."""
     return [
         str(Path(sys.executable).with_name("celery")),
         "--workdir", "platform", "-A", "config", "worker",
-        "--pool", "solo", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+        "--pool", pool, "--loglevel", "INFO", "--without-gossip", "--without-mingle",
         "--hostname", hostname, "--queues", queue,
+        *([] if pool == "solo" else ["--concurrency", "1"]),
     ]  # fmt: skip
 
 

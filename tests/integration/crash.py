@@ -23,12 +23,21 @@ S3_STORAGE_VARIABLES = ("AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL")
 
 
 class Worker:
-    """A ``celery worker`` process (solo pool: tasks and their children run in it)."""
+    """A ``celery worker`` process (solo pool unless ``pool`` says otherwise: tasks and
+    their children run in it)."""
 
-    def __init__(self, *, name: str, log_dir: Path, env: dict[str, str], queue: str = "celery"):
+    def __init__(
+        self,
+        *,
+        name: str,
+        log_dir: Path,
+        env: dict[str, str],
+        queue: str = "celery",
+        pool: str = "solo",
+    ):
         self.hostname = f"{name}-{os.getpid()}@{socket.gethostname()}"
         self.log_path = log_dir / f"{name}.log"
-        command = worker_command(self.hostname, queue=queue)
+        command = worker_command(self.hostname, queue=queue, pool=pool)
         environment = {
             # Local media: not the S3 bucket test_media_s3 puts in the environment on import.
             **{k: v for k, v in os.environ.items() if k not in S3_STORAGE_VARIABLES},
