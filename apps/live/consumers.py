@@ -4,8 +4,10 @@ Authenticated as Mastodon's streaming API is (``TokenAuthMiddleware``: the acces
 ``access_token``, ``Sec-WebSocket-Protocol`` or ``Authorization: Bearer``). Reading needs
 ``read:statuses`` (``read`` covers it) or no token at all, for a stream anybody may see;
 writing needs ``write:statuses`` (``write`` covers it). A stream the viewer may not see
-(followers', subscribers', unknown) closes the socket with 4004; a token that is invalid or
-lacks ``read`` closes it with 4001.
+(followers', subscribers', a blocker's, unknown) closes the socket with 4004; a token that is
+invalid or lacks ``read`` closes it with 4001. Both are sent on an accepted socket: a server
+answers a socket closed before it was accepted with HTTP 403, which a browser reports as
+1006 and a client cannot tell from a network failure (it would retry forever).
 
 Chat presence counts the socket as a viewer (:mod:`apps.live.services.viewers`): a signed-in
 socket as its account, an anonymous one as the ``viewer_id`` in its query string when it sends
@@ -118,10 +120,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.stream_id = self.scope["url_route"]["kwargs"]["stream_id"]
         self.group: str | None = None
         if _raw_token(self.scope) and self.token is None:
-            await self.close(code=CLOSE_UNAUTHORIZED)
+            await self._refuse(CLOSE_UNAUTHORIZED)
             return
         if self.token is not None and not _granted(self.token, READ):
-            await self.close(code=CLOSE_UNAUTHORIZED)
+            await self._refuse(CLOSE_UNAUTHORIZED)
             return
         try:
             self.viewer_key = _presence_key(
@@ -136,7 +138,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 viewer=viewer, stream_id=self.stream_id
             )
         except errors.NotFound:
-            await self.close(code=CLOSE_NOT_FOUND)
+            await self._refuse(CLOSE_NOT_FOUND)
             return
         # Joined before the history is read, so no message falls between the two (a message
         # in both arrives twice; clients keep one per id).
@@ -157,6 +159,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.accept(subprotocol=echoed)
         history = await database_sync_to_async(chat.chat_history)(stream=self.stream)
         await self._send_event("history", history)
+
+    async def _refuse(self, code: int) -> None:
+        """Accept, then close with ``code``, so the client learns why (see the module's doc).
+
+        The token offered as the subprotocol is echoed, as on joining: a browser fails a
+        handshake that answers none of the subprotocols it offered.
+        """
+        raw = _raw_token(self.scope)
+        offered = raw if raw and raw in (self.scope.get("subprotocols") or []) else None
+        await self.accept(subprotocol=offered)
+        await self.close(code=code)
 
     async def disconnect(self, code) -> None:
         if getattr(self, "group", None):

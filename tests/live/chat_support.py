@@ -39,16 +39,23 @@ async def join(stream_id, token: str | None = None) -> tuple[WebsocketCommunicat
     return communicator, history["payload"]
 
 
-async def refused_with(stream_id, token: str | None = None) -> int:
-    """The close code the server refused the socket with (fails if it accepted)."""
+async def refused_with(stream_id, token: str | None = None, *, subprotocols=None) -> int:
+    """The close code the server closed the socket with, before sending anything.
+
+    The socket is accepted first (fails otherwise): a server answers a socket closed before
+    it was accepted with HTTP 403, and a browser would never see the code.
+    """
     communicator = WebsocketCommunicator(
-        application, chat_path(stream_id, token), headers=[(b"origin", b"http://localhost")]
+        application,
+        chat_path(stream_id, token),
+        headers=[(b"origin", b"http://localhost")],
+        subprotocols=subprotocols,
     )
-    connected, code = await communicator.connect(timeout=TIMEOUT)
-    if connected:
-        await communicator.disconnect()
-    assert not connected
-    return code
+    connected, _subprotocol = await communicator.connect(timeout=TIMEOUT)
+    assert connected, "refused before it was accepted: a browser sees 1006, not the code"
+    closed = await communicator.receive_output(timeout=TIMEOUT)
+    assert closed["type"] == "websocket.close", closed
+    return closed["code"]
 
 
 async def say(communicator: WebsocketCommunicator, frame: dict) -> dict:

@@ -150,6 +150,40 @@ def test_sockets_refused(streamer, viewer, token_for, case, code):
     run(scenario)
 
 
+@pytest.mark.parametrize(("case", "code"), [("bad-token", 4001), ("unknown-stream", 4004)])
+def test_a_refused_socket_is_accepted_then_closed_so_a_browser_sees_the_code(
+    streamer, viewer, token_for, case, code
+):
+    # A socket closed before it is accepted is a handshake refused with HTTP 403: a browser
+    # reports 1006 and the watch page would retry forever instead of saying it may not read.
+    from channels.testing import WebsocketCommunicator
+
+    from config.asgi import application
+
+    stream = make_stream(streamer)
+    token = "not-a-token" if case == "bad-token" else token_for(viewer)
+    stream_id = 99999999 if case == "unknown-stream" else stream.pk
+
+    async def scenario():
+        # given the token offered as the subprotocol, as browsers send it
+        communicator = WebsocketCommunicator(
+            application,
+            f"/ws/live/{stream_id}/chat/",
+            headers=[(b"origin", b"http://localhost")],
+            subprotocols=[token],
+        )
+        connected, subprotocol = await communicator.connect(timeout=5)
+        # then the handshake completes, answering the subprotocol offered (or a browser fails it)
+        assert (connected, subprotocol) == (True, token)
+        # and the socket is closed with the reason's code, before anything is sent
+        assert await communicator.receive_output(timeout=5) == {
+            "type": "websocket.close",
+            "code": code,
+        }
+
+    run(scenario)
+
+
 @pytest.mark.parametrize("visibility", ["followers", "subscribers"])
 def test_a_private_stream_refuses_strangers_and_anonymous(streamer, viewer, token_for, visibility):
     stream = make_stream(streamer, visibility=visibility)
