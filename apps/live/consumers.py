@@ -130,7 +130,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 self.scope, self.user if self.token is not None else None
             )
         except errors.Invalid:
-            await self.close(code=CLOSE_BAD_REQUEST)
+            await self._refuse(CLOSE_BAD_REQUEST)
             return
         viewer = self.user if self.token is not None else None
         try:
