@@ -268,3 +268,38 @@ def test_a_status_without_a_thread_has_an_empty_context(alice):
 
     # then
     assert context == {"ancestors": [], "descendants": []}
+
+
+# Token, the insert, mentions and tags, notifications, the outbox, the answer's rows: pinned.
+QUERIES_TO_POST_THROUGH_THE_API = 22
+
+
+def test_posting_through_the_api_answers_the_new_status_without_the_visibility_query():
+    # The author may always see its own new status: the answer reads it by id and author,
+    # not through Status.objects.visible_to (whose query costs milliseconds to build).
+    from unittest import mock
+
+    from tests.accounts.factories import AccessTokenFactory
+    from tests.api_client import APIClient
+
+    author = UserFactory()
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {AccessTokenFactory(user=author, scope='write').token}"
+    )
+    client.post("/api/v1/statuses", {"status": "warm up"}, format="json")
+
+    with (
+        mock.patch.object(
+            Status.objects, "visible_to", side_effect=AssertionError("visibility query built")
+        ),
+        CaptureQueriesContext(connection) as captured,
+    ):
+        response = client.post("/api/v1/statuses", {"status": "hello #news"}, format="json")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["content"].startswith("<p>hello ")
+    assert body["account"]["id"] == str(author.pk)
+    assert body["tags"][0]["name"] == "news"
+    assert len(captured) == QUERIES_TO_POST_THROUGH_THE_API, [q["sql"] for q in captured]

@@ -136,7 +136,7 @@ class StatusCreateView(UserView):
             members_only=data["agora_members_only"],
         )
         return _status_response(
-            request, selectors.status_get_for_viewer(viewer=request.user, status_id=status.pk)
+            request, selectors.status_get_own(author=request.user, status_id=status.pk)
         )
 
 

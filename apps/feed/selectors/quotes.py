@@ -99,7 +99,9 @@ def quotes_for_viewer(*, viewer, statuses: Iterable[Status]) -> QuotesForViewer:
         return found
     rows = _quote_rows(shown)
     targets = _accepted_targets(rows)
-    visible = Status.objects.visible_to(viewer)
+    # Built only when something is quoted: the visibility query costs milliseconds of CPU
+    # to build, and most pages quote nothing.
+    visible = Status.objects.visible_to(viewer) if targets else Status.objects.none()
     if targets:
         found.quoted = {
             quoted.pk: quoted

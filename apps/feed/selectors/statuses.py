@@ -111,6 +111,17 @@ def status_get_for_viewer(*, viewer, status_id) -> Status:
     return status
 
 
+def status_get_own(*, author, status_id: int) -> Status:
+    """``author``'s own status, with its relations, unless moderation removed it: what its
+    author may always see (a status just written, answered without the visibility query,
+    whose rules all admit it)."""
+    own = Status.objects.filter(account=author).live()
+    status = with_relations(own).filter(pk=status_id).first()
+    if status is None:
+        raise errors.NotFound(_("Record not found"))
+    return status
+
+
 def statuses_page(queryset: QuerySet, params: PageParams) -> list[Status]:
     return paginate_queryset(with_relations(queryset), params)
 
