@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import exceptions
 
+from core import metrics
+
 
 class LoginDisabled(exceptions.PermissionDenied):
     """The token is valid but its account may not act (Mastodon's ``require_user!``: 403)."""
@@ -73,6 +75,7 @@ class BearerTokenAuthentication(OAuth2Authentication):
         result = super().authenticate(request)
         if result is None:
             if has_bearer:
+                metrics.authentication_failed(method="token")
                 raise exceptions.AuthenticationFailed(_("The access token is invalid"))
             return None
         user, token = result
