@@ -144,7 +144,6 @@ def database_state() -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         "Requests for a pooled connection that failed (waited DATABASE_POOL_TIMEOUT: 503).",
         labels=["alias"],
     )
-    has_pool = False
     for alias in connections:
         connection = connections[alias]
         try:
@@ -158,14 +157,13 @@ def database_state() -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
             up.add_metric([alias], 1)
         stats = pool_stats(connection)
         if stats is not None:
-            has_pool = True
             for key, family in pool_gauges.items():
                 family.add_metric([alias], stats.get(key, 0))
             pool_errors.add_metric([alias], stats.get("requests_errors", 0))
+    # Without a pool (SQLite, DATABASE_POOL_MAX_SIZE=0) the families are served empty.
     yield up
-    if has_pool:
-        yield from pool_gauges.values()
-        yield pool_errors
+    yield from pool_gauges.values()
+    yield pool_errors
 
 
 def pool_stats(connection: Any) -> dict[str, int] | None:
@@ -182,16 +180,14 @@ def pool_stats(connection: Any) -> dict[str, int] | None:
 
 
 def redis_state() -> Iterator[GaugeMetricFamily]:
-    """``agora_redis_up`` per cache on Redis (none without ``REDIS_URL``)."""
+    """``agora_redis_up`` per cache on Redis (no sample without ``REDIS_URL``)."""
     up = GaugeMetricFamily(
         "agora_redis_up", "Whether the cache's Redis answers PING (1) or not (0).", labels=["cache"]
     )
-    found = False
     for alias in settings.CACHES:
         client = getattr(caches[alias], "client", None)
         if client is None or not hasattr(client, "get_client"):
             continue  # not django-redis: local memory
-        found = True
         try:
             client.get_client(write=True).ping()
         except Exception:  # any failure to answer means down for this gauge
@@ -199,8 +195,7 @@ def redis_state() -> Iterator[GaugeMetricFamily]:
             up.add_metric([alias], 0)
         else:
             up.add_metric([alias], 1)
-    if found:
-        yield up
+    yield up  # empty without Redis
 
 
 def broker_state() -> Iterator[GaugeMetricFamily]:
@@ -243,6 +238,7 @@ def broker_state() -> Iterator[GaugeMetricFamily]:
         logger.warning("metrics: broker unreachable", exc_info=True)
         up.add_metric([], 0)
         yield up
+        yield length  # empty: the lengths are unknown
         return
     up.add_metric([], 1)
     for queue, size in sizes.items():
@@ -268,14 +264,14 @@ def worker_state() -> Iterator[GaugeMetricFamily]:
         "Celery workers whose heartbeat is younger than WORKER_HEARTBEAT_MAX_AGE.",
     )
     alive.add_metric([], found["alive"])
-    yield alive
+    age = GaugeMetricFamily(
+        "agora_celery_worker_heartbeat_age_seconds",
+        "Seconds since the most recent heartbeat of any Celery worker (none: never).",
+    )
     if found["newest"] is not None:
-        age = GaugeMetricFamily(
-            "agora_celery_worker_heartbeat_age_seconds",
-            "Seconds since the most recent heartbeat of any Celery worker.",
-        )
         age.add_metric([], max(0.0, (now - found["newest"]).total_seconds()))
-        yield age
+    yield alive
+    yield age
 
 
 def job_state() -> Iterator[GaugeMetricFamily]:
