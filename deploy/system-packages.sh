@@ -5,6 +5,8 @@
 #   redis-server             the outage tests start (and stop) a Redis of their own
 #   nodejs, npm              the masto.js client tests (tests/clients/js, tests/clients/test_masto_js.py)
 #   nginx, libnginx-mod-rtmp live ingest (deploy/nginx-rtmp, tests/integration/test_live_ingest.py)
+#   prometheus               its promtool checks and unit-tests the alert rules (deploy/monitoring,
+#                            tests/deploy/test_monitoring.py); the server itself is not used
 # Needs root or password-less sudo and apt-get; otherwise it says what to install
 # and exits 1. Quick and silent when everything is present.
 set -eu
@@ -19,6 +21,7 @@ command -v npm >/dev/null 2>&1 || missing="$missing npm"
 # The server may be installed without its RTMP module: look for the module itself.
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$missing nginx"
 [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing="$missing libnginx-mod-rtmp"
+command -v promtool >/dev/null 2>&1 || missing="$missing prometheus"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then
@@ -39,3 +42,7 @@ echo "system-packages: installing$missing (Debian packages)"
 lock_wait="-o DPkg::Lock::Timeout=300"
 $as_root apt-get $lock_wait update -qq
 DEBIAN_FRONTEND=noninteractive $as_root apt-get $lock_wait install -y -qq --no-install-recommends $missing >/dev/null
+# Only promtool is wanted: a Prometheus server the package may have started is stopped.
+case "$missing" in
+*prometheus*) $as_root service prometheus stop >/dev/null 2>&1 || true ;;
+esac

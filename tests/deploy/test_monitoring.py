@@ -38,7 +38,6 @@ EXTERNAL_METRICS = {
     # redis_exporter.
     "redis_memory_used_bytes": "redis_exporter",
     "redis_memory_max_bytes": "redis_exporter",
-    "redis_connected_clients": "redis_exporter",
 }
 
 _KEYWORDS = {"and", "or", "unless", "bool", "offset", "by", "without", "on", "ignoring"}
