@@ -204,7 +204,8 @@ def test_each_dashboard_is_grafana_json_on_a_prometheus_datasource_variable(path
     dashboard = json.loads(path.read_text())
 
     assert isinstance(dashboard["schemaVersion"], int)
-    assert dashboard["title"] and dashboard["uid"]
+    assert dashboard["title"]
+    assert dashboard["uid"] == path.stem
     variables = dashboard["templating"]["list"]
     assert {"name": "datasource", "type": "datasource", "query": "prometheus"}.items() <= {
         key: value for key, value in variables[0].items() if key in ("name", "type", "query")
@@ -217,7 +218,8 @@ def test_each_dashboard_is_grafana_json_on_a_prometheus_datasource_variable(path
         assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
         assert panel["targets"], panel["title"]
         for target in panel["targets"]:
-            assert target["expr"].strip() and target["refId"]
+            assert target["expr"].strip()
+            assert target["refId"]
 
 
 @pytest.mark.parametrize("path", DASHBOARDS, ids=lambda path: path.stem)
