@@ -9,6 +9,8 @@
 #                            primary and a streaming replica of its own
 #                            (tests/integration/test_read_replicas.py)
 #   pg_dump, pg_restore      backups (manage.py agora_backup / agora_restore, postgresql-client)
+#   prometheus               its promtool checks and unit-tests the alert rules (deploy/monitoring,
+#                            tests/deploy/test_monitoring.py); the server itself is not used
 # Needs root or password-less sudo and apt-get; otherwise it says what to install
 # and exits 1. Quick and silent when everything is present.
 set -eu
@@ -27,6 +29,7 @@ command -v npm >/dev/null 2>&1 || missing="$missing npm"
 { [ -x /usr/lib/postgresql/15/bin/initdb ] && [ -x /usr/lib/postgresql/15/bin/pg_basebackup ]; } \
     || missing="$missing postgresql-15"
 command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 || missing="$missing postgresql-client"
+command -v promtool >/dev/null 2>&1 || missing="$missing prometheus"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then
@@ -47,3 +50,7 @@ echo "system-packages: installing$missing (Debian packages)"
 lock_wait="-o DPkg::Lock::Timeout=300"
 $as_root apt-get $lock_wait update -qq
 DEBIAN_FRONTEND=noninteractive $as_root apt-get $lock_wait install -y -qq --no-install-recommends $missing >/dev/null
+# Only promtool is wanted: a Prometheus server the package may have started is stopped.
+case "$missing" in
+*prometheus*) $as_root service prometheus stop >/dev/null 2>&1 || true ;;
+esac

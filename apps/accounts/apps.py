@@ -8,12 +8,13 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.accounts import handlers, standing
+        from apps.accounts import handlers, metrics, standing
         from apps.accounts.grants import ROLE_GRANTS
         from core.roles import register_grants
 
         handlers.connect()
         standing.connect()
+        metrics.connect()
         self._forget_emojis_on_change()
         register_grants(self.label, ROLE_GRANTS)
 

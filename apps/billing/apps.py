@@ -8,12 +8,13 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.billing import handlers, readiness, stripe_api, tasks  # noqa: F401 (tasks)
+        from apps.billing import handlers, metrics, readiness, stripe_api, tasks  # noqa: F401
         from apps.billing.grants import ROLE_GRANTS
         from apps.billing.services import entitlements_of
         from apps.billing.services.memberships import creators_of, membership_of
         from core import memberships
         from core.entitlements import set_provider
+        from core.metrics import register_collector
         from core.roles import register_grants
         from core.schedules import register_schedulable
 
@@ -22,6 +23,7 @@ class BillingConfig(AppConfig):
         memberships.set_provider(membership_of, creators_of)
         handlers.connect()
         readiness.register()
+        register_collector(metrics.collect)
         register_schedulable("billing.retry_events", description="retry failed Stripe events")
         register_schedulable("billing.dunning", description="lapse plans whose grace period ended")
         register_schedulable("billing.accrue_watch_time", description="post watch-time revenue")

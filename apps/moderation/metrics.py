@@ -27,6 +27,12 @@ moderation_queue_size = Gauge(
     "Open review cases, by priority band.",
     ["priority"],
 )
+# Open cases whose ``sla_due_at`` (MODERATION_SLA_HOURS after they were opened) has passed.
+moderation_queue_overdue = Gauge(
+    "moderation_queue_overdue",
+    "Open review cases past their SLA (MODERATION_SLA_HOURS_*), by priority band.",
+    ["priority"],
+)
 human_review_decisions_total = Counter(
     "human_review_decisions_total",
     "Decisions moderators took on review cases.",

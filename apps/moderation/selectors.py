@@ -112,6 +112,29 @@ def queue_sizes() -> dict[str, int]:
     )
 
 
+def queue_stats(*, now: dt.datetime) -> dict[str, dict[str, int]]:
+    """Open cases per priority band, and those past their SLA (``sla_due_at``), in one query.
+
+    ``{"sizes": {"high": n, ...}, "overdue": {"high": n, ...}}``: the
+    ``moderation_queue_size`` and ``moderation_queue_overdue`` gauges.
+    """
+    high, medium = Case.PRIORITY_BANDS
+    bands = {
+        "high": Q(priority__gte=high),
+        "medium": Q(priority__gte=medium, priority__lt=high),
+        "low": Q(priority__lt=medium),
+    }
+    overdue = Q(sla_due_at__lt=now)
+    found = Case.objects.open().aggregate(
+        **{band: Count("pk", filter=where) for band, where in bands.items()},
+        **{f"{band}_overdue": Count("pk", filter=where & overdue) for band, where in bands.items()},
+    )
+    return {
+        "sizes": {band: found[band] for band in bands},
+        "overdue": {band: found[f"{band}_overdue"] for band in bands},
+    }
+
+
 def restrictions_of(account_ids) -> dict[int, Standing]:
     """The standing in force of each account (``none`` without one), in one query."""
     ids = list(account_ids)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import exceptions
 
-from core import replicas
+from core import metrics, replicas
 
 
 class LoginDisabled(exceptions.PermissionDenied):
@@ -78,6 +78,7 @@ class BearerTokenAuthentication(OAuth2Authentication):
             result = super().authenticate(request)
         if result is None:
             if has_bearer:
+                metrics.authentication_failed(method="token")
                 raise exceptions.AuthenticationFailed(_("The access token is invalid"))
             return None
         user, token = result

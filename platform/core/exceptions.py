@@ -33,7 +33,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core import errors
+from core import errors, metrics
 from core.errors import flatten
 
 logger = logging.getLogger(__name__)
@@ -130,6 +130,7 @@ def platform_error(exc: BaseException) -> exceptions.APIException | None:
         return _from_platform(exc)
     if is_outage(exc):
         logger.warning("service unavailable: %s", type(exc).__name__, exc_info=exc)
+        metrics.service_unavailable_total.labels(cause=metrics.outage_cause(exc)).inc()
         return ServiceUnavailable(_("The service is temporarily unavailable, try again shortly"))
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge(

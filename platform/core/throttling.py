@@ -35,6 +35,7 @@ from rest_framework.throttling import BaseThrottle
 
 from core.addresses import client_address
 from core.entitlements import entitlements_for
+from core.metrics import rate_limited_total, service_unavailable_total
 from core.reputation import Trust, trust_of
 
 logger = logging.getLogger(__name__)
@@ -131,7 +132,10 @@ class TierRateThrottle(BaseThrottle):
         shown = getattr(django_request, "rate_limit", None)
         if shown is None or standing.remaining < shown.remaining:
             django_request.rate_limit = standing
-        return used <= limit
+        if used > limit:
+            rate_limited_total.labels(scope=scope).inc()
+            return False
+        return True
 
     def store_unavailable(self, request, exc: Exception) -> bool:
         """What a request gets when its budget cannot be counted: reads pass, writes 503.
@@ -164,6 +168,7 @@ class TierRateThrottle(BaseThrottle):
         )
         from core import exceptions as api_errors
 
+        service_unavailable_total.labels(cause="redis").inc()
         raise api_errors.ServiceUnavailable(
             _("The service is temporarily unavailable, try again shortly")
         )

@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from apps.billing import services
+from apps.billing.metrics import webhook_deliveries_total
 from core import errors
 
 
@@ -23,5 +24,7 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
             payload=request.body, signature=request.headers.get("Stripe-Signature")
         )
     except errors.PlatformError as error:
+        webhook_deliveries_total.labels(result=error.code or "refused").inc()
         return JsonResponse({"error": error.message}, status=error.status)
+    webhook_deliveries_total.labels(result="accepted" if first else "duplicate").inc()
     return JsonResponse({"received": event.stripe_id, "duplicate": not first})

@@ -18,18 +18,21 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from apps.live import services
+from apps.live.metrics import ingest_callbacks_total
 from core import errors
 
 
-def _callback(handle: Callable[[HttpRequest, str], HttpResponse]):
+def _callback(name: str, handle: Callable[[HttpRequest, str], HttpResponse]):
     @csrf_exempt
     @require_POST
     def view(request: HttpRequest) -> HttpResponse:
         try:
             services.callback_authorize(request.GET.get("secret"))
-            return handle(request, request.POST.get("name", ""))
+            response = handle(request, request.POST.get("name", ""))
         except errors.PlatformError as error:
-            return HttpResponse(error.message, status=error.status, content_type="text/plain")
+            response = HttpResponse(error.message, status=error.status, content_type="text/plain")
+        ingest_callbacks_total.labels(callback=name, status=str(response.status_code)).inc()
+        return response
 
     return view
 
@@ -56,7 +59,7 @@ def _record_done(request: HttpRequest, name: str) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-on_publish = _callback(_publish)
-on_publish_done = _callback(_publish_done)
-on_update = _callback(_update)
-on_record_done = _callback(_record_done)
+on_publish = _callback("on_publish", _publish)
+on_publish_done = _callback("on_publish_done", _publish_done)
+on_update = _callback("on_update", _update)
+on_record_done = _callback("on_record_done", _record_done)

@@ -11,14 +11,15 @@ import functools
 import logging
 import math
 import time
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
 
 from apps.moderation import selectors
 from apps.moderation.audit import case_snapshot
-from apps.moderation.metrics import moderation_queue_size
+from apps.moderation.metrics import moderation_queue_overdue, moderation_queue_size
 from apps.moderation.models import Case
 from core import audit
 
@@ -82,32 +83,46 @@ QUEUE_METRICS_MAX_AGE = 10.0
 class _QueueSizes(TypedDict):
     at: float  # time.monotonic() of the last read
     sizes: dict[str, int]
+    overdue: dict[str, int]
 
 
-_queue_sizes: _QueueSizes = {"at": float("-inf"), "sizes": {"high": 0, "medium": 0, "low": 0}}
+_queue_sizes: _QueueSizes = {
+    "at": float("-inf"),
+    "sizes": {"high": 0, "medium": 0, "low": 0},
+    "overdue": {"high": 0, "medium": 0, "low": 0},
+}
 
 
 def queue_metrics_refresh() -> dict[str, int]:
-    """Read the open cases per priority band for ``moderation_queue_size{priority}``."""
-    sizes = selectors.queue_sizes()
-    _queue_sizes.update({"at": time.monotonic(), "sizes": sizes})
-    return sizes
+    """Read the open cases per priority band, and those past their SLA, for the gauges.
+
+    ``moderation_queue_size{priority}`` and ``moderation_queue_overdue{priority}``;
+    answers the sizes.
+    """
+    stats = selectors.queue_stats(now=timezone.now())
+    _queue_sizes.update(
+        {"at": time.monotonic(), "sizes": stats["sizes"], "overdue": stats["overdue"]}
+    )
+    return stats["sizes"]
 
 
-def _queue_band_size(band: str) -> float:
+def _queue_band_value(figure: Literal["sizes", "overdue"], band: str) -> float:
     if time.monotonic() - _queue_sizes["at"] > QUEUE_METRICS_MAX_AGE:
         try:
             queue_metrics_refresh()
         except DatabaseError:
             logger.warning("moderation queue size unavailable", exc_info=True)
-    return float(_queue_sizes["sizes"].get(band, 0))
+    return float(_queue_sizes[figure].get(band, 0))
 
 
 def queue_metrics_connect() -> None:
-    """Make ``moderation_queue_size{priority}`` current whenever it is collected."""
+    """Make ``moderation_queue_size`` and ``moderation_queue_overdue`` current when collected."""
     for band in ("high", "medium", "low"):
         moderation_queue_size.labels(priority=band).set_function(
-            functools.partial(_queue_band_size, band)
+            functools.partial(_queue_band_value, "sizes", band)
+        )
+        moderation_queue_overdue.labels(priority=band).set_function(
+            functools.partial(_queue_band_value, "overdue", band)
         )
 
 
