@@ -8,20 +8,16 @@ class ModerationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.conf import settings
-
         from apps.moderation import handlers, readiness, standing
         from apps.moderation.case_access import CaseAccess
         from apps.moderation.grants import ROLE_GRANTS
-        from core import case_access, metrics, rules
+        from core import case_access, rules
         from core.roles import register_grants
         from core.schedules import register_schedulable
 
         handlers.connect()
         readiness.register()
         standing.connect()
-        if settings.MODERATION_ASSESS_QUEUE:
-            metrics.register_celery_queue(settings.MODERATION_ASSESS_QUEUE)
         rules.set_provider(server_rules)
         case_access.set_provider(CaseAccess())
         register_schedulable("moderation.strikes.expire", description="expire strikes")

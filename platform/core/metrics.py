@@ -85,13 +85,7 @@ def _login_failed(sender: Any, **kwargs: Any) -> None:
 
 # ---------------------------------------------------------------- scrape-time state
 
-_celery_queues: set[str] = set()
 _collectors: list[Callable[[], Iterable[Any]]] = []
-
-
-def register_celery_queue(name: str) -> None:
-    """Report the length of the Celery queue ``name`` too (the default queue always is)."""
-    _celery_queues.add(name)
 
 
 def register_collector(collect: Callable[[], Iterable[Any]]) -> None:
@@ -106,8 +100,10 @@ def register_collector(collect: Callable[[], Iterable[Any]]) -> None:
 
 
 def celery_queues() -> list[str]:
+    """Every queue the routing sends to (``CELERY_TASK_QUEUES``), the default one included."""
     default = getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", None) or "celery"
-    return sorted({default, *_celery_queues})
+    declared = {queue.name for queue in getattr(settings, "CELERY_TASK_QUEUES", None) or ()}
+    return sorted({default, *declared})
 
 
 def database_state() -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
