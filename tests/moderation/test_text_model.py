@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import zipfile
@@ -54,11 +53,31 @@ def test_the_shipped_model_is_what_training_on_the_corpus_writes(db, tmp_path):
     """
     output = tmp_path / "model.npz"
     printed = train("--output", output)
-    assert (
-        hashlib.sha256(output.read_bytes()).digest()
-        == hashlib.sha256(SHIPPED.read_bytes()).digest()
-    ), "the shipped model is stale: run manage.py moderation_train"
     assert model_read(output).version in printed
+    if output.read_bytes() == SHIPPED.read_bytes():
+        return
+    # Another CPU's floating point (its BLAS kernels) moves the fitted weights in their
+    # sixth digit, and with them the bytes and the version: the same model still is the
+    # same vocabulary, the same metadata but the version, and weights equal to 1e-4.
+    import numpy as np
+
+    rebuilt, shipped = np.load(output), np.load(SHIPPED)
+    assert sorted(rebuilt.files) == sorted(shipped.files)
+    for name in shipped.files:
+        if name == "meta.json":
+            continue
+        mine, theirs = rebuilt[name], shipped[name]
+        assert mine.shape == theirs.shape, f"{name}: the shipped model is stale"
+        if mine.dtype.kind == "f":
+            assert np.allclose(mine, theirs, rtol=1e-4, atol=1e-4), (
+                f"{name}: the shipped model is stale: run manage.py moderation_train"
+            )
+        else:
+            assert np.array_equal(mine, theirs), f"{name}: the shipped model is stale"
+    mine_meta, shipped_meta = model_read(output).meta, model_read(SHIPPED).meta
+    mine_meta.pop("version")
+    shipped_meta.pop("version")
+    assert mine_meta == shipped_meta, "the shipped model is stale: run manage.py moderation_train"
 
 
 def test_training_is_reproducible_and_the_seed_matters(db, tmp_path, small_corpus):
