@@ -50,7 +50,7 @@ from redis.exceptions import RedisError
 
 from apps.feed.streaming import sessions_group
 from apps.live.services import chat, viewers
-from apps.live.services.rooms import room_group
+from apps.live.services.rooms import room_group, viewer_group
 from core import errors
 from core.ids import parse_id
 from core.permissions import scope_is_granted, token_scopes
@@ -147,6 +147,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.token is not None:
             # Closed as soon as the account is suspended or disabled (the feed's sessions).
             await self.channel_layer.group_add(sessions_group(self.user.pk), self.channel_name)
+            # Closed when the streamer blocks the account (rooms.blocked_close).
+            await self.channel_layer.group_add(viewer_group(self.user.pk), self.channel_name)
         # Chat presence counts as watching: now, and again as the room's viewer counts arrive.
         self.presence_at = 0.0
         await self._presence()
@@ -176,6 +178,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
         if getattr(self, "token", None) is not None:
             await self.channel_layer.group_discard(sessions_group(self.user.pk), self.channel_name)
+            await self.channel_layer.group_discard(viewer_group(self.user.pk), self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
         try:
@@ -291,6 +294,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except (RedisError, OSError):
             # Presence is a count, not the chat: a slow or unreachable Redis skips it.
             logger.warning("live chat presence not recorded", exc_info=True)
+
+    async def chat_blocked(self, message: dict[str, Any]) -> None:
+        """The streamer of this socket's stream blocked the account: the stream is now
+        invisible to it, as to a socket opened after the block (4004)."""
+        if message.get("channel_id") == self.stream.account_id:
+            await self.close(code=CLOSE_NOT_FOUND)
 
     async def stream_close(self, message: dict[str, Any]) -> None:
         """The account was suspended or disabled: its token no longer holds the socket open."""

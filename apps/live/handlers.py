@@ -23,6 +23,13 @@ def on_content_actioned(event: events.ContentActioned) -> None:
         replay_moderate(media_id=event.content_id, action=event.action)
 
 
+def on_account_blocked(event: events.AccountBlocked) -> None:
+    """A streamer blocked an account: its open sockets on the streamer's chats close."""
+    from apps.live.services.rooms import blocked_close
+
+    blocked_close(channel_id=event.account_id, account_id=event.target_id)
+
+
 def on_live_started_announce(event: events.LiveStarted) -> None:
     """Post the status that tells the streamer's followers (once per stream)."""
     from apps.live.services import going_live
@@ -41,5 +48,6 @@ def on_live_ended_viewers(event: events.LiveEnded) -> None:
 def connect() -> None:
     """Subscribe live's handlers (``LiveConfig.ready``)."""
     events.subscribe(events.ContentActioned, on_content_actioned)
+    events.subscribe(events.AccountBlocked, on_account_blocked)
     events.subscribe(events.LiveStarted, on_live_started_announce)
     events.subscribe(events.LiveEnded, on_live_ended_viewers)

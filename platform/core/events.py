@@ -132,6 +132,15 @@ class ReportResolved(Event):
 
 
 @dataclass(frozen=True)
+class AccountBlocked(Event):
+    """``account_id`` blocked ``target_id`` (the feed records blocks): whatever ``target_id``
+    still holds open of ``account_id``'s (a live chat socket) is closed."""
+
+    account_id: int
+    target_id: int
+
+
+@dataclass(frozen=True)
 class AccountRestricted(Event):
     """An account's standing changed: ``restriction`` is none, limited, suspended or disabled.
 

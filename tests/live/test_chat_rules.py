@@ -261,3 +261,45 @@ def test_a_blocking_text_check_refuses_the_message_with_its_reason(streamer, vie
     finally:
         checks.unregister(no_scams)
     assert not ChatMessage.objects.exists()
+
+
+def test_a_socket_open_when_the_streamer_blocks_its_account_is_closed(
+    streamer, viewer, token_for, django_capture_on_commit_callbacks
+):
+    from asgiref.sync import sync_to_async
+
+    from apps.feed.services.relationships import account_block
+
+    # given a follower reading a followers-only stream's chat, and another account beside it
+    from tests.feed.factories import FollowFactory
+    from tests.live.chat_support import next_event
+
+    FollowFactory(account=viewer, target=streamer)
+    stream = make_stream(streamer, visibility="followers")
+    bystander = UserFactory(username="chat_bystander")
+    FollowFactory(account=bystander, target=streamer)
+    viewer_token, bystander_token = token_for(viewer), token_for(bystander)
+
+    def block():
+        with django_capture_on_commit_callbacks(execute=True):
+            account_block(account=streamer, target=viewer)
+
+    async def scenario():
+        blocked, _ = await join(stream.pk, viewer_token)
+        other, _ = await join(stream.pk, bystander_token)
+
+        # when the streamer blocks the follower
+        await sync_to_async(block)()
+
+        # then the follower's socket closes as a stream it may not see does (4004)
+        closed = await blocked.receive_output(timeout=5)
+        assert (closed["type"], closed["code"]) == ("websocket.close", 4004)
+        # and the other account's socket stays open and hears the room
+        await sync_to_async(chat.chat_message_post)(
+            author=streamer, stream_id=stream.pk, text="still here"
+        )
+        heard = await next_event(other)
+        assert (heard["event"], heard["payload"]["text"]) == ("message", "still here")
+        await other.disconnect()
+
+    run(scenario)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from apps.feed import fanout
 from apps.feed.models import AccountPin, Block, Follow, FollowRequest, Mute, Notification
 from apps.feed.services.notifications import notification_create
-from core import errors
+from core import errors, events
 
 User = get_user_model()
 
@@ -113,7 +113,9 @@ def account_block(*, account, target) -> Block:
         account_unfollow(account=account, target=target)
         account_unfollow(account=target, target=account)
         Notification.objects.filter(account=account, from_account=target).delete()
-        block, _created = Block.objects.get_or_create(account=account, target=target)
+        block, created = Block.objects.get_or_create(account=account, target=target)
+        if created:
+            events.publish(events.AccountBlocked(account_id=account.pk, target_id=target.pk))
     return block
 
 

@@ -23,6 +23,17 @@ def room_group(stream_id: int) -> str:
     return f"live-{stream_id}"
 
 
+def viewer_group(account_id: int) -> str:
+    """The channel-layer group of every chat socket account ``account_id`` holds open."""
+    return f"live-viewer.{account_id}"
+
+
+def blocked_close(*, channel_id: int, account_id: int) -> None:
+    """``channel_id``'s streamer blocked ``account_id``: its sockets on the channel's chats close
+    (each socket checks whether its stream is the channel's)."""
+    broadcast(viewer_group(account_id), {"type": "chat.blocked", "channel_id": channel_id})
+
+
 def room_message(event: str, payload: dict[str, Any]) -> dict[str, Any]:
     """The channel-layer message that carries ``event`` to a room's sockets."""
     return {"type": "room.event", "event": event, "payload": payload}
