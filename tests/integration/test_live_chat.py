@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable
-from contextlib import ExitStack, closing
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,10 +29,10 @@ from apps.live.services import live_allow
 from tests.accounts.factories import AccessTokenFactory, UserFactory
 from tests.integration.conftest import _test_database_url
 from tests.integration.test_moderation_pipeline import pipeline_on  # noqa: F401 (a fixture)
+from tests.integration.uvicorn import Uvicorn
 
 pytestmark = pytest.mark.integration
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 30
 EVENT_SECONDS = 10
 # The worker loads moderation's model before it assesses the first message.
@@ -46,68 +43,22 @@ IDLE_SECONDS = 12
 TIMEOUT_SECONDS = 2
 
 
-def _free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class AsgiServer:
+class AsgiServer(Uvicorn):
     """Agora's ASGI application under uvicorn, as ``make run`` serves it, on the test database."""
 
     def __init__(self, log_dir: Path) -> None:
-        self.port = _free_port()
-        self.log_path = log_dir / "uvicorn.log"
-        self.process: subprocess.Popen | None = None
+        super().__init__(
+            log_dir / "uvicorn.log",
+            {},
+            extra=("--timeout-graceful-shutdown", "5"),
+            startup_seconds=STARTUP_SECONDS,
+        )
         self.sockets = ExitStack()
 
     def start(self) -> None:
-        env = {**os.environ, "DATABASE_URL": _test_database_url(), "LOG_FORMAT": "text"}
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603
-                [
-                    str(Path(sys.executable).with_name("uvicorn")),
-                    "config.asgi:application",
-                    "--app-dir",
-                    "platform",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--lifespan",
-                    "off",
-                    "--no-proxy-headers",
-                    "--timeout-graceful-shutdown",
-                    "5",
-                ],  # fmt: skip
-                cwd=BASE_DIR,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"uvicorn exited:\n{self.log()}", pytrace=False)
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        pytest.fail(f"uvicorn did not listen within {STARTUP_SECONDS}s:\n{self.log()}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-4000:]
+        # The test database's name is known once the session made it.
+        self.env = {**os.environ, "DATABASE_URL": _test_database_url(), "LOG_FORMAT": "text"}
+        super().start()
 
     def _chat_url(self, stream_id, token: str | None) -> str:
         url = f"ws://127.0.0.1:{self.port}/ws/live/{stream_id}/chat/"

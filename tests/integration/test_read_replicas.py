@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,6 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +28,7 @@ import psycopg
 import pytest
 
 from tests.integration.conftest import _test_database_url
+from tests.integration.uvicorn import Uvicorn, free_port
 
 # The session's test database must exist and be migrated: it is what the private
 # primary is loaded from (transactional: the test itself writes nothing there).
@@ -44,12 +43,6 @@ MAX_LAG_SECONDS = 8
 CHECK_SECONDS = 1
 STARTUP_SECONDS = 60
 CATCH_UP_SECONDS = 30
-
-
-def _free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _require_tools() -> None:
@@ -82,7 +75,7 @@ class Cluster:
     """A PostgreSQL cluster of the test's own, on 127.0.0.1:port."""
 
     data_dir: Path
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=free_port)
 
     @property
     def url(self) -> str:
@@ -173,60 +166,13 @@ class Replication:
         self.caught_up()
 
 
-class Agora:
+class Agora(Uvicorn):
     """Agora's ASGI application under uvicorn, on the private primary and its replica."""
 
     def __init__(self, log_path: Path, env: dict[str, str]) -> None:
-        self.port = _free_port()
-        self.log_path = log_path
-        self.env = env
-        self.process: subprocess.Popen | None = None
+        super().__init__(log_path, env, startup_seconds=STARTUP_SECONDS)
         # (when, method, path, authenticated, status) of every request, for the failures.
         self.answers: list[tuple] = []
-
-    def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603
-                [
-                    str(Path(sys.executable).with_name("uvicorn")),
-                    "config.asgi:application",
-                    "--app-dir",
-                    "platform",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--lifespan",
-                    "off",
-                    "--no-proxy-headers",
-                ],  # fmt: skip
-                cwd=BASE_DIR,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"uvicorn exited:\n{self.log()}", pytrace=False)
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        pytest.fail(f"uvicorn did not listen within {STARTUP_SECONDS}s:\n{self.log()}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-4000:]
 
     def request(
         self, method: str, path: str, *, token: str | None = None, body: dict | None = None
