@@ -28,7 +28,7 @@ from apps.feed.fanout.store import (
     ttl_seconds,
 )
 from apps.feed.fanout.writes import merge
-from apps.feed.models import Status
+from apps.feed.models import Poll, Quote, Status
 from core.pagination import PageParams
 
 
@@ -93,26 +93,54 @@ FETCH_SLACK = 4
 
 def shown_among(*, viewer, ids: list[int]) -> list[Status]:
     """The statuses of ``ids`` the home timeline still shows: the rows with their authors
-    (reblogged statuses, polls and quotes) in one query, one query of the viewer's relations to them,
-    and the rules applied in Python."""
-    # The same joins as the database's pages (selectors.statuses.with_relations): polls
-    # and quotes come with their statuses, not in a query each for the page.
+    and reblogged statuses in one query, one query of the viewer's relations to them, and
+    the rules applied in Python.
+
+    Polls and quotes come with the statuses, as the database's pages join them
+    (selectors.statuses.with_relations), but are not joined here: four more outer joins
+    cost more to plan than the rest of the page's SQL together. The relations query says
+    which rows carry one (:func:`apps.feed.fanout.rules.home_relations`); those are
+    fetched in one query each (none for a page without polls or quotes), the others are
+    marked as having none, so nothing reads them one status at a time.
+    """
     statuses = list(
-        Status.objects.select_related(
-            "account",
-            "reblog_of",
-            "reblog_of__account",
-            "poll",
-            "reblog_of__poll",
-            "quote",
-            "reblog_of__quote",
-        ).filter(pk__in=ids)
+        Status.objects.select_related("account", "reblog_of", "reblog_of__account").filter(
+            pk__in=ids
+        )
     )
     rows = {status.pk: home_row(status) for status in statuses}
     relations = home_relations(viewer=viewer, rows=list(rows.values()))
-    return [
+    shown = [
         s for s in statuses if shown_on_home(viewer=viewer, status=rows[s.pk], relations=relations)
     ]
+    attach_polls_and_quotes(shown, with_poll=relations.with_poll, with_quote=relations.with_quote)
+    return shown
+
+
+def attach_polls_and_quotes(
+    statuses: list[Status], *, with_poll: set[int], with_quote: set[int]
+) -> None:
+    """Load the polls and quotes of ``statuses`` and of the originals they reblog, as
+    ``select_related`` would: those in ``with_poll`` / ``with_quote`` in one query each,
+    every other one cached as having none."""
+    carried = [
+        *statuses,
+        *(s.reblog_of for s in statuses if s.reblog_of_id is not None and s.reblog_of is not None),
+    ]
+    for model, present in ((Poll, with_poll), (Quote, with_quote)):
+        forward = model._meta.get_field("status")  # the OneToOneField to the status
+        reverse = forward.remote_field  # the status's side (status.poll, status.quote)
+        wanted = [s.pk for s in carried if s.pk in present]
+        found = (
+            {row.status_id: row for row in model.objects.filter(status_id__in=wanted)}
+            if wanted
+            else {}
+        )
+        for status in carried:
+            row = found.get(status.pk)
+            reverse.set_cached_value(status, row)
+            if row is not None:
+                forward.set_cached_value(row, status)
 
 
 def _fetch(*, viewer, ids: list[int], query: RangeQuery, limit: int) -> list[Status]:

@@ -27,6 +27,8 @@ from apps.feed.models import (
     Mention,
     ModerationState,
     Mute,
+    Poll,
+    Quote,
     Status,
     TagFollow,
     Visibility,
@@ -76,23 +78,31 @@ class HomeRelations:
     exclusive: set[int] = field(default_factory=set)
     # Creators the viewer is a paying member of (``core.memberships.creators_of``).
     creators: frozenset[int] = frozenset()
+    # Which of the rows and the originals they reblog have a poll, and a quote: read in
+    # the same query, so the rows are fetched without joining them
+    # (:func:`apps.feed.fanout.reads.shown_among`).
+    with_poll: set[int] = field(default_factory=set)
+    with_quote: set[int] = field(default_factory=set)
 
 
 def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
     """Follows (with show_reblogs), blocks either way, active mutes, mentions of the viewer and
     members of the viewer's exclusive lists, for the accounts and statuses of ``rows``; and
-    which of those statuses carry a hashtag the viewer follows; and, when a row is members-only,
-    the creators the viewer is a member of (``core.memberships.creators_of``)."""
+    which of those statuses carry a hashtag the viewer follows; which of them and of the
+    originals they reblog have a poll or a quote; and, when a row is members-only, the
+    creators the viewer is a member of (``core.memberships.creators_of``)."""
     account_ids = sorted(
         {r.account_id for r in rows}
         | {r.original_account_id for r in rows if r.original_account_id is not None}
     )
     status_ids = [r.pk for r in rows]
+    carried = sorted({r.pk for r in rows} | {r.reblog_of_id for r in rows if r.reblog_of_id})
     relations = HomeRelations({}, set(), set(), set())
     if not rows:
         return relations
     accounts_in = ", ".join(["%s"] * len(account_ids))
     statuses_in = ", ".join(["%s"] * len(status_ids))
+    carried_in = ", ".join(["%s"] * len(carried))
     now = timezone.now()
     # Only table names and placeholders are formatted in; every value is a parameter.
     sql = f"""
@@ -113,6 +123,10 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
         UNION ALL SELECT 'exclusive', m.account_id, FALSE FROM {ListAccount._meta.db_table} m
          JOIN {List._meta.db_table} l ON l.id = m.list_id
          WHERE l.account_id = %s AND l.exclusive AND m.account_id IN ({accounts_in})
+        UNION ALL SELECT 'poll', status_id, FALSE FROM {Poll._meta.db_table}
+         WHERE status_id IN ({carried_in})
+        UNION ALL SELECT 'quote', status_id, FALSE FROM {Quote._meta.db_table}
+         WHERE status_id IN ({carried_in})
     """  # noqa: S608
     params = [
         viewer.pk, *account_ids,
@@ -122,6 +136,8 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
         viewer.pk, *status_ids,
         *status_ids, viewer.pk,
         viewer.pk, *account_ids,
+        *carried,
+        *carried,
     ]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -138,6 +154,10 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
                 relations.tagged.add(target)
             elif kind == "exclusive":
                 relations.exclusive.add(target)
+            elif kind == "poll":
+                relations.with_poll.add(target)
+            elif kind == "quote":
+                relations.with_quote.add(target)
     if any(r.members_only or r.original_members_only for r in rows):
         relations.creators = memberships.creators_of(viewer)
     return relations
