@@ -253,16 +253,18 @@ def replication(django_db_setup) -> Iterator[Replication]:
 
 @pytest.fixture
 def agora(replication, tmp_path) -> Iterator[Agora]:
+    # Nothing shared with the session's server and worker: no Redis (its cache, rate limits
+    # and channel layer live in the one process; the pins too) and tasks that stay in the
+    # process. On the session's Redis its moderation marked a drain as queued that no worker
+    # would ever run, and the session's later posts waited for it.
     env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name != "REDIS_URL"},
         "DATABASE_URL": replication.primary.url,
         "DATABASE_REPLICA_URLS": replication.replica.url,
         "DATABASE_REPLICA_PIN_SECONDS": str(PIN_SECONDS),
         "DATABASE_REPLICA_MAX_LAG_SECONDS": str(MAX_LAG_SECONDS),
         "DATABASE_REPLICA_CHECK_SECONDS": str(CHECK_SECONDS),
         "DATABASE_POOL_TIMEOUT": "1",
-        # Tasks the server queues stay in it: no worker of the session runs them
-        # against its own database.
         "CELERY_BROKER_URL": "memory://",
         "LOG_FORMAT": "text",
     }

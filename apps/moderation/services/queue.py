@@ -14,7 +14,7 @@ import time
 from typing import Literal, TypedDict
 
 from django.contrib.auth import get_user_model
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.moderation import selectors
@@ -110,7 +110,7 @@ def _queue_band_value(figure: Literal["sizes", "overdue"], band: str) -> float:
     if time.monotonic() - _queue_sizes["at"] > QUEUE_METRICS_MAX_AGE:
         try:
             queue_metrics_refresh()
-        except DatabaseError:
+        except Exception:  # a gauge that raises fails the whole scrape
             logger.warning("moderation queue size unavailable", exc_info=True)
     return float(_queue_sizes[figure].get(band, 0))
 
