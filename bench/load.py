@@ -922,13 +922,8 @@ async def ramp(session, base: str, target: str, workload: str, workloads: Worklo
 
 
 def sustainable(steps: list[Step]) -> float:
-    """The highest rate sustained, with every lower rate tried sustained too."""
-    best = 0.0
-    for step in steps:
-        if not step.sustained:
-            break
-        best = step.rate
-    return best
+    """The highest rate sustained (p95 within budget, every answer 2xx); 0 if none was."""
+    return max((step.rate for step in steps if step.sustained), default=0.0)
 
 
 def load_average() -> str:
