@@ -849,15 +849,14 @@ async def open_streams(base: str, tokens: list[str], count: int, received: Count
                 received["closed"] += 1
         except asyncio.CancelledError:
             raise
+        except aiohttp.WSServerHandshakeError as exc:
+            received[f"refused:{exc.status}"] += 1
         except Exception as exc:
             received[f"failed:{type(exc).__name__}"] += 1
 
     tasks = [asyncio.create_task(hold(tokens[i % len(tokens)])) for i in range(count)]
     for _ in range(100):
-        if (
-            received["open"] + sum(n for k, n in received.items() if k.startswith("failed"))
-            >= count
-        ):
+        if received["open"] + sum(n for k, n in received.items() if ":" in k) >= count:
             break
         await asyncio.sleep(0.1)
     return session, tasks
@@ -935,6 +934,7 @@ async def measure(options, population: Population, servers: Servers, workers: in
 
     rows = []
     for workload in options.workloads:
+        stream_failures = 0
         print(f"\n{workload} ({workers} worker{'s' * (workers > 1)}; {load_average()})", flush=True)
         results: dict[str, list[Step]] = {}
         for target, port in (("agora", servers.agora_port), ("floor", servers.floor_port)):
@@ -949,6 +949,10 @@ async def measure(options, population: Population, servers: Servers, workers: in
                         base, population.tokens, options.streams, streams
                     )
                     print(f"  agora streaming: {dict(streams)} of {options.streams} user streams")
+                    stream_failures = sum(
+                        n for kind, n in streams.items()
+                        if kind.startswith(("refused:5", "failed:")) and kind != "refused:503"
+                    )  # fmt: skip
                 try:
                     await warm_up(session, base, workloads, workload, options, workers)
                     results[target] = await ramp(
@@ -979,10 +983,12 @@ async def measure(options, population: Population, servers: Servers, workers: in
             f"  overload at {overload_rate:.0f}/s: 5xx other than 503+Retry-After: {step.failures}, "
             f"shed (503+Retry-After): {step.outcomes['503+RA']}"
         )
+        if stream_failures:
+            print(f"  user streams refused with a 5xx other than 503, or failed: {stream_failures}")
         rows.append(
             {
                 "workers": workers, "workload": workload, "agora": agora_rate, "floor": floor_rate,
-                "share": share, "overload_failures": step.failures,
+                "share": share, "overload_failures": step.failures + stream_failures,
                 "overload_shed": step.outcomes["503+RA"], "overload_rate": overload_rate,
             }
         )  # fmt: skip
@@ -1017,7 +1023,7 @@ def parse_options(argv=None):
     parser.add_argument(
         "--timeout", type=float, default=10.0, help="seconds before a request times out"
     )
-    parser.add_argument("--overload", type=float, default=2.0,
+    parser.add_argument("--overload", type=float, default=4.0,
                         help="the overload step's rate, as a multiple of the last rate tried")  # fmt: skip
     parser.add_argument(
         "--warmup", type=float, help="unmeasured seconds before each ramp (default 3; quick 1)"
