@@ -33,6 +33,12 @@ if _default["ENGINE"].endswith("postgresql"):
             "timeout": env.float("DATABASE_POOL_TIMEOUT", default=2.0),
         }
         _default["CONN_MAX_AGE"] = 0
+    # DATABASE_JIT: PostgreSQL's JIT compiles a query whose plan looks expensive. The API's
+    # queries are short but their plans large (visibility), and it spent seconds compiling
+    # for milliseconds of work (bench/load.py, the notifications page). Off unless true.
+    if not env.bool("DATABASE_JIT", default=False):
+        _options = _default.setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 if _default["ENGINE"].endswith("sqlite3"):
     # The web server, the worker and beat share one SQLite file: wait for locks
     # instead of failing, and take the write lock at the start of a transaction.
