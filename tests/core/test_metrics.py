@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 import redis
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 from kombu import Connection, Exchange
 from kombu import Queue as KombuQueue
@@ -86,8 +86,12 @@ def test_the_scrape_reports_the_database_up_and_the_queue_lengths(file_broker):
     assert sample(samples, "agora_celery_queue_length", queue="media") == 0
     # Without REDIS_URL the cache is local memory: no Redis to report on.
     assert not [key for key in samples if key[0] == "agora_redis_up"]
-    # SQLite has no connection pool.
-    assert sample(samples, "agora_database_pool_max_size", alias="default") is None
+    # SQLite has no connection pool; PostgreSQL's is reported
+    pool_size = sample(samples, "agora_database_pool_max_size", alias="default")
+    if connection.vendor == "sqlite":
+        assert pool_size is None
+    else:
+        assert pool_size == file_broker.DATABASES["default"]["OPTIONS"]["pool"]["max_size"]
 
 
 @pytest.mark.django_db
