@@ -22,7 +22,6 @@ from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.contrib.auth.models import AnonymousUser
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import RETRY_AFTER_SECONDS, is_outage
@@ -37,21 +36,17 @@ def token_user(raw_token: str):
     """``(user, token)`` for a valid, unexpired access token of an account that may act.
 
     Else ``(anonymous, None)``: unknown, expired, or of an account that is inactive,
-    suspended or disabled (:func:`core.authentication.account_is_able_to_act`).
+    suspended or disabled. The API's own check (:func:`core.authentication.access_token_check`:
+    the token found by its indexed checksum) on the primary, so a revoked token or a
+    suspended account never opens a socket from a lagging replica.
     """
-    from oauth2_provider.models import get_access_token_model
-
-    from core.authentication import account_is_able_to_act
+    from core import replicas
+    from core.authentication import access_token_check, account_is_able_to_act
 
     if not raw_token:
         return AnonymousUser(), None
-
-    token_model = get_access_token_model()
-    token = (
-        token_model.objects.select_related("user")
-        .filter(token=raw_token, expires__gt=timezone.now())
-        .first()
-    )
+    with replicas.primary():
+        token = access_token_check(raw_token).token
     if token is None or token.user is None or not account_is_able_to_act(token.user):
         return AnonymousUser(), None
     return token.user, token

@@ -132,3 +132,75 @@ def test_a_token_costs_one_query(token, django_assert_num_queries):
 
     assert response.status_code == 200
     assert response.json() == []
+
+
+@pytest.mark.django_db
+def test_an_expired_token_says_it_expired_in_the_challenge(token):
+    token.expires = timezone.now() - timedelta(seconds=1)
+    token.save()
+
+    response = get(f"Bearer {token.token}")
+
+    assert 'error_description="The access token has expired."' in response["WWW-Authenticate"]
+
+
+@pytest.mark.django_db
+def test_a_token_in_a_form_body_signs_in_as_rfc_6750_allows(token):
+    client = APIClient()
+
+    response = client.post(
+        "/api/v1/statuses",
+        f"status=hello&access_token={token.token}",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["account"]["username"] == "ada"
+
+
+@pytest.mark.django_db
+def test_a_token_in_the_query_string_is_ignored_as_rfc_9700_asks(token):
+    client = APIClient()
+
+    assert client.get(f"{VERIFY}?access_token={token.token}").status_code == 401
+    assert client.get(f"/api/v1/timelines/public?access_token={token.token}").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_revoked_token_is_refused_on_the_next_request(token):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.token}")
+    assert client.get(VERIFY).status_code == 200
+
+    token.revoke()
+
+    assert client.get(VERIFY).status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_suspension_is_refused_on_the_next_request(token):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.token}")
+    assert client.get(VERIFY).status_code == 200
+
+    token.user.is_active = False
+    token.user.save()
+
+    assert client.get(VERIFY).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_token_restricted_to_another_resource_is_refused(token, settings):
+    token.resource = ["https://elsewhere.example/"]
+    token.save()
+    settings.OAUTH2_PROVIDER = {
+        **settings.OAUTH2_PROVIDER,
+        "RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR": lambda uri, audiences: any(
+            uri.startswith(audience) for audience in audiences
+        ),
+    }
+
+    response = get(f"Bearer {token.token}")
+
+    assert response.status_code == 401
+    assert "not valid for this resource" in response["WWW-Authenticate"]
