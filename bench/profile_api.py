@@ -8,7 +8,10 @@ the serializers) with the test client, without a server: the ASGI server's own c
 ``bench/load.py``'s. Prints, for each request kind, CPU milliseconds per request
 (``time.process_time``) and wall milliseconds, the SQL queries per request, then the
 functions that cost the most (cProfile, own time and cumulative), so a change can be
-judged by the figure it moves::
+judged by the figure it moves. The home page is measured twice: as a reader sees it
+most of the time, with the rendered entities cached, and with none cached (each
+status rendered afresh, as for a page of statuses nobody has read since they
+changed)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/agora_prof \\
     REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python bench/profile_api.py [--requests 300]
@@ -71,10 +74,13 @@ def setup_data(rng: random.Random):
     return viewer, bearer_for(viewer)
 
 
-def measure(label: str, send, requests: int, top: int) -> None:
+def measure(label: str, send, requests: int, top: int, before=None) -> None:
+    """Time and profile ``send``; ``before`` (untimed, unprofiled) runs ahead of each call."""
     from django.db import connection
 
+    before = before or (lambda: None)
     for _ in range(20):  # warm caches and connections
+        before()
         send()
     queries = []
 
@@ -83,21 +89,26 @@ def measure(label: str, send, requests: int, top: int) -> None:
         return execute(sql, params, many, context)
 
     # A wrapper, not connection.queries: a pooled connection's log is reset per request.
+    before()
     with connection.execute_wrapper(count):
         send()
-    cpu, wall = time.process_time(), time.perf_counter()
+    cpu = wall = 0.0
     for _ in range(requests):
+        before()
+        cpu_start, wall_start = time.process_time(), time.perf_counter()
         send()
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        cpu += time.process_time() - cpu_start
+        wall += time.perf_counter() - wall_start
     print(
         f"\n{label}: {cpu / requests * 1000:.2f} ms CPU, {wall / requests * 1000:.2f} ms wall "
         f"per request, {len(queries)} SQL queries"
     )
     profile = cProfile.Profile()
-    profile.enable()
     for _ in range(requests):
+        before()
+        profile.enable()
         send()
-    profile.disable()
+        profile.disable()
     ours = f"{ROOT}/(apps|platform)/"
     for order, where in (("tottime", ""), ("cumulative", ""), ("cumulative", ours)):
         out = io.StringIO()
@@ -114,7 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("--only", choices=["home", "create"], default=None)
+    parser.add_argument("--only", choices=["home", "home-cold", "create"], default=None)
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("DATABASE_URL must name a migrated scratch PostgreSQL database")
@@ -153,6 +164,17 @@ def main() -> None:
 
     if args.only in (None, "home"):
         measure("home timeline page (20)", home, args.requests, args.top)
+    if args.only in (None, "home-cold"):
+        from django.core.cache import cache
+
+        def forget_entities():
+            # Every status rendered afresh, as for a page nobody has read since it changed.
+            cache.delete_pattern("entity:*")
+
+        measure(
+            "home timeline page (20), entities not cached", home, args.requests, args.top,
+            before=forget_entities,
+        )  # fmt: skip
     if args.only in (None, "create"):
         measure("status creation", create, args.requests, args.top)
 

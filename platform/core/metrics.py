@@ -42,7 +42,8 @@ BROKER_TIMEOUT_SECONDS = 2.0
 service_unavailable_total = Counter(
     "agora_service_unavailable",
     "Requests answered 503 because a service they need was out of reach, by cause "
-    "(database, database_pool, redis, broker).",
+    "(database, database_pool, redis, broker; queue: waited longer than "
+    "AGORA_REQUEST_QUEUE_TIMEOUT for its process's thread).",
     ["cause"],
 )
 rate_limited_total = Counter(

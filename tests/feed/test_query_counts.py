@@ -303,3 +303,52 @@ def test_posting_through_the_api_answers_the_new_status_without_the_visibility_q
     assert body["account"]["id"] == str(author.pk)
     assert body["tags"][0]["name"] == "news"
     assert len(captured) == QUERIES_TO_POST_THROUGH_THE_API, [q["sql"] for q in captured]
+
+
+@pytest.mark.parametrize(
+    ("action", "flag"),
+    [("favourite", "favourited"), ("bookmark", "bookmarked"), ("reblog", "reblogged")],
+)
+def test_an_action_on_a_status_builds_the_visibility_query_once(action, flag):
+    # The status is checked for the viewer once; the answer reads what the action took by
+    # its id (the visibility query costs milliseconds of CPU to build).
+    from unittest import mock
+
+    from tests.accounts.factories import AccessTokenFactory
+    from tests.api_client import APIClient
+
+    viewer = UserFactory()
+    status = StatusFactory(visibility="public")
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {AccessTokenFactory(user=viewer, scope='write').token}"
+    )
+
+    with mock.patch.object(
+        Status.objects, "visible_to", wraps=Status.objects.visible_to
+    ) as visible_to:
+        response = client.post(f"/api/v1/statuses/{status.pk}/{action}")
+
+    assert response.status_code == 200, response.content
+    shown = response.json()
+    assert visible_to.call_count == 1
+    original = shown["reblog"] if action == "reblog" else shown
+    assert original["id"] == str(status.pk)
+    assert original[flag] is True
+
+
+def test_an_action_on_a_status_the_viewer_may_not_see_is_404():
+    from tests.accounts.factories import AccessTokenFactory
+    from tests.api_client import APIClient
+
+    viewer = UserFactory()
+    status = StatusFactory(visibility="direct")
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {AccessTokenFactory(user=viewer, scope='write').token}"
+    )
+
+    response = client.post(f"/api/v1/statuses/{status.pk}/favourite")
+
+    assert response.status_code == 404
+    assert not status.favourites.exists()

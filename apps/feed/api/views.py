@@ -259,15 +259,15 @@ class StatusActionView(UserView):
 
     @extend_schema(request=None, responses=StatusSerializer)
     def post(self, request, status_id: int):
-        status = selectors.status_get_for_viewer(viewer=request.user, status_id=status_id)
+        status = selectors.status_get_for_viewer(
+            viewer=request.user, status_id=status_id, for_entity=False
+        )
         service = self.ACTIONS[self.action][0]
         kwargs = {}
         if self.action == "reblog" and request.data.get("visibility"):
             kwargs["visibility"] = request.data["visibility"]
         result = service(status=status, account=request.user, **kwargs)
-        return _status_response(
-            request, selectors.status_get_for_viewer(viewer=request.user, status_id=result.pk)
-        )
+        return _status_response(request, selectors.status_get_acted_on(status_id=result.pk))
 
 
 class StatusFavouritedByView(APIView):

@@ -83,6 +83,11 @@ if set(AGORA_DISABLED_APPS) - set(_removable):
     )
 INSTALLED_APPS = [name for name in INSTALLED_APPS if name not in AGORA_DISABLED_APPS]
 
+# AGORA_REQUEST_QUEUE_TIMEOUT: seconds a request waits for its turn when its process already
+# serves AGORA_REQUEST_CONCURRENCY requests (settings/database.py) before it is refused with
+# 503 and Retry-After instead of served late (core.overload).
+AGORA_REQUEST_QUEUE_TIMEOUT = env.float("AGORA_REQUEST_QUEUE_TIMEOUT", default=2.0)
+
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.middleware.RequestIdMiddleware",
@@ -91,6 +96,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # JSON errors on API paths (DEBUG too) and 503 for outages, for everything inside it.
     "core.middleware.ApiErrorMiddleware",
+    # Under overload, a request that waited too long for its turn is refused (503).
+    "core.overload.RequestConcurrencyMiddleware",
     "core.middleware.RejectNulBytesMiddleware",
     "core.middleware.ApiTrailingSlashMiddleware",
     "django.middleware.security.SecurityMiddleware",

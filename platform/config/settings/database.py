@@ -51,6 +51,14 @@ if _default["ENGINE"].endswith("sqlite3"):
     )
     _default.setdefault("TEST", {})["NAME"] = None
 
+# AGORA_REQUEST_CONCURRENCY: requests a web process serves at once (core.overload; see
+# AGORA_REQUEST_QUEUE_TIMEOUT): by default its database pool's size, as more would only
+# wait for a connection; 8 without a pool; 0 serves every request at once.
+_pool = _default.get("OPTIONS", {}).get("pool")
+AGORA_REQUEST_CONCURRENCY = env.int(
+    "AGORA_REQUEST_CONCURRENCY", default=_pool["max_size"] if isinstance(_pool, dict) else 8
+)
+
 
 def replica_databases(urls: str, primary: dict) -> dict[str, dict]:
     """``DATABASES`` entries ``replica_1``, ``replica_2``... for comma-separated PostgreSQL URLs.
