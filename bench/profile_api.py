@@ -125,7 +125,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("--only", choices=["home", "home-cold", "create"], default=None)
+    parser.add_argument(
+        "--only", choices=["home", "home-cold", "create", "favourite"], default=None
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("DATABASE_URL must name a migrated scratch PostgreSQL database")
@@ -177,6 +179,23 @@ def main() -> None:
         )  # fmt: skip
     if args.only in (None, "create"):
         measure("status creation", create, args.requests, args.top)
+    if args.only in (None, "favourite"):
+        from apps.feed.models import Follow, Status
+
+        # A status of the followed authors not favourited yet, for each request.
+        followed = Follow.objects.filter(account=viewer).values("target")
+        unfavourited = iter(
+            Status.objects.filter(account__in=followed)
+            .exclude(favourites__account=viewer)
+            .order_by("-id")
+            .values_list("pk", flat=True)
+        )
+
+        def favourite():
+            response = client.post(f"/api/v1/statuses/{next(unfavourited)}/favourite")
+            assert response.status_code == 200, response.content[:300]
+
+        measure("favourite", favourite, args.requests, args.top)
 
 
 if __name__ == "__main__":

@@ -82,11 +82,14 @@ def access_token_check(raw_token: str, *, request=None) -> TokenCheck:
     if not raw_token:
         return _refused(_("The access token is invalid."))
     checksum = hashlib.sha256(raw_token.encode("utf-8")).hexdigest()
-    token = (
-        get_access_token_model()
-        .objects.select_related("application", "user")
-        .filter(token_checksum=checksum)
-        .first()
+    # token_checksum is unique: no ORDER BY (first() would make Django hash every column).
+    token = next(
+        iter(
+            get_access_token_model()
+            .objects.select_related("application", "user")
+            .filter(token_checksum=checksum)[:1]
+        ),
+        None,
     )
     if token is None:
         return _refused(_("The access token is invalid."))

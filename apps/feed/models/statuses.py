@@ -52,28 +52,29 @@ class StatusQuerySet(models.QuerySet):
         a caller making several queries for one request reads it once and passes it). No one
         anonymous is a member. The same goes for the original of a reblog.
         """
+        # Every rule is one condition of a single filter() (the same SQL as a chain of
+        # filters, as every relation here is single-valued): each chained call copies the
+        # query built so far, and this one is long.
         hiding = User.objects.with_standing(*BARRING_STANDINGS).values("pk")
         limited = User.objects.with_standing(Standing.LIMITED).values("pk")
-        queryset = (
-            self.live()
-            .filter(account__is_active=True)
-            .exclude(account__in=hiding)
-            .filter(Q(reblog_of__isnull=True) | ~Q(reblog_of__account__in=hiding))
-        )
+        shown_anywhere = [
+            ~Q(moderation_state=ModerationState.REMOVED),  # live()
+            Q(account__is_active=True),
+            ~Q(account__in=hiding),
+            Q(reblog_of__isnull=True) | ~Q(reblog_of__account__in=hiding),
+        ]
         if viewer is None or not viewer.is_authenticated:
-            return (
-                queryset.filter(
+            return self.filter(
+                *shown_anywhere,
+                Q(
                     visibility__in=(Visibility.PUBLIC, Visibility.UNLISTED),
                     moderation_state=ModerationState.VISIBLE,
                     members_only=False,
-                )
-                .filter(
-                    Q(reblog_of__isnull=True)
-                    | Q(reblog_of__moderation_state=ModerationState.VISIBLE)
-                )
-                .exclude(account__in=limited)
-                .filter(Q(reblog_of__isnull=True) | ~Q(reblog_of__account__in=limited))
-                .filter(Q(reblog_of__isnull=True) | Q(reblog_of__members_only=False))
+                ),
+                Q(reblog_of__isnull=True) | Q(reblog_of__moderation_state=ModerationState.VISIBLE),
+                ~Q(account__in=limited),
+                Q(reblog_of__isnull=True) | ~Q(reblog_of__account__in=limited),
+                Q(reblog_of__isnull=True) | Q(reblog_of__members_only=False),
             )
         member_of = sorted(memberships.creators_of(viewer) if creators is None else creators)
         follows_author = Follow.objects.filter(account=viewer, target=OuterRef("account"))
@@ -114,15 +115,16 @@ class StatusQuerySet(models.QuerySet):
             | Q(reblog_of__account=viewer)
             | Q(reblog_of__account_id__in=member_of)
         )
-        return (
-            queryset.filter(own | others)
-            .filter(for_members)
-            .filter(original_for_members)
-            .filter(original_shown)
-            .filter(reaches_viewer)
-            .filter(original_reaches_viewer)
-            .exclude(Exists(blocked))
-            .exclude(Exists(blocked_original))
+        return self.filter(
+            *shown_anywhere,
+            own | others,
+            for_members,
+            original_for_members,
+            original_shown,
+            reaches_viewer,
+            original_reaches_viewer,
+            ~Exists(blocked),
+            ~Exists(blocked_original),
         )
 
     def without_limited_accounts(self) -> StatusQuerySet:
