@@ -43,7 +43,7 @@ service_unavailable_total = Counter(
     "agora_service_unavailable",
     "Requests answered 503 because a service they need was out of reach, by cause "
     "(database, database_pool, redis, broker; queue: waited longer than "
-    "AGORA_REQUEST_QUEUE_TIMEOUT for its process's thread).",
+    "AGORA_REQUEST_QUEUE_TIMEOUT for a turn among its process's AGORA_REQUEST_CONCURRENCY).",
     ["cause"],
 )
 rate_limited_total = Counter(
