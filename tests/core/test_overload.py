@@ -52,6 +52,19 @@ def _in_flight(middleware, count: int, path: str = "/api/v1/timelines/home"):
     return threads, answers
 
 
+def _one_in_flight(settings, *, timeout: float):
+    """A limit of one request, taken by a request held in the view; the rest wait ``timeout``.
+
+    Returns the view, the middleware, and the held request's thread and answers."""
+    settings.AGORA_REQUEST_CONCURRENCY = 1
+    settings.AGORA_REQUEST_QUEUE_TIMEOUT = timeout
+    view = HeldView()
+    middleware = RequestConcurrencyMiddleware(view)
+    held, answers = _in_flight(middleware, 1)
+    assert view.entered.acquire(timeout=5)
+    return view, middleware, held, answers
+
+
 def test_requests_within_the_limit_are_served_at_once(settings):
     settings.AGORA_REQUEST_CONCURRENCY = 2
     view = HeldView()
@@ -68,13 +81,8 @@ def test_requests_within_the_limit_are_served_at_once(settings):
 
 
 def test_a_request_past_the_limit_waits_its_turn_then_is_served(settings):
-    settings.AGORA_REQUEST_CONCURRENCY = 1
-    settings.AGORA_REQUEST_QUEUE_TIMEOUT = 5
-    view = HeldView()
-    middleware = RequestConcurrencyMiddleware(view)
+    view, middleware, first, answers = _one_in_flight(settings, timeout=5)
 
-    first, answers = _in_flight(middleware, 1)
-    assert view.entered.acquire(timeout=5)
     second, later = _in_flight(middleware, 1)
     time.sleep(0.2)
     assert not view.entered.acquire(blocking=False)  # waiting, not served alongside
@@ -86,14 +94,9 @@ def test_a_request_past_the_limit_waits_its_turn_then_is_served(settings):
 
 
 def test_a_request_that_waited_past_the_timeout_is_refused_with_retry_after(settings):
-    settings.AGORA_REQUEST_CONCURRENCY = 1
-    settings.AGORA_REQUEST_QUEUE_TIMEOUT = 0.3
-    view = HeldView()
-    middleware = RequestConcurrencyMiddleware(view)
     before = _refused_for_queue()
+    view, middleware, held, _ = _one_in_flight(settings, timeout=0.3)
 
-    held, _ = _in_flight(middleware, 1)
-    assert view.entered.acquire(timeout=5)
     started = time.monotonic()
     refused = middleware(RequestFactory().get("/api/v1/timelines/home"))
     waited = time.monotonic() - started
@@ -109,13 +112,8 @@ def test_a_request_that_waited_past_the_timeout_is_refused_with_retry_after(sett
 
 
 def test_probes_and_metrics_never_wait(settings):
-    settings.AGORA_REQUEST_CONCURRENCY = 1
-    settings.AGORA_REQUEST_QUEUE_TIMEOUT = 0.1
-    view = HeldView()
-    middleware = RequestConcurrencyMiddleware(view)
+    view, middleware, held, _ = _one_in_flight(settings, timeout=0.1)
 
-    held, _ = _in_flight(middleware, 1)
-    assert view.entered.acquire(timeout=5)
     sent = [_in_flight(middleware, 1, path=path) for path in ("/healthz", "/readyz", "/metrics")]
     for _ in range(3):  # all three in the view alongside the held request
         assert view.entered.acquire(timeout=5)
