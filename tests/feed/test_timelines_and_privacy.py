@@ -1,6 +1,7 @@
 """Timelines, relationships and privacy: what each account may see, by every endpoint."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -226,14 +227,50 @@ def test_home_timeline_query_count_does_not_grow_with_the_page(alice, bob, carol
         bob.client.post(f"/api/v1/statuses/{status['id']}/favourite")
         carol.client.post(f"/api/v1/statuses/{status['id']}/reblog")
 
-    def queries_for_page(limit: int) -> int:
+    def queries_for_page(limit: int, *, rendered_before: bool) -> list[str]:
+        cache.clear()  # no entity cached: every status rendered afresh
+        if rendered_before:
+            bob.client.get("/api/v1/timelines/home", {"limit": limit})
         with CaptureQueriesContext(connection) as captured:
             response = bob.client.get("/api/v1/timelines/home", {"limit": limit})
         assert len(response.json()) == limit
-        return len(captured)
+        return [query["sql"] for query in captured.captured_queries]
 
-    # then a page of 40 costs exactly the queries of a page of 2
-    assert queries_for_page(40) == queries_for_page(2)
+    # then a page of 40 costs exactly the queries of a page of 2, its statuses rendered
+    # before or not
+    cold_40 = queries_for_page(40, rendered_before=False)
+    assert len(cold_40) == len(queries_for_page(2, rendered_before=False))
+    warm_40 = queries_for_page(40, rendered_before=True)
+    assert len(warm_40) == len(queries_for_page(2, rendered_before=True))
+    # and a page whose entities are all cached reads no mentions or tags
+    assert any(reads_mentions_or_tags(sql) for sql in cold_40)
+    assert not any(reads_mentions_or_tags(sql) for sql in warm_40)
+
+
+def reads_mentions_or_tags(sql: str) -> bool:
+    """Whether ``sql`` reads statuses' mentions or tags (their prefetch queries)."""
+    return sql.startswith('SELECT "feed_mention".') or 'FROM "feed_tag" INNER JOIN' in sql
+
+
+@pytest.mark.parametrize("timeline", ["public", "tag/tag3", "account"])
+def test_a_page_of_cached_statuses_reads_no_mentions_or_tags(alice, bob, timeline):
+    for n in range(6):
+        alice.post(f"status {n} @bob #tag{n}")
+    path = (
+        f"/api/v1/accounts/{alice.id}/statuses"
+        if timeline == "account"
+        else f"/api/v1/timelines/{timeline}"
+    )
+    first = bob.client.get(path)  # renders and caches the entities
+
+    with CaptureQueriesContext(connection) as captured:
+        again = bob.client.get(path)
+
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert [status["mentions"][0]["acct"] for status in again.json()] == ["bob"] * len(first.json())
+    assert again.json()[0]["tags"]
+    assert not any(reads_mentions_or_tags(query["sql"]) for query in captured.captured_queries)
 
 
 @pytest.mark.parametrize("relation", ["followers", "following"])

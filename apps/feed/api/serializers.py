@@ -252,6 +252,11 @@ class StatusSerializer(serializers.ModelSerializer):
         list_serializer_class = StatusListSerializer
 
     def to_representation(self, instance):
+        if not self.context.get(entities.PLAIN):
+            # One status rendered alone (an answer, a stream event): its mentions, tags,
+            # card and media in one query each. A list's rendering fetched them already
+            # for the statuses it renders (entities.render); nothing is fetched twice.
+            entities.prefetch_relations([instance])
         data = super().to_representation(instance)
         if self.context.get(entities.PLAIN) or self.context.get(QUOTES_SHOWN):
             return data
