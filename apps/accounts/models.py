@@ -91,13 +91,14 @@ class StandingSource(models.TextChoices):
     AUTOMATION = "automation", _("automation")
 
 
-def standing_in_force_q(*standings: str, prefix: str = "") -> Q:
+def standing_in_force_q(*standings: str, prefix: str = "", now: dt.datetime | None = None) -> Q:
     """The condition "the account's standing in force is one of ``standings``".
 
     A standing past its ``standing_until`` has lapsed and counts as ``none``.
-    ``prefix`` reaches the account through a relation (``"account__"``).
+    ``prefix`` reaches the account through a relation (``"account__"``); ``now`` is the
+    moment the standing is judged at (the clock's, unless given).
     """
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     current = Q(**{f"{prefix}standing_until__isnull": True}) | Q(
         **{f"{prefix}standing_until__gt": now}
     )
@@ -116,9 +117,9 @@ def able_to_act_q(prefix: str = "") -> Q:
 
 
 class AccountQuerySet(models.QuerySet):
-    def with_standing(self, *standings: str) -> AccountQuerySet:
-        """Accounts whose standing in force right now is one of ``standings``."""
-        return self.filter(standing_in_force_q(*standings))
+    def with_standing(self, *standings: str, now: dt.datetime | None = None) -> AccountQuerySet:
+        """Accounts whose standing in force right now (or at ``now``) is one of ``standings``."""
+        return self.filter(standing_in_force_q(*standings, now=now))
 
     def able_to_act(self) -> AccountQuerySet:
         """Active accounts that are neither suspended nor disabled right now."""

@@ -2,7 +2,8 @@
 
 Visibility rules live in :class:`StatusQuerySet` (``visible_to``), so every
 endpoint, count and search applies the same ones (Takahē keeps them in its post
-queryset the same way).
+queryset the same way). Their SQL is compiled once per shape and bound per query
+(:mod:`apps.feed.models.compiled`).
 
 Modules by concern: statuses, relationships, notifications, conversations, lists, filters,
 watching.
