@@ -252,10 +252,13 @@ class StatusSerializer(serializers.ModelSerializer):
         list_serializer_class = StatusListSerializer
 
     def to_representation(self, instance):
-        if not self.context.get(entities.PLAIN):
-            # One status rendered alone (an answer, a stream event): its mentions, tags,
-            # card and media in one query each. A list's rendering fetched them already
-            # for the statuses it renders (entities.render); nothing is fetched twice.
+        fetched = getattr(instance, "_prefetched_objects_cache", {})
+        if not self.context.get(entities.PLAIN) and not (
+            "mentions" in fetched and "tags" in fetched
+        ):
+            # One status rendered alone (an answer, a stream event) and read without its
+            # mentions and tags (a page's rows are: entities.render fetches them for the
+            # statuses it renders): each relation in one query, not one per mention.
             entities.prefetch_relations([instance])
         data = super().to_representation(instance)
         if self.context.get(entities.PLAIN) or self.context.get(QUOTES_SHOWN):
