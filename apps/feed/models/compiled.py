@@ -26,6 +26,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import BooleanField, Expression, QuerySet
+from django.utils.module_loading import import_string
 
 # Values no row or setting ever holds (ids are positive), standing in for the bound ones.
 KEY_SENTINEL = -7_340_033
@@ -57,23 +58,24 @@ class Template:
     params_after: tuple[Any, ...]
 
 
-def _sentinel_of(param: Any, members: int, now_value: Any) -> tuple[str, int] | None:
-    if isinstance(param, int) and not isinstance(param, bool):
-        if param == VIEWER_SENTINEL:
-            return ("viewer", 0)
-        if FIRST_MEMBER_SENTINEL - members < param <= FIRST_MEMBER_SENTINEL:
-            return ("member", FIRST_MEMBER_SENTINEL - param)
-    if param == now_value and type(param) is type(now_value):
-        return ("now", 0)
-    return None
-
-
 @dataclass(frozen=True)
 class _Bound:
     """A parameter bound per query: the viewer, the ``index``-th creator, or the clock."""
 
     name: str
-    index: int
+    index: int = 0
+
+
+def _bound_by(param: Any, members: int, now_value: Any) -> _Bound | None:
+    """Which value bound per query a compiled parameter stands for, if any."""
+    if isinstance(param, int) and not isinstance(param, bool):
+        if param == VIEWER_SENTINEL:
+            return _Bound("viewer")
+        if FIRST_MEMBER_SENTINEL - members < param <= FIRST_MEMBER_SENTINEL:
+            return _Bound("member", FIRST_MEMBER_SENTINEL - param)
+    if param == now_value and type(param) is type(now_value):
+        return _Bound("now")
+    return None
 
 
 Build = Callable[[int | None, Sequence[int], dt.datetime], QuerySet]
@@ -84,12 +86,18 @@ class CompiledCondition:
 
     ``build(viewer_id, creators, now)`` returns a queryset of that model filtered by the
     condition; it must use its arguments only as values (never to choose which rules
-    apply, beyond whether there is a viewer and how many creators).
+    apply, beyond whether there is a viewer and how many creators). ``path`` is where the
+    condition is importable from (``"package.module.NAME"``): a query using it is pickled
+    with that reference, as Django pickles querysets (the compiled templates stay behind).
     """
 
-    def __init__(self, build: Build) -> None:
+    def __init__(self, build: Build, *, path: str) -> None:
         self.build = build
+        self.path = path
         self.template = lru_cache(maxsize=256)(self._compile)
+
+    def __reduce__(self):
+        return (import_string, (self.path,))
 
     def _compile(self, shape: Shape) -> Template:
         viewer_id = VIEWER_SENTINEL if shape.has_viewer else None
@@ -106,26 +114,15 @@ class CompiledCondition:
         pieces = sql.split("%s")
         if len(pieces) != len(params) + 1:
             raise ValueError(f"cannot split the compiled condition around its parameters: {sql}")
-        origins: list[Any] = []
-        found = {"viewer": 0, "now": 0}
-        members_found = set()
-        for param in params:
-            sentinel = _sentinel_of(param, shape.members, now_value)
-            if sentinel is None:
-                origins.append(param)
-                continue
-            name, index = sentinel
-            found[name] = found.get(name, 0) + 1
-            if name == "member":
-                members_found.add(index)
-            origins.append(_Bound(name, index))
+        origins = [_bound_by(param, shape.members, now_value) or param for param in params]
+        bound = {origin for origin in origins if isinstance(origin, _Bound)}
+        expected = {
+            _Bound("now"),
+            *([_Bound("viewer")] if shape.has_viewer else []),
+            *(_Bound("member", n) for n in range(shape.members)),
+        }
         keys = [n for n, param in enumerate(params) if param == KEY_SENTINEL]
-        if (
-            len(keys) != 1
-            or (shape.has_viewer and not found["viewer"])
-            or len(members_found) != shape.members
-            or not found["now"]
-        ):
+        if len(keys) != 1 or bound != expected:
             raise ValueError(f"the compiled condition does not hold each value it binds: {sql}")
         (key,) = keys
         return Template(

@@ -567,4 +567,4 @@ def _visibility_rules(
     )
 
 
-VISIBILITY = CompiledCondition(_visibility_rules)
+VISIBILITY = CompiledCondition(_visibility_rules, path=f"{__name__}.VISIBILITY")
