@@ -89,6 +89,12 @@ def _digest_poll(digest, status: Status) -> None:
         digest.update(b"ended" if poll.is_expired else b"running")
 
 
+def relations_loaded(status: Status) -> bool:
+    """Whether ``status``'s mentions and tags came with it (``selectors.with_relations``)."""
+    fetched = getattr(status, "_prefetched_objects_cache", {})
+    return "mentions" in fetched and "tags" in fetched
+
+
 def prefetch_relations(statuses: Sequence[Status]) -> None:
     """Mentions and tags of ``statuses`` and their originals (skips what is prefetched)."""
     mentions = Mention.objects.select_related("account")

@@ -94,6 +94,22 @@ def paginate_queryset(queryset: QuerySet, params: PageParams, *, key: str = "id"
     return list(queryset.order_by(f"-{key}")[: params.limit])
 
 
+def paginate_in_two(queryset: QuerySet, params: PageParams, rows: QuerySet) -> list[Any]:
+    """One page of ``queryset`` in two queries: its keys by the queryset's own rules and
+    order, then ``rows`` (the same model's, with the relations they carry) having those keys,
+    put back in the page's order. Rules and relations in one query cost more to compile and to
+    plan than the two (``apps.feed.selectors.statuses.statuses_page`` says by how much)."""
+    keys = paginate_queryset(queryset.values_list("pk", flat=True), params)
+    return rows_in_order(keys, rows) if keys else []
+
+
+def rows_in_order(keys: Sequence[Any], rows: QuerySet) -> list[Any]:
+    """The rows of ``rows`` whose key is in ``keys``, in the order of ``keys`` (missing ones
+    left out)."""
+    by_key = {row.pk: row for row in rows.filter(pk__in=keys)}
+    return [by_key[key] for key in keys if key in by_key]
+
+
 def link_header(
     request: Request, items: Sequence[Any], params: PageParams, *, key: str = "id"
 ) -> str | None:

@@ -252,10 +252,7 @@ class StatusSerializer(serializers.ModelSerializer):
         list_serializer_class = StatusListSerializer
 
     def to_representation(self, instance):
-        fetched = getattr(instance, "_prefetched_objects_cache", {})
-        if not self.context.get(entities.PLAIN) and not (
-            "mentions" in fetched and "tags" in fetched
-        ):
+        if not self.context.get(entities.PLAIN) and not entities.relations_loaded(instance):
             # One status rendered alone (an answer, a stream event) and read without its
             # mentions and tags (a page's rows are: entities.render fetches them for the
             # statuses it renders): each relation in one query, not one per mention.

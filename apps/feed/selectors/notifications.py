@@ -40,7 +40,7 @@ from apps.feed.selectors.markers import markers_for
 from apps.feed.selectors.statuses import statuses_in_order
 from core import errors
 from core.ids import MAX_ID, parse_id
-from core.pagination import PageParams, paginate_queryset
+from core.pagination import PageParams, paginate_in_two, paginate_queryset
 
 # Mastodon's NotificationGroup::SAMPLE_ACCOUNTS_SIZE.
 SAMPLE_ACCOUNTS_SIZE = 8
@@ -111,13 +111,9 @@ def notifications_page(
         include_filtered=include_filtered,
     )
     # The page's ids by the rules, then its rows by id with what their entities show, as a
-    # page of statuses is read (selectors.statuses.statuses_page): one query doing both
-    # compiled and planned the rules beside seven joins. The statuses' mentions and tags
-    # are fetched by their rendering, for those not cached (apps.feed.entities).
-    ids = paginate_queryset(queryset.values_list("pk", flat=True), params)
-    if not ids:
-        return []
-    rows = Notification.objects.filter(pk__in=ids).select_related(
+    # page of statuses is read (selectors.statuses.statuses_page). The statuses' mentions
+    # and tags are fetched by their rendering, for those not cached (apps.feed.entities).
+    rows = Notification.objects.select_related(
         "from_account",
         "status",
         "status__account",
@@ -126,8 +122,7 @@ def notifications_page(
         "status__poll",
         "status__reblog_of__poll",
     )
-    by_id = {notification.pk: notification for notification in rows}
-    return [by_id[pk] for pk in ids if pk in by_id]
+    return paginate_in_two(queryset, params, rows)
 
 
 def notification_get(*, viewer, notification_id) -> Notification:

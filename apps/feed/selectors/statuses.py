@@ -20,7 +20,7 @@ from apps.feed.selectors.polls import poll_of, polls_voted, prefetch_polls
 from apps.media.selectors import media_for_statuses, statuses_with_media
 from core import errors
 from core.ids import parse_id
-from core.pagination import PageParams, paginate_queryset
+from core.pagination import PageParams, paginate_in_two, paginate_queryset, rows_in_order
 
 # A queryset of statuses, kept as its own class (StatusQuerySet) by a filter.
 _Statuses = TypeVar("_Statuses", bound=QuerySet)
@@ -175,19 +175,15 @@ def statuses_page(queryset: QuerySet, params: PageParams) -> list[Status]:
 
     In two queries, the same as the fan-out store's pages: the page's ids by
     ``queryset``'s own rules and order, then those rows by id with their relations
-    (:func:`with_key_relations`, unordered) put back in the page's order: a page is rendered
-    as a list, which fetches mentions and tags only for the statuses whose entity is not
+    (:func:`with_key_relations`, unordered) put back in the page's order
+    (:func:`core.pagination.paginate_in_two`). Mentions and tags are not prefetched: a page
+    is rendered as a list, which fetches them only for the statuses whose entity is not
     cached (prefetched for every row, a page read from the cache paid two queries and 7 ms
-    of CPU for rows nobody read). One query doing both
-    cost more: compiling the rules' query with every related column selected, ordered
+    of CPU for rows nobody read). One query doing both cost more: compiling the rules' query with every related column selected, ordered
     (Django hashes each selected column to match the ordering against them), and
     PostgreSQL's planning of the rules' joins and anti-joins beside the relations' seven
     joins (14 ms of planning for a public timeline page in ``bench/load.py``'s data)."""
-    ids = paginate_queryset(queryset.values_list("pk", flat=True), params)
-    if not ids:
-        return []
-    rows = {status.pk: status for status in with_key_relations(Status.objects.filter(pk__in=ids))}
-    return [rows[pk] for pk in ids if pk in rows]
+    return paginate_in_two(queryset, params, with_key_relations(Status.objects.all()))
 
 
 def _thread_ancestor_ids(status: Status) -> list[int]:
@@ -293,8 +289,7 @@ def bookmarks_page(*, viewer, params: PageParams) -> tuple[list[Bookmark], list[
 
 def statuses_in_order(ids: list[int]) -> list[Status]:
     """The statuses with ``ids``, relations loaded, in the order of ``ids`` (missing ones skipped)."""
-    by_id = {s.pk: s for s in with_relations(Status.objects.filter(pk__in=ids))}
-    return [by_id[i] for i in ids if i in by_id]
+    return rows_in_order(ids, with_relations(Status.objects.all()))
 
 
 def status_favourited_by(*, viewer, status: Status, params: PageParams) -> tuple[list, list]:
