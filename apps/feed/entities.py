@@ -34,6 +34,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Prefetch, prefetch_related_objects
 
+from apps.accounts.entities import model_row
 from apps.accounts.selectors import LazyEmojiTable, has_shortcodes
 from apps.feed.models import Mention, Status
 from apps.feed.selectors import ViewerState, prefetch_media
@@ -44,12 +45,6 @@ ENTITY_SECONDS = 3600
 PLAIN = "_entity_plain"
 
 
-def _row(obj) -> bytes:
-    """Every column of a model row as loaded (deferred columns are not fetched)."""
-    values = obj.__dict__
-    return repr(tuple(values.get(f.attname) for f in obj._meta.concrete_fields)).encode()
-
-
 def entity_key(status: Status, *, emojis: str = "") -> str:
     """The cache key of ``status``'s rendering: its id and a digest of its rows and base URL.
 
@@ -57,13 +52,13 @@ def entity_key(status: Status, *, emojis: str = "") -> str:
     """
     digest = blake2b(base_url().encode(), digest_size=16)
     digest.update(emojis.encode())
-    digest.update(_row(status))
-    digest.update(_row(status.account))
+    digest.update(model_row(status))
+    digest.update(model_row(status.account))
     _digest_poll(digest, status)
     original = status.reblog_of  # no query when it is not a reblog
     if original is not None:
-        digest.update(_row(original))
-        digest.update(_row(original.account))
+        digest.update(model_row(original))
+        digest.update(model_row(original.account))
         _digest_poll(digest, original)
     return f"entity:status:{status.pk}:{digest.hexdigest()}"
 
@@ -85,7 +80,7 @@ def _digest_poll(digest, status: Status) -> None:
     """Add the status's poll row and whether it has ended (loaded by :func:`prefetch_polls`)."""
     poll = poll_of(status)
     if poll is not None:
-        digest.update(_row(poll))
+        digest.update(model_row(poll))
         digest.update(b"ended" if poll.is_expired else b"running")
 
 

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts import selectors
+from apps.accounts.entities import render_accounts
 from apps.accounts.models import (
     DISPLAY_NAME_MAX_LENGTH,
     MAX_PROFILE_FIELDS,
@@ -27,6 +28,9 @@ from core.base_url import absolute_url
 
 DEFAULT_AVATAR = "accounts/avatar.png"
 DEFAULT_HEADER = "accounts/header.png"
+# The context key of a page's accounts already rendered ({account id: entity}), as
+# :func:`rendered_accounts` leaves them for the entities nested in the page's items.
+ACCOUNT_ENTITIES = "_account_entities"
 
 
 def emoji_table(context: Any) -> selectors.LazyEmojiTable:
@@ -71,8 +75,33 @@ class RoleSerializer(serializers.Serializer):
     highlighted = serializers.BooleanField()
 
 
+class AccountListSerializer(serializers.ListSerializer):
+    """A list of Account entities, rendered through the entity cache (:func:`rendered_accounts`)."""
+
+    def to_representation(self, data):
+        if type(self.child) is not AccountSerializer:
+            return super().to_representation(data)
+        accounts = list(data.all() if hasattr(data, "all") else data)
+        return rendered_accounts(self.child, accounts)
+
+
+def rendered_accounts(serializer: AccountSerializer, accounts: list[User]) -> list[dict[str, Any]]:
+    """``accounts`` as ``serializer`` (an AccountSerializer) renders them, through the cache
+    (``apps.accounts.entities``): one cache read for the page, the misses rendered."""
+    context = serializer.context
+    emojis = emoji_table(context)
+    plain = AccountSerializer(context={**context, ACCOUNT_ENTITIES: None})
+    deployed = f"{static(DEFAULT_AVATAR)} {static(DEFAULT_HEADER)}"
+    return render_accounts(accounts, plain.plain_representation, deployed=deployed, emojis=emojis)
+
+
 class AccountSerializer(serializers.Serializer):
-    """Mastodon's Account entity."""
+    """Mastodon's Account entity.
+
+    A page's accounts are rendered through the entity cache (``many=True``, or
+    :func:`rendered_accounts` for the accounts nested in a page's items); one account alone
+    is rendered afresh: a cache read would cost about what its rendering does.
+    """
 
     id = serializers.SerializerMethodField()
     username = serializers.CharField()
@@ -109,7 +138,17 @@ class AccountSerializer(serializers.Serializer):
     suspended = serializers.BooleanField(source="is_suspended", required=False)
     limited = serializers.BooleanField(source="is_limited", required=False)
 
+    class Meta:
+        list_serializer_class = AccountListSerializer
+
     def to_representation(self, account: User) -> dict[str, Any]:
+        """The entity, as the page rendered it already if it did (:data:`ACCOUNT_ENTITIES`)."""
+        rendered = self.context.get(ACCOUNT_ENTITIES) if type(self) is AccountSerializer else None
+        if rendered and account.pk in rendered:
+            return dict(rendered[account.pk])
+        return self.plain_representation(account)
+
+    def plain_representation(self, account: User) -> dict[str, Any]:
         """The entity; a suspended account's as Mastodon shows it, emptied of its profile."""
         data = super().to_representation(account)
         for flag in ("suspended", "limited"):

@@ -10,7 +10,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from apps.accounts.api.serializers import AccountSerializer, emoji_table
+from apps.accounts.api.serializers import (
+    ACCOUNT_ENTITIES,
+    AccountSerializer,
+    emoji_table,
+    rendered_accounts,
+)
 from apps.accounts.models import QuoteApprovalPolicy
 from apps.feed import entities
 from apps.feed.api.filters import FilterResultSerializer
@@ -656,6 +661,13 @@ class NotificationListSerializer(serializers.ListSerializer):
 
     def to_representation(self, data):
         notifications = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        context = cast(dict[str, Any], self.child.context)
+        accounts = [n.from_account for n in notifications if n.from_account_id is not None]
+        if accounts:
+            entities = rendered_accounts(AccountSerializer(context=context), accounts)
+            context[ACCOUNT_ENTITIES] = {
+                account.pk: entity for account, entity in zip(accounts, entities, strict=True)
+            }
         statuses = [n.status for n in notifications if n.status_id is not None]
         if statuses:
             rendered = StatusSerializer(statuses, many=True, context=self.child.context).data

@@ -1,0 +1,86 @@
+"""Rendered Account entities, cached by content, as Status entities are (``apps.feed.entities``).
+
+An Account entity is the same for every viewer: it is rendered from the account's row
+alone (its counters live on the row), the instance's base URL (``core.base_url``), the
+default avatar and header's static URLs (they change with a deploy), whether the
+account is suspended or limited right now (a standing ends with the clock alone) and,
+for an account whose texts could use one, the custom emoji table's digest. The cache key
+is the account's id and a digest of all of these, so any change (a profile edit, a new
+follower, a suspension or its end, a renamed emoji) makes a new key: a stale entity is
+never read and needs no invalidation, it simply expires.
+
+A page of accounts costs one cache read; only the accounts missing from the cache are
+rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from hashlib import blake2b
+from typing import Any
+
+from django.core.cache import cache
+
+from apps.accounts.models import User
+from apps.accounts.selectors import LazyEmojiTable, has_shortcodes
+from core.base_url import base_url
+
+ENTITY_SECONDS = 3600
+
+
+def model_row(obj) -> bytes:
+    """Every column of a model row as loaded (deferred columns are not fetched)."""
+    values = obj.__dict__
+    return repr(tuple(values.get(f.attname) for f in obj._meta.concrete_fields)).encode()
+
+
+def may_use_emojis(account: User) -> bool:
+    """Whether ``account``'s rendering could show a custom emoji (its name, note or fields)."""
+    texts: list[str | None] = [account.display_name, account.note]
+    for item in account.fields or []:
+        texts += [item.get("name"), item.get("value")]
+    return has_shortcodes(*texts)
+
+
+def account_key(account: User, *, deployed: str, emojis: str = "") -> str:
+    """The cache key of ``account``'s rendering.
+
+    ``deployed`` is what a deploy changes in every rendering (the default images' static
+    URLs); ``emojis`` the custom emoji table's digest, for an account that could use one.
+    """
+    digest = blake2b(base_url().encode(), digest_size=16)
+    digest.update(deployed.encode())
+    digest.update(emojis.encode())
+    digest.update(model_row(account))
+    digest.update(
+        b"suspended" if account.is_suspended else b"limited" if account.is_limited else b""
+    )
+    return f"entity:account:{account.pk}:{digest.hexdigest()}"
+
+
+def render_accounts(
+    accounts: Sequence[User],
+    render: Callable[[User], dict[str, Any]],
+    *,
+    deployed: str,
+    emojis: LazyEmojiTable,
+) -> list[dict[str, Any]]:
+    """``accounts`` rendered by ``render``, through the cache (one read for the page).
+
+    ``emojis`` is the table the rendering reads, so a page reads it at most once.
+    """
+    keys = [
+        account_key(
+            account, deployed=deployed, emojis=emojis.digest if may_use_emojis(account) else ""
+        )
+        for account in accounts
+    ]
+    found = cache.get_many(set(keys))
+    missing = {
+        key: account for key, account in zip(keys, accounts, strict=True) if key not in found
+    }
+    if missing:
+        rendered = {key: render(account) for key, account in missing.items()}
+        cache.set_many(rendered, ENTITY_SECONDS)
+        found.update(rendered)
+    return [dict(found[key]) for key in keys]
