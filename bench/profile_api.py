@@ -90,8 +90,12 @@ def setup_data(rng: random.Random):
     return viewer, bearer_for(viewer)
 
 
-def measure(label: str, send, requests: int, top: int, before=None) -> None:
-    """Time and profile ``send``; ``before`` (untimed, unprofiled) runs ahead of each call."""
+def measure(
+    label: str, send, requests: int, top: int, before=None, *, counted: bool = True
+) -> float:
+    """Time and profile ``send``; ``before`` (untimed, unprofiled) runs ahead of each call.
+
+    Returns the CPU milliseconds per request."""
     from django.db import connection
 
     before = before or (lambda: None)
@@ -117,8 +121,10 @@ def measure(label: str, send, requests: int, top: int, before=None) -> None:
         wall += time.perf_counter() - wall_start
     print(
         f"\n{label}: {cpu / requests * 1000:.2f} ms CPU, {wall / requests * 1000:.2f} ms wall "
-        f"per request, {len(queries)} SQL queries"
+        f"per request" + (f", {len(queries)} SQL queries" if counted else "")
     )
+    if top <= 0:
+        return cpu / requests * 1000
     profile = cProfile.Profile()
     for _ in range(requests):
         before()
@@ -135,6 +141,51 @@ def measure(label: str, send, requests: int, top: int, before=None) -> None:
         print(f"  by {order}{' (Agora only)' if where else ''}:")
         for line in lines[start : start + top + 1]:
             print("   ", line[:160])
+    return cpu / requests * 1000
+
+
+class Floor:
+    """``bench/load.py``'s floor (the bare ASGI app's handler: the same data operations
+    without a framework), called in this process on the same database and Redis, JSON
+    encoding included, so its CPU compares with Agora's. One event loop runs every call."""
+
+    def __init__(self, token: str):
+        import asyncio
+
+        os.environ["FLOOR_DATABASE_URL"] = os.environ["DATABASE_URL"]
+        os.environ["FLOOR_REDIS_URL"] = os.environ["REDIS_URL"]
+        self.loop = asyncio.new_event_loop()
+        self.scope = {"headers": [(b"authorization", f"Bearer {token}".encode())]}
+
+    def sender(self, method: str, path: str, body: dict | None = None):
+        import json
+
+        from bench import load
+
+        counter = iter(range(10**9))
+
+        async def receive():
+            text = (body or {}).get("status", "").format(n=next(counter))
+            return {"body": json.dumps({**(body or {}), "status": text}).encode()}
+
+        async def handle():
+            state = await load._floor_state()
+            status, payload = await load._floor_handle(state, method, path, self.scope, receive)
+            assert status == 200, payload
+            json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+        return lambda: self.loop.run_until_complete(handle())
+
+    def close(self) -> None:
+        from bench import load
+
+        if load._floor:
+            self.loop.run_until_complete(load._floor["pool"].close())
+            redis = load._floor["redis"]
+            self.loop.run_until_complete(redis.delete(load.FLOOR_QUEUE))
+            self.loop.run_until_complete(redis.aclose())
+            load._floor.clear()
+        self.loop.close()
 
 
 def main() -> None:
@@ -143,7 +194,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument(
         "--only",
-        choices=["home", "home-cold", "public", "notifications", "create", "favourite"],
+        choices=["home", "home-cold", "public", "notifications", "create", "favourite", "floor"],
         default=None,
     )
     args = parser.parse_args()
@@ -182,8 +233,9 @@ def main() -> None:
         )
         assert response.status_code == 200, response.content[:300]
 
-    if args.only in (None, "home"):
-        measure("home timeline page (20)", home, args.requests, args.top)
+    figures: dict[str, float] = {}
+    if args.only in (None, "home", "floor"):
+        figures["home"] = measure("home timeline page (20)", home, args.requests, args.top)
     if args.only in (None, "home-cold"):
         from django.core.cache import cache
 
@@ -195,23 +247,25 @@ def main() -> None:
             "home timeline page (20), entities not cached", home, args.requests, args.top,
             before=forget_entities,
         )  # fmt: skip
-    if args.only in (None, "public"):
+    if args.only in (None, "public", "floor"):
 
         def public():
             response = client.get("/api/v1/timelines/public")
             assert response.status_code == 200, response.content[:300]
 
-        measure("public timeline page (20)", public, args.requests, args.top)
-    if args.only in (None, "notifications"):
+        figures["public"] = measure("public timeline page (20)", public, args.requests, args.top)
+    if args.only in (None, "notifications", "floor"):
 
         def notifications():
             response = client.get("/api/v1/notifications")
             assert response.status_code == 200, response.content[:300]
             assert len(response.json()) == 20, len(response.json())
 
-        measure("notifications page (20)", notifications, args.requests, args.top)
-    if args.only in (None, "create"):
-        measure("status creation", create, args.requests, args.top)
+        figures["notifications"] = measure(
+            "notifications page (20)", notifications, args.requests, args.top
+        )
+    if args.only in (None, "create", "floor"):
+        figures["create"] = measure("status creation", create, args.requests, args.top)
     if args.only in (None, "favourite"):
         from apps.feed.models import Follow, Status
 
@@ -229,6 +283,56 @@ def main() -> None:
             assert response.status_code == 200, response.content[:300]
 
         measure("favourite", favourite, args.requests, args.top)
+    if args.only in (None, "floor"):
+        floor_figures(client, token, figures, args.requests)
+
+
+def floor_figures(client, token: str, agora: dict[str, float], requests: int) -> None:
+    """Agora's reads against the floor's, and the least any Agora API request costs.
+
+    The least is ``GET /api/v1/preferences``: the token check, every middleware, DRF's
+    dispatch and a few keys rendered, no data read. Measured again with no middleware
+    (Django's handler, DRF and the token check alone), it splits that least between the
+    middleware and the framework. A read cannot cost less than the least request, so
+    ``floor / least`` bounds the share of the floor any read of Agora's could reach.
+    """
+    from django.test import Client, override_settings
+
+    def preferences(through):
+        def send():
+            response = through.get("/api/v1/preferences")
+            assert response.status_code == 200, response.content[:300]
+
+        return send
+
+    least = measure("least request (preferences)", preferences(client), requests, 0)
+    with override_settings(MIDDLEWARE=[]):
+        bare = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        unwrapped = measure("least request, no middleware", preferences(bare), requests, 0)
+    floor_app = Floor(token)
+    post = {"status": "floor post {n} #bench", "visibility": "public"}
+    floor = {
+        kind: measure(f"floor: {kind}", floor_app.sender(*call), requests, 0, counted=False)
+        for kind, call in (
+            ("home", ("GET", "/api/v1/timelines/home")),
+            ("public", ("GET", "/api/v1/timelines/public")),
+            ("notifications", ("GET", "/api/v1/notifications")),
+            ("create", ("POST", "/api/v1/statuses", post)),
+        )
+    }
+    floor_app.close()
+    print(
+        "\nCPU per request in this process, ms (the floor run by asyncio's loop, its "
+        "handler and JSON encoding; Agora through Django's test client)"
+    )
+    print(f"  least Agora request: {least:.2f} (middleware {least - unwrapped:.2f}, "
+          f"Django + DRF + token check {unwrapped:.2f})")  # fmt: skip
+    print(f"  {'request':<14}{'Agora':>8}{'floor':>8}{'floor/Agora':>13}{'floor/least':>13}")
+    for kind, cost in floor.items():
+        print(
+            f"  {kind:<14}{agora[kind]:>8.2f}{cost:>8.2f}{cost / agora[kind]:>13.2f}"
+            f"{cost / least:>13.2f}"
+        )
 
 
 if __name__ == "__main__":
