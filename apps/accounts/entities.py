@@ -25,6 +25,7 @@ from apps.accounts.models import User
 from apps.accounts.selectors import LazyEmojiTable, has_shortcodes
 from core.base_url import base_url
 
+# How long a rendered entity (an Account here, a Status in apps.feed.entities) is kept.
 ENTITY_SECONDS = 3600
 
 

@@ -34,14 +34,13 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Prefetch, prefetch_related_objects
 
-from apps.accounts.entities import model_row
+from apps.accounts.entities import ENTITY_SECONDS, may_use_emojis, model_row
 from apps.accounts.selectors import LazyEmojiTable, has_shortcodes
 from apps.feed.models import Mention, Status
 from apps.feed.selectors import ViewerState, prefetch_media
 from apps.feed.selectors.polls import poll_of, prefetch_polls
 from core.base_url import base_url
 
-ENTITY_SECONDS = 3600
 PLAIN = "_entity_plain"
 
 
@@ -65,15 +64,11 @@ def entity_key(status: Status, *, emojis: str = "") -> str:
 
 def _may_use_emojis(status: Status) -> bool:
     """Whether ``status``'s rendering could show a custom emoji (its texts or its accounts')."""
-    texts: list[str | None] = []
-    for shown in (status, status.reblog_of):
-        if shown is None:
-            continue
-        account = shown.account
-        texts += [shown.text, shown.spoiler_text, account.display_name, account.note]
-        for item in account.fields or []:
-            texts += [item.get("name"), item.get("value")]
-    return has_shortcodes(*texts)
+    return any(
+        has_shortcodes(shown.text, shown.spoiler_text) or may_use_emojis(shown.account)
+        for shown in (status, status.reblog_of)
+        if shown is not None
+    )
 
 
 def _digest_poll(digest, status: Status) -> None:
