@@ -61,8 +61,12 @@ def server(django_test_environment, node):
     port = listening.getsockname()[1]
     private_key, public_key = push.generate_vapid_keys()
     # The instance's one base URL, as its operator would set it: apps take the
-    # streaming URL from /api/v2/instance.
+    # streaming URL from /api/v2/instance. An app's first calls come a dozen at once
+    # (startup.mjs) to a process that has served nothing yet, and a busy CI machine
+    # has taken longer than the 2 s a request may wait for its turn (core.overload),
+    # so the queue is given longer here: shedding is tested in tests/core, not here.
     configured = override_settings(
+        AGORA_REQUEST_QUEUE_TIMEOUT=30.0,
         ALLOWED_HOSTS=["127.0.0.1"],
         AGORA_DOMAIN=f"127.0.0.1:{port}",
         AGORA_HTTPS=False,
