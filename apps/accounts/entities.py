@@ -20,6 +20,7 @@ from hashlib import blake2b
 from typing import Any
 
 from django.core.cache import cache
+from django.templatetags.static import static
 
 from apps.accounts.models import User
 from apps.accounts.selectors import LazyEmojiTable, has_shortcodes
@@ -27,6 +28,16 @@ from core.base_url import base_url
 
 # How long a rendered entity (an Account here, a Status in apps.feed.entities) is kept.
 ENTITY_SECONDS = 3600
+
+# The images an account without its own shows (static files: their URLs carry the hash a
+# deploy's collectstatic gives them).
+DEFAULT_AVATAR = "accounts/avatar.png"
+DEFAULT_HEADER = "accounts/header.png"
+
+
+def deployed() -> str:
+    """What a deploy changes in every rendering of an account: the default images' URLs."""
+    return f"{static(DEFAULT_AVATAR)} {static(DEFAULT_HEADER)}"
 
 
 def model_row(obj) -> bytes:
@@ -52,27 +63,33 @@ def account_key(account: User, *, deployed: str, emojis: str = "") -> str:
     digest = blake2b(base_url().encode(), digest_size=16)
     digest.update(deployed.encode())
     digest.update(emojis.encode())
+    digest_account(digest, account)
+    return f"entity:account:{account.pk}:{digest.hexdigest()}"
+
+
+def digest_account(digest, account: User) -> None:
+    """Add to ``digest`` what an account's rendering reads of it: its row, and its standing
+    in force now (a limit or suspension ends with the clock, writing nothing to the row)."""
     digest.update(model_row(account))
     digest.update(
         b"suspended" if account.is_suspended else b"limited" if account.is_limited else b""
     )
-    return f"entity:account:{account.pk}:{digest.hexdigest()}"
 
 
 def render_accounts(
     accounts: Sequence[User],
     render: Callable[[User], dict[str, Any]],
     *,
-    deployed: str,
     emojis: LazyEmojiTable,
 ) -> list[dict[str, Any]]:
     """``accounts`` rendered by ``render``, through the cache (one read for the page).
 
     ``emojis`` is the table the rendering reads, so a page reads it at most once.
     """
+    now_deployed = deployed()
     keys = [
         account_key(
-            account, deployed=deployed, emojis=emojis.digest if may_use_emojis(account) else ""
+            account, deployed=now_deployed, emojis=emojis.digest if may_use_emojis(account) else ""
         )
         for account in accounts
     ]

@@ -5,7 +5,10 @@ A Status entity is the same for every viewer except ``favourited``, ``reblogged`
 the rendering for no viewer and :func:`with_viewer` overlays the viewer's own. The viewer-independent
 rendering is cached under a key made of the status's id and a digest of every
 column of the rows it is rendered from (the status, its account, and for a reblog
-the original and its account) and of the instance's base URL (``core.base_url``). Any change to those rows
+the original and its account), of the instance's base URL (``core.base_url``), and of
+what the embedded accounts' rendering reads besides their rows
+(``apps.accounts.entities``: the default images' static URLs, which a deploy changes,
+and each account's standing in force now, which the clock ends). Any change to those rows
 (an edit, a counter, a moderation or profile change, a parent deleted) changes the
 key, so a stale entity is never read and needs no invalidation: it simply expires.
 Mentions and tags change only with an edit, which changes the status's row too; a
@@ -34,7 +37,13 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Prefetch, prefetch_related_objects
 
-from apps.accounts.entities import ENTITY_SECONDS, may_use_emojis, model_row
+from apps.accounts.entities import (
+    ENTITY_SECONDS,
+    deployed,
+    digest_account,
+    may_use_emojis,
+    model_row,
+)
 from apps.accounts.selectors import LazyEmojiTable, has_shortcodes
 from apps.feed.models import Mention, Status
 from apps.feed.selectors import ViewerState, prefetch_media
@@ -44,20 +53,23 @@ from core.base_url import base_url
 PLAIN = "_entity_plain"
 
 
-def entity_key(status: Status, *, emojis: str = "") -> str:
+def entity_key(status: Status, *, deployed: str, emojis: str = "") -> str:
     """The cache key of ``status``'s rendering: its id and a digest of its rows and base URL.
 
-    ``emojis`` is the custom emoji table's digest: a changed or disabled emoji changes it.
+    ``deployed`` is :func:`apps.accounts.entities.deployed` (what a deploy changes in an
+    account's rendering); ``emojis`` the custom emoji table's digest: a changed or
+    disabled emoji changes it.
     """
     digest = blake2b(base_url().encode(), digest_size=16)
+    digest.update(deployed.encode())
     digest.update(emojis.encode())
     digest.update(model_row(status))
-    digest.update(model_row(status.account))
+    digest_account(digest, status.account)
     _digest_poll(digest, status)
     original = status.reblog_of  # no query when it is not a reblog
     if original is not None:
         digest.update(model_row(original))
-        digest.update(model_row(original.account))
+        digest_account(digest, original.account)
         _digest_poll(digest, original)
     return f"entity:status:{status.pk}:{digest.hexdigest()}"
 
@@ -127,8 +139,11 @@ def render(serializer, statuses: Sequence[Status]) -> list[dict[str, Any]]:
     context = serializer.context
     prefetch_polls(statuses)
     emojis = LazyEmojiTable()
+    now_deployed = deployed()
     keys = [
-        entity_key(status, emojis=emojis.digest if _may_use_emojis(status) else "")
+        entity_key(
+            status, deployed=now_deployed, emojis=emojis.digest if _may_use_emojis(status) else ""
+        )
         for status in statuses
     ]
     found = cache.get_many(set(keys))

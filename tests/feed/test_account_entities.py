@@ -6,8 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from apps.accounts.api.serializers import DEFAULT_AVATAR, DEFAULT_HEADER
-from apps.accounts.entities import account_key
+from apps.accounts.entities import account_key, deployed
 from apps.accounts.models import Standing, User
 from tests.feed.conftest import Member
 
@@ -31,10 +30,8 @@ def _blocks(member: Member) -> list[dict]:
 
 
 def _cached_key(member: Member) -> str:
-    from django.templatetags.static import static
-
     account = User.objects.get(pk=member.account.pk)
-    return account_key(account, deployed=f"{static(DEFAULT_AVATAR)} {static(DEFAULT_HEADER)}")
+    return account_key(account, deployed=deployed())
 
 
 def test_a_page_of_accounts_is_read_from_the_cache(alice, bob):

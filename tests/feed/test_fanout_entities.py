@@ -1,5 +1,11 @@
 """Status lists render through the content-keyed entity cache: never stale, flags per viewer."""
 
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from apps.accounts.models import Standing, User
 from tests.feed.conftest import Member
 
 
@@ -64,3 +70,39 @@ def test_viewer_flags_are_the_readers_own_though_the_entity_is_shared(alice, bob
     assert {k: v for k, v in for_alice.items() if k not in ("favourited", "bookmarked")} == {
         k: v for k, v in for_carol.items() if k not in ("favourited", "bookmarked")
     }
+
+
+def test_a_cached_status_shows_the_default_images_a_deploy_brings(alice, bob, settings):
+    # given alice has read bob's status, bob with no avatar or header of his own
+    alice.follow(bob)
+    bob.post("hello")
+    (before,) = _home(alice)
+    assert "/static/" in before["account"]["avatar"]
+
+    # when a deploy serves the static files from elsewhere (collectstatic's new hashes)
+    settings.STATIC_URL = "/static-next/"
+
+    # then the next read embeds the new URLs, not the cached ones
+    (after,) = _home(alice)
+    for image in ("avatar", "avatar_static", "header", "header_static"):
+        assert "/static-next/" in after["account"][image], after["account"][image]
+
+
+def test_a_limit_that_ends_with_the_clock_ends_in_a_cached_status(alice, bob):
+    # given alice follows bob, who is limited for five minutes after posting
+    alice.follow(bob)
+    bob.post("hello")
+    User.objects.filter(pk=bob.account.pk).update(
+        standing=Standing.LIMITED, standing_until=timezone.now() + dt.timedelta(minutes=5)
+    )
+    (during,) = _home(alice)
+    assert during["account"]["limited"] is True
+
+    # when the five minutes pass, with nothing written to bob's row
+    later = timezone.now() + dt.timedelta(minutes=10)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timezone, "now", lambda: later)
+        (after,) = _home(alice)
+
+    # then the embedded account is no longer limited
+    assert "limited" not in after["account"]

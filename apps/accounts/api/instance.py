@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts import selectors
-from apps.accounts.api.serializers import DEFAULT_HEADER
+from apps.accounts.entities import DEFAULT_HEADER
 from core import media_types, push, rules
 from core.base_url import absolute_url, streaming_url
 from core.entitlements import FREE

@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts import selectors
-from apps.accounts.entities import render_accounts
+from apps.accounts.entities import DEFAULT_AVATAR, DEFAULT_HEADER, render_accounts
 from apps.accounts.models import (
     DISPLAY_NAME_MAX_LENGTH,
     MAX_PROFILE_FIELDS,
@@ -26,8 +26,6 @@ from apps.accounts.roles import mastodon_role
 from core import relationships
 from core.base_url import absolute_url
 
-DEFAULT_AVATAR = "accounts/avatar.png"
-DEFAULT_HEADER = "accounts/header.png"
 # The context key of a page's accounts already rendered ({account id: entity}), as
 # :func:`rendered_accounts` leaves them for the entities nested in the page's items.
 ACCOUNT_ENTITIES = "_account_entities"
@@ -91,8 +89,7 @@ def rendered_accounts(serializer: AccountSerializer, accounts: list[User]) -> li
     context = serializer.context
     emojis = emoji_table(context)
     plain = AccountSerializer(context={**context, ACCOUNT_ENTITIES: None})
-    deployed = f"{static(DEFAULT_AVATAR)} {static(DEFAULT_HEADER)}"
-    return render_accounts(accounts, plain.plain_representation, deployed=deployed, emojis=emojis)
+    return render_accounts(accounts, plain.plain_representation, emojis=emojis)
 
 
 class AccountSerializer(serializers.Serializer):

@@ -45,6 +45,7 @@ from django.utils.translation import gettext as _
 from oauth2_provider.models import get_access_token_model
 from py_vapid import Vapid01, Vapid02, VapidException
 
+from apps.accounts.entities import DEFAULT_AVATAR
 from apps.feed.models import Notification, PushSubscription
 from apps.feed.selectors import push as push_selectors
 from core import errors, outbound, push, queue
@@ -61,7 +62,6 @@ URGENCY = "normal"
 BODY_LENGTH = 140
 # A push service's answer is a few bytes; more is not read.
 MAX_ANSWER_BYTES = 64 * 1024
-DEFAULT_AVATAR = "accounts/avatar.png"
 
 
 # --- Subscriptions -----------------------------------------------------------------
