@@ -33,17 +33,18 @@ if _default["ENGINE"].endswith("postgresql"):
             "timeout": env.float("DATABASE_POOL_TIMEOUT", default=2.0),
         }
         _default["CONN_MAX_AGE"] = 0
-    # DATABASE_SERVER_SIDE_BINDING: send a query's values apart from its text, so psycopg
-    # prepares a statement the connection has run DATABASE_PREPARE_THRESHOLD times and
-    # PostgreSQL stops parsing and (once it settles on a generic plan) planning it on each
-    # request. The API's reads are few shapes repeated: planning the visibility rules cost
-    # 3.5 ms a query, more than running them (bench/profile_api.py). Set it to false
-    # behind a pooler in transaction mode that does not track prepared statements
-    # (PgBouncer before 1.21, or without max_prepared_statements).
+    # DATABASE_SERVER_SIDE_BINDING: send a query's values apart from its text (the
+    # extended protocol), instead of quoting them into it in Python: the visibility rules'
+    # fifty values cost 2 ms a notifications page to quote and PostgreSQL to parse as
+    # literals. No statement is prepared (prepare_threshold None: unnamed statements, so a
+    # transaction-mode pooler needs nothing), on purpose: a prepared statement lets
+    # PostgreSQL switch to a generic plan, planned without the values, and the
+    # notifications page's generic plan took 800 ms for the viewer with the most
+    # notifications, against 4 ms planned with its values (bench/load.py's data).
     if env.bool("DATABASE_SERVER_SIDE_BINDING", default=True):
         _options = _default.setdefault("OPTIONS", {})
         _options["server_side_binding"] = True
-        _options["prepare_threshold"] = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
+        _options["prepare_threshold"] = None
     # DATABASE_JIT: PostgreSQL's JIT compiles a query whose plan looks expensive. The API's
     # queries are short but their plans large (visibility), and it spent seconds compiling
     # for milliseconds of work (bench/load.py, the notifications page). Off unless true.
