@@ -1,0 +1,146 @@
+"""How PostgreSQL receiving the API's values changes what its page queries cost.
+
+A page's query carries fifty-odd values (the viewer, the clock, the visibility rules'
+constants). They can reach PostgreSQL quoted into the query's text by psycopg in Python
+(client-side binding, Django's default), or apart from it (server-side binding,
+``DATABASE_SERVER_SIDE_BINDING``, Agora's default), and a statement sent that way can be
+kept prepared, after which PostgreSQL may switch to a generic plan: one planned once,
+without the values. This bench measures each way on ``bench/load.py``'s data (run it
+once with ``--keep-db``), for the rule-heavy page queries whose plan depends on who asks:
+
+- the notifications page's ids, for the viewer with the most notifications, the third
+  most, and one with a few;
+- the public timeline's ids.
+
+Each query is captured from a real request (Django's whole handler, production settings)
+and then run N times per way on a connection of its own; the figure is the median wall
+milliseconds an execution costs the client (binding, the round trip, PostgreSQL's
+parsing, planning and execution). The baseline, measured in the same run, is client-side
+binding::
+
+    REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python bench/plans.py \\
+        [--database agora_bench_load] [--runs 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ["DEBUG"] = "false"
+os.environ.setdefault("SECRET_KEY", f"bench-{random.getrandbits(128):032x}")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("AGORA_THROTTLE_ENABLED", "false")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
+os.environ.setdefault("CELERY_BROKER_URL", os.environ["REDIS_URL"])
+
+# (label, cursor kind, prepared, PostgreSQL's plan_cache_mode)
+WAYS = (
+    ("client-side binding (Django's default)", "client", False, "auto"),
+    ("server-side binding (Agora's default)", "server", False, "auto"),
+    ("prepared, planned with the values", "server", True, "force_custom_plan"),
+    ("prepared, PostgreSQL's choice", "server", True, "auto"),
+    ("prepared, generic plan", "server", True, "force_generic_plan"),
+)
+WARMUP = 6  # past the five custom plans PostgreSQL makes before it may choose a generic one
+
+
+def captured(path: str, viewer) -> tuple[str, tuple]:
+    """The SQL and values of the page-ids query a GET of ``path`` by ``viewer`` runs."""
+    from django.db import connection
+    from django.test import Client
+
+    from bench.feed import bearer_for
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {bearer_for(viewer)}")
+    seen: list[tuple[str, tuple]] = []
+
+    def record(execute, sql, params, many, context):
+        seen.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return next(q for q in seen if q[0].startswith('SELECT "feed_') and '"id" AS "pk"' in q[0])
+
+
+def median_ms(url: str, sql: str, params: tuple, way: tuple, runs: int) -> float:
+    import psycopg
+    from django.db import connection
+
+    _label, kind, prepared, mode = way
+    cursor_class = psycopg.ClientCursor if kind == "client" else psycopg.Cursor
+    # Django's adapters (its enums, its time zone), as its own connections use them.
+    context = connection.get_connection_params()["context"]
+    with psycopg.connect(url, autocommit=True, context=context) as conn:
+        conn.execute(f"SET plan_cache_mode = {mode}")
+        conn.execute("SET jit = off")
+        cursor = cursor_class(conn)
+        times = []
+        for n in range(WARMUP + runs):
+            start = time.perf_counter()
+            cursor.execute(sql, params, prepare=prepared)
+            cursor.fetchall()
+            if n >= WARMUP:
+                times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default="agora_bench_load")
+    parser.add_argument("--runs", type=int, default=60)
+    options = parser.parse_args()
+    url = f"postgres://postgres@127.0.0.1:5432/{options.database}"
+    os.environ["DATABASE_URL"] = url
+
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+
+    from apps.feed.models import Notification
+
+    busiest = list(Notification.objects.values("account_id").annotate(n=Count("id")).order_by("-n"))
+    if not busiest:
+        sys.exit(f"{options.database} has no notifications: run bench/load.py --keep-db first")
+    users = get_user_model().objects
+    few = next(row for row in busiest if row["n"] <= 30)
+    cases = [
+        (f"notifications, busiest viewer ({busiest[0]['n']:,})", "/api/v1/notifications",
+         busiest[0]["account_id"]),
+        (f"notifications, third viewer ({busiest[2]['n']:,})", "/api/v1/notifications",
+         busiest[2]["account_id"]),
+        (f"notifications, a viewer with {few['n']}", "/api/v1/notifications", few["account_id"]),
+        ("public timeline", "/api/v1/timelines/public", busiest[0]["account_id"]),
+    ]  # fmt: skip
+    print(
+        f"bench/plans.py: {options.database}, {options.runs} runs per way, median ms per execution"
+    )
+    print(f"  {'query':40s} {'way':40s} {'ms':>9s} {'/ client-side':>14s}")
+    for label, path, viewer_id in cases:
+        sql, params = captured(path, users.get(pk=viewer_id))
+        baseline = None
+        for n, way in enumerate(WAYS):
+            # A generic plan can take seconds: a few runs tell its median.
+            runs = options.runs if way[3] != "force_generic_plan" else max(3, options.runs // 10)
+            ms = median_ms(url, sql, params, way, runs)
+            baseline = baseline or ms
+            shown = label if n == 0 else ""
+            print(f"  {shown:40s} {way[0]:40s} {ms:9.2f} {ms / baseline:13.2f}x")
+
+
+if __name__ == "__main__":
+    main()
