@@ -15,6 +15,7 @@ from oauth2_provider.models import get_access_token_model
 from rest_framework import exceptions
 
 from core import metrics, replicas
+from core.pagination import only_row
 
 
 class LoginDisabled(exceptions.PermissionDenied):
@@ -82,14 +83,10 @@ def access_token_check(raw_token: str, *, request=None) -> TokenCheck:
     if not raw_token:
         return _refused(_("The access token is invalid."))
     checksum = hashlib.sha256(raw_token.encode("utf-8")).hexdigest()
-    # token_checksum is unique: no ORDER BY (first() would make Django hash every column).
-    token = next(
-        iter(
-            get_access_token_model()
-            .objects.select_related("application", "user")
-            .filter(token_checksum=checksum)[:1]
-        ),
-        None,
+    token = only_row(  # token_checksum is unique
+        get_access_token_model()
+        .objects.select_related("application", "user")
+        .filter(token_checksum=checksum)
     )
     if token is None:
         return _refused(_("The access token is invalid."))

@@ -103,6 +103,15 @@ def paginate_in_two(queryset: QuerySet, params: PageParams, rows: QuerySet) -> l
     return rows_in_order(keys, rows) if keys else []
 
 
+def only_row(queryset: QuerySet):
+    """The one row of ``queryset`` (filtered by a unique key), or None.
+
+    ``first()`` without the ORDER BY it adds: ordering makes Django hash every selected
+    column to match the ordering against them (``SQLCompiler._order_by_pairs``), 1 to 1.5 ms
+    of CPU for a status with its relations, for a query that finds one row anyway."""
+    return next(iter(queryset[:1]), None)
+
+
 def rows_in_order(keys: Sequence[Any], rows: QuerySet) -> list[Any]:
     """The rows of ``rows`` whose key is in ``keys``, in the order of ``keys`` (missing ones
     left out)."""

@@ -20,21 +20,18 @@ from apps.feed.selectors.polls import poll_of, polls_voted, prefetch_polls
 from apps.media.selectors import media_for_statuses, statuses_with_media
 from core import errors
 from core.ids import parse_id
-from core.pagination import PageParams, paginate_in_two, paginate_queryset, rows_in_order
+from core.pagination import (
+    PageParams,
+    only_row,
+    paginate_in_two,
+    paginate_queryset,
+    rows_in_order,
+)
 
 # A queryset of statuses, kept as its own class (StatusQuerySet) by a filter.
 _Statuses = TypeVar("_Statuses", bound=QuerySet)
 
 MAX_CONTEXT = 4096
-
-
-def only_row(queryset: QuerySet):
-    """The one row of ``queryset`` (filtered by a unique key), or None.
-
-    ``first()`` without the ORDER BY it adds: ordering makes Django hash every selected
-    column to match the ordering against them (``SQLCompiler._order_by_pairs``), 1 to 1.5 ms
-    of CPU for a status with its relations, for a query that finds one row anyway."""
-    return next(iter(queryset[:1]), None)
 
 
 def with_key_relations(queryset: QuerySet) -> QuerySet:
