@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import Invalid
 from core.ids import MAX_ID
+from core.rows import RowShape, rows_by_keys
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -94,7 +95,7 @@ def paginate_queryset(queryset: QuerySet, params: PageParams, *, key: str = "id"
     return list(queryset.order_by(f"-{key}")[: params.limit])
 
 
-def paginate_in_two(queryset: QuerySet, params: PageParams, rows: QuerySet) -> list[Any]:
+def paginate_in_two(queryset: QuerySet, params: PageParams, rows: QuerySet | RowShape) -> list[Any]:
     """One page of ``queryset`` in two queries: its keys by the queryset's own rules and
     order, then ``rows`` (the same model's, with the relations they carry) having those keys,
     put back in the page's order. Rules and relations in one query cost more to compile and to
@@ -112,10 +113,11 @@ def only_row(queryset: QuerySet):
     return next(iter(queryset[:1]), None)
 
 
-def rows_in_order(keys: Sequence[Any], rows: QuerySet) -> list[Any]:
+def rows_in_order(keys: Sequence[Any], rows: QuerySet | RowShape) -> list[Any]:
     """The rows of ``rows`` whose key is in ``keys``, in the order of ``keys`` (missing ones
-    left out)."""
-    by_key = {row.pk: row for row in rows.filter(pk__in=keys)}
+    left out). A :class:`core.rows.RowShape` is read from SQL compiled once."""
+    found = rows_by_keys(rows, keys) if isinstance(rows, RowShape) else rows.filter(pk__in=keys)
+    by_key = {row.pk: row for row in found}
     return [by_key[key] for key in keys if key in by_key]
 
 

@@ -30,6 +30,7 @@ from apps.feed.fanout.store import (
 from apps.feed.fanout.writes import merge
 from apps.feed.models import Poll, Quote, Status
 from core.pagination import PageParams
+from core.rows import RowShape, rows_by_keys
 
 
 def feed_ids(account_id: int) -> list[int]:
@@ -91,6 +92,14 @@ def rebuild(*, viewer) -> int:
 FETCH_SLACK = 4
 
 
+# The statuses of a home page with their authors and reblogged originals (compiled once:
+# core.rows).
+HOME_ROWS = RowShape(
+    "feed.home_statuses",
+    lambda: Status.objects.select_related("account", "reblog_of", "reblog_of__account"),
+)
+
+
 def shown_among(*, viewer, ids: list[int]) -> list[Status]:
     """The statuses of ``ids`` the home timeline still shows: the rows with their authors
     and reblogged statuses in one query, one query of the viewer's relations to them, and
@@ -103,11 +112,7 @@ def shown_among(*, viewer, ids: list[int]) -> list[Status]:
     fetched in one query each (none for a page without polls or quotes), the others are
     marked as having none, so nothing reads them one status at a time.
     """
-    statuses = list(
-        Status.objects.select_related("account", "reblog_of", "reblog_of__account").filter(
-            pk__in=ids
-        )
-    )
+    statuses = rows_by_keys(HOME_ROWS, ids)
     rows = {status.pk: home_row(status) for status in statuses}
     relations = home_relations(viewer=viewer, rows=list(rows.values()))
     shown = [

@@ -41,6 +41,7 @@ from apps.feed.selectors.statuses import statuses_in_order
 from core import errors
 from core.ids import MAX_ID, parse_id
 from core.pagination import PageParams, paginate_in_two, paginate_queryset
+from core.rows import RowShape
 
 # Mastodon's NotificationGroup::SAMPLE_ACCOUNTS_SIZE.
 SAMPLE_ACCOUNTS_SIZE = 8
@@ -94,6 +95,21 @@ def notifications_browsable(
     return queryset
 
 
+# A page's notifications by id with what their entities show (compiled once: core.rows).
+PAGE_ROWS = RowShape(
+    "feed.page_notifications",
+    lambda: Notification.objects.select_related(
+        "from_account",
+        "status",
+        "status__account",
+        "status__reblog_of",
+        "status__reblog_of__account",
+        "status__poll",
+        "status__reblog_of__poll",
+    ),
+)
+
+
 def notifications_page(
     *,
     viewer,
@@ -113,16 +129,7 @@ def notifications_page(
     # The page's ids by the rules, then its rows by id with what their entities show, as a
     # page of statuses is read (selectors.statuses.statuses_page). The statuses' mentions
     # and tags are fetched by their rendering, for those not cached (apps.feed.entities).
-    rows = Notification.objects.select_related(
-        "from_account",
-        "status",
-        "status__account",
-        "status__reblog_of",
-        "status__reblog_of__account",
-        "status__poll",
-        "status__reblog_of__poll",
-    )
-    return paginate_in_two(queryset, params, rows)
+    return paginate_in_two(queryset, params, PAGE_ROWS)
 
 
 def notification_get(*, viewer, notification_id) -> Notification:

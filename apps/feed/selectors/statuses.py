@@ -27,6 +27,7 @@ from core.pagination import (
     paginate_queryset,
     rows_in_order,
 )
+from core.rows import RowShape
 
 # A queryset of statuses, kept as its own class (StatusQuerySet) by a filter.
 _Statuses = TypeVar("_Statuses", bound=QuerySet)
@@ -57,6 +58,10 @@ def with_key_relations(queryset: QuerySet) -> QuerySet:
         media_present=Exists(media.filter(status_id=OuterRef("pk"))),
         original_media_present=Exists(media.filter(status_id=OuterRef("reblog_of_id"))),
     )
+
+
+# A page's statuses by id with what their entities' keys read (compiled once: core.rows).
+PAGE_ROWS = RowShape("feed.page_statuses", lambda: with_key_relations(Status.objects.all()))
 
 
 def with_relations(queryset: QuerySet) -> QuerySet:
@@ -180,7 +185,7 @@ def statuses_page(queryset: QuerySet, params: PageParams) -> list[Status]:
     (Django hashes each selected column to match the ordering against them), and
     PostgreSQL's planning of the rules' joins and anti-joins beside the relations' seven
     joins (14 ms of planning for a public timeline page in ``bench/load.py``'s data)."""
-    return paginate_in_two(queryset, params, with_key_relations(Status.objects.all()))
+    return paginate_in_two(queryset, params, PAGE_ROWS)
 
 
 def _thread_ancestor_ids(status: Status) -> list[int]:

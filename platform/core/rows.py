@@ -1,0 +1,132 @@
+"""Rows by their keys, from SQL compiled once per shape.
+
+A page is read in two queries (:func:`core.pagination.paginate_in_two`): its keys by the
+rules, then the rows of those keys with their relations. The second query has the same
+shape on every request, yet Django compiles it to SQL every time, and with its relations
+(``select_related``) that costs about as much CPU as PostgreSQL takes to answer it: 1.2 ms
+for 24 statuses with their authors and reblogged originals.
+
+:func:`rows_by_keys` compiles a shape once per thread and database connection, with the
+keys as one array parameter (``pk = ANY(%s)``, so the text is the same whatever their
+number), and builds each row's model instances as Django's own ``ModelIterable`` does:
+the same converters, ``from_db`` and related populators. A shape must not depend on the
+request: its SQL is reused as compiled, with only the keys changed. On a database without
+arrays (SQLite) the rows are read the ordinary way.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections, router
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.query import get_related_populators
+
+_compiled = threading.local()
+# The model of each shape (the same in every thread).
+_models: dict[str, Any] = {}
+
+
+class _Keys(list):
+    """The placeholder for the keys in a compiled shape's parameters (found by identity)."""
+
+
+@dataclass(frozen=True)
+class _Shape:
+    connection: Any  # the DatabaseWrapper the SQL was compiled for
+    sql: str
+    params: tuple
+    keys_at: int  # where the keys go in ``params``
+    compiler: Any
+    init_list: list[str]
+    model_fields: slice
+    related_populators: list
+    annotation_col_map: dict[str, int]
+
+
+def _compile(rows: QuerySet, db: str) -> _Shape:
+    model = rows.model
+    qn = connections[db].ops.quote_name
+    column = f"{qn(model._meta.db_table)}.{qn(model._meta.pk.column)}"
+    placeholder = _Keys()
+    # Only the model's own table and key column, quoted, are formatted in; the keys are a
+    # parameter.
+    keys_match = RawSQL(f"{column} = ANY(%s)", (placeholder,), output_field=BooleanField())  # noqa: S611
+    query = rows.filter(keys_match).query
+    compiler = query.get_compiler(using=db)
+    sql, params = compiler.as_sql()  # fills compiler.select, klass_info, annotation_col_map
+    keys_at = next(n for n, param in enumerate(params) if param is placeholder)
+    klass_info = compiler.klass_info
+    fields = klass_info["select_fields"]
+    model_fields = slice(fields[0], fields[-1] + 1)
+    return _Shape(
+        connection=connections[db],
+        sql=sql,
+        params=tuple(params),
+        keys_at=keys_at,
+        compiler=compiler,
+        init_list=[f[0].target.attname for f in compiler.select[model_fields]],
+        model_fields=model_fields,
+        # Django 5.2's signature (django-stubs follow a later Django's).
+        related_populators=get_related_populators(klass_info, compiler.select, db),  # type: ignore[call-arg]
+        annotation_col_map=compiler.annotation_col_map or {},
+    )
+
+
+@dataclass(frozen=True)
+class RowShape:
+    """A queryset of rows read by key, named so its SQL is compiled once (:func:`rows_by_keys`).
+
+    ``build`` must make the same query on every call: relations and annotations, never a
+    request's values (the SQL is reused as compiled, with only the keys changed), and no
+    ``prefetch_related`` (refused).
+    """
+
+    name: str
+    build: Callable[[], QuerySet]
+
+
+def rows_by_keys(shape: RowShape, keys: Sequence[Any]) -> list[Any]:
+    """The rows of ``shape`` whose primary key is in ``keys``, in no particular order.
+
+    The shape's query is built and compiled the first time a thread reads it from a
+    database, and its SQL reused from then on. The database is chosen on every call
+    (``DATABASE_REPLICA_URLS``' router: a replica, or the primary after the account's own
+    write).
+    """
+    if not keys:
+        return []
+    model = _models.get(shape.name)
+    if model is None:
+        template = shape.build()
+        if getattr(template, "_prefetch_related_lookups", ()):
+            raise ValueError("a RowShape cannot prefetch: its rows are built from one query")
+        model = _models[shape.name] = template.model
+    db = router.db_for_read(model)
+    connection = connections[db]
+    if connection.vendor != "postgresql":
+        return list(shape.build().using(db).filter(pk__in=keys))
+    shapes = getattr(_compiled, "shapes", None)
+    if shapes is None:
+        shapes = _compiled.shapes = {}
+    compiled = shapes.get((shape.name, db))
+    if compiled is None or compiled.connection is not connection:
+        compiled = shapes[(shape.name, db)] = _compile(shape.build().using(db), db)
+    params = list(compiled.params)
+    params[compiled.keys_at] = list(keys)
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        fetched = cursor.fetchall()
+    found = []
+    for row in compiled.compiler.results_iter([fetched]):
+        obj = model.from_db(db, compiled.init_list, row[compiled.model_fields])
+        for populator in compiled.related_populators:
+            populator.populate(row, obj)
+        for name, position in compiled.annotation_col_map.items():
+            setattr(obj, name, row[position])
+        found.append(obj)
+    return found
