@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import statistics
 import sys
 import time
@@ -34,15 +33,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ["DEBUG"] = "false"
-os.environ.setdefault("SECRET_KEY", f"bench-{random.getrandbits(128):032x}")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("AGORA_THROTTLE_ENABLED", "false")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
-os.environ.setdefault("CELERY_BROKER_URL", os.environ["REDIS_URL"])
+from bench.settings import production_environment  # noqa: E402
+
+production_environment()
 
 # (label, cursor kind, prepared, PostgreSQL's plan_cache_mode)
 WAYS = (

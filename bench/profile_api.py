@@ -34,16 +34,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ["DEBUG"] = "false"
-os.environ.setdefault("SECRET_KEY", f"bench-{random.getrandbits(128):032x}")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-# Rate limits would refuse a profile of hundreds of requests by one account.
-os.environ.setdefault("AGORA_THROTTLE_ENABLED", "false")
-if "REDIS_URL" in os.environ:
-    os.environ.setdefault("CELERY_BROKER_URL", os.environ["REDIS_URL"])
+from bench.settings import production_environment  # noqa: E402
+
+production_environment()
 
 AUTHORS = 60
 STATUSES_PER_AUTHOR = 40

@@ -16,18 +16,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ["DEBUG"] = "false"
-os.environ.setdefault("SECRET_KEY", f"bench-{random.getrandbits(128):032x}")
-os.environ.setdefault("ALLOWED_HOSTS", "localhost")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+from bench.settings import production_environment  # noqa: E402
+
+production_environment()
 
 
 def cpu_ms(read, reads: int) -> float:
