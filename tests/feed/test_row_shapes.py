@@ -1,6 +1,8 @@
 """Pages read their rows by key from SQL compiled once per shape (core.rows), with every
 relation and annotation their ordinary queryset would load, in one query."""
 
+import threading
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -58,6 +60,7 @@ def test_any_number_of_keys_reuses_the_shape_compiled_once(statuses, monkeypatch
         return real_compile(queryset, db)
 
     monkeypatch.setattr(rows, "_compile", counting)
+    monkeypatch.setattr(rows, "_compiled", threading.local())  # nothing compiled before
     shape = RowShape("tests.home", HOME_ROWS.build)
     original, reblog, plain = statuses
 

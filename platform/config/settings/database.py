@@ -35,12 +35,12 @@ if _default["ENGINE"].endswith("postgresql"):
         _default["CONN_MAX_AGE"] = 0
     # DATABASE_SERVER_SIDE_BINDING: send a query's values apart from its text (the
     # extended protocol), instead of quoting them into it in Python: the visibility rules'
-    # fifty values cost 2 ms a notifications page to quote and PostgreSQL to parse as
-    # literals. No statement is prepared (prepare_threshold None: unnamed statements, so a
-    # transaction-mode pooler needs nothing), on purpose: a prepared statement lets
-    # PostgreSQL switch to a generic plan, planned without the values, and the
-    # notifications page's generic plan took 800 ms for the viewer with the most
-    # notifications, against 4 ms planned with its values (bench/load.py's data).
+    # fifty values cost about 3 ms a notifications page to quote and PostgreSQL to parse
+    # as literals (bench/plans.py). No statement is prepared (prepare_threshold None:
+    # unnamed statements, so a transaction-mode pooler needs nothing), on purpose: a
+    # prepared statement lets PostgreSQL switch to a generic plan, planned without the
+    # values, and the notifications page's generic plan took 800 ms for the viewer with
+    # the most notifications, against 4 ms planned with its values (bench/load.py's data).
     if env.bool("DATABASE_SERVER_SIDE_BINDING", default=True):
         _options = _default.setdefault("OPTIONS", {})
         _options["server_side_binding"] = True
