@@ -98,17 +98,22 @@ def relations_loaded(status: Status) -> bool:
 
 
 def prefetch_relations(statuses: Sequence[Status]) -> None:
-    """Mentions and tags of ``statuses`` and their originals (skips what is prefetched)."""
+    """Mentions and tags of ``statuses`` and their originals (skips what is prefetched).
+
+    Only the lookups some status needs: each costs CPU to set up even when it finds nothing
+    to fetch (half a millisecond for a status that is no reblog and has no card)."""
+    statuses = list(statuses)
     mentions = Mention.objects.select_related("account")
-    prefetch_related_objects(
-        list(statuses),
-        Prefetch("mentions", queryset=mentions),
-        "tags",
-        Prefetch("reblog_of__mentions", queryset=mentions),
-        "reblog_of__tags",
-        "preview_card",
-        "reblog_of__preview_card",
-    )
+    lookups: list[str | Prefetch] = [Prefetch("mentions", queryset=mentions), "tags"]
+    if any(status.preview_card_id is not None for status in statuses):
+        lookups.append("preview_card")
+    if any(status.reblog_of_id is not None for status in statuses):
+        lookups += [
+            Prefetch("reblog_of__mentions", queryset=mentions),
+            "reblog_of__tags",
+            "reblog_of__preview_card",
+        ]
+    prefetch_related_objects(statuses, *lookups)
     prefetch_media(statuses)
 
 

@@ -43,6 +43,14 @@ class PublicModel(TimestampedModel):
     class Meta:
         abstract = True
 
+    def validate_unique(self, exclude=None):
+        """Django's checks, without looking up a new row's id: generated here (a snowflake,
+        never taken from input), so the lookup is a query per ``full_clean`` that cannot
+        fail, and the primary key would refuse a duplicate anyway."""
+        if self._state.adding:
+            exclude = {*(exclude or ()), "id"}
+        super().validate_unique(exclude=exclude)
+
 
 class BackgroundJob(PublicModel):
     """Long-running work a user or operator waits on: its state, progress and outcome.

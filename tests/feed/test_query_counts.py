@@ -271,7 +271,7 @@ def test_a_status_without_a_thread_has_an_empty_context(alice):
 
 
 # Token, the insert, mentions and tags, notifications, the outbox, the answer's rows: pinned.
-QUERIES_TO_POST_THROUGH_THE_API = 22
+QUERIES_TO_POST_THROUGH_THE_API = 18
 
 
 def test_posting_through_the_api_answers_the_new_status_without_the_visibility_query():
@@ -352,3 +352,30 @@ def test_an_action_on_a_status_the_viewer_may_not_see_is_404():
 
     assert response.status_code == 404
     assert not status.favourites.exists()
+
+
+def test_posting_a_mention_looks_the_account_up_once():
+    # The mentioned accounts are looked up once, for the HTML and the mentions both.
+    from tests.accounts.factories import AccessTokenFactory
+    from tests.api_client import APIClient
+
+    author, bob = UserFactory(), UserFactory(username="bob")
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {AccessTokenFactory(user=author, scope='write').token}"
+    )
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/api/v1/statuses", {"status": "hi @Bob"}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert [mention["id"] for mention in response.json()["mentions"]] == [str(bob.pk)]
+    assert Notification.objects.filter(account=bob, type="mention").count() == 1
+    # username__iexact: UPPER(...) = UPPER(...) on PostgreSQL, LIKE on SQLite.
+    lookups = [
+        q["sql"]
+        for q in captured
+        if 'UPPER("accounts_user"."username"' in q["sql"]
+        or '"accounts_user"."username" LIKE' in q["sql"]
+    ]
+    assert len(lookups) == 1, lookups

@@ -77,17 +77,26 @@ def _accounts_named(lowered: set[str] | list[str]) -> dict[str, User]:
     }
 
 
-def _apply_text(status: Status, *, text: str) -> text_rendering.RenderedText:
-    known = set(_accounts_named(text_rendering.mentioned_usernames(text)))
-    rendered = text_rendering.render(text, known_usernames=known)
+def _apply_text(status: Status, *, text: str) -> tuple[text_rendering.RenderedText, list[User]]:
+    """Set ``status``'s text and its HTML; return the rendering and the accounts it mentions
+    (those able to act, looked up once for both)."""
+    named = _accounts_named(text_rendering.mentioned_usernames(text))
+    rendered = text_rendering.render(text, known_usernames=set(named))
     status.text = text
     status.content = rendered.html
-    return rendered
+    return rendered, [named[name] for name in rendered.mentions if name in named]
 
 
-def _sync_mentions_and_tags(status: Status, rendered: text_rendering.RenderedText) -> list:
-    """Make the status's mentions and tags match ``rendered``; return newly mentioned accounts."""
-    accounts = list(_accounts_named(rendered.mentions).values())
+def _sync_mentions_and_tags(
+    status: Status, rendered: text_rendering.RenderedText, accounts: list[User], *, new: bool
+) -> list[User]:
+    """Make the status's mentions and tags match ``rendered`` and ``accounts`` (those it
+    mentions); return the newly mentioned accounts. A ``new`` status has none to compare."""
+    tags = [_tag_for(name) for name in rendered.tags]
+    if new:
+        Mention.objects.bulk_create([Mention(status=status, account=a) for a in accounts])
+        status.tags.add(*tags)
+        return accounts
     existing = set(status.mentions.values_list("account_id", flat=True))
     wanted = {a.pk for a in accounts}
     Mention.objects.filter(status=status).exclude(account_id__in=wanted).delete()
@@ -95,7 +104,7 @@ def _sync_mentions_and_tags(status: Status, rendered: text_rendering.RenderedTex
         [Mention(status=status, account=a) for a in accounts if a.pk not in existing],
         ignore_conflicts=True,
     )
-    status.tags.set([_tag_for(name) for name in rendered.tags])
+    status.tags.set(tags)
     return [a for a in accounts if a.pk not in existing]
 
 
@@ -243,7 +252,7 @@ def _status_insert(
             quote_approval_policy=policy,
             members_only=members_only,
         )
-        rendered = _apply_text(status, text=text)
+        rendered, mentioned = _apply_text(status, text=text)
         status.full_clean(exclude=["account", "in_reply_to", "in_reply_to_account", "reblog_of"])
         status.save()
         if media_ids:
@@ -252,7 +261,7 @@ def _status_insert(
             poll_create(status=status, poll=poll)
         if quoted is not None:
             quotes.quote_create(status=status, quoted=quoted)
-        mentioned = _sync_mentions_and_tags(status, rendered)
+        _sync_mentions_and_tags(status, rendered, mentioned, new=True)
         conversations.conversation_status_published(status=status, parent=parent)
         if parent is not None:
             Status.objects.filter(pk=parent.pk).update(replies_count=F("replies_count") + 1)
@@ -337,7 +346,7 @@ def status_edit(
                 spoiler_text=status.spoiler_text, sensitive=status.sensitive,
                 created_at=status.created_at, poll_options=poll_options_of(status),
             )  # fmt: skip
-        rendered = _apply_text(status, text=text)
+        rendered, mentions = _apply_text(status, text=text)
         status.spoiler_text = spoiler
         if sensitive is not None:
             status.sensitive = sensitive
@@ -357,7 +366,7 @@ def status_edit(
             spoiler_text=status.spoiler_text, sensitive=status.sensitive,
             poll_options=poll_options_of(status),
         )  # fmt: skip
-        mentioned = _sync_mentions_and_tags(status, rendered)
+        mentioned = _sync_mentions_and_tags(status, rendered, mentions, new=False)
         conversations.conversation_status_edited(status=status)
         notifications_create(
             recipient_ids=[account.pk for account in mentioned],
