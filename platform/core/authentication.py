@@ -15,7 +15,7 @@ from oauth2_provider.models import get_access_token_model
 from rest_framework import exceptions
 
 from core import metrics, replicas
-from core.pagination import only_row
+from core.rows import RowShape, rows_by_keys
 
 
 class LoginDisabled(exceptions.PermissionDenied):
@@ -64,6 +64,15 @@ class TokenCheck:
     error: dict[str, str]
 
 
+# An access token by its checksum with its application and user: read on every API call,
+# so its SQL is compiled once (core.rows).
+TOKEN_ROWS = RowShape(
+    "core.access_token",
+    lambda: get_access_token_model().objects.select_related("application", "user"),
+    key="token_checksum",
+)
+
+
 def _refused(description: str) -> TokenCheck:
     return TokenCheck(None, {"error": "invalid_token", "error_description": description})
 
@@ -75,7 +84,7 @@ def access_token_check(raw_token: str, *, request=None) -> TokenCheck:
     (``OAuth2Validator.validate_bearer_token``): the token found by its SHA-256 checksum
     (the indexed column; the token itself is not indexed), unexpired, restricted to
     the ``request``'s URI when it names resources (RFC 8707), of an application still usable; in one
-    query, without building oauthlib's request (the request's headers, parameters and
+    query (:data:`TOKEN_ROWS`, compiled once), without building oauthlib's request (the request's headers, parameters and
     body, copied and re-encoded for every API call). Nothing is cached: a revoked token
     is refused from the moment it is deleted, and the account's standing is read from the
     row this query loads.
@@ -83,11 +92,8 @@ def access_token_check(raw_token: str, *, request=None) -> TokenCheck:
     if not raw_token:
         return _refused(_("The access token is invalid."))
     checksum = hashlib.sha256(raw_token.encode("utf-8")).hexdigest()
-    token = only_row(  # token_checksum is unique
-        get_access_token_model()
-        .objects.select_related("application", "user")
-        .filter(token_checksum=checksum)
-    )
+    found = rows_by_keys(TOKEN_ROWS, [checksum])  # token_checksum is unique
+    token = found[0] if found else None
     if token is None:
         return _refused(_("The access token is invalid."))
     if token.is_expired():

@@ -48,10 +48,14 @@ class _Shape:
     annotation_col_map: dict[str, int]
 
 
-def _compile(rows: QuerySet, db: str) -> _Shape:
+def _key_field(model, key: str):
+    return model._meta.pk if key == "pk" else model._meta.get_field(key)
+
+
+def _compile(rows: QuerySet, key: str, db: str) -> _Shape:
     model = rows.model
     qn = connections[db].ops.quote_name
-    column = f"{qn(model._meta.db_table)}.{qn(model._meta.pk.column)}"
+    column = f"{qn(model._meta.db_table)}.{qn(_key_field(model, key).column)}"
     placeholder = _Keys()
     # Only the model's own table and key column, quoted, are formatted in; the keys are a
     # parameter.
@@ -83,15 +87,19 @@ class RowShape:
 
     ``build`` must make the same query on every call: relations and annotations, never a
     request's values (the SQL is reused as compiled, with only the keys changed), and no
-    ``prefetch_related`` (refused).
+    ``prefetch_related`` (refused). ``key`` is the field the keys are matched against: the
+    primary key, or another column of the model's own table (a unique one, such as a
+    token's checksum, to read one row by it).
     """
 
     name: str
     build: Callable[[], QuerySet]
+    key: str = "pk"
 
 
 def rows_by_keys(shape: RowShape, keys: Sequence[Any]) -> list[Any]:
-    """The rows of ``shape`` whose primary key is in ``keys``, in no particular order.
+    """The rows of ``shape`` whose key (its primary key, or ``shape.key``) is in ``keys``, in
+    no particular order.
 
     The shape's query is built and compiled the first time a thread reads it from a
     database, and its SQL reused from then on. The database is chosen on every call
@@ -109,13 +117,13 @@ def rows_by_keys(shape: RowShape, keys: Sequence[Any]) -> list[Any]:
     db = router.db_for_read(model)
     connection = connections[db]
     if connection.vendor != "postgresql":
-        return list(shape.build().using(db).filter(pk__in=keys))
+        return list(shape.build().using(db).filter(**{f"{shape.key}__in": keys}))
     shapes = getattr(_compiled, "shapes", None)
     if shapes is None:
         shapes = _compiled.shapes = {}
     compiled = shapes.get((shape.name, db))
     if compiled is None or compiled.connection is not connection:
-        compiled = shapes[(shape.name, db)] = _compile(shape.build().using(db), db)
+        compiled = shapes[(shape.name, db)] = _compile(shape.build().using(db), shape.key, db)
     params = list(compiled.params)
     params[compiled.keys_at] = list(keys)
     with connection.cursor() as cursor:

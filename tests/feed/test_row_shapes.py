@@ -55,9 +55,9 @@ def test_any_number_of_keys_reuses_the_shape_compiled_once(statuses, monkeypatch
     compiled = []
     real_compile = rows._compile
 
-    def counting(queryset, db):
+    def counting(queryset, key, db):
         compiled.append(db)
-        return real_compile(queryset, db)
+        return real_compile(queryset, key, db)
 
     monkeypatch.setattr(rows, "_compile", counting)
     monkeypatch.setattr(rows, "_compiled", threading.local())  # nothing compiled before
@@ -79,3 +79,21 @@ def test_a_shape_that_prefetches_is_refused(statuses):
     shape = RowShape("tests.prefetching", lambda: Status.objects.prefetch_related("tags"))
     with pytest.raises(ValueError, match="cannot prefetch"):
         rows_by_keys(shape, [statuses[2].pk])
+
+
+def test_a_shape_reads_by_another_column_of_its_table(statuses):
+    # A status's rows by the account that wrote them: the key a shape names, not its pk.
+    original, reblog, plain = statuses
+    shape = RowShape(
+        "tests.by_account", lambda: Status.objects.select_related("account"), "account_id"
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        found = rows_by_keys(shape, [plain.account_id, original.account_id])
+
+    assert sorted(s.pk for s in found) == sorted([plain.pk, original.pk])
+    assert {s.account.username for s in found} == {
+        plain.account.username,
+        original.account.username,
+    }
+    assert len(queries) == 1
