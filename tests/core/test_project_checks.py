@@ -70,7 +70,8 @@ def database_settings(**extra: str) -> dict:
     code = (
         "import json, django; django.setup(); from django.conf import settings; "
         "d = settings.DATABASES['default']; "
-        "print(json.dumps({'OPTIONS': d.get('OPTIONS', {}), 'CONN_MAX_AGE': d['CONN_MAX_AGE']}))"
+        "print(json.dumps({'OPTIONS': d.get('OPTIONS', {}), 'CONN_MAX_AGE': d['CONN_MAX_AGE']}, "
+        "default=lambda o: f'{o.__module__}.{o.__qualname__}'))"  # a class by its dotted path
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -102,6 +103,20 @@ def test_the_pool_is_sized_by_the_environment_and_can_be_turned_off():
     assert sized["OPTIONS"]["pool"] == {"min_size": 8, "max_size": 8, "timeout": 2.0}
     assert "pool" not in unpooled["OPTIONS"]
     assert unpooled["CONN_MAX_AGE"] == 60
+
+
+def test_only_the_reads_by_key_are_prepared_and_that_can_be_turned_off():
+    default = database_settings()
+    turned_off = database_settings(DATABASE_PREPARED_STATEMENTS="false")
+    client_side = database_settings(DATABASE_SERVER_SIDE_BINDING="false")
+
+    # Statements starting with core.postgres.PREPARED are prepared, no other ever is.
+    assert default["OPTIONS"]["cursor_factory"] == "core.postgres.PreparingCursor"
+    assert default["OPTIONS"]["prepare_threshold"] == sys.maxsize
+    assert "cursor_factory" not in turned_off["OPTIONS"]
+    assert turned_off["OPTIONS"]["prepare_threshold"] is None
+    assert turned_off["OPTIONS"]["server_side_binding"] is True
+    assert "cursor_factory" not in client_side["OPTIONS"]
 
 
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess:

@@ -1,13 +1,19 @@
 """PostgreSQL receives the API's values apart from the query's text (server-side binding)
-and never keeps a statement prepared, so it always plans with the values in hand
-(``config.settings.database``: a generic plan of the notifications page took 800 ms)."""
+and keeps no statement prepared but the reads of rows by key, so every other query is
+planned with its values in hand (``config.settings.database``: a generic plan of the
+notifications page took 800 ms), and those reads are planned once per connection
+(``core.postgres``)."""
 
 import psycopg
 import pytest
 from django.db import connection
 
 from apps.feed.models import Status
+from apps.feed.selectors.statuses import PAGE_ROWS
+from core.postgres import PREPARED
+from core.rows import rows_by_keys
 from tests.accounts.factories import UserFactory
+from tests.feed.factories import StatusFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -21,10 +27,15 @@ def _last_query_of(backend_pid: int) -> str:
     return query
 
 
-def test_values_are_bound_server_side_and_no_statement_is_kept_prepared():
+def _prepared() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+def test_values_are_bound_server_side_and_an_ordinary_query_is_never_prepared():
     viewer = UserFactory(username="bound")
     connection.ensure_connection()
-    assert connection.connection.prepare_threshold is None
 
     # when the same query runs many times, with a different value each time
     for n in range(12):
@@ -35,6 +46,21 @@ def test_values_are_bound_server_side_and_no_statement_is_kept_prepared():
     assert '"replies_count" >= $2' in last, last
     assert "1011" not in last
     # and kept no statement prepared, so each run was planned with its values
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
-        assert cursor.fetchone() == (0,)
+    assert _prepared() == []
+
+
+def test_a_read_of_rows_by_key_is_prepared_once_per_connection():
+    statuses = [StatusFactory() for _ in range(3)]
+    connection.ensure_connection()
+    assert _prepared() == []
+
+    # when a page's rows are read by key three times, with other keys each time
+    for n in range(3):
+        found = rows_by_keys(PAGE_ROWS, [status.pk for status in statuses[n:]])
+        assert sorted(row.pk for row in found) == sorted(s.pk for s in statuses[n:])
+
+    # then its statement was prepared once, and is the only one
+    prepared = _prepared()
+    assert len(prepared) == 1, prepared
+    assert prepared[0].startswith(PREPARED.strip()), prepared
+    assert "= ANY($" in prepared[0]

@@ -36,15 +36,24 @@ if _default["ENGINE"].endswith("postgresql"):
     # DATABASE_SERVER_SIDE_BINDING: send a query's values apart from its text (the
     # extended protocol), instead of quoting them into it in Python: the visibility rules'
     # fifty values cost about 3 ms a notifications page to quote and PostgreSQL to parse
-    # as literals (bench/plans.py). No statement is prepared (prepare_threshold None:
-    # unnamed statements, so a transaction-mode pooler needs nothing), on purpose: a
-    # prepared statement lets PostgreSQL switch to a generic plan, planned without the
-    # values, and the notifications page's generic plan took 800 ms for the viewer with
-    # the most notifications, against 4 ms planned with its values (bench/load.py's data).
+    # as literals (bench/plans.py). Statements are not prepared, on purpose: a prepared
+    # statement lets PostgreSQL switch to a generic plan, planned without the values, and
+    # the notifications page's generic plan took 800 ms for the viewer with the most
+    # notifications, against 4 ms planned with its values (bench/load.py's data).
+    # DATABASE_PREPARED_STATEMENTS (with server-side binding; default true): except the
+    # reads of rows by key (core.rows), whose plan cannot depend on their keys and whose
+    # planning cost PostgreSQL more than running them (core.postgres). Prepared
+    # statements are per connection: behind PgBouncer in transaction mode they need its
+    # max_prepared_statements (1.21 or later), else set this false.
     if env.bool("DATABASE_SERVER_SIDE_BINDING", default=True):
         _options = _default.setdefault("OPTIONS", {})
         _options["server_side_binding"] = True
         _options["prepare_threshold"] = None
+        if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+            from core.postgres import ONLY_WHEN_ASKED, PreparingCursor
+
+            _options["cursor_factory"] = PreparingCursor
+            _options["prepare_threshold"] = ONLY_WHEN_ASKED
     # DATABASE_JIT: PostgreSQL's JIT compiles a query whose plan looks expensive. The API's
     # queries are short but their plans large (visibility), and it spent seconds compiling
     # for milliseconds of work (bench/load.py, the notifications page). Off unless true.

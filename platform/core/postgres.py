@@ -1,0 +1,38 @@
+"""PostgreSQL cursors that prepare only the statements whose plan cannot depend on their
+values.
+
+PostgreSQL plans a statement each time it runs, with its values in hand, unless the
+statement is prepared: then after five runs it may switch to a *generic* plan, made once
+without the values, when its estimate says that plan is no dearer. For the visibility
+rules that estimate is badly wrong (a notifications page's generic plan took 800 ms to
+2 s, against 4 ms planned with its values: ``bench/plans.py``), so Agora's connections
+prepare nothing by default (``prepare_threshold`` never reached).
+
+A read of rows by their keys (:mod:`core.rows`) is the exception: the same text on every
+call, one array of keys as its only varying value, answered by an index scan on the key
+whatever the keys. Its generic plan is the plan, and planning its joins took PostgreSQL
+1.2 ms per page (more than running it). Its text starts with :data:`PREPARED`, and
+:class:`PreparingCursor` prepares it on first use, once per connection.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from django.db.backends.postgresql.base import ServerBindingCursor
+
+# The comment a statement's text starts with to be prepared (core.rows' reads by key).
+PREPARED = "/* prepared */ "
+
+# psycopg prepares a statement after this many runs: never, unless asked (PREPARED).
+ONLY_WHEN_ASKED = sys.maxsize
+
+
+class PreparingCursor(ServerBindingCursor):
+    """Django's server-side binding cursor; a statement starting with :data:`PREPARED` is
+    prepared (psycopg keeps it per connection, up to ``prepared_max``)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        if prepare is None and isinstance(query, str) and query.startswith(PREPARED):
+            prepare = True
+        return super().execute(query, params, prepare=prepare, binary=binary)
