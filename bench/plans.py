@@ -10,7 +10,11 @@ once with ``--keep-db``), for the rule-heavy page queries whose plan depends on 
 
 - the notifications page's ids, for the viewer with the most notifications, the third
   most, and one with a few;
-- the public timeline's ids.
+- the public timeline's ids;
+
+and for the two pages' reads of their rows by key (``core.rows``), whose plan cannot depend
+on the keys and which Agora prepares (``DATABASE_PREPARED_STATEMENTS``: "prepared,
+PostgreSQL's choice" is what it does with them).
 
 Each query is captured from a real request (Django's whole handler, production settings)
 and then run N times per way on a connection of its own; the figure is the median wall
@@ -49,8 +53,9 @@ WAYS = (
 WARMUP = 6  # past the five custom plans PostgreSQL makes before it may choose a generic one
 
 
-def captured(path: str, viewer) -> tuple[str, tuple]:
-    """The SQL and values of the page-ids query a GET of ``path`` by ``viewer`` runs."""
+def captured(path: str, viewer, *, rows: bool = False) -> tuple[str, tuple]:
+    """The SQL and values of the page-ids query a GET of ``path`` by ``viewer`` runs, or with
+    ``rows`` of its read of the page's rows by key."""
     from django.db import connection
     from django.test import Client
 
@@ -66,6 +71,10 @@ def captured(path: str, viewer) -> tuple[str, tuple]:
     with connection.execute_wrapper(record):
         response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
+    if rows:
+        from core.postgres import PREPARED
+
+        return next(q for q in seen if q[0].startswith(PREPARED) and "feed_" in q[0])
     return next(q for q in seen if q[0].startswith('SELECT "feed_') and '"id" AS "pk"' in q[0])
 
 
@@ -119,17 +128,21 @@ def main() -> None:
          busiest[2]["account_id"]),
         (f"notifications, a viewer with {few['n']}", "/api/v1/notifications", few["account_id"]),
         ("public timeline", "/api/v1/timelines/public", busiest[0]["account_id"]),
+        ("notifications page's rows by key", "/api/v1/notifications", busiest[0]["account_id"]),
+        ("public timeline's rows by key", "/api/v1/timelines/public", busiest[0]["account_id"]),
     ]  # fmt: skip
     print(
         f"bench/plans.py: {options.database}, {options.runs} runs per way, median ms per execution"
     )
     print(f"  {'query':40s} {'way':40s} {'ms':>9s} {'/ client-side':>14s}")
     for label, path, viewer_id in cases:
-        sql, params = captured(path, users.get(pk=viewer_id))
+        by_key = "rows by key" in label
+        sql, params = captured(path, users.get(pk=viewer_id), rows=by_key)
         baseline = None
         for n, way in enumerate(WAYS):
-            # A generic plan can take seconds: a few runs tell its median.
-            runs = options.runs if way[3] != "force_generic_plan" else max(3, options.runs // 10)
+            # A generic plan of the rules can take seconds: a few runs tell its median.
+            generic = way[3] == "force_generic_plan" and not by_key
+            runs = max(3, options.runs // 10) if generic else options.runs
             ms = median_ms(url, sql, params, way, runs)
             baseline = baseline or ms
             shown = label if n == 0 else ""
