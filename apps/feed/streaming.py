@@ -199,7 +199,7 @@ def _status_groups(status: Status) -> list[str]:
         groups += [PUBLIC_GROUP, PUBLIC_LOCAL_GROUP]
         if statuses_with_media().filter(status_id=status.pk).exists():
             groups += [PUBLIC_MEDIA_GROUP, PUBLIC_LOCAL_MEDIA_GROUP]
-    for name in sorted({tag.name.lower() for tag in status.tags.all()}):
+    for name in sorted({tag.name.lower() for tag in selectors.status_tags(status)}):
         groups += [hashtag_group(name), hashtag_group(name, local=True)]
     return groups
 

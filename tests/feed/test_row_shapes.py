@@ -97,3 +97,34 @@ def test_a_shape_reads_by_another_column_of_its_table(statuses):
         original.account.username,
     }
     assert len(queries) == 1
+
+
+def test_mentions_and_tags_come_in_one_query_each_in_the_order_written(statuses):
+    from apps.feed.models import Mention, Tag
+    from apps.feed.selectors import prefetch_mentions_and_tags, status_mentions, status_tags
+    from tests.accounts.factories import UserFactory
+
+    original, reblog, plain = statuses
+    zed, amy = UserFactory(username="zed"), UserFactory(username="amy")
+    Mention.objects.create(status=plain, account=zed)
+    Mention.objects.create(status=plain, account=amy)
+    plain.tags.add(Tag.objects.create(name="zebra"))
+    plain.tags.add(Tag.objects.create(name="apple"))
+    original.tags.add(Tag.objects.get(name="apple"))
+    fresh = list(Status.objects.filter(pk__in=[original.pk, plain.pk]).order_by("pk"))
+
+    with CaptureQueriesContext(connection) as queries:
+        prefetch_mentions_and_tags(fresh)
+        shown = {
+            status.pk: (
+                [mention.account.username for mention in status_mentions(status)],
+                [tag.name for tag in status_tags(status)],
+            )
+            for status in fresh
+        }
+
+    assert shown == {original.pk: ([], ["apple"]), plain.pk: (["zed", "amy"], ["zebra", "apple"])}
+    assert len(queries) == 2  # mentions with their accounts, and tags: for every status
+    with CaptureQueriesContext(connection) as again:
+        prefetch_mentions_and_tags(fresh)
+    assert len(again) == 0  # loaded statuses are skipped

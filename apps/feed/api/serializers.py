@@ -29,7 +29,13 @@ from apps.feed.models import (
     StatusEdit,
     Visibility,
 )
-from apps.feed.selectors import RelationshipSets, ViewerState, status_media
+from apps.feed.selectors import (
+    RelationshipSets,
+    ViewerState,
+    status_media,
+    status_mentions,
+    status_tags,
+)
 from apps.feed.selectors.polls import poll_of
 from apps.feed.services.polls import PollParams
 from apps.media.api.serializers import MediaAttachmentSerializer
@@ -231,8 +237,8 @@ class StatusSerializer(serializers.ModelSerializer):
     bookmarked = serializers.SerializerMethodField()
     muted = serializers.SerializerMethodField()
     pinned = serializers.SerializerMethodField()
-    mentions = StatusMentionSerializer(many=True, read_only=True)
-    tags = StatusTagSerializer(many=True, read_only=True)
+    mentions = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
     emojis = serializers.SerializerMethodField()
     media_attachments = serializers.SerializerMethodField()
     application = serializers.SerializerMethodField()
@@ -303,6 +309,16 @@ class StatusSerializer(serializers.ModelSerializer):
 
     def get_pinned(self, status) -> bool:
         return status.pinned_at is not None
+
+    @extend_schema_field(StatusMentionSerializer(many=True))
+    def get_mentions(self, status) -> list:
+        mentions = StatusMentionSerializer(status_mentions(status), many=True)
+        return mentions.data  # type: ignore[return-value]  # many=True: a list
+
+    @extend_schema_field(StatusTagSerializer(many=True))
+    def get_tags(self, status) -> list:
+        tags = StatusTagSerializer(status_tags(status), many=True)
+        return tags.data  # type: ignore[return-value]  # many=True: a list
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_emojis(self, status) -> list:

@@ -117,6 +117,59 @@ def prefetch_media(statuses: Iterable[Status]) -> None:
         setattr(status, MEDIA_ATTRIBUTE, found.get(status.pk, []))
 
 
+MENTIONS_ATTRIBUTE = "_mentions_shown"
+TAGS_ATTRIBUTE = "_tags_shown"
+# A status's mentions with their accounts, and its tags, by the status's id (core.rows).
+MENTION_ROWS = RowShape(
+    "feed.status_mentions", lambda: Mention.objects.select_related("account"), key="status"
+)
+TAG_ROWS = RowShape(
+    "feed.status_tags", lambda: Status.tags.through.objects.select_related("tag"), key="status"
+)
+
+
+def mentions_and_tags_loaded(status: Status) -> bool:
+    """Whether ``status``'s mentions and tags came with it (:func:`prefetch_mentions_and_tags`,
+    or :func:`with_relations`' prefetches)."""
+    fetched = getattr(status, "_prefetched_objects_cache", {})
+    return hasattr(status, MENTIONS_ATTRIBUTE) or ("mentions" in fetched and "tags" in fetched)
+
+
+def prefetch_mentions_and_tags(statuses: Iterable[Status]) -> None:
+    """Load the mentions (with their accounts) and the tags of ``statuses``, in one query
+    each, from SQL compiled once and prepared (:mod:`core.rows`): Django's prefetching
+    built and compiled both queries for every page rendered, 1.3 ms of CPU for a status
+    just posted. Statuses that have them are skipped; each gets them in the order they
+    were written, read by :func:`status_mentions` and :func:`status_tags`."""
+    pending = [status for status in statuses if not mentions_and_tags_loaded(status)]
+    if not pending:
+        return
+    keys = [status.pk for status in pending]
+    mentions: dict[int, list[Mention]] = {key: [] for key in keys}
+    tags: dict[int, list[Tag]] = {key: [] for key in keys}
+    for mention in sorted(rows_by_keys(MENTION_ROWS, keys), key=lambda row: row.pk):
+        mentions[mention.status_id].append(mention)
+    for link in sorted(rows_by_keys(TAG_ROWS, keys), key=lambda row: row.pk):
+        tags[link.status_id].append(link.tag)
+    for status in pending:
+        setattr(status, MENTIONS_ATTRIBUTE, mentions[status.pk])
+        setattr(status, TAGS_ATTRIBUTE, tags[status.pk])
+
+
+def status_mentions(status: Status) -> list[Mention]:
+    """The mentions of ``status`` with their accounts (loaded, prefetched, or fetched now)."""
+    if hasattr(status, MENTIONS_ATTRIBUTE):
+        return getattr(status, MENTIONS_ATTRIBUTE)
+    return list(status.mentions.all())
+
+
+def status_tags(status: Status) -> list[Tag]:
+    """The tags of ``status`` (loaded, prefetched, or fetched now)."""
+    if hasattr(status, TAGS_ATTRIBUTE):
+        return getattr(status, TAGS_ATTRIBUTE)
+    return list(status.tags.all())
+
+
 def status_media(status: Status) -> list:
     """The media attachments of ``status`` (prefetched, or fetched now)."""
     if not hasattr(status, MEDIA_ATTRIBUTE):
