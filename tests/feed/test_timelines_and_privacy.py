@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.feed.models import Notification
 from core import events
+from core.postgres import PREPARED
 from tests.api_client import APIClient
 
 pytestmark = pytest.mark.django_db
@@ -248,8 +249,14 @@ def test_home_timeline_query_count_does_not_grow_with_the_page(alice, bob, carol
 
 
 def reads_mentions_or_tags(sql: str) -> bool:
-    """Whether ``sql`` reads statuses' mentions or tags (their prefetch queries)."""
-    return sql.startswith('SELECT "feed_mention".') or 'FROM "feed_tag" INNER JOIN' in sql
+    """Whether ``sql`` reads statuses' mentions or tags: their reads by status id
+    (``selectors.prefetch_mentions_and_tags``, prepared on PostgreSQL), or Django's prefetch
+    of tags for a status read alone."""
+    sql = sql.removeprefix(PREPARED)
+    return (
+        sql.startswith(('SELECT "feed_mention".', 'SELECT "feed_status_tags".'))
+        or 'FROM "feed_tag" INNER JOIN' in sql
+    )
 
 
 @pytest.mark.parametrize("timeline", ["public", "tag/tag3", "account"])
