@@ -14,7 +14,8 @@ once with ``--keep-db``), for the rule-heavy page queries whose plan depends on 
 
 and for the two pages' reads of their rows by key (``core.rows``), whose plan cannot depend
 on the keys and which Agora prepares (``DATABASE_PREPARED_STATEMENTS``: "prepared,
-PostgreSQL's choice" is what it does with them).
+PostgreSQL's choice" is what it does with them; the page-ids queries it sends with
+server-side binding, unprepared).
 
 Each query is captured from a real request (Django's whole handler, production settings)
 and then run N times per way on a connection of its own; the figure is the median wall
@@ -45,9 +46,9 @@ production_environment()
 # (label, cursor kind, prepared, PostgreSQL's plan_cache_mode)
 WAYS = (
     ("client-side binding (Django's default)", "client", False, "auto"),
-    ("server-side binding (Agora's default)", "server", False, "auto"),
+    ("server-side binding (Agora's page ids)", "server", False, "auto"),
     ("prepared, planned with the values", "server", True, "force_custom_plan"),
-    ("prepared, PostgreSQL's choice", "server", True, "auto"),
+    ("prepared, PostgreSQL's choice (Agora's reads by key)", "server", True, "auto"),
     ("prepared, generic plan", "server", True, "force_generic_plan"),
 )
 WARMUP = 6  # past the five custom plans PostgreSQL makes before it may choose a generic one
@@ -134,7 +135,7 @@ def main() -> None:
     print(
         f"bench/plans.py: {options.database}, {options.runs} runs per way, median ms per execution"
     )
-    print(f"  {'query':40s} {'way':40s} {'ms':>9s} {'/ client-side':>14s}")
+    print(f"  {'query':40s} {'way':52s} {'ms':>9s} {'/ client-side':>14s}")
     for label, path, viewer_id in cases:
         by_key = "rows by key" in label
         sql, params = captured(path, users.get(pk=viewer_id), rows=by_key)
@@ -146,7 +147,7 @@ def main() -> None:
             ms = median_ms(url, sql, params, way, runs)
             baseline = baseline or ms
             shown = label if n == 0 else ""
-            print(f"  {shown:40s} {way[0]:40s} {ms:9.2f} {ms / baseline:13.2f}x")
+            print(f"  {shown:40s} {way[0]:52s} {ms:9.2f} {ms / baseline:13.2f}x")
 
 
 if __name__ == "__main__":
