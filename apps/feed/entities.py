@@ -48,7 +48,6 @@ from apps.accounts.selectors import LazyEmojiTable, has_shortcodes
 from apps.feed.models import Status
 from apps.feed.selectors import (
     ViewerState,
-    mentions_and_tags_loaded,
     prefetch_media,
     prefetch_mentions_and_tags,
 )
@@ -94,11 +93,6 @@ def _digest_poll(digest, status: Status) -> None:
     if poll is not None:
         digest.update(model_row(poll))
         digest.update(b"ended" if poll.is_expired else b"running")
-
-
-def relations_loaded(status: Status) -> bool:
-    """Whether ``status``'s mentions and tags came with it."""
-    return mentions_and_tags_loaded(status)
 
 
 def prefetch_relations(statuses: Sequence[Status]) -> None:

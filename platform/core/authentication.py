@@ -84,8 +84,8 @@ def access_token_check(raw_token: str, *, request=None) -> TokenCheck:
     (``OAuth2Validator.validate_bearer_token``): the token found by its SHA-256 checksum
     (the indexed column; the token itself is not indexed), unexpired, restricted to
     the ``request``'s URI when it names resources (RFC 8707), of an application still usable; in one
-    query (:data:`TOKEN_ROWS`, compiled once), without building oauthlib's request (the request's headers, parameters and
-    body, copied and re-encoded for every API call). Nothing is cached: a revoked token
+    query (:data:`TOKEN_ROWS`, compiled once), without building oauthlib's request (the
+    request's headers, parameters and body, copied and re-encoded for every API call). Nothing is cached: a revoked token
     is refused from the moment it is deleted, and the account's standing is read from the
     row this query loads.
     """

@@ -92,8 +92,8 @@ class RowShape:
     ``build`` must make the same query on every call: relations and annotations, never a
     request's values (the SQL is reused as compiled, with only the keys changed), and no
     ``prefetch_related`` (refused). ``key`` is the field the keys are matched against: the
-    primary key, or another column of the model's own table (a unique one, such as a
-    token's checksum, to read one row by it).
+    primary key by default, or another column of the model's own table, unique (a token
+    by its checksum) or not (every mention of some statuses, by their status).
     """
 
     name: str

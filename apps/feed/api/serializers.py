@@ -32,6 +32,7 @@ from apps.feed.models import (
 from apps.feed.selectors import (
     RelationshipSets,
     ViewerState,
+    mentions_and_tags_loaded,
     status_media,
     status_mentions,
     status_tags,
@@ -263,7 +264,7 @@ class StatusSerializer(serializers.ModelSerializer):
         list_serializer_class = StatusListSerializer
 
     def to_representation(self, instance):
-        if not self.context.get(entities.PLAIN) and not entities.relations_loaded(instance):
+        if not self.context.get(entities.PLAIN) and not mentions_and_tags_loaded(instance):
             # One status rendered alone (an answer, a stream event) and read without its
             # mentions and tags (a page's rows are: entities.render fetches them for the
             # statuses it renders): each relation in one query, not one per mention.
