@@ -65,3 +65,21 @@ def _flush_traces(**kwargs) -> None:
     from core import tracing
 
     tracing.force_flush()
+
+
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def _database_connections_as_after_a_request(sender=None, **kwargs) -> None:
+    """Around each task, hand back the database connection as Django does after a request:
+    a pooled one goes back to its pool, and one that broke or outlived
+    ``DATABASE_CONN_MAX_AGE`` is closed.
+
+    Celery's Django fixup would close the whole pool instead, so every task connected
+    anew (``CELERY_DB_REUSE_MAX`` keeps it from doing so). A task run eagerly runs inside
+    its caller's request or transaction, whose connection is not the task's to close.
+    """
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

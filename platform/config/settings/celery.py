@@ -1,5 +1,7 @@
 """Celery: a file broker under var/ by default, Redis in production."""
 
+import sys
+
 from kombu import Queue
 
 from .cache import REDIS_URL
@@ -72,6 +74,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A task hands its database connection back as a request does (config.celery), not as
+# Celery's Django fixup would: its prefork worker closes the whole connection pool before
+# and after every task (celery/celery#10554), so each task opened two new PostgreSQL
+# connections, which cost more CPU than the tasks themselves (bench/load.py). The fixup
+# closes connections only every CELERY_DB_REUSE_MAX tasks; this never comes.
+CELERY_DB_REUSE_MAX = sys.maxsize
 # Workers and beat log through Django's LOGGING (JSON lines), like the web process.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
