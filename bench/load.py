@@ -717,6 +717,8 @@ class Step:
     body_bytes: int = 0
     samples: list[str] = field(default_factory=list)
     streamed: int = 0
+    # CPU milliseconds per answered request, by part (CpuMeter.PARTS), when measured.
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> int:
@@ -778,6 +780,65 @@ async def warm_up(session, base: str, workloads: Workloads, workload: str, optio
                 await send(session, base, workloads.next(workload), timeout)
 
     await asyncio.gather(*(client() for _ in range(2 * workers)))
+
+
+class CpuMeter:
+    """CPU seconds each part of the system under test used, read from ``/proc`` (Linux).
+
+    The parts: the ASGI server being driven (its process tree), the Celery worker (its
+    tree), PostgreSQL and Redis (every process of theirs on the machine). A process that
+    exited between two readings takes its CPU time with it (a PostgreSQL backend whose
+    connection closed), so a part that churns processes reads low. Elsewhere than Linux
+    it reads nothing, and no CPU line is printed.
+    """
+
+    PARTS = ("server", "worker", "postgres", "redis")
+
+    def __init__(self, *, server: int, worker: int):
+        self.roots = {"server": server, "worker": worker}
+
+    @staticmethod
+    def _processes() -> dict[int, tuple[str, int, float]]:
+        """pid -> (command name, parent pid, CPU seconds) of every process readable."""
+        found = {}
+        tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        for entry in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                text = entry.read_text()
+                name = text[text.index("(") + 1 : text.rindex(")")]
+                fields = text[text.rindex(")") + 2 :].split()
+                found[int(entry.parent.name)] = (
+                    name, int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+                )  # fmt: skip
+        return found
+
+    def read(self) -> dict[str, float]:
+        processes = self._processes()
+        children: dict[int, list[int]] = {}
+        for pid, (_name, parent, _cpu) in processes.items():
+            children.setdefault(parent, []).append(pid)
+
+        def tree(root: int) -> list[int]:
+            pids, todo = [], [root]
+            while todo:
+                pid = todo.pop()
+                pids.append(pid)
+                todo.extend(children.get(pid, ()))
+            return pids
+
+        used = {part: sum(processes[pid][2] for pid in tree(root) if pid in processes)
+                for part, root in self.roots.items()}  # fmt: skip
+        used["postgres"] = sum(cpu for name, _p, cpu in processes.values() if name == "postgres")
+        used["redis"] = sum(
+            cpu for name, _p, cpu in processes.values() if name.startswith("redis-server")
+        )
+        return used
+
+    def per_request(self, before: dict[str, float], requests: int) -> dict[str, float]:
+        if not before or not requests:
+            return {}
+        after = self.read()
+        return {part: (after[part] - before[part]) * 1000 / requests for part in self.PARTS}
 
 
 async def run_step(session, base: str, workloads: Workloads, step: Step, options) -> Step:
@@ -870,14 +931,16 @@ async def close_streams(session, tasks) -> None:
 
 
 def queue_length(options) -> int:
+    """Tasks waiting on every queue a worker consumes (the default, media, moderation)."""
     import redis
 
-    return redis.Redis.from_url(options.redis).llen("celery")
+    broker = redis.Redis.from_url(options.redis)
+    return sum(broker.llen(queue) for queue in ("celery", "media", "moderation"))
 
 
 async def settle(options) -> None:
-    """Wait (up to 60 s) for the Celery queue to empty, so a step does not pay for the
-    previous one's fan-out."""
+    """Wait (up to 60 s) for the Celery queues to empty, so a step does not pay for the
+    previous one's fan-out, and a step's CPU includes the work it queued."""
     for _ in range(600):
         if queue_length(options) == 0:
             return
@@ -896,20 +959,31 @@ def report_step(step: Step) -> None:
         f"errors {errors}  ~{size / 1024:.1f} KiB{streamed}",
         flush=True,
     )
+    if step.cpu:
+        print(
+            "        cpu ms/request: "
+            + "  ".join(f"{part} {step.cpu[part]:.1f}" for part in CpuMeter.PARTS)
+            + f"  total {sum(step.cpu.values()):.1f}"
+        )
     for sample in step.samples:
         print(f"        {sample}")
 
 
 async def ramp(session, base: str, target: str, workload: str, workloads: Workloads, options,
-               streams: Counter | None) -> list[Step]:  # fmt: skip
-    """The rates in turn, until two steps fail (p95 over budget or any answer not 2xx)."""
+               streams: Counter | None, meter: CpuMeter) -> list[Step]:  # fmt: skip
+    """The rates in turn, until two steps fail (p95 over budget or any answer not 2xx).
+
+    Each step's CPU is read from its start until the queues it filled are empty."""
     steps, failed = [], 0
     for rate in options.rates:
         await settle(options)
         before = streams["events"] if streams is not None else 0
+        cpu_before = meter.read()
         step = await run_step(
             session, base, workloads, Step(target, workload, rate, options.duration), options
         )
+        await settle(options)
+        step.cpu = meter.per_request(cpu_before, step.ok)
         if streams is not None:
             step.streamed = streams["events"] - before
         report_step(step)
@@ -937,8 +1011,12 @@ async def measure(options, population: Population, servers: Servers, workers: in
         stream_failures = 0
         print(f"\n{workload} ({workers} worker{'s' * (workers > 1)}; {load_average()})", flush=True)
         results: dict[str, list[Step]] = {}
-        for target, port in (("agora", servers.agora_port), ("floor", servers.floor_port)):
+        for target, port, server in (
+            ("agora", servers.agora_port, servers.agora),
+            ("floor", servers.floor_port, servers.floor),
+        ):
             base = f"http://127.0.0.1:{port}"
+            meter = CpuMeter(server=server.pid, worker=servers.worker.pid)
             workloads = Workloads(population, options.seed)
             connector = aiohttp.TCPConnector(limit=options.connections)
             async with aiohttp.ClientSession(connector=connector) as session:
@@ -956,7 +1034,7 @@ async def measure(options, population: Population, servers: Servers, workers: in
                 try:
                     await warm_up(session, base, workloads, workload, options, workers)
                     results[target] = await ramp(
-                        session, base, target, workload, workloads, options, streams
+                        session, base, target, workload, workloads, options, streams, meter
                     )
                 finally:
                     if stream_handles is not None:
