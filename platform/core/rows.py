@@ -6,7 +6,7 @@ shape on every request, yet Django compiles it to SQL every time, and with its r
 (``select_related``) that costs about as much CPU as PostgreSQL takes to answer it: 1.2 ms
 for 24 statuses with their authors and reblogged originals.
 
-:func:`rows_by_keys` compiles a shape once per thread and database connection, with the
+:func:`rows_by_keys` compiles a shape once per process and database, with the
 keys as one array parameter (``pk = ANY(%s)``, so the text is the same whatever their
 number), and builds each row's model instances as Django's own ``ModelIterable`` does:
 the same converters, ``from_db`` and related populators. A shape must not depend on the
@@ -18,7 +18,6 @@ them. On a database without arrays (SQLite) the rows are read the ordinary way.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,8 +29,7 @@ from django.db.models.query import get_related_populators
 
 from core.postgres import PREPARED
 
-_compiled = threading.local()
-# The model of each shape (the same in every thread).
+# The model of each shape.
 _models: dict[str, Any] = {}
 
 
@@ -41,7 +39,6 @@ class _Keys(list):
 
 @dataclass(frozen=True)
 class _Shape:
-    connection: Any  # the DatabaseWrapper the SQL was compiled for
     sql: str
     params: tuple
     keys_at: int  # where the keys go in ``params``
@@ -50,6 +47,15 @@ class _Shape:
     model_fields: slice
     related_populators: list
     annotation_col_map: dict[str, int]
+
+
+# Each shape compiled, by its name and database alias, shared by every thread. Under ASGI
+# each request runs its synchronous code in a thread of its own (Django's handler gives
+# every request its own asgiref ThreadSensitiveContext, and so a new thread), with new
+# connection objects: a cache per thread, or per connection object, compiled every shape
+# again on every request. What a compiled shape keeps of the connection it was compiled
+# on (its compiler's result converters, its operations) reads no connection state.
+_compiled: dict[tuple[str, str], _Shape] = {}
 
 
 def _key_field(model, key: str):
@@ -72,7 +78,6 @@ def _compile(rows: QuerySet, key: str, db: str) -> _Shape:
     fields = klass_info["select_fields"]
     model_fields = slice(fields[0], fields[-1] + 1)
     return _Shape(
-        connection=connections[db],
         sql=PREPARED + sql,  # its plan cannot depend on the keys: prepared (core.postgres)
         params=tuple(params),
         keys_at=keys_at,
@@ -105,8 +110,8 @@ def rows_by_keys(shape: RowShape, keys: Sequence[Any]) -> list[Any]:
     """The rows of ``shape`` whose key (its primary key, or ``shape.key``) is in ``keys``, in
     no particular order.
 
-    The shape's query is built and compiled the first time a thread reads it from a
-    database, and its SQL reused from then on. The database is chosen on every call
+    The shape's query is built and compiled the first time the process reads it from a
+    database, and its SQL reused from then on, by every thread. The database is chosen on every call
     (``DATABASE_REPLICA_URLS``' router: a replica, or the primary after the account's own
     write).
     """
@@ -122,12 +127,9 @@ def rows_by_keys(shape: RowShape, keys: Sequence[Any]) -> list[Any]:
     connection = connections[db]
     if connection.vendor != "postgresql":
         return list(shape.build().using(db).filter(**{f"{shape.key}__in": keys}))
-    shapes = getattr(_compiled, "shapes", None)
-    if shapes is None:
-        shapes = _compiled.shapes = {}
-    compiled = shapes.get((shape.name, db))
-    if compiled is None or compiled.connection is not connection:
-        compiled = shapes[(shape.name, db)] = _compile(shape.build().using(db), shape.key, db)
+    compiled = _compiled.get((shape.name, db))
+    if compiled is None:
+        compiled = _compiled[(shape.name, db)] = _compile(shape.build().using(db), shape.key, db)
     params = list(compiled.params)
     params[compiled.keys_at] = list(keys)
     with connection.cursor() as cursor:

@@ -4,7 +4,7 @@ relation and annotation their ordinary queryset would load, in one query."""
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from apps.feed.fanout.reads import HOME_ROWS
@@ -60,7 +60,7 @@ def test_any_number_of_keys_reuses_the_shape_compiled_once(statuses, monkeypatch
         return real_compile(queryset, key, db)
 
     monkeypatch.setattr(rows, "_compile", counting)
-    monkeypatch.setattr(rows, "_compiled", threading.local())  # nothing compiled before
+    monkeypatch.setattr(rows, "_compiled", {})  # nothing compiled before
     shape = RowShape("tests.home", HOME_ROWS.build)
     original, reblog, plain = statuses
 
@@ -72,6 +72,33 @@ def test_any_number_of_keys_reuses_the_shape_compiled_once(statuses, monkeypatch
     assert {s.pk: s.reblog_of for s in second}[reblog.pk] == original
     # PostgreSQL: compiled once, the keys one array parameter. SQLite has no arrays: each
     # read is an ordinary query.
+    assert compiled == (["default"] if connection.vendor == "postgresql" else [])
+
+
+def test_a_shape_compiled_in_one_thread_is_not_compiled_again_in_another(statuses, monkeypatch):
+    # Under ASGI each request runs in a thread of its own, with connection objects of its own.
+    compiled = []
+    real_compile = rows._compile
+
+    def counting(queryset, key, db):
+        compiled.append(db)
+        return real_compile(queryset, key, db)
+
+    monkeypatch.setattr(rows, "_compile", counting)
+    monkeypatch.setattr(rows, "_compiled", {})
+    shape = RowShape("tests.threads", HOME_ROWS.build)
+    rows_by_keys(shape, [statuses[2].pk])
+
+    def in_another_thread():
+        try:
+            rows_by_keys(shape, [statuses[2].pk])  # its own connection: the rows are not
+        finally:  # committed, so it finds none; what counts is that it compiles nothing
+            connections.close_all()
+
+    thread = threading.Thread(target=in_another_thread)
+    thread.start()
+    thread.join()
+
     assert compiled == (["default"] if connection.vendor == "postgresql" else [])
 
 
