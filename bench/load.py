@@ -812,7 +812,8 @@ class CpuMeter:
                 )  # fmt: skip
         return found
 
-    def read(self) -> dict[str, float]:
+    def read(self) -> dict[str, dict[int, float]]:
+        """Each part's processes now: pid -> CPU seconds."""
         processes = self._processes()
         children: dict[int, list[int]] = {}
         for pid, (_name, parent, _cpu) in processes.items():
@@ -826,19 +827,30 @@ class CpuMeter:
                 todo.extend(children.get(pid, ()))
             return pids
 
-        used = {part: sum(processes[pid][2] for pid in tree(root) if pid in processes)
-                for part, root in self.roots.items()}  # fmt: skip
-        used["postgres"] = sum(cpu for name, _p, cpu in processes.values() if name == "postgres")
-        used["redis"] = sum(
-            cpu for name, _p, cpu in processes.values() if name.startswith("redis-server")
-        )
-        return used
+        parts = {part: {pid: processes[pid][2] for pid in tree(root) if pid in processes}
+                 for part, root in self.roots.items()}  # fmt: skip
+        parts["postgres"] = {
+            pid: cpu for pid, (name, _p, cpu) in processes.items() if name == "postgres"
+        }
+        parts["redis"] = {
+            pid: cpu
+            for pid, (name, _p, cpu) in processes.items()
+            if name.startswith("redis-server")
+        }
+        return parts
 
-    def per_request(self, before: dict[str, float], requests: int) -> dict[str, float]:
-        if not before or not requests:
+    def per_request(self, before: dict[str, dict[int, float]], requests: int) -> dict[str, float]:
+        """CPU milliseconds per request each part used since ``before`` (by the processes
+        alive now: one that exited in between is not counted, one started is whole)."""
+        if not requests or not any(before.values()):
             return {}
         after = self.read()
-        return {part: (after[part] - before[part]) * 1000 / requests for part in self.PARTS}
+        return {
+            part: sum(cpu - before[part].get(pid, 0.0) for pid, cpu in after[part].items())
+            * 1000
+            / requests
+            for part in self.PARTS
+        }
 
 
 async def run_step(session, base: str, workloads: Workloads, step: Step, options) -> Step:
