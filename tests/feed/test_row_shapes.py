@@ -51,16 +51,22 @@ def test_a_shape_reads_the_rows_its_queryset_would_in_one_query(statuses):
     assert len(queries) == 1  # relations and annotations came with the rows
 
 
-def test_any_number_of_keys_reuses_the_shape_compiled_once(statuses, monkeypatch):
-    compiled = []
+@pytest.fixture
+def compiled(monkeypatch) -> list[str]:
+    """The database of each shape compiled from now on (nothing compiled before)."""
+    found: list[str] = []
     real_compile = rows._compile
 
     def counting(queryset, key, db):
-        compiled.append(db)
+        found.append(db)
         return real_compile(queryset, key, db)
 
     monkeypatch.setattr(rows, "_compile", counting)
-    monkeypatch.setattr(rows, "_compiled", {})  # nothing compiled before
+    monkeypatch.setattr(rows, "_compiled", {})
+    return found
+
+
+def test_any_number_of_keys_reuses_the_shape_compiled_once(statuses, compiled):
     shape = RowShape("tests.home", HOME_ROWS.build)
     original, reblog, plain = statuses
 
@@ -75,17 +81,8 @@ def test_any_number_of_keys_reuses_the_shape_compiled_once(statuses, monkeypatch
     assert compiled == (["default"] if connection.vendor == "postgresql" else [])
 
 
-def test_a_shape_compiled_in_one_thread_is_not_compiled_again_in_another(statuses, monkeypatch):
+def test_a_shape_compiled_in_one_thread_is_not_compiled_again_in_another(statuses, compiled):
     # Under ASGI each request runs in a thread of its own, with connection objects of its own.
-    compiled = []
-    real_compile = rows._compile
-
-    def counting(queryset, key, db):
-        compiled.append(db)
-        return real_compile(queryset, key, db)
-
-    monkeypatch.setattr(rows, "_compile", counting)
-    monkeypatch.setattr(rows, "_compiled", {})
     shape = RowShape("tests.threads", HOME_ROWS.build)
     rows_by_keys(shape, [statuses[2].pk])
 
