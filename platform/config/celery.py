@@ -67,6 +67,24 @@ def _flush_traces(**kwargs) -> None:
     tracing.force_flush()
 
 
+@signals.worker_init.connect
+def _close_start_up_connections(**kwargs) -> None:
+    """Close the database connections the worker's start-up opened, before its pool starts.
+
+    Celery's Django fixup closed them when it installed itself, until
+    ``CELERY_DB_REUSE_MAX`` kept it from closing anything. A solo or threads pool then
+    sends ``worker_process_init`` in this very process, where the fixup closes the socket
+    of any connection still open, as it must after a fork: a pooled connection left open
+    went back to its pool with its socket closed under it, its file descriptor was reused
+    by the next connection opened, and the two connections, one socket between them,
+    hung the worker on its first task.
+    """
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        connection.close()
+
+
 @signals.task_prerun.connect
 @signals.task_postrun.connect
 def _database_connections_as_after_a_request(sender=None, **kwargs) -> None:
