@@ -18,6 +18,15 @@ from tests.feed.factories import StatusFactory
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_session():
+    """Each test starts on a new PostgreSQL session: prepared statements belong to a session,
+    and a pooled connection carries those of the tests before (a token check prepares its
+    read by key)."""
+    connection.close()
+    connection.close_pool()
+
+
 def _last_query_of(backend_pid: int) -> str:
     """What another session sees as ``backend_pid``'s last query (pg_stat_activity)."""
     with psycopg.connect(**connection.get_connection_params() | {"autocommit": True}) as other:
