@@ -69,20 +69,23 @@ def _flush_traces(**kwargs) -> None:
 
 @signals.worker_init.connect
 def _close_start_up_connections(**kwargs) -> None:
-    """Close the database connections the worker's start-up opened, before its pool starts.
+    """Close the database connections, and their pools, that the worker's start-up opened,
+    before its pool of task runners starts.
 
-    Celery's Django fixup closed them when it installed itself, until
-    ``CELERY_DB_REUSE_MAX`` kept it from closing anything. A solo or threads pool then
+    Celery's Django fixup did so when it installed itself, until ``CELERY_DB_REUSE_MAX``
+    kept it from closing anything. Left open, a prefork worker's children would inherit
+    the pool and close it, on sockets shared with this process. A solo or threads pool
     sends ``worker_process_init`` in this very process, where the fixup closes the socket
-    of any connection still open, as it must after a fork: a pooled connection left open
-    went back to its pool with its socket closed under it, its file descriptor was reused
-    by the next connection opened, and the two connections, one socket between them,
-    hung the worker on its first task.
+    of any connection still open, as it must after a fork: that connection went back to
+    its pool with its socket closed under it, the next connection opened reused its file
+    descriptor, and the two, one socket between them, hung the worker on its first task.
     """
     from django.db import connections
 
     for connection in connections.all(initialized_only=True):
         connection.close()
+        if hasattr(connection, "close_pool"):  # PostgreSQL's backend
+            connection.close_pool()
 
 
 @signals.task_prerun.connect
