@@ -152,3 +152,55 @@ def test_mentions_and_tags_come_in_one_query_each_in_the_order_written(statuses)
     with CaptureQueriesContext(connection) as again:
         prefetch_mentions_and_tags(fresh)
     assert len(again) == 0  # loaded statuses are skipped
+
+
+# Keys as one parameter in hand-written SQL (core.rows.any_of) ------------------------
+
+
+def test_any_of_matches_the_keys_however_often_the_statement_names_them(statuses):
+    original, reblog, plain = statuses
+    among, keys = rows.any_of("keys", [original.pk, plain.pk], connection=connection)
+    table = Status._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 'a', id FROM {table} WHERE id {among}"  # noqa: S608
+            f" UNION ALL SELECT 'b', id FROM {table} WHERE id {among} AND text = %(text)s",
+            {"text": "plain", **keys},
+        )
+        found = sorted(cursor.fetchall())
+
+    assert found == sorted([("a", original.pk), ("a", plain.pk), ("b", plain.pk)])
+
+
+def test_any_of_no_keys_matches_nothing(statuses):
+    among, keys = rows.any_of("keys", [], connection=connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {Status._meta.db_table} WHERE id {among}", keys)  # noqa: S608
+        assert cursor.fetchall() == []
+
+
+def test_a_page_s_viewer_state_is_one_statement_whatever_the_page_s_length(statuses):
+    """On PostgreSQL the favourites, reblogs, bookmarks and mutes of a page are read by one
+    statement text for any page, with few enough parameters that psycopg caches its parse."""
+    if connection.vendor != "postgresql":
+        pytest.skip("an IN list of one parameter per key elsewhere")
+    from psycopg._queries import MAX_CACHED_STATEMENT_PARAMS
+
+    from apps.feed.selectors.statuses import viewer_state
+    from tests.accounts.factories import UserFactory
+
+    viewer = UserFactory()
+    sent: list[tuple[str, int]] = []
+
+    def record(execute, sql, params, many, context):
+        if "SELECT 'f', status_id" in sql:
+            sent.append((sql, len(params)))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        viewer_state(viewer=viewer, statuses=statuses[:1])
+        viewer_state(viewer=viewer, statuses=[*statuses, *StatusFactory.create_batch(20)])
+
+    (short_sql, short_params), (long_sql, long_params) = sent
+    assert short_sql == long_sql
+    assert short_params == long_params <= MAX_CACHED_STATEMENT_PARAMS

@@ -34,6 +34,7 @@ from apps.feed.models import (
     Visibility,
 )
 from core import memberships
+from core.rows import any_of
 
 
 class HomeRow(NamedTuple):
@@ -100,45 +101,35 @@ def home_relations(*, viewer, rows: Sequence[HomeRow]) -> HomeRelations:
     relations = HomeRelations({}, set(), set(), set())
     if not rows:
         return relations
-    accounts_in = ", ".join(["%s"] * len(account_ids))
-    statuses_in = ", ".join(["%s"] * len(status_ids))
-    carried_in = ", ".join(["%s"] * len(carried))
-    now = timezone.now()
-    # Only table names and placeholders are formatted in; every value is a parameter.
+    accounts_in, accounts = any_of("accounts", account_ids, connection=connection)
+    statuses_in, statuses = any_of("statuses", status_ids, connection=connection)
+    carried_in, carried_params = any_of("carried", carried, connection=connection)
+    # Only table names and the keys' conditions (named parameters) are formatted in; every
+    # value is a parameter.
     sql = f"""
         SELECT 'follow', target_id, show_reblogs FROM {Follow._meta.db_table}
-         WHERE account_id = %s AND target_id IN ({accounts_in})
+         WHERE account_id = %(viewer)s AND target_id {accounts_in}
         UNION ALL SELECT 'block', target_id, FALSE FROM {Block._meta.db_table}
-         WHERE account_id = %s AND target_id IN ({accounts_in})
+         WHERE account_id = %(viewer)s AND target_id {accounts_in}
         UNION ALL SELECT 'block', account_id, FALSE FROM {Block._meta.db_table}
-         WHERE target_id = %s AND account_id IN ({accounts_in})
+         WHERE target_id = %(viewer)s AND account_id {accounts_in}
         UNION ALL SELECT 'mute', target_id, FALSE FROM {Mute._meta.db_table}
-         WHERE account_id = %s AND target_id IN ({accounts_in})
-           AND (expires_at IS NULL OR expires_at > %s)
+         WHERE account_id = %(viewer)s AND target_id {accounts_in}
+           AND (expires_at IS NULL OR expires_at > %(now)s)
         UNION ALL SELECT 'mention', status_id, FALSE FROM {Mention._meta.db_table}
-         WHERE account_id = %s AND status_id IN ({statuses_in})
+         WHERE account_id = %(viewer)s AND status_id {statuses_in}
         UNION ALL SELECT 'tag', status_id, FALSE FROM {Status.tags.through._meta.db_table}
-         WHERE status_id IN ({statuses_in}) AND tag_id IN (
-           SELECT tag_id FROM {TagFollow._meta.db_table} WHERE account_id = %s)
+         WHERE status_id {statuses_in} AND tag_id IN (
+           SELECT tag_id FROM {TagFollow._meta.db_table} WHERE account_id = %(viewer)s)
         UNION ALL SELECT 'exclusive', m.account_id, FALSE FROM {ListAccount._meta.db_table} m
          JOIN {List._meta.db_table} l ON l.id = m.list_id
-         WHERE l.account_id = %s AND l.exclusive AND m.account_id IN ({accounts_in})
+         WHERE l.account_id = %(viewer)s AND l.exclusive AND m.account_id {accounts_in}
         UNION ALL SELECT 'poll', status_id, FALSE FROM {Poll._meta.db_table}
-         WHERE status_id IN ({carried_in})
+         WHERE status_id {carried_in}
         UNION ALL SELECT 'quote', status_id, FALSE FROM {Quote._meta.db_table}
-         WHERE status_id IN ({carried_in})
+         WHERE status_id {carried_in}
     """  # noqa: S608
-    params = [
-        viewer.pk, *account_ids,
-        viewer.pk, *account_ids,
-        viewer.pk, *account_ids,
-        viewer.pk, *account_ids, now,
-        viewer.pk, *status_ids,
-        *status_ids, viewer.pk,
-        viewer.pk, *account_ids,
-        *carried,
-        *carried,
-    ]  # fmt: skip
+    params = {"viewer": viewer.pk, "now": timezone.now(), **accounts, **statuses, **carried_params}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for kind, target, flag in cursor.fetchall():

@@ -19,6 +19,7 @@ from apps.feed.models import AccountNote, AccountPin, Block, Follow, FollowReque
 from core import errors
 from core.ids import parse_id
 from core.pagination import PageParams, paginate_queryset
+from core.rows import any_of
 
 
 def active_mutes(viewer) -> QuerySet:
@@ -159,16 +160,17 @@ def relationships(*, viewer, account_ids: Iterable[int]) -> RelationshipSets:
 
 def _notes_and_endorsements(*, viewer, ids: list[int], into: RelationshipSets) -> None:
     """The viewer's notes on and endorsements of ``ids``, in one round trip."""
-    placeholders = ", ".join(["%s"] * len(ids))
-    # Only table names and placeholders are formatted in; every value is a parameter.
+    among, targets = any_of("targets", ids, connection=connection)
+    # Only table names and the targets' condition (named parameters) are formatted in;
+    # every value is a parameter.
     sql = f"""
         SELECT 'n', target_id, comment FROM {AccountNote._meta.db_table}
-         WHERE account_id = %s AND target_id IN ({placeholders})
+         WHERE account_id = %(viewer)s AND target_id {among}
         UNION ALL SELECT 'p', target_id, '' FROM {AccountPin._meta.db_table}
-         WHERE account_id = %s AND target_id IN ({placeholders})
+         WHERE account_id = %(viewer)s AND target_id {among}
     """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [viewer.pk, *ids, viewer.pk, *ids])
+        cursor.execute(sql, {"viewer": viewer.pk, **targets})
         for kind, target_id, comment in cursor.fetchall():
             if kind == "n":
                 into.notes[target_id] = comment
