@@ -65,6 +65,7 @@ from apps.feed.models.statuses import (
     StatusEdit,
     StatusQuerySet,
     Tag,
+    visible_status,
 )
 from apps.feed.models.watching import StatusWatch
 
@@ -108,6 +109,7 @@ __all__ = [
     "Status",
     "StatusEdit",
     "StatusQuerySet",
+    "visible_status",
     "StatusWatch",
     "SuggestionDismissal",
     "Tag",
