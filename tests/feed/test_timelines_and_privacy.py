@@ -1,11 +1,14 @@
 """Timelines, relationships and privacy: what each account may see, by every endpoint."""
 
+import datetime as dt
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from apps.feed.models import Notification
+from apps.feed.models import Mute, Notification
 from core import events
 from core.postgres import PREPARED
 from tests.api_client import APIClient
@@ -104,6 +107,21 @@ def test_mute_hides_from_home_and_notifications(alice, bob):
     assert [a["id"] for a in alice.client.get("/api/v1/mutes").json()] == [bob.id]
     alice.client.post(f"/api/v1/accounts/{bob.id}/unmute")
     assert len(ids(alice.client.get("/api/v1/timelines/home"))) == 2
+
+
+def test_a_mute_hides_from_the_public_and_tag_timelines_until_it_expires(alice, bob, carol):
+    loud = bob.post("noise #loud")
+    calm = carol.post("calm #loud")
+    alice.client.post(f"/api/v1/accounts/{bob.id}/mute", {"duration": 60}, format="json")
+
+    for path in ("/api/v1/timelines/public", "/api/v1/timelines/tag/loud"):
+        assert ids(alice.client.get(path)) == [calm["id"]]
+        assert ids(carol.client.get(path)) == [calm["id"], loud["id"]]  # only alice muted bob
+
+    Mute.objects.filter(account=alice.account).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert ids(alice.client.get("/api/v1/timelines/public")) == [calm["id"], loud["id"]]
 
 
 def test_locked_account_gets_follow_requests(alice, bob):

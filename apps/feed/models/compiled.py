@@ -89,11 +89,14 @@ class CompiledCondition:
     apply, beyond whether there is a viewer and how many creators). ``path`` is where the
     condition is importable from (``"package.module.NAME"``): a query using it is pickled
     with that reference, as Django pickles querysets (the compiled templates stay behind).
+    ``key`` is the field of that model the outer row's key is matched against: its
+    primary key by default, or another (a mute by its ``target_id``).
     """
 
-    def __init__(self, build: Build, *, path: str) -> None:
+    def __init__(self, build: Build, *, path: str, key: str = "pk") -> None:
         self.build = build
         self.path = path
+        self.key = key
         self.template = lru_cache(maxsize=256)(self._compile)
 
     def __reduce__(self):
@@ -102,7 +105,7 @@ class CompiledCondition:
     def _compile(self, shape: Shape) -> Template:
         viewer_id = VIEWER_SENTINEL if shape.has_viewer else None
         creators = [FIRST_MEMBER_SENTINEL - n for n in range(shape.members)]
-        queryset = self.build(viewer_id, creators, NOW_SENTINEL).filter(pk=KEY_SENTINEL)
+        queryset = self.build(viewer_id, creators, NOW_SENTINEL).filter(**{self.key: KEY_SENTINEL})
         query = queryset.query.exists(limit=False)
         query.alias_prefix = ALIAS_PREFIX
         query.change_aliases(

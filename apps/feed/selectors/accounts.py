@@ -10,12 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User, able_to_act_q
 from apps.feed.models import AccountNote, AccountPin, Block, Follow, FollowRequest, Mute
+from apps.feed.models.compiled import CompiledCondition, Holds
 from core import errors
 from core.ids import parse_id
 from core.pagination import PageParams, paginate_queryset
@@ -24,18 +25,29 @@ from core.rows import any_of
 
 def active_mutes(viewer) -> QuerySet:
     """The viewer's mutes in force now (a mute whose time ran out no longer counts)."""
-    return Mute.objects.filter(account=viewer).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    return _mutes_in_force(viewer.pk, (), timezone.now())
+
+
+def _mutes_in_force(viewer_id: int | None, _creators, now) -> QuerySet:
+    return Mute.objects.filter(account_id=viewer_id).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
     )
+
+
+# "The viewer mutes the account whose id is the key", compiled once (as the visibility
+# rules are: apps.feed.models.compiled). Built with the ORM on every read, the two
+# conditions of without_muted cost the public timeline 4.5 ms of CPU a page.
+MUTING = CompiledCondition(_mutes_in_force, path=f"{__name__}.MUTING", key="target_id")
 
 
 def without_muted(queryset: QuerySet, viewer) -> QuerySet:
     """Statuses of ``queryset`` less those by, or reblogging, accounts the viewer mutes."""
     if viewer is None or not viewer.is_authenticated:
         return queryset
-    muted = active_mutes(viewer).filter(target=OuterRef("account"))
-    muted_original = active_mutes(viewer).filter(target=OuterRef("reblog_of__account"))
-    return queryset.exclude(Exists(muted)).exclude(Exists(muted_original))
+    now = timezone.now()
+    return queryset.exclude(
+        Holds(MUTING, F("account_id"), viewer_id=viewer.pk, creators=(), now=now)
+    ).exclude(Holds(MUTING, F("reblog_of__account_id"), viewer_id=viewer.pk, creators=(), now=now))
 
 
 def account_get_for_viewer(*, viewer, account_id) -> User:
