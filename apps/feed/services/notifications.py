@@ -117,7 +117,8 @@ def notifications_create(
     A dropped notification is not stored; a filtered one is stored ``filtered``, neither
     streamed nor pushed, and a filtered mention or quote joins the recipient's request
     from ``actor``. The rest are streamed and pushed after commit. A fixed number of
-    queries whatever the number of recipients. Returns the stored notifications.
+    queries whatever the number of recipients (none, given an empty list). Returns the
+    stored notifications.
     """
     if isinstance(recipient_ids, list) and not recipient_ids:
         return []

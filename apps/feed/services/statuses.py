@@ -275,10 +275,13 @@ def _status_insert(
             status=status,
         )
         if visibility in (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE):
-            # Followers who asked to be told (Mastodon's ``notify``), in one query however many.
+            # Followers who asked to be told (Mastodon's ``notify``), in one query however
+            # many; read first, as most posts have none, and then nothing more is built.
             notifications_create(
-                recipient_ids=Follow.objects.filter(target=author, notify=True).values(
-                    "account_id"
+                recipient_ids=list(
+                    Follow.objects.filter(target=author, notify=True).values_list(
+                        "account_id", flat=True
+                    )
                 ),
                 actor=author,
                 type=Notification.Type.STATUS,
@@ -375,7 +378,9 @@ def status_edit(
             status=status,
         )
         notifications_create(
-            recipient_ids=Status.objects.filter(reblog_of=status).values("account_id"),
+            recipient_ids=list(
+                Status.objects.filter(reblog_of=status).values_list("account_id", flat=True)
+            ),
             actor=editor,
             type=Notification.Type.UPDATE,
             status=status,
