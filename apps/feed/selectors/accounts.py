@@ -29,6 +29,8 @@ def active_mutes(viewer) -> QuerySet:
 
 
 def _mutes_in_force(viewer_id: int | None, _creators, now) -> QuerySet:
+    """The mutes of ``viewer_id`` in force at ``now``: what :func:`active_mutes` reads and
+    :data:`MUTING` compiles (a CompiledCondition's builder; mutes have no creators)."""
     return Mute.objects.filter(account_id=viewer_id).filter(
         Q(expires_at__isnull=True) | Q(expires_at__gt=now)
     )
