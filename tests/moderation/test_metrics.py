@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.moderation import services
@@ -37,3 +39,26 @@ def test_the_overdue_gauge_reads_the_database_when_stale(monkeypatch):
     monkeypatch.setitem(services._queue_sizes, "at", float("-inf"))
 
     assert sample(scrape(), "moderation_queue_overdue", priority="medium") == 1
+
+
+def test_a_case_queued_after_a_scrape_shows_at_the_next_one_without_counting_the_queue(
+    alice, django_capture_on_commit_callbacks
+):
+    services.queue_metrics_refresh()
+    assert sample(scrape(), "moderation_queue_size", priority="high") == 0
+    post = alice.post("you are all idiots")
+
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(
+        execute=True
+    ):
+        services.queue_for_review(
+            content_type="status",
+            content_id=int(post["id"]),
+            author_id=int(post["account"]["id"]),
+            category="offensive",
+            score=1.0,
+        )
+
+    # Queueing writes the case; the count over every open case waits for the scrape.
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert sample(scrape(), "moderation_queue_size", priority="high") == 1

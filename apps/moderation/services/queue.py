@@ -76,7 +76,9 @@ def case_recompute(case: Case) -> None:
 
 
 # The queue gauge reads the database when /metrics is scraped (in every process), at most
-# once per QUEUE_METRICS_MAX_AGE seconds; changes made here refresh it at once.
+# once per QUEUE_METRICS_MAX_AGE seconds; changes made here mark it stale, so the next
+# scrape reads it afresh. They do not count the queue themselves: that is one aggregate
+# over every open case, and the pipeline queues cases many times between two scrapes.
 QUEUE_METRICS_MAX_AGE = 10.0
 
 
@@ -126,8 +128,14 @@ def queue_metrics_connect() -> None:
         )
 
 
+def queue_metrics_stale() -> None:
+    """Have the next collection of the queue gauges read the database."""
+    _queue_sizes["at"] = float("-inf")
+
+
 def refresh_metrics_on_commit() -> None:
-    transaction.on_commit(queue_metrics_refresh)
+    """Once the current transaction commits, the queue gauges are stale (``queue_metrics_stale``)."""
+    transaction.on_commit(queue_metrics_stale)
 
 
 def _open_case_locked(*, content_type: str, content_id: int) -> Case | None:
