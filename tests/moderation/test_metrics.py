@@ -48,8 +48,9 @@ def test_a_case_queued_after_a_scrape_shows_at_the_next_one_without_counting_the
     assert sample(scrape(), "moderation_queue_size", priority="high") == 0
     post = alice.post("you are all idiots")
 
-    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(
-        execute=True
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
     ):
         services.queue_for_review(
             content_type="status",
