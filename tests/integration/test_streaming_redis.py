@@ -36,3 +36,40 @@ def test_a_followers_stream_receives_an_update_and_a_delete_through_redis(transa
 
     assert type(get_channel_layer()).__module__ == "channels_redis.core"
     run(scenario)
+
+
+def test_a_broadcast_is_sent_only_to_the_groups_someone_listens_to(monkeypatch):
+    from asgiref.sync import async_to_sync
+    from channels_redis.core import RedisChannelLayer
+
+    from core import realtime
+
+    layer = get_channel_layer()
+    assert type(layer) is RedisChannelLayer
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)("integration-listened", channel)
+    sent = []
+    group_send = layer.group_send
+
+    async def recording_group_send(group, message):
+        sent.append(group)
+        await group_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", recording_group_send)
+
+    assert realtime.groups_listened(layer, {"integration-listened", "integration-nobody"}) == {
+        "integration-listened"
+    }
+    realtime.broadcast_many(
+        [
+            ("integration-nobody", {"type": "stream.test", "n": 1}),
+            ("integration-listened", {"type": "stream.test", "n": 2}),
+        ]
+    )
+    realtime.broadcast_many([("integration-nobody", {"type": "stream.test", "n": 3})])
+
+    assert sent == ["integration-listened"]
+    message = async_to_sync(layer.receive)(channel)
+    assert (message["type"], message["n"]) == ("stream.test", 2)
+    async_to_sync(layer.group_discard)("integration-listened", channel)
+    assert realtime.groups_listened(layer, {"integration-listened"}) == set()
