@@ -55,7 +55,8 @@ def groups_listened(layer: Any, groups: set[str]) -> set[str]:
     several, not Sentinel) this asks each host once, with one pipelined ``EXISTS`` per group
     key, over a synchronous client kept per host. A group joined a moment after the check
     misses this message as it would had it joined a moment after the send. Other layers
-    are not asked: every group is answered.
+    are not asked: every group is answered. The keys come from channels-redis's own
+    ``_group_key``; the integration suite (``test_streaming_redis``) fails if it changes.
     """
     if type(layer) is not RedisChannelLayer or not groups:
         return groups
