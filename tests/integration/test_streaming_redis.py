@@ -1,5 +1,7 @@
 """The streaming API end to end on the channels-redis layer and PostgreSQL."""
 
+import asyncio
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -69,7 +71,11 @@ def test_a_broadcast_is_sent_only_to_the_groups_someone_listens_to(monkeypatch):
     realtime.broadcast_many([("integration-nobody", {"type": "stream.test", "n": 3})])
 
     assert sent == ["integration-listened"]
-    message = async_to_sync(layer.receive)(channel)
+
+    async def receive():  # a message that never came fails in seconds, not at the suite's timeout
+        return await asyncio.wait_for(layer.receive(channel), timeout=5)
+
+    message = async_to_sync(receive)()
     assert (message["type"], message["n"]) == ("stream.test", 2)
     async_to_sync(layer.group_discard)("integration-listened", channel)
     assert realtime.groups_listened(layer, {"integration-listened"}) == set()
