@@ -14,6 +14,8 @@ from celery import Celery, signals  # noqa: E402
 app = Celery("agora")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The worker's liveness file (WORKER_LIVENESS_FILE), loaded by name when a worker starts.
+app.steps["worker"].add("core.health:WorkerLiveness")
 
 _heartbeat = None
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from celery import bootsteps
 from django.conf import settings
 from django.core.cache import caches
 from django.core.files.base import ContentFile
@@ -190,6 +191,47 @@ class WorkerHeartbeatThread:
                 connection.close()
             if self._stopped.wait(interval):
                 return
+
+
+class WorkerLiveness(bootsteps.StartStopStep):
+    """A Celery worker step: the worker's main loop touches ``WORKER_LIVENESS_FILE`` every
+    ``WORKER_LIVENESS_SECONDS`` while it turns, for an exec liveness probe that checks the
+    file's age (``deploy/k8s/worker-*.yaml``).
+
+    The touch is a timer entry of the worker itself (``worker.timer``): a prefork worker
+    fires it from the event loop that takes messages and hands them to the pool, so it
+    stops when that loop stops (a hang, a deadlock, a consumer that never came back from
+    a lost broker connection), while the heartbeat thread (:class:`WorkerHeartbeatThread`)
+    would go on. It touches a local file and nothing else, so a database outage leaves it
+    be; a broker outage does not, as the consumer reconnects outside the loop (with
+    retries 2, 4, 6... s apart), and touches resume once it is back
+    (``tests/integration/test_worker_liveness.py``). A solo pool runs its tasks in the loop:
+    its probe's window must outlast its longest task. Unset, the step does nothing.
+    """
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, parent, **kwargs) -> None:
+        super().__init__(parent, **kwargs)
+        self.path = Path(settings.WORKER_LIVENESS_FILE) if settings.WORKER_LIVENESS_FILE else None
+        self.entry = None
+
+    def start(self, parent) -> None:
+        if self.path is None:
+            return
+        self.touch()
+        self.entry = parent.timer.call_repeatedly(settings.WORKER_LIVENESS_SECONDS, self.touch)
+
+    def stop(self, parent) -> None:
+        if self.entry is not None:
+            self.entry.cancel()
+            self.entry = None
+
+    def touch(self) -> None:
+        try:
+            self.path.touch()
+        except OSError:
+            logger.warning("could not touch the liveness file %s", self.path, exc_info=True)
 
 
 def check_storage() -> None:

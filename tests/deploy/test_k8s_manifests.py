@@ -7,7 +7,10 @@ against the oldest release Agora supports and the newest the package knows.
 """
 
 import copy
+import os
 import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -174,6 +177,56 @@ def test_the_web_probes_ask_healthz_and_readyz():
     assert resolve("/readyz").func is health.readyz
     port_names = {port["name"] for port in container["ports"]}
     assert {container[probe]["httpGet"]["port"] for probe in paths} <= port_names
+
+
+def liveness_of(deployment: dict) -> tuple[str, list[str], list[str]]:
+    """A worker's liveness file, and its startup and liveness probes' commands."""
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    env = {variable["name"]: variable["value"] for variable in container["env"]}
+    return (
+        env["WORKER_LIVENESS_FILE"],
+        container["startupProbe"]["exec"]["command"],
+        container["livenessProbe"]["exec"]["command"],
+    )
+
+
+def probe_passes(command: list[str], named: str, path: Path) -> bool:
+    """Whether the probe ``command`` passes, run by ``sh`` on ``path`` for the file it names."""
+    result = subprocess.run(  # noqa: S603 (the manifest's own command)
+        [part.replace(named, str(path)) for part in command], capture_output=True, check=False
+    )
+    return result.returncode == 0
+
+
+def test_every_worker_names_its_liveness_file_and_probes_it():
+    assert workers()
+    for name, deployment in workers().items():
+        path, startup, liveness = liveness_of(deployment)
+        # /tmp: writable by the pod's unprivileged user, nothing shared outside the pod
+        assert path.startswith("/tmp/"), name  # noqa: S108
+        assert startup == liveness, name
+        assert path in " ".join(liveness), name
+
+
+@pytest.mark.parametrize(
+    "name", ["agora-worker-default", "agora-worker-media", "agora-worker-moderation"]
+)
+def test_a_worker_probe_passes_while_its_file_is_touched_and_fails_once_it_is_not(name, tmp_path):
+    named, _startup, command = liveness_of(workers()[name])
+    path = tmp_path / "alive"
+    # no file yet: the worker has not started its loop
+    assert not probe_passes(command, named, path)
+    # just touched
+    path.touch()
+    assert probe_passes(command, named, path)
+    # missed a few touches of the default interval: still alive
+    now = time.time()
+    late = now - 3 * settings.WORKER_LIVENESS_SECONDS
+    os.utime(path, (late, late))
+    assert probe_passes(command, named, path)
+    # untouched for over a minute: the loop stopped
+    os.utime(path, (now - 61, now - 61))
+    assert not probe_passes(command, named, path)
 
 
 def test_beat_runs_exactly_one_replica_replaced_not_rolled():

@@ -111,3 +111,8 @@ JOBS_LOST_MAX_ATTEMPTS = env.int("JOBS_LOST_MAX_ATTEMPTS", default=3)
 WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=15.0)
 # WORKER_HEARTBEAT_MAX_AGE: /readyz is 503 ("worker") when the newest heartbeat is older.
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=60)
+# WORKER_LIVENESS_FILE: a file each worker's main loop touches every
+# WORKER_LIVENESS_SECONDS (core.health.WorkerLiveness), for a liveness probe that restarts
+# a worker whose loop stopped turning (deploy/k8s/worker-*.yaml). Unset: no file.
+WORKER_LIVENESS_FILE = env.str("WORKER_LIVENESS_FILE", default="")
+WORKER_LIVENESS_SECONDS = env.float("WORKER_LIVENESS_SECONDS", default=10.0)
