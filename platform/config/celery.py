@@ -82,12 +82,9 @@ def _close_start_up_connections(**kwargs) -> None:
     its pool with its socket closed under it, the next connection opened reused its file
     descriptor, and the two, one socket between them, hung the worker on its first task.
     """
-    from django.db import connections
+    from core.postgres import close_connections_and_pools
 
-    for connection in connections.all(initialized_only=True):
-        connection.close()
-        if hasattr(connection, "close_pool"):  # PostgreSQL's backend
-            connection.close_pool()
+    close_connections_and_pools()
 
 
 @signals.task_prerun.connect

@@ -228,6 +228,8 @@ class WorkerLiveness(bootsteps.StartStopStep):
             self.entry = None
 
     def touch(self) -> None:
+        if self.path is None:
+            return
         try:
             self.path.touch()
         except OSError:

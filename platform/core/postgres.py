@@ -36,3 +36,17 @@ class PreparingCursor(ServerBindingCursor):
         if prepare is None and isinstance(query, str) and query.startswith(PREPARED):
             prepare = True
         return super().execute(query, params, prepare=prepare, binary=binary)
+
+
+def close_connections_and_pools() -> None:
+    """Close this process's open database connections, and PostgreSQL's pools with them.
+
+    For a process about to fork, or to instrument its connections: what was opened
+    before is dropped, and the next query connects anew.
+    """
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        connection.close()
+        if hasattr(connection, "close_pool"):  # PostgreSQL's backend
+            connection.close_pool()

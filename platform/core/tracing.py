@@ -165,12 +165,9 @@ def _drop_database_connections() -> None:
     Only connections opened once it is are traced, and a Celery worker's start-up checks
     have already opened the pool by the time its ``worker_init`` signal reaches us.
     """
-    from django.db import connections
+    from core.postgres import close_connections_and_pools
 
-    for connection in connections.all(initialized_only=True):
-        connection.close()
-        if hasattr(connection, "close_pool"):  # PostgreSQL's backend
-            connection.close_pool()
+    close_connections_and_pools()
 
 
 def uninstrument() -> None:
