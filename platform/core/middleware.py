@@ -155,27 +155,3 @@ class ApiTrailingSlashMiddleware:
                     request.path_info = stripped
                     request.path = request.path.rstrip("/")
         return self.get_response(request)
-
-
-class SynchronousChainMiddleware:
-    """Runs the middleware chain synchronously under ASGI, in one trip to the thread.
-
-    Must come last in ``MIDDLEWARE``. Django adapts each middleware to the handler
-    inside it: below an async-capable handler, its own and most third-party
-    middleware (``MiddlewareMixin``) run async and send every ``process_request`` and
-    ``process_response`` to the sync thread and back, a round trip each. Below this
-    synchronous-only middleware every other one runs synchronously instead, so a
-    request crosses to the thread once for the whole chain (and its synchronous
-    view runs on that same thread). Measured over HTTP from uvicorn: about 1 ms a
-    request. Async views (Server-Sent Events) still run on the event loop, and
-    their streams are sent from there, not from the thread.
-    """
-
-    sync_capable = True
-    async_capable = False
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)

@@ -1,81 +1,106 @@
-"""Under ASGI the middleware chain runs synchronously: a request crosses to the
-sync thread a fixed number of times, not once or twice per middleware."""
+"""Under ASGI the middleware chain and the view run synchronously, entered once: a request
+crosses to the sync thread a fixed number of times and never comes back to the event loop
+before its answer (core.asgi), where Django's own handler crosses for each middleware."""
+
+import asyncio
 
 import pytest
 from asgiref import sync
-from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.test import AsyncClient
+from django.core.handlers.asgi import ASGIHandler
 from django.utils.module_loading import import_string
 
-from core.middleware import SynchronousChainMiddleware
+from core.asgi import SynchronousChainASGIHandler
 
-# Django's own crossings, whatever the middleware (its request signals' receivers
-# and the view among them), plus the chain's single one.
-FIXED_CROSSINGS = 8
+# Django's own crossings (its request signals' receivers, the request's closing), plus the
+# chain's single one.
+FIXED_CROSSINGS = 3
 
 
 @pytest.fixture
 def crossings(monkeypatch):
-    """Counts the event loop -> thread crossings asgiref makes."""
-    counted = {"to_thread": 0}
-    original = sync.SyncToAsync.__call__
+    """Counts the crossings asgiref makes: event loop -> thread, and thread -> event loop."""
+    counted = {"to_thread": 0, "to_loop": 0}
+    to_thread, to_loop = sync.SyncToAsync.__call__, sync.AsyncToSync.__call__
 
-    async def counting(self, *args, **kwargs):
+    async def counting_to_thread(self, *args, **kwargs):
         counted["to_thread"] += 1
-        return await original(self, *args, **kwargs)
+        return await to_thread(self, *args, **kwargs)
 
-    monkeypatch.setattr(sync.SyncToAsync, "__call__", counting)
+    def counting_to_loop(self, *args, **kwargs):
+        counted["to_loop"] += 1
+        return to_loop(self, *args, **kwargs)
+
+    monkeypatch.setattr(sync.SyncToAsync, "__call__", counting_to_thread)
+    monkeypatch.setattr(sync.AsyncToSync, "__call__", counting_to_loop)
     return counted
 
 
-def test_the_synchronous_chain_middleware_is_last_and_sync_only():
-    last = import_string(settings.MIDDLEWARE[-1])
+def asgi_get(handler, path: str) -> tuple[int, bytes]:
+    """``path`` through ``handler`` as uvicorn calls it: the status and the body."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+    }  # fmt: skip
+    messages = []
 
-    assert last is SynchronousChainMiddleware
-    assert not last.async_capable
+    async def call():
+        answered = asyncio.Event()
+        requested = False
+
+        async def receive():
+            nonlocal requested
+            if not requested:
+                requested = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await answered.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            messages.append(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                answered.set()
+
+        await handler(scope, receive, send)
+
+    asyncio.run(call())
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+    return messages[0]["status"], body
 
 
-def asgi_get(path: str):
-    """``path`` through Django's ASGI handler, as uvicorn serves it."""
-    return async_to_sync(AsyncClient().get)(path)
+def test_config_asgi_serves_http_with_the_synchronous_chain_handler():
+    from config.asgi import django_asgi_app
+
+    assert type(django_asgi_app) is SynchronousChainASGIHandler
 
 
-@pytest.mark.django_db
-def test_an_asgi_request_crosses_to_the_thread_a_fixed_number_of_times(crossings):
-    response = asgi_get("/api/v1/instance")
+@pytest.mark.django_db(transaction=True)
+def test_an_asgi_request_crosses_to_the_thread_once_and_never_back(crossings):
+    status, body = asgi_get(SynchronousChainASGIHandler(), "/api/v1/instance")
 
-    assert response.status_code == 200
+    assert status == 200, body
     assert crossings["to_thread"] <= FIXED_CROSSINGS, crossings
+    assert crossings["to_loop"] == 0, crossings
 
 
-def async_capable_middleware() -> list[str]:
-    return [
-        path for path in settings.MIDDLEWARE if getattr(import_string(path), "async_capable", False)
-    ]
+@pytest.mark.django_db(transaction=True)
+def test_django_s_own_handler_crosses_for_each_middleware(crossings):
+    status, body = asgi_get(ASGIHandler(), "/api/v1/instance")
+
+    assert status == 200, body
+    assert crossings["to_thread"] >= FIXED_CROSSINGS + 5, crossings
+    assert crossings["to_loop"] >= 1, crossings
 
 
-@pytest.mark.django_db
-def test_without_it_each_middleware_crosses_on_its_own(crossings, settings):
-    settings.MIDDLEWARE = async_capable_middleware()
+@pytest.mark.django_db(transaction=True)
+def test_an_error_inside_the_chain_is_answered_by_it(crossings):
+    status, body = asgi_get(SynchronousChainASGIHandler(), "/api/v1/statuses/not-a-status")
 
-    response = asgi_get("/api/v1/instance")
-
-    assert response.status_code == 200
-    assert crossings["to_thread"] >= FIXED_CROSSINGS + 10, crossings
-
-
-@pytest.mark.django_db
-def test_it_alone_brings_those_crossings_back_to_one(crossings, settings):
-    settings.MIDDLEWARE = [
-        *async_capable_middleware(),
-        "core.middleware.SynchronousChainMiddleware",
-    ]
-
-    response = asgi_get("/api/v1/instance")
-
-    assert response.status_code == 200
-    assert crossings["to_thread"] <= FIXED_CROSSINGS, crossings
+    assert status == 404, body
+    assert body.startswith(b"{"), body  # the API's JSON error, not Django's HTML page
+    assert crossings["to_loop"] == 0, crossings
 
 
 def test_cors_comes_before_everything_that_answers_or_refuses():

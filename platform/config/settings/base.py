@@ -118,9 +118,8 @@ MIDDLEWARE = [
     "core.replicas.ReplicaRoutingMiddleware",
     "core.throttling.RateLimitHeadersMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
-    # Last: under ASGI it keeps the whole chain on one thread (see its docstring).
-    "core.middleware.SynchronousChainMiddleware",
 ]
+# Under ASGI the whole chain runs synchronously, entered once (core.asgi).
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
