@@ -36,7 +36,10 @@ from django.conf import settings
 from core.base_url import base_url
 
 MAX_REDIRECTS = 3
-_pools: dict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = {}
+# Connection pools by everything that configures one: the scheme, host, port, address
+# and the certificates an https pool trusts (a pool made before AGORA_OUTBOUND_CA_BUNDLE
+# changed would go on trusting the old ones).
+_pools: dict[tuple[str, str, int, str, str], urllib3.HTTPConnectionPool] = {}
 
 
 class OutboundError(Exception):
@@ -113,7 +116,8 @@ def check_url(url: str) -> tuple[str, str, int]:
 
 
 def _pool(scheme: str, host: str, port: int, address: str) -> urllib3.HTTPConnectionPool:
-    key = (scheme, host, port, address)
+    ca_bundle = settings.AGORA_OUTBOUND_CA_BUNDLE if scheme == "https" else ""
+    key = (scheme, host, port, address, ca_bundle)
     pool = _pools.get(key)
     if pool is None:
         if scheme == "https":
@@ -123,7 +127,7 @@ def _pool(scheme: str, host: str, port: int, address: str) -> urllib3.HTTPConnec
                 server_hostname=host,
                 assert_hostname=host,
                 cert_reqs="CERT_REQUIRED",
-                ca_certs=settings.AGORA_OUTBOUND_CA_BUNDLE or None,
+                ca_certs=ca_bundle or None,
                 maxsize=2,
                 retries=False,
             )

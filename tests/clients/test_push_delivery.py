@@ -30,7 +30,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from apps.feed.models import Notification, PushSubscription
 from apps.feed.push_tasks import push_deliver_task, retry_countdown
-from core import push
+from core import outbound, push
 from tests.accounts.factories import AccessTokenFactory, UserFactory
 from tests.feed.conftest import Member
 
@@ -102,7 +102,7 @@ class PushService:
     """A push service on 127.0.0.1 over TLS: records each POST and answers the statuses
     queued in ``answers`` (then 201)."""
 
-    def __init__(self, cert: str, key: str) -> None:
+    def __init__(self, cert: str, key: str, *, port: int = 0) -> None:
         self.received: list[dict] = []
         self.answers: list[tuple[int, dict[str, str]]] = []
         service = self
@@ -131,7 +131,7 @@ class PushService:
 
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
-        self.server = QuietServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer(("127.0.0.1", port), Handler)
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -429,6 +429,36 @@ def test_deliveries_stop_after_the_attempts_allowed(alice, bob, push_service, de
 )
 def test_the_backoff_doubles_and_honours_retry_after(retries, retry_after, countdown):
     assert retry_countdown(retries=retries, retry_after=retry_after) == countdown
+
+
+def test_a_receiver_on_a_reused_port_is_checked_against_the_certificates_trusted_now(
+    settings, tmp_path
+):
+    # given a receiver trusted through the bundle, and a request to it (its pool is kept)
+    settings.AGORA_OUTBOUND_ALLOW_PRIVATE = True
+    first_certificate = self_signed_certificate(_folder(tmp_path / "first"))
+    first = PushService(*first_certificate)
+    settings.AGORA_OUTBOUND_CA_BUNDLE = first_certificate[0]
+    assert outbound.request("POST", first.url("/one"), body=b"").status == 201
+    port = first.port
+    first.stop()
+
+    # when another receiver with its own certificate takes the same port, and the bundle
+    # now trusts that certificate
+    second_certificate = self_signed_certificate(_folder(tmp_path / "second"))
+    second = PushService(*second_certificate, port=port)
+    settings.AGORA_OUTBOUND_CA_BUNDLE = second_certificate[0]
+    try:
+        # then it is reached, checked against the bundle of now, not the first one's
+        assert outbound.request("POST", second.url("/two"), body=b"").status == 201
+        assert [call["path"] for call in second.received] == ["/two"]
+    finally:
+        second.stop()
+
+
+def _folder(path):
+    path.mkdir()
+    return path
 
 
 def test_a_push_service_the_server_does_not_trust_is_never_sent_the_message(
