@@ -9,7 +9,6 @@ from typing import Any
 import blurhash
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.templatetags.static import static
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -20,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts import selectors
-from apps.accounts.entities import DEFAULT_HEADER
+from apps.accounts.entities import DEFAULT_HEADER, static_url
 from core import media_types, push, rules
 from core.base_url import absolute_url, streaming_url
 from core.entitlements import FREE
@@ -109,7 +108,7 @@ def _thumbnail() -> dict[str, Any]:
 
     Agora's thumbnail is the default header, one image for both densities.
     """
-    url = absolute_url(static(DEFAULT_HEADER))
+    url = absolute_url(static_url(DEFAULT_HEADER))
     return {"url": url, "blurhash": _thumbnail_blurhash(), "versions": {"@1x": url, "@2x": url}}
 
 
@@ -151,7 +150,7 @@ class InstanceV1View(APIView):
                     "status_count": stats.status_count,
                     "domain_count": 0,
                 },
-                "thumbnail": absolute_url(static(DEFAULT_HEADER)),
+                "thumbnail": absolute_url(static_url(DEFAULT_HEADER)),
                 "languages": _languages(),
                 "registrations": settings.AGORA_REGISTRATIONS_OPEN,
                 "approval_required": False,

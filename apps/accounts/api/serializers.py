@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any, cast
 
-from django.templatetags.static import static
 from django.utils.html import escape, linebreaks
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts import selectors
-from apps.accounts.entities import DEFAULT_AVATAR, DEFAULT_HEADER, render_accounts
+from apps.accounts.entities import DEFAULT_AVATAR, DEFAULT_HEADER, render_accounts, static_url
 from apps.accounts.models import (
     DISPLAY_NAME_MAX_LENGTH,
     MAX_PROFILE_FIELDS,
@@ -160,10 +159,10 @@ class AccountSerializer(serializers.Serializer):
                 discoverable=False,
                 indexable=False,
                 noindex=True,
-                avatar=absolute_url(static(DEFAULT_AVATAR)),
-                avatar_static=absolute_url(static(DEFAULT_AVATAR)),
-                header=absolute_url(static(DEFAULT_HEADER)),
-                header_static=absolute_url(static(DEFAULT_HEADER)),
+                avatar=absolute_url(static_url(DEFAULT_AVATAR)),
+                avatar_static=absolute_url(static_url(DEFAULT_AVATAR)),
+                header=absolute_url(static_url(DEFAULT_HEADER)),
+                header_static=absolute_url(static_url(DEFAULT_HEADER)),
                 followers_count=0,
                 following_count=0,
                 statuses_count=0,
@@ -182,7 +181,7 @@ class AccountSerializer(serializers.Serializer):
 
     def _image(self, account: User, name: str, default: str) -> str:
         image = getattr(account, name)
-        url = image.url if image else static(default)
+        url = image.url if image else static_url(default)
         return absolute_url(url)
 
     @extend_schema_field(OpenApiTypes.STR)

@@ -39,13 +39,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.db import transaction
-from django.templatetags.static import static
 from django.utils import translation
 from django.utils.translation import gettext as _
 from oauth2_provider.models import get_access_token_model
 from py_vapid import Vapid01, Vapid02, VapidException
 
-from apps.accounts.entities import DEFAULT_AVATAR
+from apps.accounts.entities import DEFAULT_AVATAR, static_url
 from apps.feed.models import Notification, PushSubscription
 from apps.feed.selectors import push as push_selectors
 from core import errors, outbound, push, queue
@@ -248,7 +247,7 @@ def _b64url(data: bytes) -> str:
 
 
 def _avatar_url(account) -> str:
-    return absolute_url(account.avatar.url if account.avatar else static(DEFAULT_AVATAR))
+    return absolute_url(account.avatar.url if account.avatar else static_url(DEFAULT_AVATAR))
 
 
 def _title(notification: Notification, name: str) -> str:
