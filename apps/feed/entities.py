@@ -137,7 +137,10 @@ def poll_with_viewer(entity: dict[str, Any], voted: dict[int, list[int]]) -> dic
 
 
 def render(serializer, statuses: Sequence[Status]) -> list[dict[str, Any]]:
-    """``statuses`` as ``serializer`` (a StatusSerializer) renders them, through the cache."""
+    """``statuses`` as ``serializer`` (a StatusSerializer) renders them, through the cache.
+
+    Those not cached are rendered with no viewer, in a context that adds what
+    ``serializer.plain_context(statuses, emojis)`` gives (their authors' entities)."""
     context = serializer.context
     prefetch_polls(statuses)
     emojis = LazyEmojiTable()
@@ -151,13 +154,15 @@ def render(serializer, statuses: Sequence[Status]) -> list[dict[str, Any]]:
     found = cache.get_many(set(keys))
     missing = {key: status for key, status in zip(keys, statuses, strict=True) if key not in found}
     if missing:
-        prefetch_relations(list(missing.values()))
+        misses = list(missing.values())
+        prefetch_relations(misses)
         plain = type(serializer)(
             context={
                 **context,
                 "viewer_state": ViewerState(),
                 PLAIN: True,
                 "_custom_emojis": emojis,
+                **serializer.plain_context(misses, emojis),
             }
         )
         rendered = {key: plain.to_representation(status) for key, status in missing.items()}

@@ -94,3 +94,64 @@ def test_a_standing_that_ends_with_the_clock_ends_in_the_cached_entity(alice, bo
     # then the entity is bob's own again, profile and all
     assert standing.value not in after
     assert after["display_name"] == "Bob B"
+
+
+def _public(member: Member) -> list[dict]:
+    response = member.client.get("/api/v1/timelines/public")
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def test_a_status_rendered_afresh_takes_its_authors_entity_from_the_cache(alice, bob):
+    # given bob posted, alice boosted his post, and no page of statuses was read
+    bob.follow(alice)
+    posted = bob.post("hello")
+    boosted = alice.client.post(f"/api/v1/statuses/{posted['id']}/reblog")
+    assert boosted.status_code == 200, boosted.json()
+
+    # when bob's entity is cached (alice reads him as a follower) and marked there
+    _followers(alice)
+    key = _cached_key(bob)
+    cache.set(key, {**cache.get(key), "display_name": "from the cache"})
+
+    # then the pages, rendering both statuses for the first time, show the cached entity
+    (original,) = _public(alice)
+    assert original["id"] == posted["id"]
+    assert original["account"]["display_name"] == "from the cache"
+    response = alice.client.get(f"/api/v1/accounts/{alice.id}/statuses")
+    assert response.status_code == 200, response.json()
+    (reblog,) = response.json()
+    assert reblog["reblog"]["account"]["display_name"] == "from the cache"
+    assert reblog["account"]["username"] == "alice"
+
+
+def test_a_status_page_caches_the_entities_of_its_authors(alice, bob):
+    # given bob posted and no account entity is cached
+    bob.post("hello")
+    cache.clear()
+
+    # when alice reads the public timeline
+    (status,) = _public(alice)
+
+    # then bob's entity was rendered through the account cache, as pages of accounts are
+    assert cache.get(_cached_key(bob)) == status["account"]
+
+
+def test_the_default_images_follow_the_static_url(alice, bob, settings):
+    # given alice has read bob's default avatar once
+    (before,) = _followers_of_alice_after(bob, alice)
+    assert "/static/" in before["avatar"]
+
+    # when the static files move
+    settings.STATIC_URL = "/assets/"
+    cache.clear()
+
+    # then the next rendering shows them where they are now
+    (after,) = _followers(alice)
+    assert "/assets/" in after["avatar"]
+    assert "/assets/" in after["header_static"]
+
+
+def _followers_of_alice_after(bob: Member, alice: Member) -> list[dict]:
+    bob.follow(alice)
+    return _followers(alice)
