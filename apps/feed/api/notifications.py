@@ -26,13 +26,18 @@ class _ModerationWarningField(serializers.Field):
         super().__init__(source="*", required=False, **kwargs)
 
     def to_representation(self, notification):
-        if notification.type != "moderation_warning" or not notification.payload:
-            return None  # left out of the entity by the serializer
-        return {
-            **notification.payload,
-            "target_account": AccountSerializer(notification.account, context=self.context).data,
-            "appeal": None,
-        }
+        return moderation_warning(notification, self.context)
+
+
+def moderation_warning(notification: Notification, context) -> dict | None:
+    """The AccountWarning of a ``moderation_warning`` notification; None (left out) for others."""
+    if notification.type != "moderation_warning" or not notification.payload:
+        return None
+    return {
+        **notification.payload,
+        "target_account": AccountSerializer(notification.account, context=context).data,
+        "appeal": None,
+    }
 
 
 @extend_schema_field(
@@ -48,9 +53,14 @@ class AgoraPayloadField(serializers.Field):
         super().__init__(source="*", required=False, **kwargs)
 
     def to_representation(self, notification):
-        if not notification.type.startswith("agora:"):
-            return None  # left out of the entity by the serializer
-        return notification.payload or {}
+        return agora_payload(notification)
+
+
+def agora_payload(notification: Notification) -> dict | None:
+    """What an ``agora:`` notification tells; None (left out) for Mastodon's own types."""
+    if not notification.type.startswith("agora:"):
+        return None
+    return notification.payload or {}
 
 
 class NotificationEntitySerializer(NotificationSerializer):
@@ -69,9 +79,12 @@ class NotificationEntitySerializer(NotificationSerializer):
 
     def to_representation(self, notification):
         data = super().to_representation(notification)
-        for optional in ("moderation_warning", "agora"):
-            if data.get(optional) is None:
-                data.pop(optional, None)
+        data["group_key"] = self.get_group_key(notification)
+        optional = {
+            "moderation_warning": moderation_warning(notification, self.context),
+            "agora": agora_payload(notification),
+        }
+        data.update((name, value) for name, value in optional.items() if value is not None)
         return data
 
 

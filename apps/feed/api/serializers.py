@@ -721,7 +721,19 @@ class NotificationListSerializer(serializers.ListSerializer):
         return [self.child.to_representation(n) for n in notifications]
 
 
+_TIMESTAMP = serializers.DateTimeField(read_only=True)
+
+
 class NotificationSerializer(serializers.ModelSerializer):
+    """Mastodon's Notification entity.
+
+    The fields declare the entity (the schema and the docs read them), but
+    :meth:`to_representation` builds it directly: DRF's walk over the fields, and building
+    the fields of a model serializer for it, cost about a millisecond on a page of 20,
+    a tenth of the page's CPU, where the nested accounts and statuses are already rendered.
+    ``tests/feed/test_notification_entity.py`` holds the two renderings equal.
+    """
+
     id = serializers.CharField(read_only=True)
     account = AccountSerializer(source="from_account", read_only=True)
     status = serializers.SerializerMethodField()
@@ -730,6 +742,23 @@ class NotificationSerializer(serializers.ModelSerializer):
         model = Notification
         fields = ["id", "type", "created_at", "account", "status"]
         list_serializer_class = NotificationListSerializer
+
+    def to_representation(self, notification):
+        return {
+            "id": str(notification.pk),
+            "type": notification.type,
+            "created_at": _TIMESTAMP.to_representation(notification.created_at),
+            "account": self.get_account(notification),
+            "status": self.get_status(notification),
+        }
+
+    def get_account(self, notification) -> dict[str, Any] | None:
+        if notification.from_account_id is None:
+            return None
+        rendered = self.context.get(ACCOUNT_ENTITIES) or {}
+        if notification.from_account_id in rendered:
+            return dict(rendered[notification.from_account_id])
+        return AccountSerializer(notification.from_account, context=self.context).data
 
     @extend_schema_field({"type": "object", "nullable": True})
     def get_status(self, notification):
