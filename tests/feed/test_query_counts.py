@@ -379,3 +379,21 @@ def test_posting_a_mention_looks_the_account_up_once():
         or '"accounts_user"."username" LIKE' in q["sql"]
     ]
     assert len(lookups) == 1, lookups
+
+
+def test_a_page_of_notifications_reads_no_media_or_quotes_it_does_not_have(alice, bob):
+    # given bob favourited alice's posts (no media, no quote) and alice read them once
+    posts = [alice.post(f"post {n}") for n in range(3)]
+    for post in posts:
+        assert bob.client.post(f"/api/v1/statuses/{post['id']}/favourite").status_code == 200
+    assert len(alice.client.get("/api/v1/notifications").json()) == 3
+
+    # when she reads them again (their statuses' entities cached)
+    with CaptureQueriesContext(connection) as captured:
+        response = alice.client.get("/api/v1/notifications")
+
+    # then: the token, the page's ids, its rows (quotes and whether each status has media
+    # come with them), the viewer's filters and own state of the statuses
+    assert response.status_code == 200, response.json()
+    assert len(captured) == 5, [query["sql"][:90] for query in captured]
+    assert not [query for query in captured[3:] if "media" in query["sql"]]
