@@ -88,6 +88,8 @@ INSTALLED_APPS = [name for name in INSTALLED_APPS if name not in AGORA_DISABLED_
 # 503 and Retry-After instead of served late (core.overload).
 AGORA_REQUEST_QUEUE_TIMEOUT = env.float("AGORA_REQUEST_QUEUE_TIMEOUT", default=2.0)
 
+# Under ASGI the whole chain, the view included, runs synchronously, entered once
+# (core.asgi.SynchronousChainASGIHandler).
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.middleware.RequestIdMiddleware",
@@ -119,7 +121,6 @@ MIDDLEWARE = [
     "core.throttling.RateLimitHeadersMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
-# Under ASGI the whole chain runs synchronously, entered once (core.asgi).
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
