@@ -991,6 +991,22 @@ async def settle(options) -> None:
         await asyncio.sleep(0.1)
 
 
+async def idle(meter: CpuMeter, *, limit: float = 120.0) -> float:
+    """Wait until the server driven is idle (under 5% of a core for half a second), up to
+    ``limit`` seconds; the seconds waited. An overload step leaves requests its clients gave
+    up on, and the next workload's first rate must not pay for them (it once measured 101 ms
+    of CPU a public timeline page, served two seconds late)."""
+    started = time.monotonic()
+    before = sum(meter.read()["server"].values())
+    while time.monotonic() - started < limit:
+        await asyncio.sleep(0.5)
+        now = sum(meter.read()["server"].values())
+        if now - before < 0.025:
+            break
+        before = now
+    return time.monotonic() - started
+
+
 def report_step(step: Step) -> None:
     outcomes = {k: n for k, n in sorted(step.outcomes.items()) if k != "2xx"}
     errors = " ".join(f"{k}:{n}" for k, n in outcomes.items()) or "-"
@@ -1101,9 +1117,10 @@ async def measure(options, population: Population, servers: Servers, workers: in
                 Step("over", workload, overload_rate, options.duration), options,
             )  # fmt: skip
         report_step(step)
+        busy = await idle(CpuMeter(server=servers.agora.pid, worker=servers.worker.pid))
         print(
             f"  overload at {overload_rate:.0f}/s: 5xx other than 503+Retry-After: {step.failures}, "
-            f"shed (503+Retry-After): {step.outcomes['503+RA']}"
+            f"shed (503+Retry-After): {step.outcomes['503+RA']}; Agora busy {busy:.1f} s after it"
         )
         if stream_failures:
             print(f"  user streams refused with a 5xx other than 503, or failed: {stream_failures}")
