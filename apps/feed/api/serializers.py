@@ -282,7 +282,8 @@ class StatusSerializer(serializers.ModelSerializer):
 
         A page's statuses share authors (a page of notifications, the viewer alone), and an
         account's entity cost as much as the rest of its status's: rendered in each status,
-        it was half of a public timeline page's CPU when none of its statuses was cached.
+        it was half of the rendering of a public timeline page none of whose statuses was
+        cached (a quarter of the page's CPU).
         """
         accounts: dict[int, Any] = {}
         for status in statuses:
@@ -729,8 +730,8 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     The fields declare the entity (the schema and the docs read them), but
     :meth:`to_representation` builds it directly: DRF's walk over the fields, and building
-    the fields of a model serializer for it, cost about a millisecond on a page of 20,
-    a tenth of the page's CPU, where the nested accounts and statuses are already rendered.
+    the fields of a model serializer for it, cost 0.3 ms of CPU on a page of 20 (2.0 against
+    1.7 ms for the page's entities, their accounts and statuses read from the cache).
     ``tests/feed/test_notification_entity.py`` holds the two renderings equal.
     """
 
