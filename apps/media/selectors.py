@@ -10,9 +10,9 @@ from django.db.models import QuerySet
 from apps.media.models import MediaAttachment
 from core.rows import RowShape, rows_by_keys
 
-# Attachments by their status's id, from SQL compiled once and prepared (core.rows): built
-# and compiled by the ORM on every page with a status not cached, the query cost more CPU
-# than PostgreSQL's answer.
+# Attachments by their status's id, from SQL compiled once and prepared (core.rows), as a
+# page's mentions and tags are (apps.feed.selectors.statuses.prefetch_mentions_and_tags):
+# the ORM built and compiled this query for every page with a status not cached.
 STATUS_MEDIA_ROWS = RowShape(
     "media.status_attachments", lambda: MediaAttachment.objects.all(), key="status_id"
 )
