@@ -139,7 +139,8 @@ def test_a_status_page_caches_the_entities_of_its_authors(alice, bob):
 
 def test_the_default_images_follow_the_static_url(alice, bob, settings):
     # given alice has read bob's default avatar once
-    (before,) = _followers_of_alice_after(bob, alice)
+    bob.follow(alice)
+    (before,) = _followers(alice)
     assert "/static/" in before["avatar"]
 
     # when the static files move
@@ -150,8 +151,3 @@ def test_the_default_images_follow_the_static_url(alice, bob, settings):
     (after,) = _followers(alice)
     assert "/assets/" in after["avatar"]
     assert "/assets/" in after["header_static"]
-
-
-def _followers_of_alice_after(bob: Member, alice: Member) -> list[dict]:
-    bob.follow(alice)
-    return _followers(alice)
