@@ -1,7 +1,7 @@
 """Shedding load a process cannot serve: 503 with ``Retry-After`` instead of a slow crawl.
 
-Under ASGI, Django serves each request's synchronous middleware and view on a thread of
-its own (``asgiref``'s ``ThreadSensitiveContext``), with no bound on how many run at once.
+Under ASGI, each request's synchronous middleware and view run on a thread of its own
+(``core.asgi``), with no bound on how many run at once.
 Past the rate a process can serve, every request in flight shares its CPU (and the GIL)
 with all the others, each takes longer than the last, and clients time out (a proxy in
 front answers 504) while the process goes on working for requests nobody waits for any

@@ -51,11 +51,10 @@ class _Shape:
 
 
 # Each shape compiled, by its name and database alias, shared by every thread. Under ASGI
-# each request runs its synchronous code in a thread of its own (Django's handler gives
-# every request its own asgiref ThreadSensitiveContext, and so a new thread), with new
-# connection objects: a cache per thread, or per connection object, compiled every shape
-# again on every request. What a compiled shape keeps of the connection it was compiled
-# on (its compiler's result converters, its operations) reads no connection state.
+# a request's synchronous code runs on any of its process's request threads (core.asgi),
+# each with connection objects of its own: a cache per thread, or per connection object,
+# compiled every shape again for each. What a compiled shape keeps of the connection it was
+# compiled on (its compiler's result converters, its operations) reads no connection state.
 _compiled: dict[tuple[str, str], _Shape] = {}
 
 
