@@ -43,7 +43,8 @@ service_unavailable_total = Counter(
     "agora_service_unavailable",
     "Requests answered 503 because a service they need was out of reach, by cause "
     "(database, database_pool, redis, broker; queue: waited longer than "
-    "AGORA_REQUEST_QUEUE_TIMEOUT for a turn among its process's AGORA_REQUEST_CONCURRENCY).",
+    "AGORA_REQUEST_QUEUE_TIMEOUT for a turn among its process's AGORA_REQUEST_CONCURRENCY; "
+    "backlog: refused at once, its process holding AGORA_REQUEST_BACKLOG requests).",
     ["cause"],
 )
 rate_limited_total = Counter(

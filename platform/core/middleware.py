@@ -25,6 +25,12 @@ REQUEST_ID_HEADER = "X-Request-Id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+def request_id(incoming: str) -> str:
+    """The id of a request that came with ``incoming`` as its ``X-Request-Id``: that one if
+    it looks safe (letters, digits, ``._-``, at most 64), else a new one."""
+    return incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+
+
 class RequestIdMiddleware:
     """Gives every request an id (the caller's ``X-Request-Id`` if it looks safe).
 
@@ -36,15 +42,13 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
-        request.request_id = request_id
-        token = request_id_var.set(request_id)
+        request.request_id = request_id(request.headers.get(REQUEST_ID_HEADER, ""))
+        token = request_id_var.set(request.request_id)
         try:
             response = self.get_response(request)
         finally:
             request_id_var.reset(token)
-        response[REQUEST_ID_HEADER] = request_id
+        response[REQUEST_ID_HEADER] = request.request_id
         return response
 
 

@@ -79,6 +79,10 @@ _pool = _default.get("OPTIONS", {}).get("pool")
 AGORA_REQUEST_CONCURRENCY = env.int(
     "AGORA_REQUEST_CONCURRENCY", default=_pool["max_size"] if isinstance(_pool, dict) else 8
 )
+# AGORA_REQUEST_BACKLOG: requests a web process holds at once, served or waiting for their
+# turn, past which it refuses a new one at once (503 with Retry-After) on its event loop,
+# before the request costs a thread (core.overload); 0 holds any number.
+AGORA_REQUEST_BACKLOG = env.int("AGORA_REQUEST_BACKLOG", default=16 * AGORA_REQUEST_CONCURRENCY)
 
 
 def replica_databases(urls: str, primary: dict) -> dict[str, dict]:
