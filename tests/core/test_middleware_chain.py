@@ -71,39 +71,17 @@ def http_scope(path: str, *headers: tuple[bytes, bytes]) -> dict:
 def asgi_get(handler, path: str, on_send=None) -> tuple[int, bytes]:
     """``path`` through ``handler`` as uvicorn calls it: the status and the body.
     ``on_send(message)`` is called as each message is sent."""
-    scope = http_scope(path)
-    messages = []
-
-    async def call():
-        answered = asyncio.Event()
-        requested = False
-
-        async def receive():
-            nonlocal requested
-            if not requested:
-                requested = True
-                return {"type": "http.request", "body": b"", "more_body": False}
-            await answered.wait()
-            return {"type": "http.disconnect"}
-
-        async def send(message):
-            if on_send is not None:
-                on_send(message)
-            messages.append(message)
-            if message["type"] == "http.response.body" and not message.get("more_body"):
-                answered.set()
-
-        await handler(scope, receive, send)
-
-    asyncio.run(call())
+    messages = asyncio.run(asgi_call(handler, path, on_send=on_send))
     body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
     return messages[0]["status"], body
 
 
-async def asgi_call(handler, path: str, *headers, disconnect=None, messages=None) -> list[dict]:
-    """The messages ``handler`` sends for ``path`` (into ``messages`` as they are sent); the
-    client goes away when ``disconnect`` (an asyncio.Event) is set, else once the answer is
-    complete."""
+async def asgi_call(
+    handler, path: str, *headers, disconnect=None, messages=None, on_send=None
+) -> list[dict]:
+    """The messages ``handler`` sends for ``path`` (into ``messages`` as they are sent, each
+    passed to ``on_send`` first); the client goes away when ``disconnect`` (an asyncio.Event)
+    is set, else once the answer is complete."""
     done = disconnect or asyncio.Event()
     messages = [] if messages is None else messages
     requested = False
@@ -117,6 +95,8 @@ async def asgi_call(handler, path: str, *headers, disconnect=None, messages=None
         return {"type": "http.disconnect"}
 
     async def send(message):
+        if on_send is not None:
+            on_send(message)
         messages.append(message)
         if message["type"] == "http.response.body" and not message.get("more_body"):
             done.set()
