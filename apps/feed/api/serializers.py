@@ -318,7 +318,8 @@ class StatusSerializer(serializers.ModelSerializer):
             "filtered": self.get_filtered(status),
             "reblog": self.get_reblog(status),
             "application": self.get_application(status),
-            "account": self._account(status.account),
+            # AccountSerializer reads the page's rendered authors (plain_context) first.
+            "account": AccountSerializer(context=self.context).to_representation(status.account),
             "media_attachments": self.get_media_attachments(status),
             "mentions": self.get_mentions(status),
             "tags": self.get_tags(status),
@@ -329,13 +330,6 @@ class StatusSerializer(serializers.ModelSerializer):
             "quote_approval": self.get_quote_approval(status),
             "agora": self.get_agora(status),
         }
-
-    def _account(self, account) -> dict[str, Any]:
-        """The author's entity, as the page rendered it already if it did."""
-        rendered = self.context.get(ACCOUNT_ENTITIES)
-        if rendered and account.pk in rendered:
-            return dict(rendered[account.pk])
-        return AccountSerializer(context=self.context).to_representation(account)
 
     def plain_context(self, statuses: list[Status], emojis: LazyEmojiTable) -> dict[str, Any]:
         """What rendering ``statuses`` afresh for the cache (:func:`apps.feed.entities.render`)
