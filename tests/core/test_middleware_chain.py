@@ -9,6 +9,7 @@ import threading
 
 import pytest
 from asgiref import sync
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core import signals
 from django.core.handlers.asgi import ASGIHandler
@@ -105,6 +106,23 @@ async def asgi_call(
     return messages
 
 
+async def open_event_stream(handler, messages: list[dict]) -> tuple[asyncio.Task, asyncio.Event]:
+    """The public event stream opened through ``handler`` (its messages into ``messages``)
+    and its first comment received; returns the request's task and the event that makes
+    its client go away."""
+    token = await sync_to_async(lambda: AccessTokenFactory(scope="read").token)()
+    gone = asyncio.Event()
+    authorization = (b"authorization", f"Bearer {token}".encode())
+    task = asyncio.create_task(
+        asgi_call(handler, "/api/v1/streaming/public", authorization, disconnect=gone,
+                  messages=messages)
+    )  # fmt: skip
+    async with asyncio.timeout(5):
+        while not any(m.get("body", b"").startswith(b":)") for m in messages):
+            await asyncio.sleep(0.01)
+    return task, gone
+
+
 def test_config_asgi_serves_http_with_the_synchronous_chain_handler():
     from config.asgi import django_asgi_app
 
@@ -182,20 +200,11 @@ def test_requests_at_once_are_served_on_threads_of_their_own(signalled):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_event_stream_is_sent_until_its_client_goes_away_then_finished(signalled):
-    token = AccessTokenFactory(scope="read").token
     handler = SynchronousChainASGIHandler()
     messages: list[dict] = []
 
     async def stream() -> list[str]:
-        gone = asyncio.Event()
-        authorization = (b"authorization", f"Bearer {token}".encode())
-        task = asyncio.create_task(
-            asgi_call(handler, "/api/v1/streaming/public", authorization, disconnect=gone,
-                      messages=messages)
-        )  # fmt: skip
-        async with asyncio.timeout(5):
-            while not any(m.get("body", b"").startswith(b":)") for m in messages):
-                await asyncio.sleep(0.01)
+        task, gone = await open_event_stream(handler, messages)
         finished_while_open = [name for name, _thread in signalled if name == "finished"]
         gone.set()
         await asyncio.wait_for(task, 5)  # the handler returns once the client has gone
