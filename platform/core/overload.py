@@ -64,7 +64,8 @@ async def refuse_at_once(scope: dict, send) -> None:
     """Answer an ASGI request 503 with ``Retry-After`` from the event loop, as
     :class:`RequestConcurrencyMiddleware` and the middleware outside it would: the API's
     error shape, the request's id, and CORS headers for a browser client on a CORS path
-    (``corsheaders``' answer under ``CORS_ALLOW_ALL_ORIGINS``)."""
+    (``corsheaders``' answer under ``CORS_ALLOW_ALL_ORIGINS`` without credentials, Agora's
+    settings)."""
     metrics.service_unavailable_total.labels(cause="backlog").inc()
     # Counted with the answers of Django's own middleware (django-prometheus), which the
     # alerts on 503s read, as if it had seen the request.
@@ -84,6 +85,7 @@ async def refuse_at_once(scope: dict, send) -> None:
     if (
         b"origin" in received
         and settings.CORS_ALLOW_ALL_ORIGINS
+        and not settings.CORS_ALLOW_CREDENTIALS  # else corsheaders names the origin, not *
         and re.match(settings.CORS_URLS_REGEX, scope["path"])
     ):
         headers.append((b"access-control-allow-origin", b"*"))

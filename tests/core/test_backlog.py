@@ -16,8 +16,7 @@ from django_prometheus.middleware import Metrics
 
 from core import metrics
 from core.asgi import SynchronousChainASGIHandler
-from tests.accounts.factories import AccessTokenFactory
-from tests.core.test_middleware_chain import asgi_call
+from tests.core.test_middleware_chain import asgi_call, open_event_stream
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,6 +65,13 @@ def held():
     signals.request_started.disconnect(holder)
 
 
+async def held_request(handler, held: Held) -> asyncio.Task:
+    """A request sent through ``handler`` and held in Django, taking the backlog's place."""
+    task = asyncio.create_task(asgi_call(handler, "/api/v1/instance"))
+    await held.until_entered(1)
+    return task
+
+
 def _answer(messages: list[dict]) -> tuple[int, dict[bytes, bytes], bytes]:
     start = messages[0]
     body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
@@ -78,8 +84,7 @@ def test_past_the_backlog_a_request_is_refused_at_once(settings, held):
     refused_before = _refused_for_backlog()
 
     async def scenario():
-        first = asyncio.create_task(asgi_call(handler, "/api/v1/instance"))
-        await held.until_entered(1)
+        first = await held_request(handler, held)
         refused = await asyncio.wait_for(
             asgi_call(handler, "/api/v1/instance", (b"x-request-id", b"abc-123")), 2
         )
@@ -112,8 +117,7 @@ def test_a_browser_client_can_read_the_refusal(settings, held):
     handler = SynchronousChainASGIHandler()
 
     async def scenario():
-        first = asyncio.create_task(asgi_call(handler, "/api/v1/instance"))
-        await held.until_entered(1)
+        first = await held_request(handler, held)
         origin = (b"origin", b"https://elk.zone")
         refused = await asgi_call(handler, "/api/v1/timelines/public", origin)
         other = await asgi_call(handler, "/admin/login/", origin)
@@ -133,13 +137,30 @@ def test_a_browser_client_can_read_the_refusal(settings, held):
     assert b"access-control-allow-origin" not in headers  # not a CORS path
 
 
+def test_no_wildcard_origin_when_the_api_allows_credentials(settings, held):
+    # corsheaders names the origin then (and allows credentials): "*" would be wrong
+    settings.AGORA_REQUEST_BACKLOG = 1
+    settings.CORS_ALLOW_CREDENTIALS = True
+    handler = SynchronousChainASGIHandler()
+
+    async def scenario():
+        first = await held_request(handler, held)
+        refused = await asgi_call(handler, "/api/v1/instance", (b"origin", b"https://elk.zone"))
+        held.gate.set()
+        await first
+        return refused
+
+    status, headers, _body = _answer(asyncio.run(scenario()))
+    assert status == 503
+    assert b"access-control-allow-origin" not in headers
+
+
 def test_probes_are_answered_when_the_backlog_is_full(settings, held):
     settings.AGORA_REQUEST_BACKLOG = 1
     handler = SynchronousChainASGIHandler()
 
     async def scenario():
-        first = asyncio.create_task(asgi_call(handler, "/api/v1/instance"))
-        await held.until_entered(1)
+        first = await held_request(handler, held)
         probe = asyncio.create_task(asgi_call(handler, "/healthz"))
         await held.until_entered(2)  # the probe entered Django: not refused
         held.gate.set()
@@ -153,19 +174,10 @@ def test_probes_are_answered_when_the_backlog_is_full(settings, held):
 def test_an_open_event_stream_holds_no_place(settings):
     settings.AGORA_REQUEST_BACKLOG = 1
     handler = SynchronousChainASGIHandler()
-    token = AccessTokenFactory(scope="read").token
     streamed: list[dict] = []
 
     async def scenario():
-        gone = asyncio.Event()
-        authorization = (b"authorization", f"Bearer {token}".encode())
-        stream = asyncio.create_task(
-            asgi_call(handler, "/api/v1/streaming/public", authorization, disconnect=gone,
-                      messages=streamed)
-        )  # fmt: skip
-        async with asyncio.timeout(5):
-            while not streamed:
-                await asyncio.sleep(0.01)
+        stream, gone = await open_event_stream(handler, streamed)
         answer = await asyncio.wait_for(asgi_call(handler, "/api/v1/instance"), 5)
         gone.set()
         await asyncio.wait_for(stream, 5)
