@@ -14,6 +14,7 @@ import datetime as dt
 import pickle
 
 import pytest
+from django.db import connection
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
@@ -138,6 +139,35 @@ def test_the_clock_is_bound_per_query_not_at_compilation(world):
         shown_later = Status.objects.visible_to(stranger).filter(pk=status.pk).exists()
 
     assert shown_later
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="how PostgreSQL plans the rules' subquery"
+)
+def test_postgresql_plans_the_rules_apart_from_the_query_using_them(world):
+    # Folded into the outer query (a semi join), the rules' joins join its join search, and
+    # under an OR PostgreSQL plans them twice (per row and hashed) to choose: planning cost
+    # more than the query. Kept apart, they are one subplan, planned once.
+    viewers, _statuses = world
+    stranger = viewers[4]
+    timeline = Status.objects.visible_to(stranger).order_by("-pk")[:20]
+
+    plan = timeline.explain().splitlines()
+
+    rules_row = next(n for n, line in enumerate(plan) if "on feed_status agv0" in line)
+    assert "SubPlan" in _enclosing_nodes(plan, rules_row), "\n".join(plan)
+    assert list(timeline) == list(Status.objects.visible_to(stranger).order_by("-pk")[:20])
+
+
+def _enclosing_nodes(plan: list[str], row: int) -> list[str]:
+    """The names of the nodes of an EXPLAIN text that enclose its line ``row``."""
+    enclosing, indent = [], len(plan[row]) - len(plan[row].lstrip())
+    for line in reversed(plan[:row]):
+        line_indent = len(line) - len(line.lstrip())
+        if line_indent < indent:
+            enclosing.append(line.strip().removeprefix("->").strip().split(" ")[0])
+            indent = line_indent
+    return enclosing
 
 
 def test_a_condition_that_drops_a_value_it_is_given_is_refused():
