@@ -109,10 +109,11 @@ def standing_in_force_q(*standings: str, prefix: str = "", now: dt.datetime | No
     return restricted | Q(**{f"{prefix}standing": Standing.NONE}) | ~current
 
 
-def able_to_act_q(prefix: str = "") -> Q:
-    """The condition "the account is active and neither suspended nor disabled right now"."""
+def able_to_act_q(prefix: str = "", *, now: dt.datetime | None = None) -> Q:
+    """The condition "the account is active and neither suspended nor disabled right now"
+    (or at ``now``)."""
     return Q(**{f"{prefix}is_active": True}) & ~standing_in_force_q(
-        *BARRING_STANDINGS, prefix=prefix
+        *BARRING_STANDINGS, prefix=prefix, now=now
     )
 
 

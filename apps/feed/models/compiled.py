@@ -42,7 +42,9 @@ NOW_SENTINEL = dt.datetime(1901, 2, 3, 4, 5, 6, 789_123, tzinfo=dt.UTC)
 # same plan (bench/plans.py).
 KEPT_APART = " OFFSET 0"
 # The template's table aliases: distinct from Django's own (a table's name, T<n>, U<n>...),
-# so the one reference to the outer row resolves outside the template.
+# so the one reference to the outer row resolves outside the template. A condition used
+# inside another's template takes a prefix of its own (``alias_prefix``), for the same
+# reason.
 ALIAS_PREFIX = "AGV"
 
 
@@ -101,10 +103,13 @@ class CompiledCondition:
     primary key by default, or another (a mute by its ``target_id``).
     """
 
-    def __init__(self, build: Build, *, path: str, key: str = "pk") -> None:
+    def __init__(
+        self, build: Build, *, path: str, key: str = "pk", alias_prefix: str = ALIAS_PREFIX
+    ) -> None:
         self.build = build
         self.path = path
         self.key = key
+        self.alias_prefix = alias_prefix
         self.template = lru_cache(maxsize=256)(self._compile)
 
     def __reduce__(self):
@@ -115,9 +120,9 @@ class CompiledCondition:
         creators = [FIRST_MEMBER_SENTINEL - n for n in range(shape.members)]
         queryset = self.build(viewer_id, creators, NOW_SENTINEL).filter(**{self.key: KEY_SENTINEL})
         query = queryset.query.exists(limit=False)
-        query.alias_prefix = ALIAS_PREFIX
+        query.alias_prefix = self.alias_prefix
         query.change_aliases(
-            {alias: f"{ALIAS_PREFIX}{n}" for n, alias in enumerate(query.alias_map)}
+            {alias: f"{self.alias_prefix}{n}" for n, alias in enumerate(query.alias_map)}
         )
         connection = connections[shape.using]
         sql, params = query.get_compiler(connection=connection).as_sql()
