@@ -43,12 +43,21 @@ def visible_status(viewer, key, *, creators: Iterable[int] | None = None) -> Hol
     # The rules' SQL is compiled once per shape and reused with the viewer's values
     # bound (apps.feed.models.compiled): building and compiling them cost more CPU
     # than the database spends answering.
+    return viewer_holds(VISIBILITY, key, viewer, creators=creators)
+
+
+def viewer_holds(
+    condition: CompiledCondition, key, viewer, *, creators: Iterable[int] | None = None
+) -> Holds:
+    """``condition`` (built on the visibility rules) holding for the row whose key is
+    ``key``, bound to ``viewer`` (a user, or anonymous), the creators they pay (read here
+    when not given, as for ``visible_to``) and the clock."""
     if viewer is None or not viewer.is_authenticated:
         viewer_id, member_of = None, []
     else:
         viewer_id = viewer.pk
         member_of = sorted(memberships.creators_of(viewer) if creators is None else creators)
-    return Holds(VISIBILITY, key, viewer_id=viewer_id, creators=member_of, now=timezone.now())
+    return Holds(condition, key, viewer_id=viewer_id, creators=member_of, now=timezone.now())
 
 
 class StatusQuerySet(models.QuerySet):
@@ -76,9 +85,11 @@ class StatusQuerySet(models.QuerySet):
         """
         return self.filter(visible_status(viewer, F("pk"), creators=creators))
 
-    def without_limited_accounts(self) -> StatusQuerySet:
-        """Leave out limited accounts' statuses whoever looks (public and tag timelines)."""
-        return self.exclude(account__in=User.objects.with_standing(Standing.LIMITED).values("pk"))
+    def without_limited_accounts(self, *, now: dt.datetime | None = None) -> StatusQuerySet:
+        """Leave out the statuses of accounts limited now (or at ``now``), whoever looks
+        (public, hashtag and link timelines)."""
+        limited = User.objects.with_standing(Standing.LIMITED, now=now).values("pk")
+        return self.exclude(account__in=limited)
 
 
 class Status(PublicModel):
