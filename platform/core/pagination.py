@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import Invalid
 from core.ids import MAX_ID
+from core.postgres import preparing
 from core.rows import RowShape, rows_by_keys
 
 if TYPE_CHECKING:
@@ -95,12 +96,23 @@ def paginate_queryset(queryset: QuerySet, params: PageParams, *, key: str = "id"
     return list(queryset.order_by(f"-{key}")[: params.limit])
 
 
-def paginate_in_two(queryset: QuerySet, params: PageParams, rows: QuerySet | RowShape) -> list[Any]:
+def paginate_in_two(
+    queryset: QuerySet, params: PageParams, rows: QuerySet | RowShape, *, prepared: bool = False
+) -> list[Any]:
     """One page of ``queryset`` in two queries: its keys by the queryset's own rules and
     order, then ``rows`` (the same model's, with the relations they carry) having those keys,
     put back in the page's order. Rules and relations in one query cost more to compile and to
-    plan than the two (``apps.feed.selectors.statuses.statuses_page`` says by how much)."""
-    keys = paginate_queryset(queryset.values_list("pk", flat=True), params)
+    plan than the two (``apps.feed.selectors.statuses.statuses_page`` says by how much).
+
+    With ``prepared`` the keys' query is prepared (:func:`core.postgres.preparing`): only
+    for a queryset whose generic plan was measured to be its plan (``bench/plans.py``)."""
+    keys_query = queryset.values_list("pk", flat=True)
+    if not prepared:
+        keys = paginate_queryset(keys_query, params)
+    else:
+        using = keys_query.db  # a replica is chosen once (core.replicas): the query runs there
+        with preparing(using):
+            keys = paginate_queryset(keys_query.using(using), params)
     return rows_in_order(keys, rows) if keys else []
 
 

@@ -13,12 +13,19 @@ call, one array of keys as its only varying value, answered by an index scan on 
 whatever the keys. Its generic plan is the plan, and planning its joins took PostgreSQL
 1.2 ms per page (more than running it). Its text starts with :data:`PREPARED`, and
 :class:`PreparingCursor` prepares it on first use, once per connection.
+
+So is a page's ids query whose rules are compiled with their constants written into the
+text (``apps.feed.models.compiled``), run inside :func:`preparing`: its generic plan is
+then the plan planned with the values, and costs a tenth of planning each page anew.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from django.db import connections
 from django.db.backends.postgresql.base import ServerBindingCursor
 
 # The comment a statement's text starts with to be prepared (core.rows' reads by key).
@@ -36,6 +43,19 @@ class PreparingCursor(ServerBindingCursor):
         if prepare is None and isinstance(query, str) and query.startswith(PREPARED):
             prepare = True
         return super().execute(query, params, prepare=prepare, binary=binary)
+
+
+@contextmanager
+def preparing(using: str) -> Iterator[None]:
+    """The statements run on the connection ``using`` inside are prepared: for a query
+    whose plan cannot depend on its values, or whose generic plan was measured to be its
+    plan (``bench/plans.py``)."""
+
+    def prepare(execute, sql, params, many, context):
+        return execute(sql if sql.startswith(PREPARED) else PREPARED + sql, params, many, context)
+
+    with connections[using].execute_wrapper(prepare):
+        yield
 
 
 def close_connections_and_pools() -> None:

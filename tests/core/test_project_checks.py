@@ -105,7 +105,7 @@ def test_the_pool_is_sized_by_the_environment_and_can_be_turned_off():
     assert unpooled["CONN_MAX_AGE"] == 60
 
 
-def test_only_the_reads_by_key_are_prepared_and_that_can_be_turned_off():
+def test_only_statements_marked_prepared_are_and_that_can_be_turned_off():
     default = database_settings()
     turned_off = database_settings(DATABASE_PREPARED_STATEMENTS="false")
     client_side = database_settings(DATABASE_SERVER_SIDE_BINDING="false")

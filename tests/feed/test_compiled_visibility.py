@@ -194,3 +194,29 @@ def test_a_query_using_the_compiled_rules_pickles_as_django_querysets_do(world):
     restored.query = pickle.loads(pickle.dumps(visible.query))  # noqa: S301  # our own bytes
 
     assert set(restored.values_list("pk", flat=True)) == expected
+
+
+def test_a_constant_with_quotes_percent_signs_and_backslashes_is_matched_as_written():
+    # On PostgreSQL the rules' constants are written into the SQL's text (written_in): a
+    # constant must reach it as the same value, whatever characters it holds.
+    awkward = "it's 100% \\ sure"
+    by_text = CompiledCondition(
+        lambda viewer_id, creators, now: Status.objects.filter(
+            account_id=viewer_id, text=awkward, created_at__lte=now
+        ),
+        path="tests.feed.test_compiled_visibility.nowhere",
+    )
+    author = UserFactory(username="awkward")
+    matching, _doubled, _plain = (
+        Status.objects.create(account=author, text=text)
+        for text in (awkward, "it's 100%% \\\\ sure", "its 100 sure")  # and escaped twice
+    )
+    holds = Holds(by_text, F("pk"), viewer_id=author.pk, creators=[], now=timezone.now())
+
+    found = Status.objects.filter(holds)
+
+    assert list(found) == [matching]
+    sql, params = found.query.sql_with_params()
+    if connection.vendor == "postgresql":  # the constants in the text, the bound values apart
+        assert "it''s 100%% " in sql
+        assert len(params) == 2  # the viewer and the clock

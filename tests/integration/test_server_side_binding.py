@@ -1,18 +1,21 @@
 """PostgreSQL receives the API's values apart from the query's text (server-side binding)
-and keeps no statement prepared but the reads of rows by key, so every other query is
-planned with its values in hand (``config.settings.database``: a generic plan of the
-notifications page took 800 ms), and those reads are planned once per connection
+and keeps no statement prepared but those whose generic plan is their plan: the reads of
+rows by key, and the public timeline's and notifications' page ids, whose compiled rules
+carry their constants in their text (``apps.feed.models.compiled.written_in``). Every
+other query is planned with its values in hand (``config.settings.database``: a generic
+plan of the notifications page, its constants sent as values, took 800 ms)
 (``core.postgres``)."""
 
 import psycopg
 import pytest
 from django.db import connection
 
-from apps.feed.models import Status
+from apps.feed.models import Notification, Status, Tag
 from apps.feed.selectors.statuses import PAGE_ROWS
 from core.postgres import PREPARED
 from core.rows import rows_by_keys
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import AccessTokenFactory, UserFactory
+from tests.api_client import APIClient
 from tests.feed.factories import StatusFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -73,3 +76,55 @@ def test_a_read_of_rows_by_key_is_prepared_once_per_connection():
     assert len(prepared) == 1, prepared
     assert prepared[0].startswith(PREPARED.strip()), prepared
     assert "= ANY($" in prepared[0]
+
+
+def _prepared_plans() -> dict[str, tuple[int, int]]:
+    """Each prepared statement's text and how often it was planned generically and with
+    its values (custom)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        return {statement: (generic, custom) for statement, generic, custom in cursor.fetchall()}
+
+
+def _page_ids(table: str, plans: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+    return {sql: n for sql, n in plans.items() if f'SELECT "{table}"."id" AS "pk"' in sql}
+
+
+def test_the_public_and_notifications_page_ids_are_prepared_their_rules_constants_written_in():
+    viewer, author = UserFactory(username="reader"), UserFactory(username="writer")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessTokenFactory(user=viewer).token}")
+    topic = Tag.objects.create(name="topic")
+    for account in (viewer, author, author):
+        status = StatusFactory(account=account)
+        status.tags.add(topic)
+        Notification.objects.create(
+            account=viewer, from_account=author, type=Notification.Type.FAVOURITE, status=status
+        )
+    connection.close()
+    connection.close_pool()
+
+    # when each page is read more than the five times PostgreSQL plans with the values
+    for _ in range(7):
+        for path in (
+            "/api/v1/timelines/public",
+            "/api/v1/notifications",
+            "/api/v1/timelines/tag/topic",
+        ):
+            response = client.get(path)
+            assert response.status_code == 200, response.content
+    assert len(client.get("/api/v1/timelines/public").json()) == 3
+    assert len(client.get("/api/v1/notifications").json()) == 3
+
+    # then the two pages' id queries are prepared, planned generically since, and their
+    # rules' constants are in their text, not among the values
+    plans = _prepared_plans()
+    for table in ("feed_status", "feed_notification"):
+        ((sql, (generic, custom)),) = _page_ids(table, plans).items()
+        assert sql.startswith(PREPARED.strip())
+        assert generic >= 1, (generic, custom)
+        assert "'removed'" in sql, sql
+        assert "'suspended'" in sql, sql
+    # and the hashtag timeline's is not: how many rows a tag keeps is what its plan turns on
+    assert len(client.get("/api/v1/timelines/tag/topic").json()) == 3
+    assert all("feed_status_tags" not in sql for sql in _page_ids("feed_status", plans))

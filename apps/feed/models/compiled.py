@@ -27,6 +27,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import BooleanField, Expression, QuerySet
 from django.utils.module_loading import import_string
+from psycopg.sql import Literal
 
 # Values no row or setting ever holds (ids are positive), standing in for the bound ones.
 KEY_SENTINEL = -7_340_033
@@ -141,15 +142,40 @@ class CompiledCondition:
         if len(keys) != 1 or bound != expected:
             raise ValueError(f"the compiled condition does not hold each value it binds: {sql}")
         (key,) = keys
-        after = "%s".join(pieces[key + 1 :])
-        if connection.vendor == "postgresql":
+        postgresql = connection.vendor == "postgresql"
+
+        def text(start: int, stop: int) -> tuple[str, tuple[Any, ...]]:
+            """The SQL from parameter ``start`` to ``stop`` and the parameters it keeps: on
+            PostgreSQL the constants are written into the text (:func:`written_in`)."""
+            sql, kept = [pieces[start]], []
+            for n in range(start, stop):
+                if postgresql and not isinstance(origins[n], _Bound):
+                    sql.append(written_in(origins[n]))
+                else:
+                    sql.append("%s")
+                    kept.append(origins[n])
+                sql.append(pieces[n + 1])
+            return "".join(sql), tuple(kept)
+
+        before, params_before = text(0, key)
+        after, params_after = text(key + 1, len(params))
+        if postgresql:
             after += KEPT_APART
-        return Template(
-            before="%s".join(pieces[: key + 1]),
-            after=after,
-            params_before=tuple(origins[:key]),
-            params_after=tuple(origins[key + 1 :]),
-        )
+        return Template(before, after, params_before, params_after)
+
+
+def written_in(value: Any) -> str:
+    """A constant of the rules (a visibility, a standing, a moderation state) as an SQL
+    literal, in a text still formatted with parameters.
+
+    On PostgreSQL a condition's constants are written into its text, and only the values
+    bound per query are sent as parameters. A statement planned without its parameters (a
+    prepared statement's generic plan) then still plans with the rules' constants in hand.
+    Sent as parameters, they left PostgreSQL guessing how many rows each rule keeps: a
+    notifications page's generic plan took 800 ms to 2 s; with them written in, 0.2 ms,
+    against 1.7 ms planned with the values each time (bench/plans.py).
+    """
+    return Literal(value).as_string(None).replace("%", "%%")
 
 
 class Holds(Expression):

@@ -165,7 +165,10 @@ def notifications_page(
     # The page's ids by the rules, then its rows by id with what their entities show, as a
     # page of statuses is read (selectors.statuses.statuses_page). The statuses' mentions
     # and tags are fetched by their rendering, for those not cached (apps.feed.entities).
-    page = paginate_in_two(queryset, params, PAGE_ROWS)
+    # The ids' query is prepared: its generic plan, the rules' constants written in, is the
+    # plan for the busiest viewer as for one with a few, and costs a tenth of planning each
+    # page (bench/plans.py).
+    page = paginate_in_two(queryset, params, PAGE_ROWS, prepared=True)
     for notification in page:
         if notification.status is not None:  # read by selectors.statuses.prefetch_media
             notification.status.media_present = notification.status_media_present

@@ -233,7 +233,9 @@ def status_get_own(*, author, status_id: int) -> Status:
     return found[0]
 
 
-def statuses_page(queryset: QuerySet, params: PageParams) -> list[Status]:
+def statuses_page(
+    queryset: QuerySet, params: PageParams, *, prepared: bool = False
+) -> list[Status]:
     """A page of ``queryset``, newest first, with everything its entities show.
 
     In two queries, the same as the fan-out store's pages: the page's ids by
@@ -245,8 +247,11 @@ def statuses_page(queryset: QuerySet, params: PageParams) -> list[Status]:
     of CPU for rows nobody read). One query doing both cost more: compiling the rules' query with every related column selected, ordered
     (Django hashes each selected column to match the ordering against them), and
     PostgreSQL's planning of the rules' joins and anti-joins beside the relations' seven
-    joins (14 ms of planning for a public timeline page in ``bench/load.py``'s data)."""
-    return paginate_in_two(queryset, params, PAGE_ROWS)
+    joins (14 ms of planning for a public timeline page in ``bench/load.py``'s data).
+
+    ``prepared``: the ids' query is prepared, for rules whose generic plan was measured to
+    be their plan (:func:`core.pagination.paginate_in_two`)."""
+    return paginate_in_two(queryset, params, PAGE_ROWS, prepared=prepared)
 
 
 def _thread_ancestor_ids(status: Status) -> list[int]:

@@ -117,10 +117,12 @@ def public_timeline(
     """Public statuses (not unlisted, not reblogs). Agora has only local accounts."""
     if remote:
         return []
-    queryset = public_statuses(viewer)
     if only_media:
-        queryset = media_only(queryset)
-    return statuses_page(queryset, params)
+        return statuses_page(media_only(public_statuses(viewer)), params)
+    # Prepared: its generic plan, the rules' constants written in, is the plan for every
+    # viewer and costs a tenth of planning each page (bench/plans.py). Not the hashtag and
+    # link timelines: how many rows a tag or a link keeps is what their plans turn on.
+    return statuses_page(public_statuses(viewer), params, prepared=True)
 
 
 def tag_timeline(*, viewer, tag: str, params: PageParams, only_media: bool = False) -> list[Status]:

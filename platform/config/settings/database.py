@@ -43,8 +43,10 @@ if _default["ENGINE"].endswith("postgresql"):
     # the notifications page's generic plan took 800 ms for the viewer with the most
     # notifications, against 4 ms planned with its values (bench/load.py's data).
     # DATABASE_PREPARED_STATEMENTS (with server-side binding; default true): except the
-    # reads of rows by key (core.rows), whose plan cannot depend on their keys and whose
-    # planning cost PostgreSQL more than running them (core.postgres). Prepared
+    # reads of rows by key (core.rows), whose plan cannot depend on their keys, and the
+    # public timeline's and notifications' page ids, their rules' constants written into
+    # the text (apps.feed.models.compiled.written_in): their generic plans are their plans,
+    # and planning cost PostgreSQL more than running them (core.postgres). Prepared
     # statements are per connection: behind PgBouncer in transaction mode they need its
     # max_prepared_statements (1.21 or later), else set this false.
     if env.bool("DATABASE_SERVER_SIDE_BINDING", default=True):
