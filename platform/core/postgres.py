@@ -60,14 +60,14 @@ def preparing(using: str) -> Iterator[None]:
     PostgreSQL planned generically from their first run: only for a query whose generic
     plan was measured to be its plan (``bench/plans.py``).
 
-    Where the connection prepares nothing (``DATABASE_PREPARED_STATEMENTS=false``) they
-    are planned as any other statement."""
+    Where the connection does not prepare what it is asked to (``DATABASE_PREPARED_STATEMENTS``
+    or ``DATABASE_SERVER_SIDE_BINDING`` false) they are planned as any other statement."""
     connection = connections[using]
 
     def prepare(execute, sql, params, many, context):
         sql = sql if sql.startswith(PREPARED) else PREPARED + sql
         session = connection.connection  # psycopg's, open: the statement is being run
-        if connection.vendor != "postgresql" or session.prepare_threshold is None:
+        if connection.vendor != "postgresql" or session.prepare_threshold != ONLY_WHEN_ASKED:
             return execute(sql, params, many, context)
         session.execute(GENERIC_PLAN)
         try:
