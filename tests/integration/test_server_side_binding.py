@@ -157,3 +157,21 @@ def test_a_statement_asked_to_plan_generically_that_fails_leaves_the_session_as_
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 / %s", [1])
         assert cursor.fetchone() == (1,)
+
+
+def test_a_connection_that_prepares_nothing_is_asked_for_no_generic_plan():
+    connection.ensure_connection()
+    # as DATABASE_PREPARED_STATEMENTS=false leaves psycopg's connection (config.settings.database)
+    connection.connection.prepare_threshold = None
+
+    # when a statement runs inside preparing
+    with preparing(connection.alias), connection.cursor() as cursor:
+        cursor.execute("SELECT %s::int", [41])
+        assert cursor.fetchone() == (41,)
+
+    # then it was sent as it is, marked but unprepared, with no setting asked around it
+    # (the session's last statement is it, not a RESET)
+    last = _last_query_of(connection.connection.info.backend_pid)
+    assert last.startswith(PREPARED.strip()), last
+    assert "SELECT $1::int" in last, last
+    assert _prepared() == []
