@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication
 
-from core.models import SnowflakeIdField
+from core.models import RowLoading, SnowflakeIdField
 
 USERNAME_MAX_LENGTH = 30
 DISPLAY_NAME_MAX_LENGTH = 30
@@ -133,7 +133,7 @@ class AccountManager(UserManager.from_queryset(AccountQuerySet)):  # type: ignor
 
 # oauth2_provider ships no type information, so the plugin cannot see the manager of
 # Application, whose ``user`` foreign key gives User its ``accounts_application``.
-class User(AbstractUser):  # type: ignore[django-manager-missing]
+class User(RowLoading, AbstractUser):  # type: ignore[django-manager-missing]
     """An account: the person signing in and the profile Mastodon clients show.
 
     ``username`` is unique without regard to case, as Mastodon's are; ``email`` is

@@ -1,7 +1,17 @@
 """Base models shared by every app, and the platform's kernel tables (jobs, outbox, audit)."""
 
+import functools
+import inspect
+from collections.abc import Collection
+from typing import Any, Self
+
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models.base import ModelState
+from django.db.models.fields.files import FileDescriptor
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +35,67 @@ class SnowflakeIdField(models.BigIntegerField):
         return name, path, args, kwargs
 
 
-class TimestampedModel(models.Model):
+# The descriptors of a field's attribute whose assignment, on an instance being loaded,
+# only stores the value in the instance's __dict__: a plain column's (no __set__), a
+# foreign key's id (its cached related object, which a new instance has not got, is
+# dropped on change) and a file's (an image's dimensions are updated only when it
+# replaces a file, which a new instance has not got).
+_STORED_AS_GIVEN = (DeferredAttribute, ForeignKeyDeferredAttribute, FileDescriptor)
+
+
+class RowLoading(models.Model):
+    """Loads a model's full rows by filling each instance's ``__dict__`` at once.
+
+    Django builds an instance from a row (``Model.from_db``) through ``Model.__init__``,
+    which assigns each column through its descriptor: about 7 µs for a 36-column account
+    on this project's bench, and a page of notifications builds some eighty instances (a
+    status, its account, the sender). Where that comes to the same instance, this
+    override of ``from_db`` (the hook Django documents for customising loading) stores
+    the columns directly: about 2 µs. It does so only when the row holds every column
+    (no ``only()`` or ``defer()``), the model keeps Django's ``__init__``, no receiver
+    listens to ``pre_init`` or ``post_init`` for it, and every column's attribute is one
+    whose assignment only stores the value (:data:`_STORED_AS_GIVEN`); otherwise it is
+    Django's ``from_db``. ``tests/core/test_row_loading.py`` checks that both build the
+    same instance for every model that loads this way.
+    """
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any
+    ) -> Self:
+        attnames = _direct_attnames(cls)
+        if (
+            attnames is None
+            or len(values) != len(attnames)
+            or pre_init.has_listeners(cls)
+            or post_init.has_listeners(cls)
+        ):
+            return super().from_db(db, field_names, values, **kwargs)
+        new = cls.__new__(cls)
+        new.__dict__.update(zip(attnames, values, strict=True))
+        state = new._state = ModelState()
+        state.adding = False
+        state.db = db
+        return new
+
+
+@functools.cache
+def _direct_attnames(model: type[models.Model]) -> tuple[str, ...] | None:
+    """The attribute names of ``model``'s columns in row order, or None when an instance of
+    it must be built by ``Model.__init__`` (see :class:`RowLoading`)."""
+    fields = model._meta.concrete_fields
+    if model.__init__ is not models.Model.__init__ or not all(
+        isinstance(inspect.getattr_static(model, field.attname, None), _STORED_AS_GIVEN)
+        for field in fields
+    ):
+        return None
+    return tuple(field.attname for field in fields)
+
+
+class TimestampedModel(RowLoading):
     """Created and updated times for every row."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
