@@ -24,13 +24,13 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from rest_framework.renderers import JSONRenderer
 
 from apps.feed import selectors, streaming
 from apps.feed.api.conversations import conversation_event_payload
 from apps.feed.api.filters import filter_results_rendered, stream_filter_context
 from apps.feed.api.notifications import NotificationEntitySerializer
 from apps.feed.api.serializers import StatusSerializer
+from core.api.renderers import JSONRenderer
 from core.ids import parse_id
 from core.params import truthy
 from core.permissions import scope_is_granted, token_scopes

@@ -17,7 +17,6 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,6 +24,7 @@ from apps.accounts.api.serializers import AccountSerializer
 from apps.feed import selectors, services
 from apps.feed.api.serializers import EmptySerializer, StatusSerializer
 from core.api.pagination import paged_response
+from core.api.renderers import JSONRenderer
 from core.pagination import page_params
 from core.permissions import HasScope, HasUser
 

@@ -16,7 +16,8 @@ REST_FRAMEWORK = {
     ],
     # Every view's chosen parser is wrapped in body checks: size, JSON depth, NUL.
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.parsers.CheckedContentNegotiation",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's JSON, encoded by orjson (a tenth of the standard library's CPU a page).
+    "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # The plan's budgets, and the tighter ones of new and low-trust accounts on the
