@@ -97,6 +97,23 @@ def test_a_model_listened_to_at_init_is_loaded_by_django(db):
     assert seen == [status.pk]
 
 
+def model_with_a_name(class_name: str, **members) -> type[RowLoading]:
+    """A model loading as RowLoading does, with a ``name`` column and ``members``, kept out
+    of the project's registry."""
+    meta = type("Meta", (), {"app_label": "row_loading", "apps": Apps()})
+    return type(
+        class_name,
+        (RowLoading,),
+        {
+            "__module__": __name__,
+            "Meta": meta,
+            "name": models.CharField(max_length=10),
+            "__str__": lambda self: self.name,
+            **members,
+        },
+    )
+
+
 def test_a_model_whose_column_does_more_when_set_is_loaded_by_django():
     # Given a model whose column's attribute stores the value transformed
     class Upper:
@@ -106,36 +123,20 @@ def test_a_model_whose_column_does_more_when_set_is_loaded_by_django():
         def __set__(self, instance, value):
             instance.__dict__["name"] = value.upper()
 
-    class Shouting(RowLoading, models.Model):
-        name = models.CharField(max_length=10)
-
-        class Meta:
-            app_label = "row_loading"
-            apps = Apps()  # kept out of the project's registry
-
-        def __str__(self):
-            return self.name
-
-    Shouting.name = Upper()
+    shouting = model_with_a_name("Shouting")
+    shouting.name = Upper()
 
     # When a row of it is loaded, Django's loading builds it, through the attribute
-    assert _direct_attnames(Shouting) is None
-    assert Shouting.from_db("default", ["id", "name"], [1, "quiet"]).name == "QUIET"
+    assert _direct_attnames(shouting) is None
+    assert shouting.from_db("default", ["id", "name"], [1, "quiet"]).name == "QUIET"
 
 
 def test_a_model_with_its_own_init_is_loaded_by_django():
-    class Counted(RowLoading, models.Model):
-        name = models.CharField(max_length=10)
+    def __init__(self, *args, **kwargs):
+        models.Model.__init__(self, *args, **kwargs)
+        self.built_by_init = True
 
-        class Meta:
-            app_label = "row_loading"
-            apps = Apps()  # kept out of the project's registry
+    counted = model_with_a_name("Counted", __init__=__init__)
 
-        def __str__(self):
-            return self.name
-
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.built_by_init = True
-
-    assert Counted.from_db("default", ["id", "name"], [1, "a"]).built_by_init
+    assert _direct_attnames(counted) is None
+    assert counted.from_db("default", ["id", "name"], [1, "a"]).built_by_init
