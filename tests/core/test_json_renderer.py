@@ -17,7 +17,14 @@ ours = JSONRenderer()
 
 VALUES = {
     "text": {"plain": "hello", "quoted": 'say "hi"\\ \n\t', "control": "\x00\x1f\x7f"},
-    "unicode": ["héllo", "日本語", "🐘 and 👩🏽‍💻", "\ud7ff", "line\u2028break\u2029para"],
+    "unicode": [
+        "héllo",
+        "日本語",
+        "a dash — and ‘quotes’…",
+        "🐘 and 👩🏽‍💻",
+        "\ud7ff",
+        "line\u2028break\u2029para",
+    ],
     "numbers": [0, -1, 2**63 - 1, -(2**63), 1.5, 0.1, 1 / 3, 123456.789, True, False, None],
     "times": [
         dt.datetime(2026, 12, 7, 23, 45, 42, 123456, tzinfo=dt.UTC),
