@@ -49,7 +49,7 @@ class RowLoading(models.Model):
     Django builds an instance from a row (``Model.from_db``) through ``Model.__init__``,
     which assigns each column through its descriptor: about 7 µs for a 36-column account
     on this project's bench, and a page of notifications builds some eighty instances (a
-    status, its account, the sender). Where that comes to the same instance, this
+    status, its account, the sender). Where both ways build the same instance, this
     override of ``from_db`` (the hook Django documents for customising loading) stores
     the columns directly: about 2 µs. It does so only when the row holds every column
     (no ``only()`` or ``defer()``), the model keeps Django's ``__init__``, no receiver
