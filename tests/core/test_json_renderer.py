@@ -90,7 +90,18 @@ def test_what_drf_cannot_encode_is_refused_as_drf_refuses_it():
         ours.render({"thing": object()})
 
 
-def test_the_api_renders_with_it(settings):
+def test_the_two_known_differences_from_drf_are_as_documented():
+    # A float under 1e-4 as orjson spells it: the same number, another spelling
+    floats = {"small": 5e-05, "smaller": 1e-06, "large": 1e16}
+    assert ours.render(floats) == b'{"small":0.00005,"smaller":1e-6,"large":1e+16}'
+    assert drf.render(floats) == b'{"small":5e-05,"smaller":1e-06,"large":1e+16}'
+    # NaN and infinity are null, where DRF's strict JSON refuses them
+    assert ours.render({"nan": float("nan"), "inf": float("inf")}) == b'{"nan":null,"inf":null}'
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        drf.render({"nan": float("nan")})
+
+
+def test_the_api_renders_with_it():
     from rest_framework.settings import api_settings
 
     assert api_settings.DEFAULT_RENDERER_CLASSES == [JSONRenderer]

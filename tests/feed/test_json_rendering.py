@@ -13,14 +13,16 @@ def timeline(alice, bob):
     alice.follow(bob)
     bob.follow(alice)
     first = bob.post("Ça va, @alice ? #Agora 日本語 \u2028 done", spoiler_text="CW ✓", poll=POLL)
-    alice.client.post(f"/api/v1/statuses/{first['id']}/reblog")
-    alice.client.post(f"/api/v1/statuses/{first['id']}/favourite")
+    for action in ("reblog", "favourite"):
+        response = alice.client.post(f"/api/v1/statuses/{first['id']}/{action}")
+        assert response.status_code == 200, response.content
     alice.post("Très bien ✓", in_reply_to_id=first["id"])
-    bob.client.post(
+    response = bob.client.post(
         "/api/v2/filters",
         {"title": "words", "context": ["home"], "keywords_attributes": [{"keyword": "nothing"}]},
         format="json",
     )
+    assert response.status_code == 200, response.content
     return first
 
 
@@ -43,8 +45,8 @@ def test_a_page_is_the_bytes_drf_writes(timeline, alice, bob, path):
 
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "application/json"
+    assert response.data, "an empty page would prove nothing"
     assert response.content == DRFJSONRenderer().render(response.data)
-    assert response.content  # a page, not nothing
 
 
 def test_text_beyond_ascii_is_written_as_utf_8_and_the_separators_escaped(timeline, bob):

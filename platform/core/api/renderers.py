@@ -3,8 +3,7 @@
 DRF's ``JSONRenderer`` encodes with the standard library (its C encoder): about a quarter
 of a millisecond for a page of twenty statuses or notifications (33-36 KB), every page of
 every timeline. This renderer writes the same page in about a fifth of that (orjson with no
-options, a tenth). It asks orjson
-for exactly DRF's bytes: compact, UTF-8 unescaped (``UNICODE_JSON``), U+2028 and U+2029
+options, a tenth). It asks orjson for exactly DRF's bytes: compact, UTF-8 unescaped (``UNICODE_JSON``), U+2028 and U+2029
 escaped, keys in the order given, non-string keys as strings, and everything orjson does
 not encode as DRF does (dates and times, decimals, UUIDs, lazy translations, querysets)
 handed to DRF's own encoder (orjson's ``default``; dates and times passed through to it,
@@ -13,9 +12,10 @@ Where DRF's settings or the request ask for something else (indentation, ASCII o
 separators, NaN allowed), or orjson refuses the data (an integer past 64 bits, a type
 nobody encodes), it is DRF's renderer, which answers or raises as it always has.
 
-Two known differences. A float under 1e-4 or from 1e16 up is written with orjson's
-exponent (``1e-5``, ``1e16``), the standard library's being ``1e-05`` and ``1e+16``: the
-same number to any JSON reader, and Agora's entities hold no such floats. A NaN or an
+Two known differences. A float under 1e-4 may be spelled otherwise: orjson writes
+``0.00005`` and ``1e-6`` where the standard library writes ``5e-05`` and ``1e-06`` (large
+floats are spelled alike). The same number to any JSON reader, and Agora's entities hold
+no such floats. A NaN or an
 infinity is written ``null``, where DRF's strict JSON raises (a 500).
 ``tests/core/test_json_renderer.py`` holds the two renderers' bytes equal on values of
 every kind, ``tests/feed/test_json_rendering.py`` on the API's pages.
